@@ -1,0 +1,49 @@
+//! Command-line arguments: global flags and one subcommand per module in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands::{check, init, render};
+
+#[derive(Debug, Parser)]
+#[command(name = "edgepages", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The config file.
+    #[arg(long, global = true, env = "EDGEPAGES_CONFIG", default_value = "edgepages.toml", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Say more on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print results on stdout as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to use colour.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented starter config.
+    Init(init::Args),
+    /// Check the config, the logo and every page it renders; exits non-zero on any problem.
+    Check(check::Args),
+    /// Write the static pages and manifest.json that CloudFront serves from S3.
+    Render(render::Args),
+}

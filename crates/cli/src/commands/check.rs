@@ -1,0 +1,86 @@
+//! `edgepages check`: validates the config and the logo, renders every page in every locale and
+//! format, and holds each HTML page to the weight budget.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use edgepages_core::render::{RenderContext, render};
+use edgepages_core::{Format, Site, static_pages};
+
+use crate::cli::Global;
+use crate::output::Output;
+use crate::site_files::load_site;
+use crate::weight::{BUDGET_GZIP_BYTES, gzip_len};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+    let site = load_site(&global.config)?;
+    out.progress(&format!("{}: config and logo are valid", global.config.display()));
+
+    let pages = static_pages(&site).context("rendering the HTML pages")?;
+    let other_formats = render_other_formats(&site)?;
+
+    let mut weights: Vec<_> = pages.iter().map(|p| (p.key.as_str(), gzip_len(p.body.as_bytes()))).collect();
+    weights.sort_by_key(|(key, gz)| (std::cmp::Reverse(*gz), *key));
+    let over: Vec<_> = weights.iter().filter(|(_, gz)| *gz > BUDGET_GZIP_BYTES).collect();
+    let (largest_key, largest) = weights.first().copied().unwrap_or(("", 0));
+
+    if out.json {
+        out.json(&serde_json::json!({
+            "ok": over.is_empty(),
+            "config": global.config,
+            "html_pages": pages.len(),
+            "other_formats_rendered": other_formats,
+            "budget_gzip_bytes": BUDGET_GZIP_BYTES,
+            "largest": { "key": largest_key, "gzip_bytes": largest },
+            "over_budget": over.iter().map(|(k, gz)| serde_json::json!({ "key": k, "gzip_bytes": gz })).collect::<Vec<_>>(),
+        }))?;
+    }
+    if !over.is_empty() {
+        let list: Vec<_> = over.iter().map(|(k, gz)| format!("{k} is {gz} bytes gzipped")).collect();
+        anyhow::bail!(
+            "{} page(s) exceed the {BUDGET_GZIP_BYTES}-byte gzip budget: {} (a smaller logo helps most)",
+            over.len(),
+            list.join("; ")
+        );
+    }
+    if !out.json {
+        out.good(
+            "ok",
+            &format!(
+                "{}: {} HTML pages and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
+                global.config.display(),
+                pages.len(),
+            ),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders the problem+json and text answers of every page in every locale, with a sample
+/// request, so that a template error shows up here rather than at the edge.
+fn render_other_formats(site: &Site) -> Result<usize> {
+    let config = &site.config;
+    let sample = RenderContext {
+        method: Some("GET"),
+        request_id: Some("0123456789abcdef-LHR"),
+        path: Some("/checkout?step=2".to_owned()),
+        now_unix_s: Some(1_795_543_200),
+    };
+    let mut count = 0;
+    for tag in &config.locales.available {
+        let locale = edgepages_core::locale::find(tag).context("a checked config names bundled locales")?;
+        for kind in edgepages_core::PageKind::ALL {
+            for format in [Format::Problem, Format::Plain] {
+                let mut decision = edgepages_core::static_page(kind, locale, config);
+                decision.format = format;
+                render(&decision, site, &sample)
+                    .with_context(|| format!("rendering {} {tag} as {format:?}", kind.as_str()))?;
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}

@@ -1,0 +1,18 @@
+//! One module per subcommand, each with its `Args` and `run`.
+
+pub mod check;
+pub mod init;
+pub mod render;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::output::Output;
+
+pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Init(args) => init::run(args, &cli.global, out),
+        Command::Check(args) => check::run(args, &cli.global, out),
+        Command::Render(args) => render::run(args, &cli.global, out),
+    }
+}

@@ -1,0 +1,23 @@
+//! The `edgepages` command: writes, checks and renders the branded status pages.
+
+mod cli;
+mod commands;
+mod output;
+mod site_files;
+mod weight;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let out = output::Output::new(&cli.global);
+    match commands::run(&cli, &out) {
+        Ok(code) => code,
+        Err(err) => {
+            out.error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}

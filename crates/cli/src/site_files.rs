@@ -1,0 +1,46 @@
+//! Reads the config file and the assets it names from disk, and builds the [`Site`] core renders.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use edgepages_core::Site;
+use edgepages_core::config::load;
+
+/// Loads `path` and its logo. Config problems come back as one error listing each with its
+/// line and key; the logo's path is resolved against the config file's folder.
+pub fn load_site(path: &Path) -> Result<Site> {
+    let text = fs::read_to_string(path).with_context(|| {
+        if path.exists() {
+            format!("reading {}", path.display())
+        } else {
+            format!("reading {} (no such file; `edgepages init` writes a starter config)", path.display())
+        }
+    })?;
+    let config = load::parse(&text, &path.display().to_string())
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("{} is not a valid edgepages config", path.display()))?;
+    let logo = match &config.brand.logo {
+        Some(logo) => {
+            let logo_path = relative_to(path, logo);
+            let svg = fs::read_to_string(&logo_path)
+                .with_context(|| format!("reading brand.logo {} (named in {})", logo_path.display(), path.display()))?;
+            Some((logo_path, svg))
+        }
+        None => None,
+    };
+    let logo_path = logo.as_ref().map(|(p, _)| p.display().to_string());
+    Site::new(config, logo.as_ref().map(|(_, svg)| svg.as_str())).with_context(|| match logo_path {
+        Some(p) => format!("brand.logo {p} cannot be used"),
+        None => "preparing the site".to_owned(),
+    })
+}
+
+/// `name` relative to the folder of `config`, unless it is absolute.
+fn relative_to(config: &Path, name: &str) -> PathBuf {
+    let name = Path::new(name);
+    if name.is_absolute() {
+        return name.to_owned();
+    }
+    config.parent().map_or_else(|| name.to_owned(), |dir| dir.join(name))
+}

@@ -1,0 +1,197 @@
+//! The `edgepages` binary end to end: real files in a temporary folder, real exit codes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use md5::{Digest as _, Md5};
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn edgepages(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("edgepages").unwrap();
+    cmd.current_dir(dir).env_remove("EDGEPAGES_CONFIG").env("NO_COLOR", "1");
+    cmd
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every file under `dir`, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_and_renders() {
+    let dir = TempDir::new().unwrap();
+    edgepages(dir.path()).arg("init").assert().success().stdout(predicate::str::contains("edgepages.toml"));
+    assert!(dir.path().join("edgepages.toml").is_file());
+    edgepages(dir.path()).arg("check").assert().success().stdout(predicate::str::starts_with("ok edgepages.toml:"));
+    edgepages(dir.path()).args(["render", "--out", "out"]).assert().success();
+    // Four locales in the starter: 6 default pages plus 6 per locale.
+    assert_eq!(tree(&dir.path().join("out/edgepages")).len(), 6 + 4 * 6);
+}
+
+#[test]
+fn init_never_overwrites_without_force() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "# mine\n").unwrap();
+    edgepages(dir.path())
+        .arg("init")
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("edgepages.toml already exists; pass --force to replace it"));
+    assert_eq!(fs::read_to_string(dir.path().join("edgepages.toml")).unwrap(), "# mine\n");
+    edgepages(dir.path()).args(["init", "--force"]).assert().success();
+    assert_ne!(fs::read_to_string(dir.path().join("edgepages.toml")).unwrap(), "# mine\n");
+}
+
+#[test]
+fn config_errors_name_file_line_and_key() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("site.toml"),
+        "[brand]\nname = \"Shop\"\n\n[edge]\ndeadline_ms = 50\nintercept = [503, 200]\n",
+    )
+    .unwrap();
+    edgepages(dir.path())
+        .args(["--config", "site.toml", "check"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("error: site.toml is not a valid edgepages config"))
+        .stderr(predicate::str::contains(
+            "caused by: site.toml:5:15: edge.deadline_ms: must be 100 to 120000 milliseconds, not 50",
+        ))
+        .stderr(predicate::str::contains("site.toml:6:19: edge.intercept[1]: 200 is not a 5xx status"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn a_missing_config_says_how_to_make_one() {
+    let dir = TempDir::new().unwrap();
+    edgepages(dir.path()).arg("check").assert().failure().stderr(predicate::str::contains(
+        "reading edgepages.toml (no such file; `edgepages init` writes a starter config)",
+    ));
+}
+
+#[test]
+fn unsafe_or_missing_logos_are_refused_with_their_path() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "[brand]\nname = \"Shop\"\nlogo = \"logo.svg\"\n").unwrap();
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("reading brand.logo logo.svg"));
+    fs::write(dir.path().join("logo.svg"), "<svg onload=\"alert(1)\"></svg>").unwrap();
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("brand.logo logo.svg cannot be used"))
+        .stderr(predicate::str::contains("event handler"));
+}
+
+#[test]
+fn pages_over_the_weight_budget_fail_check() {
+    let dir = TempDir::new().unwrap();
+    // 15 KB of poorly compressible path data: a real logo this heavy would blow the budget.
+    let mut state: u32 = 1;
+    let mut d = String::new();
+    while d.len() < 15_000 {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        write!(d, "L{} {} ", (state >> 8) % 1000, (state >> 18) % 1000).unwrap();
+    }
+    fs::write(dir.path().join("logo.svg"), format!("<svg viewBox=\"0 0 1000 1000\"><path d=\"{d}\"/></svg>")).unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "[brand]\nname = \"Shop\"\nlogo = \"logo.svg\"\n").unwrap();
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("exceed the 6144-byte gzip budget"));
+}
+
+#[test]
+fn render_is_deterministic_and_its_manifest_is_true() {
+    let dir = TempDir::new().unwrap();
+    let config = repo_root().join("edgepages.toml");
+    for out in ["a", "b"] {
+        edgepages(dir.path()).arg("--config").arg(&config).args(["render", "--out", out]).assert().success();
+    }
+    let a = tree(&dir.path().join("a"));
+    assert_eq!(a, tree(&dir.path().join("b")), "two renders must be byte-identical");
+    // 6 kinds in the default locale, plus 6 in each of the 5 available locales, plus the manifest.
+    assert_eq!(a.len(), 6 + 5 * 6 + 1);
+
+    let manifest: serde_json::Value = serde_json::from_slice(&a["manifest.json"]).unwrap();
+    let files = manifest["files"].as_object().unwrap();
+    assert_eq!(files.len(), a.len() - 1);
+    for (key, entry) in files {
+        let body = &a[key];
+        assert_eq!(entry["size"], body.len(), "{key}");
+        assert_eq!(entry["content_type"], "text/html; charset=utf-8", "{key}");
+        let md5 = Md5::digest(body).iter().fold(String::new(), |mut s, b| {
+            write!(s, "{b:02x}").unwrap();
+            s
+        });
+        assert_eq!(entry["md5"], md5, "{key}");
+    }
+    for key in [
+        "edgepages/500.html",
+        "edgepages/502.html",
+        "edgepages/503.html",
+        "edgepages/504.html",
+        "edgepages/maintenance.html",
+        "edgepages/error.html",
+        "edgepages/ar/503.html",
+    ] {
+        assert!(files.contains_key(key), "{key}");
+    }
+    let arabic = String::from_utf8(a["edgepages/ar/503.html"].clone()).unwrap();
+    assert!(arabic.contains("<html lang=\"ar\" dir=\"rtl\">"));
+}
+
+#[test]
+fn json_output_is_machine_readable() {
+    let dir = TempDir::new().unwrap();
+    let config = repo_root().join("edgepages.toml");
+    let out = edgepages(dir.path()).arg("--config").arg(&config).args(["--json", "check"]).output().unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["html_pages"], 36);
+    assert!(report["largest"]["gzip_bytes"].as_u64().unwrap() <= 6144);
+
+    let out =
+        edgepages(dir.path()).arg("--config").arg(&config).args(["render", "--json", "--out", "o"]).output().unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(manifest["files"].as_object().unwrap().len(), 36);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = TempDir::new().unwrap();
+    edgepages(dir.path()).arg("render").assert().code(2).stderr(predicate::str::contains("--out <DIR>"));
+    edgepages(dir.path()).arg("frobnicate").assert().code(2);
+}

@@ -1,0 +1,116 @@
+//! The maintenance switch: off, on, or on until an RFC 3339 time. Parsed the same way from
+//! `edgepages.toml` and from the worker's `MAINTENANCE` var.
+
+use std::fmt;
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Maintenance {
+    #[default]
+    Off,
+    /// On until switched off; no end time is promised.
+    On,
+    /// On until this Unix time (seconds); off from then on by itself.
+    Until(u64),
+}
+
+impl Maintenance {
+    /// `off`, `on` (also `false`/`true`, `0`/`1`, empty for off) or an RFC 3339 time such as
+    /// `2026-11-24T18:00:00Z`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        match s.to_ascii_lowercase().as_str() {
+            "" | "off" | "false" | "0" => return Ok(Maintenance::Off),
+            "on" | "true" | "1" => return Ok(Maintenance::On),
+            _ => {}
+        }
+        let time = humantime::parse_rfc3339_weak(s).map_err(|e| {
+            format!("{s:?} is not \"off\", \"on\" or an RFC 3339 time like \"2026-11-24T18:00:00Z\" ({e})")
+        })?;
+        let secs = time.duration_since(UNIX_EPOCH).map_err(|_| format!("{s:?} is before 1970"))?;
+        if !s.ends_with(['Z', 'z']) {
+            return Err(format!("{s:?} has no time zone; end it with Z (UTC), like \"2026-11-24T18:00:00Z\""));
+        }
+        Ok(Maintenance::Until(secs.as_secs()))
+    }
+
+    /// Whether maintenance is in force at `now` (Unix seconds).
+    pub fn is_active(self, now_s: u64) -> bool {
+        match self {
+            Maintenance::Off => false,
+            Maintenance::On => true,
+            Maintenance::Until(end) => now_s < end,
+        }
+    }
+
+    /// The promised end time, if any.
+    pub fn end(self) -> Option<u64> {
+        match self {
+            Maintenance::Until(end) => Some(end),
+            _ => None,
+        }
+    }
+}
+
+/// Formats Unix seconds as `2026-11-24T18:00:00Z`.
+pub fn rfc3339(unix_s: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix_s)).to_string()
+}
+
+impl fmt::Display for Maintenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Maintenance::Off => f.write_str("off"),
+            Maintenance::On => f.write_str("on"),
+            Maintenance::Until(end) => f.write_str(&rfc3339(*end)),
+        }
+    }
+}
+
+impl Serialize for Maintenance {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Maintenance {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Maintenance::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_switches_and_times() {
+        assert_eq!(Maintenance::parse(""), Ok(Maintenance::Off));
+        assert_eq!(Maintenance::parse("OFF"), Ok(Maintenance::Off));
+        assert_eq!(Maintenance::parse("on"), Ok(Maintenance::On));
+        assert_eq!(Maintenance::parse("true"), Ok(Maintenance::On));
+        assert_eq!(Maintenance::parse("2026-11-24T18:00:00Z"), Ok(Maintenance::Until(1_795_543_200)));
+        assert!(Maintenance::parse("2026-11-24T18:00:00").unwrap_err().contains("time zone"));
+        assert!(Maintenance::parse("tomorrow").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn ends_by_itself() {
+        let m = Maintenance::Until(1000);
+        assert!(m.is_active(999));
+        assert!(!m.is_active(1000));
+        assert!(Maintenance::On.is_active(u64::MAX));
+        assert!(!Maintenance::Off.is_active(0));
+    }
+
+    #[test]
+    fn round_trips_through_its_text() {
+        for m in [Maintenance::Off, Maintenance::On, Maintenance::Until(1_795_543_200)] {
+            assert_eq!(Maintenance::parse(&m.to_string()), Ok(m));
+        }
+        assert_eq!(rfc3339(1_795_543_200), "2026-11-24T18:00:00Z");
+    }
+}

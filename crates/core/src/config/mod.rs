@@ -1,0 +1,545 @@
+//! The `edgepages.toml` model: brand, locales, copy, edge policy and publish targets, with the
+//! checks that make a parsed config safe to render from.
+//!
+//! The model is plain serde data so that the edge can carry it baked in as JSON; reading TOML
+//! with line-and-key errors lives in [`load`] behind the `toml` feature.
+
+mod color;
+#[cfg(feature = "toml")]
+pub mod load;
+mod maintenance;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use color::HexColor;
+pub use maintenance::{Maintenance, rfc3339};
+
+use crate::locale;
+use crate::page::PageKind;
+
+/// Everything `edgepages.toml` says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub brand: Brand,
+    #[serde(default)]
+    pub locales: Locales,
+    /// Per-locale, per-page overrides of the bundled copy: `[copy.en.unavailable]`.
+    #[serde(default)]
+    pub copy: BTreeMap<String, BTreeMap<PageKind, CopyOverride>>,
+    #[serde(default)]
+    pub edge: EdgePolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Target>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudfront: Option<CloudFrontTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Brand {
+    /// The site's name, shown on every page.
+    pub name: String,
+    /// Path to an SVG logo, relative to the config file; inlined into every page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// Where visitors can ask for help (https: or mailto:).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_url: Option<String>,
+    /// The site's status page, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_url: Option<String>,
+    #[serde(default = "Palette::default_light")]
+    pub light: Palette,
+    #[serde(default = "Palette::default_dark")]
+    pub dark: Palette,
+}
+
+/// The colours of one colour scheme. `accent` is used for links and for the button, whose
+/// label is drawn in `background`; both pairs must reach WCAG AA (4.5:1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Palette {
+    pub accent: HexColor,
+    pub background: HexColor,
+    pub text: HexColor,
+}
+
+impl Palette {
+    pub fn default_light() -> Self {
+        Palette {
+            accent: HexColor::rgb(0x1f, 0x5f, 0xbf),
+            background: HexColor::rgb(0xf7, 0xf7, 0xf5),
+            text: HexColor::rgb(0x1b, 0x1f, 0x24),
+        }
+    }
+
+    pub fn default_dark() -> Self {
+        Palette {
+            accent: HexColor::rgb(0x8a, 0xb4, 0xff),
+            background: HexColor::rgb(0x16, 0x18, 0x1d),
+            text: HexColor::rgb(0xec, 0xec, 0xea),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Locales {
+    /// The locale used when Accept-Language matches none of `available`.
+    pub default: String,
+    /// The locales the site offers; each must be bundled in `pages/locales/`.
+    pub available: Vec<String>,
+}
+
+impl Default for Locales {
+    fn default() -> Self {
+        Locales { default: "en".into(), available: vec!["en".into()] }
+    }
+}
+
+/// Replaces some of a page's bundled sentences.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyOverride {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+/// How the edge treats the origin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EdgePolicy {
+    /// How long to wait for the origin's response headers, in milliseconds.
+    pub deadline_ms: u32,
+    /// Per-path-prefix overrides; the longest matching prefix wins.
+    pub paths: Vec<PathRule>,
+    /// Origin statuses replaced by a page. Others pass through untouched.
+    pub intercept: Vec<u16>,
+    /// Let an origin's JSON error body through to a client that asked for JSON.
+    pub pass_json_errors: bool,
+    pub retry_after: RetryAfter,
+    /// Serve the last good copy of a failed GET if it is at most this many seconds old; 0 is off.
+    pub stale_if_error_s: u32,
+    /// `"off"`, `"on"` or an RFC 3339 end time. The worker's `MAINTENANCE` var overrides it.
+    pub maintenance: Maintenance,
+}
+
+impl Default for EdgePolicy {
+    fn default() -> Self {
+        EdgePolicy {
+            deadline_ms: 8000,
+            paths: Vec::new(),
+            intercept: vec![500, 502, 503, 504],
+            pass_json_errors: true,
+            retry_after: RetryAfter::default(),
+            stale_if_error_s: 0,
+            maintenance: Maintenance::Off,
+        }
+    }
+}
+
+impl EdgePolicy {
+    /// The rule with the longest prefix that matches `path`, if any.
+    pub fn rule_for(&self, path: &str) -> Option<&PathRule> {
+        self.paths.iter().filter(|rule| path_has_prefix(path, &rule.prefix)).max_by_key(|rule| rule.prefix.len())
+    }
+
+    /// The deadline for `path`: the matching rule's, or the default.
+    pub fn deadline_for(&self, path: &str) -> u32 {
+        self.rule_for(path).and_then(|r| r.deadline_ms).unwrap_or(self.deadline_ms)
+    }
+}
+
+/// `/api` matches `/api`, `/api/x` and `/api?q`, but not `/apix`; a prefix ending in `/` matches
+/// anything below it.
+fn path_has_prefix(path: &str, prefix: &str) -> bool {
+    match path.strip_prefix(prefix) {
+        Some(rest) => prefix.ends_with('/') || rest.is_empty() || rest.starts_with(['/', '?']),
+        None => false,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathRule {
+    /// Starts with `/`.
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ms: Option<u32>,
+    /// Another origin for this prefix (`https://…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// Seconds a client is told to wait, per failure class, before jitter is added on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryAfter {
+    /// The origin missed the deadline (504).
+    pub timeout: u32,
+    /// The connection failed: refused, dns, reset, tls (502).
+    pub connect: u32,
+    /// The origin answered 500/502/504 itself.
+    pub error: u32,
+    /// The origin answered 503, or is being protected from load.
+    pub overload: u32,
+    /// Maintenance with no end time.
+    pub maintenance: u32,
+    /// Up to this share of the base is added, drawn from the caller's seed, so that clients do
+    /// not come back in one herd. The base is the floor.
+    pub jitter_percent: u8,
+}
+
+impl Default for RetryAfter {
+    fn default() -> Self {
+        RetryAfter { timeout: 30, connect: 15, error: 10, overload: 30, maintenance: 300, jitter_percent: 50 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Target {
+    pub bucket: String,
+    /// Key prefix the pages live under, without slashes at either end.
+    #[serde(default = "S3Target::default_prefix")]
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl S3Target {
+    fn default_prefix() -> String {
+        DEFAULT_PAGES_PREFIX.into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudFrontTarget {
+    pub distribution_id: String,
+    /// Origin statuses answered with a page. Each needs a page (5xx).
+    #[serde(default = "CloudFrontTarget::default_error_codes")]
+    pub error_codes: Vec<u16>,
+    /// Seconds CloudFront caches an error before asking the origin again.
+    #[serde(default = "CloudFrontTarget::default_error_ttl")]
+    pub error_caching_min_ttl: u32,
+}
+
+impl CloudFrontTarget {
+    fn default_error_codes() -> Vec<u16> {
+        vec![500, 502, 503, 504]
+    }
+    fn default_error_ttl() -> u32 {
+        10
+    }
+}
+
+impl Config {
+    /// The key prefix static pages are written and published under: `[s3] prefix`, or its default.
+    pub fn pages_prefix(&self) -> &str {
+        self.s3.as_ref().map_or(DEFAULT_PAGES_PREFIX, |s3| s3.prefix.as_str())
+    }
+}
+
+/// Where pages live when the config names no S3 target.
+pub const DEFAULT_PAGES_PREFIX: &str = "edgepages";
+
+/// A key inside the config, such as `edge.paths[1].prefix`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyPath(pub Vec<KeySegment>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySegment {
+    Key(String),
+    Index(usize),
+}
+
+impl KeyPath {
+    fn new(keys: &[&str]) -> Self {
+        KeyPath(keys.iter().map(|k| KeySegment::Key((*k).to_owned())).collect())
+    }
+    fn index(mut self, i: usize) -> Self {
+        self.0.push(KeySegment::Index(i));
+        self
+    }
+    fn key(mut self, k: &str) -> Self {
+        self.0.push(KeySegment::Key(k.to_owned()));
+        self
+    }
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                KeySegment::Key(k) if i == 0 => f.write_str(k)?,
+                KeySegment::Key(k) => write!(f, ".{k}")?,
+                KeySegment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One thing wrong with a parsed config, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: KeyPath,
+    pub message: String,
+}
+
+const DEADLINE_RANGE_MS: (u32, u32) = (100, 120_000);
+const RETRY_AFTER_RANGE_S: (u32, u32) = (1, 86_400);
+/// CloudFront accepts custom error responses for these codes only.
+pub const CLOUDFRONT_ERROR_CODES: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
+impl Config {
+    /// Every semantic problem, section by section. Empty means renderable.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Problems(Vec::new());
+        self.check_brand(&mut out);
+        self.check_locales(&mut out);
+        self.check_copy(&mut out);
+        self.check_edge(&mut out);
+        self.check_targets(&mut out);
+        out.0
+    }
+
+    fn check_brand(&self, out: &mut Problems) {
+        let name = self.brand.name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            out.add(KeyPath::new(&["brand", "name"]), "must be 1 to 80 characters");
+        }
+        for (key, url) in [("support_url", &self.brand.support_url), ("status_url", &self.brand.status_url)] {
+            if let Some(url) = url
+                && let Err(why) = check_link(url)
+            {
+                out.add(KeyPath::new(&["brand", key]), why);
+            }
+        }
+        for (scheme, palette) in [("light", &self.brand.light), ("dark", &self.brand.dark)] {
+            for (key, fg) in [("text", palette.text), ("accent", palette.accent)] {
+                let ratio = fg.contrast(palette.background);
+                if ratio < 4.5 {
+                    out.add(
+                        KeyPath::new(&["brand", scheme, key]),
+                        format!(
+                            "{fg} on background {} has contrast {ratio:.2}:1; WCAG AA needs at least 4.5:1",
+                            palette.background
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_locales(&self, out: &mut Problems) {
+        let bundled = locale::bundled_tags().join(", ");
+        let available = &self.locales.available;
+        for (i, tag) in available.iter().enumerate() {
+            let at = KeyPath::new(&["locales", "available"]).index(i);
+            if locale::find(tag).is_none() {
+                out.add(at, format!("{tag:?} is not a bundled locale; bundled: {bundled}"));
+            } else if available[..i].iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                out.add(at, format!("{tag:?} is listed twice"));
+            }
+        }
+        if available.is_empty() {
+            out.add(KeyPath::new(&["locales", "available"]), "must list at least one locale");
+        }
+        if !available.iter().any(|t| t.eq_ignore_ascii_case(&self.locales.default)) {
+            out.add(
+                KeyPath::new(&["locales", "default"]),
+                format!("{:?} must be one of locales.available", self.locales.default),
+            );
+        }
+    }
+
+    fn check_copy(&self, out: &mut Problems) {
+        for (tag, pages) in &self.copy {
+            if !self.locales.available.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                out.add(KeyPath::new(&["copy", tag]), format!("{tag:?} is not in locales.available"));
+            }
+            for (kind, copy) in pages {
+                for (key, text) in [("title", &copy.title), ("message", &copy.message), ("advice", &copy.advice)] {
+                    if text.as_ref().is_some_and(|t| t.trim().is_empty() || t.chars().count() > 300) {
+                        out.add(KeyPath::new(&["copy", tag, kind.as_str(), key]), "must be 1 to 300 characters");
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_edge(&self, out: &mut Problems) {
+        let edge = &self.edge;
+        out.range(KeyPath::new(&["edge", "deadline_ms"]), edge.deadline_ms, DEADLINE_RANGE_MS, "milliseconds");
+        for (i, rule) in edge.paths.iter().enumerate() {
+            let at = KeyPath::new(&["edge", "paths"]).index(i);
+            if !rule.prefix.starts_with('/') || rule.prefix.contains(['?', '#', ' ']) {
+                out.add(at.clone().key("prefix"), format!("{:?} must be a path starting with /", rule.prefix));
+            } else if edge.paths[..i].iter().any(|r| r.prefix == rule.prefix) {
+                out.add(at.clone().key("prefix"), format!("{:?} is listed twice", rule.prefix));
+            }
+            if let Some(ms) = rule.deadline_ms {
+                out.range(at.clone().key("deadline_ms"), ms, DEADLINE_RANGE_MS, "milliseconds");
+            }
+            if let Some(origin) = &rule.origin
+                && !(origin.starts_with("https://") || origin.starts_with("http://"))
+            {
+                out.add(at.key("origin"), format!("{origin:?} must be an http:// or https:// URL"));
+            }
+        }
+        for (i, status) in edge.intercept.iter().enumerate() {
+            if !(500..=599).contains(status) {
+                out.add(KeyPath::new(&["edge", "intercept"]).index(i), format!("{status} is not a 5xx status"));
+            }
+        }
+        let r = &edge.retry_after;
+        for (key, value) in [
+            ("timeout", r.timeout),
+            ("connect", r.connect),
+            ("error", r.error),
+            ("overload", r.overload),
+            ("maintenance", r.maintenance),
+        ] {
+            out.range(KeyPath::new(&["edge", "retry_after", key]), value, RETRY_AFTER_RANGE_S, "seconds");
+        }
+        if edge.stale_if_error_s > 7 * 86_400 {
+            out.add(KeyPath::new(&["edge", "stale_if_error_s"]), "must be at most 604800 seconds (a week)");
+        }
+        if r.jitter_percent > 100 {
+            out.add(KeyPath::new(&["edge", "retry_after", "jitter_percent"]), "must be 0 to 100");
+        }
+    }
+
+    fn check_targets(&self, out: &mut Problems) {
+        if let Some(s3) = &self.s3 {
+            if let Err(why) = check_bucket_name(&s3.bucket) {
+                out.add(KeyPath::new(&["s3", "bucket"]), why);
+            }
+            let p = &s3.prefix;
+            if p.is_empty()
+                || p.starts_with('/')
+                || p.ends_with('/')
+                || p.contains("//")
+                || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+            {
+                out.add(
+                    KeyPath::new(&["s3", "prefix"]),
+                    format!("{p:?} must be letters, digits, - _ . and inner /, with no slash at either end"),
+                );
+            }
+        }
+        if let Some(cf) = &self.cloudfront {
+            let id = &cf.distribution_id;
+            if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+                out.add(
+                    KeyPath::new(&["cloudfront", "distribution_id"]),
+                    format!(
+                        "{id:?} is not a CloudFront distribution ID (upper-case letters and digits, like E2EXAMPLE123)"
+                    ),
+                );
+            }
+            for (i, code) in cf.error_codes.iter().enumerate() {
+                if !CLOUDFRONT_ERROR_CODES.contains(code) {
+                    out.add(
+                        KeyPath::new(&["cloudfront", "error_codes"]).index(i),
+                        format!("CloudFront cannot customise {code}; allowed: {CLOUDFRONT_ERROR_CODES:?}"),
+                    );
+                }
+            }
+            if cf.error_caching_min_ttl > 31_536_000 {
+                out.add(KeyPath::new(&["cloudfront", "error_caching_min_ttl"]), "must be at most 31536000 seconds");
+            }
+        }
+    }
+}
+
+/// Collects problems in the order they are found.
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, key: KeyPath, message: impl Into<String>) {
+        self.0.push(Problem { key, message: message.into() });
+    }
+
+    fn range(&mut self, key: KeyPath, value: u32, (lo, hi): (u32, u32), unit: &str) {
+        if !(lo..=hi).contains(&value) {
+            self.add(key, format!("must be {lo} to {hi} {unit}, not {value}"));
+        }
+    }
+}
+
+/// Links are put in `href`: only `https:`, `http:` and `mailto:` are safe there.
+fn check_link(url: &str) -> Result<(), String> {
+    let ok_scheme = ["https://", "http://", "mailto:"].iter().any(|s| url.starts_with(s));
+    if !ok_scheme {
+        return Err(format!("{url:?} must start with https://, http:// or mailto:"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') {
+        return Err(format!("{url:?} contains spaces, quotes or angle brackets"));
+    }
+    Ok(())
+}
+
+/// The S3 rules for bucket names, minus the legacy ones.
+fn check_bucket_name(name: &str) -> Result<(), String> {
+    let valid = (3..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !name.contains("..");
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("{name:?} is not a valid S3 bucket name (3-63 lower-case letters, digits, - and .)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(prefix: &str, deadline_ms: u32) -> PathRule {
+        PathRule { prefix: prefix.into(), deadline_ms: Some(deadline_ms), origin: None }
+    }
+
+    #[test]
+    fn longest_prefix_wins_on_segment_boundaries() {
+        let policy = EdgePolicy {
+            paths: vec![rule("/api", 2000), rule("/api/reports", 30_000), rule("/static/", 500)],
+            ..EdgePolicy::default()
+        };
+        assert_eq!(policy.deadline_for("/api"), 2000);
+        assert_eq!(policy.deadline_for("/api?x=1"), 2000);
+        assert_eq!(policy.deadline_for("/api/users"), 2000);
+        assert_eq!(policy.deadline_for("/api/reports/7"), 30_000);
+        assert_eq!(policy.deadline_for("/apix"), 8000);
+        assert_eq!(policy.deadline_for("/static/app.js"), 500);
+        assert_eq!(policy.deadline_for("/"), 8000);
+    }
+
+    #[test]
+    fn links_must_be_safe_in_href() {
+        assert!(check_link("https://example.com/help").is_ok());
+        assert!(check_link("mailto:help@example.com").is_ok());
+        assert!(check_link("javascript:alert(1)").is_err());
+        assert!(check_link("https://x\" onmouseover=\"alert(1)").is_err());
+    }
+
+    #[test]
+    fn bucket_names() {
+        assert!(check_bucket_name("my-pages.example").is_ok());
+        for bad in ["ab", "MyBucket", "-abc", "abc-", "a..b", "under_score"] {
+            assert!(check_bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+}

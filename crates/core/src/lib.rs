@@ -1,0 +1,31 @@
+//! edgepages-core: the pure heart of edgepages, shared by the edge worker and the CLI.
+//!
+//! - [`config`]: the `edgepages.toml` model and its checks;
+//! - [`outcome`]: what the origin did, classified;
+//! - [`decide`]: what to do about it, as data;
+//! - [`negotiate`]: format and language from the request's headers;
+//! - [`render`]: the answer's status, headers and body, from the templates in `pages/`.
+//!
+//! There is no I/O, clock, environment or randomness in here: callers pass time and a seed in,
+//! and read files themselves.
+
+pub mod config;
+pub mod decide;
+pub mod locale;
+pub mod negotiate;
+pub mod outcome;
+pub mod page;
+pub mod render;
+pub mod request;
+pub mod site;
+pub mod static_pages;
+
+pub use config::Config;
+pub use decide::{Clock, Decision, Gate, PageDecision, decide, gate, static_page};
+pub use negotiate::Format;
+pub use outcome::{FailureKind, OriginOutcome};
+pub use page::PageKind;
+pub use render::{RenderContext, Rendered, render};
+pub use request::RequestFacts;
+pub use site::Site;
+pub use static_pages::{StaticPage, static_pages};

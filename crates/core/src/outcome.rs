@@ -1,0 +1,164 @@
+//! What happened when the edge asked the origin, and how each outcome is classified.
+//!
+//! Modelled on pingora's error type: every failure has a kind, a source (who failed) and whether
+//! it is safe to try again.
+
+use serde::Serialize;
+
+/// How a request to the origin failed before any usable response arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The connection was refused: nothing listens, or a load balancer has no healthy target.
+    Refused,
+    /// The origin's name did not resolve.
+    Dns,
+    /// No response headers within the deadline.
+    Timeout,
+    /// The connection was reset or closed before the headers.
+    Reset,
+    /// The TLS handshake failed.
+    Tls,
+    /// Anything else the runtime reported.
+    Other,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Refused => "refused",
+            FailureKind::Dns => "dns",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Reset => "reset",
+            FailureKind::Tls => "tls",
+            FailureKind::Other => "other",
+        }
+    }
+
+    /// The honest status for this failure: a missed deadline is a 504, the rest are 502.
+    pub fn status(self) -> u16 {
+        match self {
+            FailureKind::Timeout => 504,
+            _ => 502,
+        }
+    }
+
+    /// The failures that a second attempt can cure without adding load: the request never
+    /// reached a working application. Timeouts are excluded: retrying one doubles the wait and
+    /// piles more work onto an origin that is already slow.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, FailureKind::Refused | FailureKind::Reset)
+    }
+
+    /// Cloudflare answers a subrequest with 52x/530 when it cannot reach the origin itself.
+    pub fn from_cloudflare_status(status: u16) -> Option<FailureKind> {
+        Some(match status {
+            521 => FailureKind::Refused,
+            522 | 524 => FailureKind::Timeout,
+            523 | 530 => FailureKind::Dns,
+            525 | 526 => FailureKind::Tls,
+            520 | 527 => FailureKind::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// The outcome of one request to the origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginOutcome<'a> {
+    /// Response headers arrived.
+    Response {
+        status: u16,
+        content_type: Option<&'a str>,
+        /// The origin's own `Retry-After`, verbatim.
+        retry_after: Option<&'a str>,
+    },
+    /// No usable response.
+    Failure(FailureKind),
+}
+
+/// Who is responsible for the answer a visitor sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The origin answered with an error status.
+    Origin,
+    /// The origin could not be reached in time, or at all.
+    Network,
+    /// The edge itself chose to answer: maintenance, or an internal error.
+    Edge,
+}
+
+/// Why a page is shown: the cause, its source, and whether the edge may try the origin again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub cause: Cause,
+    pub source: Source,
+    pub retryable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum Cause {
+    /// The origin's own 5xx.
+    OriginStatus(u16),
+    Failure(FailureKind),
+    Maintenance,
+    /// The worker itself failed; the static fallback page is shown.
+    Internal,
+}
+
+impl Cause {
+    /// A short label for logs: `status_503`, `timeout`, `maintenance`.
+    pub fn label(self) -> String {
+        match self {
+            Cause::OriginStatus(s) => format!("status_{s}"),
+            Cause::Failure(kind) => kind.as_str().to_owned(),
+            Cause::Maintenance => "maintenance".to_owned(),
+            Cause::Internal => "internal".to_owned(),
+        }
+    }
+}
+
+/// Whether a content type is JSON (`application/json`, `application/problem+json`, `…+json`).
+pub fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some((ty, sub)) = essence.split_once('/') else { return false };
+    ty.eq_ignore_ascii_case("application")
+        && (sub.eq_ignore_ascii_case("json") || sub.to_ascii_lowercase().ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloudflare_codes_map_to_failure_kinds() {
+        assert_eq!(FailureKind::from_cloudflare_status(521), Some(FailureKind::Refused));
+        assert_eq!(FailureKind::from_cloudflare_status(522), Some(FailureKind::Timeout));
+        assert_eq!(FailureKind::from_cloudflare_status(524), Some(FailureKind::Timeout));
+        assert_eq!(FailureKind::from_cloudflare_status(526), Some(FailureKind::Tls));
+        assert_eq!(FailureKind::from_cloudflare_status(530), Some(FailureKind::Dns));
+        assert_eq!(FailureKind::from_cloudflare_status(502), None);
+        assert_eq!(FailureKind::from_cloudflare_status(529), None);
+    }
+
+    #[test]
+    fn statuses_are_honest() {
+        assert_eq!(FailureKind::Timeout.status(), 504);
+        for kind in [FailureKind::Refused, FailureKind::Dns, FailureKind::Reset, FailureKind::Tls, FailureKind::Other] {
+            assert_eq!(kind.status(), 502, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn json_detection() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/problem+json; charset=utf-8"));
+        assert!(is_json("Application/JSON"));
+        assert!(is_json("application/vnd.api+json"));
+        assert!(!is_json("text/html"));
+        assert!(!is_json("application/jsonp"));
+        assert!(!is_json("json"));
+    }
+}

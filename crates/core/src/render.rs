@@ -1,0 +1,213 @@
+//! Turns a [`PageDecision`] into a response: status, headers and a body in the negotiated
+//! format and language. Every request-derived value is escaped by askama (HTML) or serde (JSON).
+
+use askama::Template;
+use serde::Serialize;
+
+use crate::config::{CopyOverride, rfc3339};
+use crate::decide::PageDecision;
+use crate::locale::{Common, PageCopy};
+use crate::negotiate::Format;
+use crate::page::reason_phrase;
+use crate::request::RequestFacts;
+use crate::site::{RETRY_SCRIPT, Site};
+
+/// The request-specific facts a page may show. All optional: static pages have none.
+#[derive(Debug, Clone, Default)]
+pub struct RenderContext<'a> {
+    /// The method of the request that failed; decides how the page reloads itself.
+    pub method: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    /// Path and query, already cut for display.
+    pub path: Option<String>,
+    pub now_unix_s: Option<u64>,
+}
+
+impl<'a> RenderContext<'a> {
+    pub fn for_request(req: &RequestFacts<'a>, now_unix_s: u64) -> Self {
+        RenderContext {
+            method: Some(req.method),
+            request_id: req.request_id,
+            path: Some(req.shown_path()),
+            now_unix_s: Some(now_unix_s),
+        }
+    }
+}
+
+/// A rendered answer. Header names are lower-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+impl Rendered {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// One page's sentences, after the config's overrides.
+#[derive(Debug, Clone, Copy)]
+struct Copy<'a> {
+    title: &'a str,
+    message: &'a str,
+    advice: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+struct HtmlPage<'a> {
+    lang: &'a str,
+    dir: &'a str,
+    csp: &'a str,
+    style: &'a str,
+    script: &'a str,
+    brand_name: &'a str,
+    logo: Option<&'a str>,
+    code_label: String,
+    copy: Copy<'a>,
+    /// (text before the time, ISO time, shown time, text after).
+    until: Option<(&'a str, String, String, &'a str)>,
+    common: &'a Common,
+    retry_after: u32,
+    method: &'a str,
+    support_url: Option<&'a str>,
+    status_url: Option<&'a str>,
+    reference: Option<&'a str>,
+    time: Option<(String, String)>,
+    path: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "page.txt", escape = "none")]
+struct TextPage<'a> {
+    code_label: String,
+    copy: Copy<'a>,
+    until: Option<String>,
+    common: &'a Common,
+    retry_after: u32,
+    reference: Option<&'a str>,
+    support_url: Option<&'a str>,
+    status_url: Option<&'a str>,
+}
+
+/// RFC 9457 problem details, with `about:blank` as the type so that `title` is the status phrase.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<&'a str>,
+    kind: &'static str,
+    retry_after: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maintenance_until: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rendering the {format:?} page failed: {source}")]
+pub struct RenderError {
+    format: Format,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// Renders the answer for `page`.
+pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Result<Rendered, RenderError> {
+    let locale = page.locale;
+    let brand = &site.config.brand;
+    let copy = page_copy(locale.page(page.kind), site.config.copy.get(locale.tag).and_then(|p| p.get(&page.kind)));
+    let code_label = locale.common.error_code.replace("{status}", &page.status.to_string());
+    let fail = |format, e: Box<dyn std::error::Error + Send + Sync>| RenderError { format, source: e };
+
+    let body = match page.format {
+        Format::Html => HtmlPage {
+            lang: locale.tag,
+            dir: locale.dir.as_str(),
+            csp: &site.csp,
+            style: &site.style,
+            script: RETRY_SCRIPT,
+            brand_name: &brand.name,
+            logo: site.logo_svg.as_deref(),
+            code_label,
+            copy,
+            until: page.maintenance_end.map(|end| {
+                let (before, after) = locale.common.until.split_once("{time}").unwrap_or((locale.common.until, ""));
+                (before, rfc3339(end), shown_time(end), after)
+            }),
+            common: &locale.common,
+            retry_after: page.retry_after_s,
+            method: ctx.method.unwrap_or("GET"),
+            support_url: brand.support_url.as_deref(),
+            status_url: brand.status_url.as_deref(),
+            reference: ctx.request_id,
+            time: ctx.now_unix_s.map(|now| (rfc3339(now), shown_time(now))),
+            path: ctx.path.as_deref(),
+        }
+        .render()
+        .map_err(|e| fail(Format::Html, e.into()))?,
+        Format::Plain => TextPage {
+            code_label,
+            copy,
+            until: page.maintenance_end.map(|end| locale.common.until.replace("{time}", &shown_time(end))),
+            common: &locale.common,
+            retry_after: page.retry_after_s,
+            reference: ctx.request_id,
+            support_url: brand.support_url.as_deref(),
+            status_url: brand.status_url.as_deref(),
+        }
+        .render()
+        .map_err(|e| fail(Format::Plain, e.into()))?,
+        Format::Problem => serde_json::to_string(&Problem {
+            type_: "about:blank",
+            title: reason_phrase(page.status),
+            status: page.status,
+            detail: format!("{} {}", copy.message, copy.advice),
+            instance: ctx.path.as_deref(),
+            kind: page.kind.as_str(),
+            retry_after: page.retry_after_s,
+            request_id: ctx.request_id,
+            maintenance_until: page.maintenance_end.map(rfc3339),
+        })
+        .map_err(|e| fail(Format::Problem, e.into()))?,
+    };
+
+    let csp = match page.format {
+        Format::Html => format!("{}; frame-ancestors 'none'", site.csp),
+        Format::Problem | Format::Plain => "default-src 'none'; frame-ancestors 'none'".to_owned(),
+    };
+    let headers = vec![
+        ("content-type", page.format.content_type().to_owned()),
+        ("content-language", locale.tag.to_owned()),
+        ("retry-after", page.retry_after_s.to_string()),
+        ("cache-control", "no-store".to_owned()),
+        ("x-robots-tag", "noindex".to_owned()),
+        ("x-content-type-options", "nosniff".to_owned()),
+        ("referrer-policy", "no-referrer".to_owned()),
+        ("content-security-policy", csp),
+        ("vary", "Accept, Accept-Language".to_owned()),
+        ("x-edgepages", format!("error; kind={}; cause={}", page.kind.as_str(), page.reason.cause.label())),
+    ];
+    Ok(Rendered { status: page.status, headers, body })
+}
+
+fn page_copy<'a>(bundled: &'a PageCopy, custom: Option<&'a CopyOverride>) -> Copy<'a> {
+    let pick = |custom: Option<&'a String>, bundled: &'a str| custom.map_or(bundled, String::as_str);
+    Copy {
+        title: pick(custom.and_then(|c| c.title.as_ref()), bundled.title),
+        message: pick(custom.and_then(|c| c.message.as_ref()), bundled.message),
+        advice: pick(custom.and_then(|c| c.advice.as_ref()), bundled.advice),
+    }
+}
+
+/// `2026-11-24 18:00 UTC`: unambiguous in every locale; the page's script localises it.
+fn shown_time(unix_s: u64) -> String {
+    let iso = rfc3339(unix_s);
+    format!("{} {} UTC", &iso[..10], &iso[11..16])
+}
