@@ -1,2 +1,102 @@
-//! The edgepages Cloudflare Worker. Filled in by the edge issue; native builds see an empty crate.
+//! The edgepages Cloudflare Worker: forwards each request to the origin within a deadline and
+//! answers failures with the branded page core decides and renders. Healthy responses stream
+//! through untouched.
+//!
+//! Native builds see an empty crate, so `cargo test` at the root never compiles workers-rs.
 #![cfg(target_arch = "wasm32")]
+
+mod answer;
+mod bypass;
+mod log;
+mod origin;
+mod settings;
+
+use edgepages_core::{Clock, Decision, Gate, decide, gate};
+use wasm_bindgen::prelude::wasm_bindgen;
+use worker::{Context, Date, Env, Request, Response, event};
+
+use crate::answer::OwnedFacts;
+use crate::settings::Settings;
+
+/// Below this many milliseconds left, a retry could not get an answer in time.
+const MIN_RETRY_BUDGET_MS: u64 = 50;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let started_ms = Date::now().as_millis();
+    // Every error path ends in a branded page; the platform's own error page is never shown.
+    match handle(req, &env, started_ms).await {
+        Ok(response) => Ok(response),
+        Err(err) => {
+            log::internal_error(&err.to_string());
+            answer::fallback()
+        }
+    }
+}
+
+/// The baked fallback page and its headers (as a JSON object), for the JS entry to keep in case
+/// the wasm module itself traps.
+#[wasm_bindgen]
+pub fn fallback_page() -> Vec<String> {
+    let headers: serde_json::Map<String, serde_json::Value> =
+        answer::FALLBACK_HEADERS.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
+    vec![answer::FALLBACK_HTML.to_owned(), serde_json::Value::Object(headers).to_string()]
+}
+
+async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Response> {
+    let settings = Settings::get(env);
+    let site = &settings.site;
+    let owned = OwnedFacts::from_request(&req, &settings)?;
+    let facts = owned.facts();
+    let clock = Clock { now_unix_s: started_ms / 1000, seed: random_seed() };
+
+    #[cfg(feature = "chaos")]
+    assert!(
+        req.headers().get("x-edgepages-chaos")?.as_deref() != Some("panic"),
+        "chaos: a panic requested by the test suite"
+    );
+
+    let (deadline_ms, path_origin, may_retry) = match gate(&facts, &site.config, clock) {
+        Gate::Answer(page) => {
+            log::intercepted(&facts, "maintenance", None, &page, started_ms);
+            return answer::page(&page, site, &facts, clock.now_unix_s);
+        }
+        Gate::Forward { deadline_ms, origin, may_retry } => (deadline_ms, origin, may_retry),
+    };
+    let origin = match path_origin {
+        Some(raw) => Some(
+            worker::Url::parse(raw).map_err(|e| worker::Error::RustError(format!("edge.paths origin {raw:?}: {e}")))?,
+        ),
+        None => settings.origin.clone(),
+    };
+    let target = origin::target_url(&req, origin.as_ref())?;
+
+    let mut attempt = origin::send(&req, &target, deadline_ms, false).await?;
+    let mut outcome_label = attempt.label();
+    let mut detail = attempt.detail.clone();
+    loop {
+        match decide(&facts, &attempt.outcome(), &site.config, clock) {
+            Decision::PassThrough => return attempt.into_response().map_or_else(answer::fallback, Ok),
+            Decision::Page(page) | Decision::ServeStale { fallback: page, .. } => {
+                let remaining = u64::from(deadline_ms).saturating_sub(Date::now().as_millis() - started_ms);
+                // One more try, only for a safe request whose connection failed, only in time.
+                if page.reason.retryable && may_retry && !attempt.retried && remaining >= MIN_RETRY_BUDGET_MS {
+                    let budget = u32::try_from(remaining).unwrap_or(u32::MAX);
+                    attempt = origin::send(&req, &target, budget, true).await?;
+                    outcome_label = format!("{outcome_label}+retry:{}", attempt.label());
+                    detail = attempt.detail.clone().or(detail);
+                    continue;
+                }
+                attempt.discard_body();
+                log::intercepted(&facts, &outcome_label, detail.as_deref(), &page, started_ms);
+                return answer::page(&page, site, &facts, clock.now_unix_s);
+            }
+        }
+    }
+}
+
+/// A per-request seed for Retry-After jitter.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+fn random_seed() -> u64 {
+    (js_sys::Math::random() * u64::MAX as f64) as u64
+}

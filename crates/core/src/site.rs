@@ -39,8 +39,9 @@ pub enum SiteError {
     Style(#[from] askama::Error),
 }
 
-/// Everything render needs that is fixed for a deployment.
-#[derive(Debug, Clone)]
+/// Everything render needs that is fixed for a deployment. It serialises, so the edge can carry
+/// one built at compile time instead of parsing TOML and hashing CSS on every cold start.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Site {
     pub config: Config,
     pub(crate) logo_svg: Option<String>,

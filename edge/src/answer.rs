@@ -1,0 +1,103 @@
+//! Turning core's decisions into worker responses, and the baked fallback page.
+
+use edgepages_core::request::request_id;
+use edgepages_core::{PageDecision, RenderContext, RequestFacts, Site, render};
+use worker::{Headers, Request, Response};
+
+use crate::settings::Settings;
+use crate::{bypass, log};
+
+/// The generic page rendered at build time, for when rendering at request time fails.
+pub const FALLBACK_HTML: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.html"));
+const FALLBACK_CSP: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.csp"));
+
+/// The fallback page's headers; the JS entry uses the same list when the wasm module traps.
+pub const FALLBACK_HEADERS: [(&str, &str); 8] = [
+    ("content-type", "text/html; charset=utf-8"),
+    ("cache-control", "no-store"),
+    ("x-robots-tag", "noindex"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("content-security-policy", FALLBACK_CSP),
+    ("retry-after", "10"),
+    ("x-edgepages", "error; kind=fallback; cause=internal"),
+];
+
+/// The request's facts, copied out of the worker's JS-backed request once.
+#[derive(Debug)]
+pub struct OwnedFacts {
+    method: String,
+    path: String,
+    accept: Option<String>,
+    accept_language: Option<String>,
+    request_id: Option<String>,
+    bypass: bool,
+}
+
+impl OwnedFacts {
+    pub fn from_request(req: &Request, settings: &Settings) -> worker::Result<Self> {
+        let headers = req.headers();
+        let url = req.url()?;
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let ids: Vec<(&str, Option<String>)> = edgepages_core::request::REQUEST_ID_HEADERS
+            .iter()
+            .map(|name| Ok((*name, headers.get(name)?)))
+            .collect::<worker::Result<_>>()?;
+        let request_id =
+            request_id(|name| ids.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_deref())).map(str::to_owned);
+        let bypass = bypass::allowed(
+            settings.bypass_secret.as_deref(),
+            headers.get(bypass::HEADER)?.as_deref(),
+            headers.get("cookie")?.as_deref(),
+        );
+        Ok(OwnedFacts {
+            method: req.method().to_string(),
+            path,
+            accept: headers.get("accept")?,
+            accept_language: headers.get("accept-language")?,
+            request_id,
+            bypass,
+        })
+    }
+
+    pub fn facts(&self) -> RequestFacts<'_> {
+        RequestFacts {
+            method: &self.method,
+            path: &self.path,
+            accept: self.accept.as_deref(),
+            accept_language: self.accept_language.as_deref(),
+            request_id: self.request_id.as_deref(),
+            maintenance_bypass: self.bypass,
+        }
+    }
+}
+
+/// Renders `page`; if that fails, the baked fallback page answers instead.
+pub fn page(page: &PageDecision, site: &Site, facts: &RequestFacts<'_>, now_unix_s: u64) -> worker::Result<Response> {
+    let rendered = match render(page, site, &RenderContext::for_request(facts, now_unix_s)) {
+        Ok(rendered) => rendered,
+        Err(err) => {
+            log::internal_error(&err.to_string());
+            return fallback();
+        }
+    };
+    let headers = Headers::new();
+    for (name, value) in &rendered.headers {
+        headers.set(name, value)?;
+    }
+    // A HEAD answer has the headers of the page and no body.
+    let body = if facts.method == "HEAD" { Vec::new() } else { rendered.body.into_bytes() };
+    Ok(Response::builder().with_status(rendered.status).with_headers(headers).fixed(body))
+}
+
+/// The static branded page, served when anything inside the worker fails.
+pub fn fallback() -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in FALLBACK_HEADERS {
+        headers.set(name, value)?;
+    }
+    Ok(Response::builder().with_status(500).with_headers(headers).fixed(FALLBACK_HTML.as_bytes().to_vec()))
+}

@@ -1,0 +1,34 @@
+//! One structured line per intercepted request, and warnings. Never logs a query string, a
+//! header value other than the request ID, or a secret.
+
+use edgepages_core::{PageDecision, RequestFacts};
+use serde_json::json;
+use worker::{Date, console_error, console_log, console_warn};
+
+pub fn intercepted(
+    facts: &RequestFacts<'_>,
+    outcome: &str,
+    detail: Option<&str>,
+    page: &PageDecision,
+    started_ms: u64,
+) {
+    let line = json!({
+        "edgepages": "intercepted",
+        "request_id": facts.request_id,
+        "method": facts.method,
+        "path": facts.path.split('?').next().unwrap_or_default(),
+        "outcome": outcome,
+        "detail": detail,
+        "decision": { "status": page.status, "page": page.kind.as_str(), "retry_after": page.retry_after_s, "format": page.format },
+        "ms": Date::now().as_millis().saturating_sub(started_ms),
+    });
+    console_log!("{line}");
+}
+
+pub fn internal_error(message: &str) {
+    console_error!("{}", json!({ "edgepages": "internal_error", "error": message }));
+}
+
+pub fn bad_var(name: &str, why: &str) {
+    console_warn!("{}", json!({ "edgepages": "bad_var", "var": name, "problem": why }));
+}

@@ -1,0 +1,143 @@
+//! Talking to the origin: where a request goes, sending it with a deadline on the response
+//! headers, and classifying what came back. Bodies are never read here: a healthy response is
+//! handed on as a stream, an intercepted one is cancelled unread.
+
+use std::pin::pin;
+use std::time::Duration;
+
+use edgepages_core::{FailureKind, OriginOutcome};
+use futures_util::future::{Either, select};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Delay, Request, Response, Url};
+
+use crate::bypass;
+
+/// The URL to send `req` to: its own, or with the scheme, host and port of `origin`.
+pub fn target_url(req: &Request, origin: Option<&Url>) -> worker::Result<Url> {
+    let mut url = req.url()?;
+    if let Some(origin) = origin {
+        let bad = |()| worker::Error::RustError(format!("cannot send a request to origin {origin}"));
+        url.set_scheme(origin.scheme()).map_err(bad)?;
+        url.set_host(origin.host_str()).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        url.set_port(origin.port()).map_err(bad)?;
+    }
+    Ok(url)
+}
+
+/// One request to the origin and what came of it.
+#[derive(Debug)]
+pub struct Attempt {
+    result: Result<web_sys::Response, FailureKind>,
+    /// The runtime's own words for a failure, for the log.
+    pub detail: Option<String>,
+    content_type: Option<String>,
+    retry_after: Option<String>,
+    /// This attempt was the one retry.
+    pub retried: bool,
+}
+
+impl Attempt {
+    pub fn outcome(&self) -> OriginOutcome<'_> {
+        match &self.result {
+            Ok(resp) => OriginOutcome::Response {
+                status: resp.status(),
+                content_type: self.content_type.as_deref(),
+                retry_after: self.retry_after.as_deref(),
+            },
+            Err(kind) => OriginOutcome::Failure(*kind),
+        }
+    }
+
+    /// `status_200`, `timeout`, …, for the log line.
+    pub fn label(&self) -> String {
+        match &self.result {
+            Ok(resp) => format!("status_{}", resp.status()),
+            Err(kind) => kind.as_str().to_owned(),
+        }
+    }
+
+    /// The origin's response, untouched, for streaming through.
+    pub fn into_response(self) -> Option<Response> {
+        self.result.ok().map(Response::from)
+    }
+
+    /// Cancels an unwanted body unread: the origin's error page never reaches the visitor.
+    pub fn discard_body(&self) {
+        if let Ok(resp) = &self.result
+            && let Some(body) = resp.body()
+        {
+            let _ = body.cancel();
+        }
+    }
+}
+
+/// Sends `req` to `target`, waiting at most `deadline_ms` for the response headers; on the
+/// deadline the subrequest is aborted.
+pub async fn send(req: &Request, target: &Url, deadline_ms: u32, retried: bool) -> worker::Result<Attempt> {
+    let controller = web_sys::AbortController::new().map_err(worker::Error::from)?;
+    let outbound = outbound_request(req, target, &controller.signal())?;
+
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let fetch = JsFuture::from(global.fetch_with_request(&outbound));
+    let deadline = Delay::from(Duration::from_millis(u64::from(deadline_ms)));
+
+    let (result, detail) = match select(pin!(fetch), pin!(deadline)).await {
+        Either::Left((Ok(value), _)) => (Ok(value.unchecked_into::<web_sys::Response>()), None),
+        Either::Left((Err(err), _)) => {
+            let message = error_message(&err);
+            (Err(classify(&message)), Some(message))
+        }
+        Either::Right(((), _)) => {
+            controller.abort();
+            (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms")))
+        }
+    };
+    let header = |name: &str| result.as_ref().ok().and_then(|r| r.headers().get(name).ok().flatten());
+    Ok(Attempt { content_type: header("content-type"), retry_after: header("retry-after"), result, detail, retried })
+}
+
+/// A copy of `req` addressed to `target`: same method, headers (less the bypass secret) and
+/// streamed body, redirects handed back to the client rather than followed.
+fn outbound_request(req: &Request, target: &Url, signal: &web_sys::AbortSignal) -> worker::Result<web_sys::Request> {
+    let inner = req.inner();
+    let headers = web_sys::Headers::new_with_headers(&inner.headers()).map_err(worker::Error::from)?;
+    headers.delete(bypass::HEADER).map_err(worker::Error::from)?;
+
+    let init = web_sys::RequestInit::new();
+    init.set_method(&inner.method());
+    init.set_headers(&headers);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    init.set_signal(Some(signal));
+    if let Some(body) = inner.body() {
+        init.set_body(&body);
+    }
+    web_sys::Request::new_with_str_and_init(target.as_str(), &init).map_err(worker::Error::from)
+}
+
+fn error_message(err: &JsValue) -> String {
+    err.dyn_ref::<js_sys::Error>()
+        .map(|e| format!("{}: {}", String::from(e.name()), String::from(e.message())))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Sorts a fetch failure by the runtime's message. workerd reports connection failures as
+/// plain `Error`s, so the wording is all there is to go on.
+fn classify(message: &str) -> FailureKind {
+    let message = message.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| message.contains(w));
+    if has(&["refused", "econnrefused"]) {
+        FailureKind::Refused
+    } else if has(&["dns", "lookup", "resolve", "enotfound", "getaddrinfo", "name or service"]) {
+        FailureKind::Dns
+    } else if has(&["tls", "ssl", "certificate", "handshake"]) {
+        FailureKind::Tls
+    } else if has(&["reset", "connection lost", "disconnected", "closed", "econnreset", "broken pipe"]) {
+        FailureKind::Reset
+    } else if has(&["timed out", "timeout"]) {
+        FailureKind::Timeout
+    } else {
+        FailureKind::Other
+    }
+}

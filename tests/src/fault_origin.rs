@@ -1,0 +1,233 @@
+//! An origin that misbehaves on request, for the end-to-end tests and the demo.
+//!
+//! The query parameter `fault` picks the behaviour; every request is counted by method and path:
+//!
+//! | `fault=` | behaviour |
+//! |---|---|
+//! | (none), `ok` | 200 HTML, with an `x-origin` header |
+//! | `status&code=N` | status N with a stack trace (holding a fake secret) as the body |
+//! | `json&code=N` | status N with a JSON error body |
+//! | `retry_after&code=N&seconds=S` | status N with `Retry-After: S` |
+//! | `hang` | accepts, reads the request, never answers |
+//! | `hang_body` | sends 200 headers and part of the body, then hangs |
+//! | `reset` | resets the connection (RST) after reading the request |
+//! | `drip&ms=N` | sends the status line and headers one byte every N ms |
+//! | `slow&ms=N` | answers 200 after N ms |
+//! | `huge&mb=N` | 200 with an N MiB body, streamed |
+//!
+//! `GET /__hits` answers the counts as JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What every error body holds: if a visitor ever sees it, the origin's body leaked.
+pub const LEAK_MARKER: &str = "DATABASE_PASSWORD=hunter2";
+
+type Hits = Arc<Mutex<BTreeMap<String, u64>>>;
+
+/// A running fault origin. It stops with its runtime.
+#[derive(Debug, Clone)]
+pub struct FaultOrigin {
+    pub addr: SocketAddr,
+    hits: Hits,
+}
+
+impl FaultOrigin {
+    /// Listens on `addr` (port 0 for any) and serves on the current tokio runtime.
+    pub async fn start(addr: &str) -> std::io::Result<FaultOrigin> {
+        let listener = TcpListener::bind(addr).await?;
+        let origin = FaultOrigin { addr: listener.local_addr()?, hits: Hits::default() };
+        let hits = Arc::clone(&origin.hits);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, Arc::clone(&hits)));
+            }
+        });
+        Ok(origin)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests seen with this method and path (no query).
+    pub fn hits(&self, method: &str, path: &str) -> u64 {
+        self.hits.lock().expect("hits lock").get(&format!("{method} {path}")).copied().unwrap_or(0)
+    }
+
+    /// Requests seen for this path, any method.
+    pub fn hits_any(&self, path: &str) -> u64 {
+        let suffix = format!(" {path}");
+        self.hits.lock().expect("hits lock").iter().filter(|(k, _)| k.ends_with(&suffix)).map(|(_, v)| v).sum()
+    }
+}
+
+struct Parsed {
+    method: String,
+    path: String,
+    query: BTreeMap<String, String>,
+}
+
+async fn serve(mut stream: TcpStream, hits: Hits) {
+    let Some(req) = read_request(&mut stream).await else { return };
+    if req.path == "/__hits" {
+        let body = serde_json::to_string(&*hits.lock().expect("hits lock")).unwrap_or_default();
+        let _ = respond(&mut stream, 200, "application/json", &[], body.as_bytes()).await;
+        return;
+    }
+    *hits.lock().expect("hits lock").entry(format!("{} {}", req.method, req.path)).or_default() += 1;
+
+    let number = |key: &str, default: u64| req.query.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let code = u16::try_from(number("code", 500)).unwrap_or(500);
+    let result = match req.query.get("fault").map_or("ok", String::as_str) {
+        "status" => {
+            let trace = format!(
+                "<html><body><h1>Server Error</h1><pre>Traceback (most recent call last):\n  File \"/app/db.py\", line 42, in connect\n    {LEAK_MARKER}\nOperationalError: could not connect to server</pre></body></html>"
+            );
+            respond(&mut stream, code, "text/html", &[], trace.as_bytes()).await
+        }
+        "json" => {
+            let body = format!("{{\"error\":\"database unavailable\",\"code\":{code}}}");
+            respond(&mut stream, code, "application/json", &[], body.as_bytes()).await
+        }
+        "retry_after" => {
+            let seconds = number("seconds", 120).to_string();
+            respond(&mut stream, code, "text/html", &[("retry-after", &seconds)], LEAK_MARKER.as_bytes()).await
+        }
+        "hang" => {
+            hold(&mut stream).await;
+            Ok(())
+        }
+        "hang_body" => {
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&[b'x'; 100]).await;
+            hold(&mut stream).await;
+            Ok(())
+        }
+        "reset" => {
+            let _ = stream.set_zero_linger();
+            drop(stream);
+            Ok(())
+        }
+        "drip" => {
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+            for byte in head.as_bytes() {
+                if stream.write_all(&[*byte]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(number("ms", 100))).await;
+            }
+            Ok(())
+        }
+        "slow" => {
+            tokio::time::sleep(Duration::from_millis(number("ms", 1000))).await;
+            respond(&mut stream, 200, "text/html", &[("x-origin", "fault-origin")], b"<p>slow but fine</p>").await
+        }
+        "huge" => stream_huge(&mut stream, number("mb", 10)).await,
+        _ => {
+            let body = format!("<p>origin ok: {}</p>", req.path);
+            respond(&mut stream, 200, "text/html; charset=utf-8", &[("x-origin", "fault-origin")], body.as_bytes())
+                .await
+        }
+    };
+    let _ = result;
+}
+
+/// Reads the request head and any body, so that the client is never cut off mid-send.
+async fn read_request(stream: &mut TcpStream) -> Option<Parsed> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 1 << 20 {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let target = request_line.next()?.to_owned();
+    let content_length: usize = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0);
+    let mut have = buf.len() - head_end;
+    while have < content_length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        have += n;
+    }
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let query =
+        query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    Some(Parsed { method, path: path.to_owned(), query })
+}
+
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in extra {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.shutdown().await
+}
+
+async fn stream_huge(stream: &mut TcpStream, mib: u64) -> std::io::Result<()> {
+    let total = mib * 1024 * 1024;
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {total}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await?;
+    let chunk = vec![b'e'; 64 * 1024];
+    let mut sent = 0;
+    while sent < total {
+        let n = usize::try_from((total - sent).min(chunk.len() as u64)).unwrap_or(chunk.len());
+        stream.write_all(&chunk[..n]).await?;
+        sent += n as u64;
+    }
+    stream.shutdown().await
+}
+
+/// Keeps the connection open, reading and discarding, until the peer goes or two minutes pass.
+async fn hold(stream: &mut TcpStream) {
+    let mut sink = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_mins(2), async {
+        while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}

@@ -1,0 +1,110 @@
+//! Runs the real worker in `wrangler dev` (workerd) on loopback, with the vars a test needs.
+//!
+//! wrangler runs in its own process group, with a watchdog that ends the group when the test
+//! process exits, so no workerd outlives the suite even when a test panics.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+/// How long wrangler may take to build (if needed) and start.
+const START_TIMEOUT: Duration = Duration::from_mins(5);
+
+#[derive(Debug)]
+pub struct Worker {
+    pub url: String,
+    log: PathBuf,
+    child: Child,
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Worker {
+    /// Starts `wrangler dev --local` from the repository root with `vars`, and waits until it
+    /// answers. The worker is built with the `chaos` feature, for the panic test.
+    pub fn start(name: &str, vars: &[(&str, &str)]) -> Result<Worker> {
+        let root = repo_root();
+        let port = free_port()?;
+        let inspector = free_port()?;
+        let dir = std::env::temp_dir().join(format!("edgepages-e2e-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let log = dir.join("wrangler.log");
+
+        let mut command = format!(
+            "source scripts/toolchain-env && exec npx --no-install wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} --persist-to '{}' --show-interactive-dev-session=false",
+            dir.join("state").display()
+        );
+        for (key, value) in vars {
+            let _ = write!(command, " --var '{key}:{value}'");
+        }
+        let child = Command::new("bash")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(&root)
+            .env("EDGEPAGES_EDGE_FEATURES", "chaos")
+            .stdin(Stdio::null())
+            .stdout(File::create(&log)?)
+            .stderr(File::create(dir.join("wrangler.err"))?)
+            .process_group(0)
+            .spawn()
+            .context("starting wrangler dev (run scripts/setup first)")?;
+        watch_over(child.id())?;
+
+        let worker = Worker { url: format!("http://127.0.0.1:{port}"), log, child };
+        worker.wait_until_ready(&dir)?;
+        Ok(worker)
+    }
+
+    fn wait_until_ready(&self, dir: &Path) -> Result<()> {
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build()?;
+        let started = Instant::now();
+        while started.elapsed() < START_TIMEOUT {
+            if client.get(format!("{}/__ready", self.url)).send().is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        let err = std::fs::read_to_string(dir.join("wrangler.err")).unwrap_or_default();
+        bail!("wrangler dev did not answer within {START_TIMEOUT:?}; its stderr:\n{err}")
+    }
+
+    /// What the worker logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.child.id())).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Ends process group `pgid` once this test process has exited.
+fn watch_over(pgid: u32) -> Result<()> {
+    let me = std::process::id();
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!("while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -{pgid} 2>/dev/null; sleep 2; kill -KILL -{pgid} 2>/dev/null"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("starting the wrangler watchdog")?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The shared rig for the edge tests: one fault origin and one worker per configuration,
+//! started once for the whole test binary.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use edgepages_e2e::fault_origin::FaultOrigin;
+use edgepages_e2e::worker::Worker;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+
+/// The default deadline the main worker runs with.
+pub const DEADLINE_MS: u64 = 1000;
+/// Slack for the deadline on a busy 2-core test machine; the exact figure is in the benchmark.
+pub const SLACK_MS: u64 = 3000;
+pub const BYPASS_SECRET: &str = "team-secret-0123456789";
+
+pub struct Rig {
+    pub origin: FaultOrigin,
+    _runtime: tokio::runtime::Runtime,
+}
+
+pub fn rig() -> &'static Rig {
+    static RIG: OnceLock<Rig> = OnceLock::new();
+    RIG.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let origin = runtime.block_on(FaultOrigin::start("127.0.0.1:0")).unwrap();
+        Rig { origin, _runtime: runtime }
+    })
+}
+
+/// The worker in front of the fault origin, with a 1 s deadline.
+pub fn worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let origin = rig().origin.url();
+        Worker::start("main", &[("ORIGIN_URL", &origin), ("ORIGIN_TIMEOUT_MS", &DEADLINE_MS.to_string())]).unwrap()
+    })
+}
+
+/// A worker in maintenance until a far-off time, with a bypass secret.
+pub fn maintenance_worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let origin = rig().origin.url();
+        Worker::start(
+            "maintenance",
+            &[("ORIGIN_URL", &origin), ("MAINTENANCE", "2099-01-01T00:00:00Z"), ("MAINTENANCE_BYPASS", BYPASS_SECRET)],
+        )
+        .unwrap()
+    })
+}
+
+/// A worker of its own for the panic test: a panic strands every request in flight on its
+/// isolate, so it must not share one with other tests.
+pub fn chaos_worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| Worker::start("chaos", &[("ORIGIN_URL", &rig().origin.url())]).unwrap())
+}
+
+pub fn client() -> Client {
+    Client::builder().timeout(Duration::from_secs(30)).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A browser-like GET of `path` on the main worker.
+pub fn browser(path: &str) -> RequestBuilder {
+    client()
+        .get(format!("{}{path}", worker().url))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("accept-language", "en-GB,en;q=0.9")
+}
+
+pub fn header(resp: &Response, name: &str) -> String {
+    resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// A path unique to one test, so hit counts never mix.
+pub fn unique(name: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("/{name}-{n}")
+}

@@ -1,0 +1,274 @@
+//! The worker end to end, in real workerd (`wrangler dev`), in front of a fault-injecting origin.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Read as _;
+use std::time::{Duration, Instant};
+
+use common::{
+    BYPASS_SECRET, DEADLINE_MS, SLACK_MS, browser, chaos_worker, client, header, maintenance_worker, rig, unique,
+    worker,
+};
+use edgepages_e2e::fault_origin::LEAK_MARKER;
+
+/// The branded page's own words, from the bundled example's config.
+const BRAND: &str = "Example Shop";
+
+fn assert_branded_error(resp: reqwest::blocking::Response, status: u16) -> String {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(header(&resp, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&resp, "cache-control"), "no-store");
+    assert_eq!(header(&resp, "x-content-type-options"), "nosniff");
+    assert!(header(&resp, "content-security-policy").starts_with("default-src 'none'"));
+    let retry_after: u32 = header(&resp, "retry-after").parse().expect("a numeric Retry-After");
+    assert!(retry_after >= 10, "Retry-After {retry_after}");
+    let body = resp.text().unwrap();
+    assert!(body.contains(BRAND), "not branded");
+    assert!(!body.contains(LEAK_MARKER), "the origin's error body leaked");
+    assert!(!body.contains("Traceback"), "the origin's error body leaked");
+    body
+}
+
+#[test]
+fn healthy_responses_pass_through_untouched() {
+    let path = unique("ok");
+    let resp = browser(&path).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(header(&resp, "x-origin"), "fault-origin");
+    assert_eq!(header(&resp, "content-type"), "text/html; charset=utf-8");
+    assert!(resp.headers().get("x-edgepages").is_none());
+    assert_eq!(resp.text().unwrap(), format!("<p>origin ok: {path}</p>"));
+}
+
+#[test]
+fn client_errors_pass_through() {
+    let resp = browser(&format!("{}?fault=status&code=404", unique("missing"))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    assert!(resp.headers().get("x-edgepages").is_none());
+    // A 404 is the origin's business: its own body is what the visitor sees.
+    assert!(resp.text().unwrap().contains(LEAK_MARKER));
+}
+
+#[test]
+fn origin_5xx_become_branded_pages_with_the_real_status() {
+    for code in [500, 502, 503, 504] {
+        let path = unique("status");
+        let resp = browser(&format!("{path}?fault=status&code={code}")).send().unwrap();
+        let body = assert_branded_error(resp, code);
+        assert!(body.contains(&format!("Error {code}")), "{code}");
+        assert_eq!(rig().origin.hits("GET", &path), 1, "an origin 5xx is never retried");
+    }
+}
+
+#[test]
+fn a_hung_origin_gets_a_branded_504_at_the_deadline() {
+    let started = Instant::now();
+    let resp = browser(&format!("{}?fault=hang", unique("hang"))).send().unwrap();
+    let elapsed = started.elapsed();
+    let body = assert_branded_error(resp, 504);
+    assert!(body.contains("taking too long"));
+    assert!(elapsed >= Duration::from_millis(DEADLINE_MS - 50), "answered before the deadline: {elapsed:?}");
+    assert!(elapsed <= Duration::from_millis(DEADLINE_MS + SLACK_MS), "deadline not held: {elapsed:?}");
+}
+
+#[test]
+fn headers_dripped_past_the_deadline_are_cut() {
+    let started = Instant::now();
+    let resp = browser(&format!("{}?fault=drip&ms=100", unique("drip"))).send().unwrap();
+    assert_branded_error(resp, 504);
+    assert!(started.elapsed() <= Duration::from_millis(DEADLINE_MS + SLACK_MS));
+}
+
+#[test]
+fn a_reset_connection_is_a_502_and_safe_requests_get_one_retry() {
+    let path = unique("reset");
+    let body = assert_branded_error(browser(&format!("{path}?fault=reset")).send().unwrap(), 502);
+    assert!(body.contains("Error 502"));
+    assert_eq!(rig().origin.hits("GET", &path), 2, "a GET is retried once after a connect failure");
+}
+
+#[test]
+fn unsafe_requests_are_never_retried() {
+    for method in ["POST", "PUT", "PATCH", "DELETE"] {
+        let path = unique("unsafe");
+        let resp = client()
+            .request(method.parse().unwrap(), format!("{}{path}?fault=reset", worker().url))
+            .header("accept", "text/html")
+            .body("order=42")
+            .send()
+            .unwrap();
+        assert_branded_error(resp, 502);
+        assert_eq!(rig().origin.hits(method, &path), 1, "{method} was sent more than once");
+    }
+}
+
+#[test]
+fn api_clients_get_problem_json_or_the_origins_own_json_error() {
+    let resp = client()
+        .get(format!("{}{}?fault=hang", worker().url, unique("api")))
+        .header("accept", "application/json")
+        .header("x-request-id", "req-e2e-123")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 504);
+    assert_eq!(header(&resp, "content-type"), "application/problem+json");
+    let retry_after: u64 = header(&resp, "retry-after").parse().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&resp.text().unwrap()).unwrap();
+    assert_eq!(json["status"], 504);
+    assert_eq!(json["title"], "Gateway Timeout");
+    assert_eq!(json["request_id"], "req-e2e-123");
+    assert_eq!(json["retry_after"], retry_after);
+
+    // The origin's own JSON error reaches an API client untouched...
+    let path = unique("api-json");
+    let resp = client()
+        .get(format!("{}{path}?fault=json&code=503", worker().url))
+        .header("accept", "application/json")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.text().unwrap(), "{\"error\":\"database unavailable\",\"code\":503}");
+    // ...but a browser gets the branded page instead.
+    assert_branded_error(browser(&format!("{path}?fault=json&code=503")).send().unwrap(), 503);
+}
+
+#[test]
+fn curl_gets_plain_text() {
+    let resp = client().get(format!("{}{}?fault=status&code=502", worker().url, unique("curl"))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 502);
+    assert_eq!(header(&resp, "content-type"), "text/plain; charset=utf-8");
+    let text = resp.text().unwrap();
+    assert!(text.starts_with("Error 502: "), "{text}");
+    assert!(!text.contains(LEAK_MARKER));
+}
+
+#[test]
+fn pages_speak_the_visitors_language() {
+    let path = format!("{}?fault=status&code=503", unique("lang"));
+    let url = format!("{}{path}", worker().url);
+    let welsh =
+        client().get(&url).header("accept", "text/html").header("accept-language", "cy-GB,en;q=0.5").send().unwrap();
+    assert_eq!(header(&welsh, "content-language"), "cy");
+    assert!(welsh.text().unwrap().contains("<html lang=\"cy\" dir=\"ltr\">"));
+    let arabic = client().get(&url).header("accept", "text/html").header("accept-language", "ar").send().unwrap();
+    assert!(arabic.text().unwrap().contains("<html lang=\"ar\" dir=\"rtl\">"));
+    let japanese = client().get(&url).header("accept", "text/html").header("accept-language", "ja").send().unwrap();
+    assert!(japanese.text().unwrap().contains("<html lang=\"en\" dir=\"ltr\">"));
+}
+
+#[test]
+fn the_origins_retry_after_is_kept() {
+    let resp = browser(&format!("{}?fault=retry_after&code=503&seconds=120", unique("ra"))).send().unwrap();
+    assert_eq!(header(&resp, "retry-after"), "120");
+    assert_branded_error(resp, 503);
+}
+
+#[test]
+fn cloudflare_52x_from_the_subrequest_are_classified() {
+    let resp = browser(&format!("{}?fault=status&code=522", unique("cf522"))).send().unwrap();
+    assert!(header(&resp, "x-edgepages").contains("cause=timeout"));
+    assert_branded_error(resp, 504);
+}
+
+#[test]
+fn a_slow_path_with_a_longer_deadline_is_not_cut() {
+    // edgepages.toml gives /reports 30 s; everything else has the worker's 1 s.
+    let started = Instant::now();
+    let resp = browser("/reports/q3?fault=slow&ms=2000").send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.text().unwrap(), "<p>slow but fine</p>");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert_branded_error(browser(&format!("{}?fault=slow&ms=2000", unique("not-reports"))).send().unwrap(), 504);
+}
+
+#[test]
+fn bodies_stream_through_without_buffering() {
+    // The origin sends headers and 100 bytes, then hangs: a buffering proxy would never answer.
+    let mut resp = browser(&format!("{}?fault=hang_body", unique("hang-body"))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut first = [0u8; 100];
+    resp.read_exact(&mut first).unwrap();
+    assert_eq!(first, [b'x'; 100]);
+}
+
+#[test]
+fn a_huge_body_streams_through_intact() {
+    let mib = 16;
+    let mut resp = browser(&format!("{}?fault=huge&mb={mib}", unique("huge"))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = resp.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        assert!(buf[..n].iter().all(|b| *b == b'e'));
+        total += n;
+    }
+    assert_eq!(total, mib * 1024 * 1024);
+}
+
+#[test]
+fn a_panic_inside_the_worker_still_gets_the_branded_page() {
+    let url = |path: String| format!("{}{path}", chaos_worker().url);
+    let resp = client().get(url(unique("panic"))).header("x-edgepages-chaos", "panic").send().unwrap();
+    assert_eq!(header(&resp, "x-edgepages"), "error; kind=fallback; cause=internal");
+    let body = assert_branded_error(resp, 500);
+    assert!(body.contains("This page is unavailable"));
+    // And the worker recovers for the next visitor.
+    assert_eq!(client().get(url(unique("after-panic"))).send().unwrap().status().as_u16(), 200);
+}
+
+#[test]
+fn request_ids_are_shown_and_each_interception_is_logged_once() {
+    let id = format!("e2e-log-{}", std::process::id());
+    let path = unique("logged");
+    let resp =
+        browser(&format!("{path}?fault=status&code=500&token=s3cret")).header("x-request-id", &id).send().unwrap();
+    let body = assert_branded_error(resp, 500);
+    assert!(body.contains(&format!("<dd>{id}</dd>")));
+
+    let started = Instant::now();
+    let line = loop {
+        if let Some(line) = worker().log().lines().find(|l| l.contains(&id)).map(str::to_owned) {
+            break line;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no log line for {id}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let json: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(json["edgepages"], "intercepted");
+    assert_eq!(json["path"], path.as_str());
+    assert_eq!(json["outcome"], "status_500");
+    assert_eq!(json["decision"]["status"], 500);
+    assert!(json["ms"].is_u64());
+    assert!(!line.contains("s3cret"), "query strings are never logged");
+    assert_eq!(worker().log().matches(&id).count(), 1, "exactly one line per intercepted request");
+}
+
+#[test]
+fn maintenance_answers_without_troubling_the_origin_and_the_team_gets_through() {
+    let path = unique("maint");
+    let url = format!("{}{path}", maintenance_worker().url);
+    let resp = client().get(&url).header("accept", "text/html").send().unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    let retry_after: u64 = header(&resp, "retry-after").parse().unwrap();
+    assert!((300..=450).contains(&retry_after), "{retry_after}");
+    let body = resp.text().unwrap();
+    assert!(body.contains("planned maintenance"));
+    assert!(body.contains("datetime=\"2099-01-01T00:00:00Z\""));
+    let post = client().post(&url).header("accept", "application/json").body("x").send().unwrap();
+    assert_eq!(post.status().as_u16(), 503);
+    assert_eq!(rig().origin.hits_any(&path), 0, "maintenance must not reach the origin");
+
+    let team = client().get(&url).header("x-edgepages-bypass", BYPASS_SECRET).send().unwrap();
+    assert_eq!(team.status().as_u16(), 200);
+    let wrong = client().get(&url).header("x-edgepages-bypass", "not-the-secret-at-all").send().unwrap();
+    assert_eq!(wrong.status().as_u16(), 503);
+    let cookie = client().get(&url).header("cookie", format!("a=b; edgepages_bypass={BYPASS_SECRET}")).send().unwrap();
+    assert_eq!(cookie.status().as_u16(), 200);
+    assert_eq!(rig().origin.hits("GET", &path), 2);
+}
