@@ -1,7 +1,7 @@
 //! Bakes the site into the worker: reads `edgepages.toml` (or `$EDGEPAGES_CONFIG`, relative to the
 //! repository root) and its logo, checks them exactly as `edgepages check` does, and writes the
-//! prepared [`Site`] as JSON for `include_str!`, plus the static fallback page for when
-//! rendering itself fails.
+//! prepared [`Site`] as Rust source for `include!` (so no parser ships to the edge), plus the
+//! static fallback page for when rendering itself fails.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -31,8 +31,7 @@ fn main() {
         .unwrap_or_else(|e| fail(&e.to_string()));
 
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_owned();
-    fs::write(out.join("site.json"), serde_json::to_string(&site).expect("a site serialises"))
-        .expect("writing site.json");
+    fs::write(out.join("site.rs"), edgepages_core::bake::to_rust(&site)).expect("writing site.rs");
     let csp = fallback.header("content-security-policy").expect("an HTML page has a CSP");
     fs::write(out.join("fallback.csp"), csp).expect("writing fallback.csp");
     fs::write(out.join("fallback.html"), fallback.body).expect("writing fallback.html");

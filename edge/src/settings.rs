@@ -13,7 +13,10 @@ use worker::{Env, Url};
 
 use crate::log;
 
-const SITE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/site.json"));
+/// The site from `edgepages.toml`, checked and prepared when the worker was built.
+fn baked_site() -> Site {
+    include!(concat!(env!("OUT_DIR"), "/site.rs"))
+}
 
 #[derive(Debug)]
 pub struct Settings {
@@ -33,7 +36,7 @@ impl Settings {
     }
 
     fn load(env: &Env) -> Settings {
-        let mut site: Site = serde_json::from_str(SITE_JSON).expect("build.rs wrote a valid site");
+        let mut site = baked_site();
         let var = |name: &str| env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty());
 
         let origin = var("ORIGIN_URL").and_then(|raw| match Url::parse(raw.trim()) {

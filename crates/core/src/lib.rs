@@ -9,6 +9,8 @@
 //! There is no I/O, clock, environment or randomness in here: callers pass time and a seed in,
 //! and read files themselves.
 
+#[cfg(feature = "bake")]
+pub mod bake;
 pub mod config;
 pub mod decide;
 pub mod locale;

@@ -39,9 +39,9 @@ pub enum SiteError {
     Style(#[from] askama::Error),
 }
 
-/// Everything render needs that is fixed for a deployment. It serialises, so the edge can carry
-/// one built at compile time instead of parsing TOML and hashing CSS on every cold start.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// Everything render needs that is fixed for a deployment. The edge compiles one in (see
+/// [`crate::bake`]) instead of parsing TOML and hashing CSS on every cold start.
+#[derive(Debug, Clone)]
 pub struct Site {
     pub config: Config,
     pub(crate) logo_svg: Option<String>,
@@ -60,6 +60,12 @@ impl Site {
             sha256_source(RETRY_SCRIPT)
         );
         Ok(Site { config, logo_svg, style, csp })
+    }
+
+    /// Reassembles a site from the parts [`Site::new`] prepared, as baked source does. No checks
+    /// are made: the parts must come from a `Site` built with [`Site::new`].
+    pub fn from_prepared_parts(config: Config, logo_svg: Option<String>, style: String, csp: String) -> Self {
+        Site { config, logo_svg, style, csp }
     }
 
     /// The page's content security policy, as put in its `<meta>` tag.

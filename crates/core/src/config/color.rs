@@ -29,6 +29,11 @@ impl HexColor {
         }
     }
 
+    /// The red, green and blue channels.
+    pub fn channels(self) -> [u8; 3] {
+        self.0
+    }
+
     /// WCAG 2.x relative luminance.
     fn luminance(self) -> f64 {
         let channel = |c: u8| {
