@@ -2,7 +2,7 @@
 
 use edgepages_core::request::request_id;
 use edgepages_core::{PageDecision, RenderContext, RequestFacts, Site, render};
-use worker::{Headers, Request, Response};
+use worker::{Headers, Request, Response, Url};
 
 use crate::settings::Settings;
 use crate::{bypass, log};
@@ -23,8 +23,10 @@ pub const FALLBACK_HEADERS: [(&str, &str); 8] = [
     ("x-edgepages", "error; kind=fallback; cause=internal"),
 ];
 
-/// The request's facts, copied out of the worker's JS-backed request once.
-#[derive(Debug)]
+/// The request's facts, copied out of the worker's JS-backed request. The healthy path needs only
+/// the method and path; the headers a page needs are read only when a page may be answered,
+/// because every read crosses from wasm into JS.
+#[derive(Debug, Default)]
 pub struct OwnedFacts {
     method: String,
     path: String,
@@ -32,35 +34,39 @@ pub struct OwnedFacts {
     accept_language: Option<String>,
     request_id: Option<String>,
     bypass: bool,
+    headers_loaded: bool,
 }
 
 impl OwnedFacts {
-    pub fn from_request(req: &Request, settings: &Settings) -> worker::Result<Self> {
-        let headers = req.headers();
-        let url = req.url()?;
+    pub fn basic(req: &Request, url: &Url) -> Self {
         let path = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
         };
+        OwnedFacts { method: req.method().to_string(), path, ..OwnedFacts::default() }
+    }
+
+    /// Reads the headers that negotiation, the request ID and the maintenance bypass need.
+    pub fn load_headers(&mut self, req: &Request, settings: &Settings) -> worker::Result<()> {
+        if self.headers_loaded {
+            return Ok(());
+        }
+        let headers = req.headers();
         let ids: Vec<(&str, Option<String>)> = edgepages_core::request::REQUEST_ID_HEADERS
             .iter()
             .map(|name| Ok((*name, headers.get(name)?)))
             .collect::<worker::Result<_>>()?;
-        let request_id =
+        self.request_id =
             request_id(|name| ids.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_deref())).map(str::to_owned);
-        let bypass = bypass::allowed(
+        self.bypass = bypass::allowed(
             settings.bypass_secret.as_deref(),
             headers.get(bypass::HEADER)?.as_deref(),
             headers.get("cookie")?.as_deref(),
         );
-        Ok(OwnedFacts {
-            method: req.method().to_string(),
-            path,
-            accept: headers.get("accept")?,
-            accept_language: headers.get("accept-language")?,
-            request_id,
-            bypass,
-        })
+        self.accept = headers.get("accept")?;
+        self.accept_language = headers.get("accept-language")?;
+        self.headers_loaded = true;
+        Ok(())
     }
 
     pub fn facts(&self) -> RequestFacts<'_> {

@@ -13,7 +13,7 @@ mod settings;
 
 use edgepages_core::{Clock, Decision, Gate, decide, gate};
 use wasm_bindgen::prelude::wasm_bindgen;
-use worker::{Context, Date, Env, Request, Response, event};
+use worker::{Context, Env, Request, Response, event};
 
 use crate::answer::OwnedFacts;
 use crate::settings::Settings;
@@ -23,7 +23,7 @@ const MIN_RETRY_BUDGET_MS: u64 = 50;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let started_ms = Date::now().as_millis();
+    let started_ms = now_ms();
     // Every error path ends in a branded page; the platform's own error page is never shown.
     match handle(req, &env, started_ms).await {
         Ok(response) => Ok(response),
@@ -46,9 +46,9 @@ pub fn fallback_page() -> Vec<String> {
 async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Response> {
     let settings = Settings::get(env);
     let site = &settings.site;
-    let owned = OwnedFacts::from_request(&req, &settings)?;
-    let facts = owned.facts();
-    let clock = Clock { now_unix_s: started_ms / 1000, seed: random_seed() };
+    let url = req.url()?;
+    let mut owned = OwnedFacts::basic(&req, &url);
+    let mut clock = Clock { now_unix_s: started_ms / 1000, seed: 0 };
 
     #[cfg(feature = "chaos")]
     assert!(
@@ -56,10 +56,15 @@ async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Resp
         "chaos: a panic requested by the test suite"
     );
 
-    let (deadline_ms, path_origin, may_retry) = match gate(&facts, &site.config, clock) {
+    // Headers are read only when a page may be the answer: here, for maintenance and its bypass.
+    if site.config.edge.maintenance.is_active(clock.now_unix_s) {
+        owned.load_headers(&req, &settings)?;
+        clock.seed = random_seed();
+    }
+    let (deadline_ms, path_origin, may_retry) = match gate(&owned.facts(), &site.config, clock) {
         Gate::Answer(page) => {
-            log::intercepted(&facts, "maintenance", None, &page, started_ms);
-            return answer::page(&page, site, &facts, clock.now_unix_s);
+            log::intercepted(&owned.facts(), "maintenance", None, &page, started_ms);
+            return answer::page(&page, site, &owned.facts(), clock.now_unix_s);
         }
         Gate::Forward { deadline_ms, origin, may_retry } => (deadline_ms, origin, may_retry),
     };
@@ -69,16 +74,21 @@ async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Resp
         ),
         None => settings.origin.clone(),
     };
-    let target = origin::target_url(&req, origin.as_ref())?;
+    let target = origin::target_url(url, origin.as_ref())?;
 
     let mut attempt = origin::send(&req, &target, deadline_ms, false).await?;
     let mut outcome_label = attempt.label();
     let mut detail = attempt.detail.clone();
     loop {
+        if !attempt.is_healthy() {
+            owned.load_headers(&req, &settings)?;
+            clock.seed = random_seed();
+        }
+        let facts = owned.facts();
         match decide(&facts, &attempt.outcome(), &site.config, clock) {
             Decision::PassThrough => return attempt.into_response().map_or_else(answer::fallback, Ok),
             Decision::Page(page) | Decision::ServeStale { fallback: page, .. } => {
-                let remaining = u64::from(deadline_ms).saturating_sub(Date::now().as_millis() - started_ms);
+                let remaining = u64::from(deadline_ms).saturating_sub(now_ms() - started_ms);
                 // One more try, only for a safe request whose connection failed, only in time.
                 if page.reason.retryable && may_retry && !attempt.retried && remaining >= MIN_RETRY_BUDGET_MS {
                     let budget = u32::try_from(remaining).unwrap_or(u32::MAX);
@@ -93,6 +103,12 @@ async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Resp
             }
         }
     }
+}
+
+/// Milliseconds since the Unix epoch, without allocating a JS `Date`.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }
 
 /// A per-request seed for Retry-After jitter.

@@ -3,7 +3,7 @@
 
 use edgepages_core::{PageDecision, RequestFacts};
 use serde_json::json;
-use worker::{Date, console_error, console_log, console_warn};
+use worker::{console_error, console_log, console_warn};
 
 pub fn intercepted(
     facts: &RequestFacts<'_>,
@@ -20,7 +20,7 @@ pub fn intercepted(
         "outcome": outcome,
         "detail": detail,
         "decision": { "status": page.status, "page": page.kind.as_str(), "retry_after": page.retry_after_s, "format": page.format },
-        "ms": Date::now().as_millis().saturating_sub(started_ms),
+        "ms": crate::now_ms().saturating_sub(started_ms),
     });
     console_log!("{line}");
 }

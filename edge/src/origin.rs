@@ -2,20 +2,16 @@
 //! headers, and classifying what came back. Bodies are never read here: a healthy response is
 //! handed on as a stream, an intercepted one is cancelled unread.
 
-use std::pin::pin;
-use std::time::Duration;
-
 use edgepages_core::{FailureKind, OriginOutcome};
-use futures_util::future::{Either, select};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Delay, Request, Response, Url};
+use worker::{Request, Response, Url};
 
 use crate::bypass;
 
-/// The URL to send `req` to: its own, or with the scheme, host and port of `origin`.
-pub fn target_url(req: &Request, origin: Option<&Url>) -> worker::Result<Url> {
-    let mut url = req.url()?;
+/// The URL to send a request for `url` to: `url` itself, or with the scheme, host and port of
+/// `origin`.
+pub fn target_url(mut url: Url, origin: Option<&Url>) -> worker::Result<Url> {
     if let Some(origin) = origin {
         let bad = |()| worker::Error::RustError(format!("cannot send a request to origin {origin}"));
         url.set_scheme(origin.scheme()).map_err(bad)?;
@@ -49,6 +45,11 @@ impl Attempt {
         }
     }
 
+    /// A response below 500: it can only pass through.
+    pub fn is_healthy(&self) -> bool {
+        self.result.as_ref().is_ok_and(|r| r.status() < 500)
+    }
+
     /// `status_200`, `timeout`, …, for the log line.
     pub fn label(&self) -> String {
         match &self.result {
@@ -74,45 +75,67 @@ impl Attempt {
 
 /// Sends `req` to `target`, waiting at most `deadline_ms` for the response headers; on the
 /// deadline the subrequest is aborted.
+///
+/// The timer calls the controller's own `abort`, bound in JS, rather than a Rust closure: no
+/// callback crosses into wasm, and the timer is cleared as soon as the headers arrive, so a body
+/// that streams for longer than the deadline is never cut.
 pub async fn send(req: &Request, target: &Url, deadline_ms: u32, retried: bool) -> worker::Result<Attempt> {
     let controller = web_sys::AbortController::new().map_err(worker::Error::from)?;
     let outbound = outbound_request(req, target, &controller.signal())?;
 
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let fetch = JsFuture::from(global.fetch_with_request(&outbound));
-    let deadline = Delay::from(Duration::from_millis(u64::from(deadline_ms)));
+    let abort: js_sys::Function = js_sys::Reflect::get(&controller, &JsValue::from_str("abort"))?.unchecked_into();
+    let timer = global
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            &abort.bind0(&controller),
+            i32::try_from(deadline_ms).unwrap_or(i32::MAX),
+        )
+        .map_err(worker::Error::from)?;
+    let fetched = JsFuture::from(global.fetch_with_request(&outbound)).await;
+    global.clear_timeout_with_handle(timer);
 
-    let (result, detail) = match select(pin!(fetch), pin!(deadline)).await {
-        Either::Left((Ok(value), _)) => (Ok(value.unchecked_into::<web_sys::Response>()), None),
-        Either::Left((Err(err), _)) => {
+    let (result, detail) = match fetched {
+        Ok(value) => (Ok(value.unchecked_into::<web_sys::Response>()), None),
+        Err(_) if controller.signal().aborted() => {
+            (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms")))
+        }
+        Err(err) => {
             let message = error_message(&err);
             (Err(classify(&message)), Some(message))
         }
-        Either::Right(((), _)) => {
-            controller.abort();
-            (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms")))
-        }
     };
-    let header = |name: &str| result.as_ref().ok().and_then(|r| r.headers().get(name).ok().flatten());
-    Ok(Attempt { content_type: header("content-type"), retry_after: header("retry-after"), result, detail, retried })
+    // Only an error answer's headers matter to the decision; a healthy one is handed on unread.
+    let error_header = |name: &str| {
+        result.as_ref().ok().filter(|r| r.status() >= 500).and_then(|r| r.headers().get(name).ok().flatten())
+    };
+    Ok(Attempt {
+        content_type: error_header("content-type"),
+        retry_after: error_header("retry-after"),
+        result,
+        detail,
+        retried,
+    })
 }
 
 /// A copy of `req` addressed to `target`: same method, headers (less the bypass secret) and
 /// streamed body, redirects handed back to the client rather than followed.
 fn outbound_request(req: &Request, target: &Url, signal: &web_sys::AbortSignal) -> worker::Result<web_sys::Request> {
     let inner = req.inner();
-    let headers = web_sys::Headers::new_with_headers(&inner.headers()).map_err(worker::Error::from)?;
-    headers.delete(bypass::HEADER).map_err(worker::Error::from)?;
-
     let init = web_sys::RequestInit::new();
     init.set_method(&inner.method());
-    init.set_headers(&headers);
+    // The new request copies these headers; the incoming request's stay as they are.
+    init.set_headers(&inner.headers());
     init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_signal(Some(signal));
     if let Some(body) = inner.body() {
         init.set_body(&body);
     }
-    web_sys::Request::new_with_str_and_init(target.as_str(), &init).map_err(worker::Error::from)
+    let outbound = web_sys::Request::new_with_str_and_init(target.as_str(), &init).map_err(worker::Error::from)?;
+    let headers = outbound.headers();
+    if headers.has(bypass::HEADER).map_err(worker::Error::from)? {
+        headers.delete(bypass::HEADER).map_err(worker::Error::from)?;
+    }
+    Ok(outbound)
 }
 
 fn error_message(err: &JsValue) -> String {

@@ -11,6 +11,7 @@
 //! | `hang` | accepts, reads the request, never answers |
 //! | `hang_body` | sends 200 headers and part of the body, then hangs |
 //! | `reset` | resets the connection (RST) after reading the request |
+//! | `reset_body` | sends 200 headers and part of the body, then resets |
 //! | `drip&ms=N` | sends the status line and headers one byte every N ms |
 //! | `slow&ms=N` | answers 200 after N ms |
 //! | `huge&mb=N` | 200 with an N MiB body, streamed |
@@ -46,6 +47,8 @@ impl FaultOrigin {
         let hits = Arc::clone(&origin.hits);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                // Small answers must not wait for a delayed ACK (Nagle): that adds 40 ms to each.
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(serve(stream, Arc::clone(&hits)));
             }
         });
@@ -72,16 +75,42 @@ struct Parsed {
     method: String,
     path: String,
     query: BTreeMap<String, String>,
+    /// The client asked to close the connection after this request.
+    close: bool,
 }
 
+/// Serves requests on one connection: healthy answers keep it alive (as a real origin behind a
+/// load balancer would), every fault closes it.
 async fn serve(mut stream: TcpStream, hits: Hits) {
-    let Some(req) = read_request(&mut stream).await else { return };
+    let mut buf = Vec::new();
+    while let Some(req) = read_request(&mut stream, &mut buf).await {
+        let healthy = matches!(req.query.get("fault").map(String::as_str), None | Some("ok"));
+        if healthy && req.path != "/__hits" {
+            count(&hits, &req);
+            let body = format!("<p>origin ok: {}</p>", req.path);
+            let connection = if req.close { "close" } else { "keep-alive" };
+            let extra = [("x-origin", "fault-origin"), ("connection", connection)];
+            if respond_head_and_body(&mut stream, 200, "text/html; charset=utf-8", &extra, body.as_bytes())
+                .await
+                .is_err()
+                || req.close
+            {
+                return;
+            }
+            continue;
+        }
+        serve_fault(stream, req, &hits).await;
+        return;
+    }
+}
+
+async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
     if req.path == "/__hits" {
         let body = serde_json::to_string(&*hits.lock().expect("hits lock")).unwrap_or_default();
         let _ = respond(&mut stream, 200, "application/json", &[], body.as_bytes()).await;
         return;
     }
-    *hits.lock().expect("hits lock").entry(format!("{} {}", req.method, req.path)).or_default() += 1;
+    count(hits, &req);
 
     let number = |key: &str, default: u64| req.query.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
     let code = u16::try_from(number("code", 500)).unwrap_or(500);
@@ -117,6 +146,17 @@ async fn serve(mut stream: TcpStream, hits: Hits) {
             drop(stream);
             Ok(())
         }
+        "reset_body" => {
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\nconnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&[b'x'; 1000]).await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let _ = stream.set_zero_linger();
+            drop(stream);
+            Ok(())
+        }
         "drip" => {
             let head =
                 "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
@@ -142,47 +182,51 @@ async fn serve(mut stream: TcpStream, hits: Hits) {
     let _ = result;
 }
 
-/// Reads the request head and any body, so that the client is never cut off mid-send.
-async fn read_request(stream: &mut TcpStream) -> Option<Parsed> {
-    let mut buf = Vec::new();
+fn count(hits: &Hits, req: &Parsed) {
+    *hits.lock().expect("hits lock").entry(format!("{} {}", req.method, req.path)).or_default() += 1;
+}
+
+/// Reads one request's head and body, so that the client is never cut off mid-send. `buf`
+/// carries bytes already read past the previous request on this connection.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Parsed> {
     let mut chunk = [0u8; 4096];
     let head_end = loop {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
         }
         if buf.len() > 1 << 20 {
             return None;
         }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let mut request_line = lines.next()?.split(' ');
     let method = request_line.next()?.to_owned();
     let target = request_line.next()?.to_owned();
-    let content_length: usize = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    let mut have = buf.len() - head_end;
-    while have < content_length {
+    let headers: Vec<(&str, &str)> = lines.filter_map(|l| l.split_once(':')).collect();
+    let header = |name: &str| headers.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
+    let content_length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    while buf.len() < head_end + content_length {
         let n = stream.read(&mut chunk).await.ok()?;
         if n == 0 {
             break;
         }
-        have += n;
+        buf.extend_from_slice(&chunk[..n]);
     }
+    buf.drain(..(head_end + content_length).min(buf.len()));
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let query =
         query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    Some(Parsed { method, path: path.to_owned(), query })
+    Some(Parsed { method, path: path.to_owned(), query, close })
 }
 
+/// Answers and closes the connection.
 async fn respond(
     stream: &mut TcpStream,
     status: u16,
@@ -190,17 +234,28 @@ async fn respond(
     extra: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
+    let mut headers = extra.to_vec();
+    headers.push(("connection", "close"));
+    respond_head_and_body(stream, status, content_type, &headers, body).await?;
+    stream.shutdown().await
+}
+
+async fn respond_head_and_body(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head =
+        format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n", body.len());
     for (name, value) in extra {
         let _ = write!(head, "{name}: {value}\r\n");
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
-    stream.shutdown().await
+    let mut message = head.into_bytes();
+    message.extend_from_slice(body);
+    stream.write_all(&message).await
 }
 
 async fn stream_huge(stream: &mut TcpStream, mib: u64) -> std::io::Result<()> {

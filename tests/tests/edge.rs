@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     BYPASS_SECRET, DEADLINE_MS, SLACK_MS, browser, chaos_worker, client, header, maintenance_worker, rig, unique,
-    worker,
+    unresolvable_worker, worker,
 };
 use edgepages_e2e::fault_origin::LEAK_MARKER;
 
@@ -87,6 +87,27 @@ fn a_reset_connection_is_a_502_and_safe_requests_get_one_retry() {
     let body = assert_branded_error(browser(&format!("{path}?fault=reset")).send().unwrap(), 502);
     assert!(body.contains("Error 502"));
     assert_eq!(rig().origin.hits("GET", &path), 2, "a GET is retried once after a connect failure");
+}
+
+#[test]
+fn an_origin_whose_name_does_not_resolve_is_a_502() {
+    // workerd reports a failed DNS lookup to the worker only as "internal error", so locally the
+    // cause is `other`; on Cloudflare it arrives as 530/523 and is classified `dns`.
+    let resp = client().get(format!("{}/x", unresolvable_worker().url)).header("accept", "text/html").send().unwrap();
+    assert!(header(&resp, "x-edgepages").contains("kind=bad_gateway"));
+    assert_branded_error(resp, 502);
+}
+
+#[test]
+fn a_failure_mid_body_aborts_the_stream() {
+    let mut resp = browser(&format!("{}?fault=reset_body", unique("reset-body"))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut body = Vec::new();
+    // The 1000 bytes sent before the reset stream through; then the client sees an incomplete
+    // body, never a short one that looks whole.
+    let read = resp.read_to_end(&mut body);
+    assert!(read.is_err(), "a cut body must end in an error, not look complete");
+    assert_eq!(body, vec![b'x'; 1000]);
 }
 
 #[test]

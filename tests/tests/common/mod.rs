@@ -58,6 +58,12 @@ pub fn chaos_worker() -> &'static Worker {
     WORKER.get_or_init(|| Worker::start("chaos", &[("ORIGIN_URL", &rig().origin.url())]).unwrap())
 }
 
+/// A worker whose origin's name does not resolve.
+pub fn unresolvable_worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| Worker::start("unresolvable", &[("ORIGIN_URL", "http://no-such-origin.invalid")]).unwrap())
+}
+
 pub fn client() -> Client {
     Client::builder().timeout(Duration::from_secs(30)).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }

@@ -1,0 +1,402 @@
+//! The edge benchmarks: figures for the README, measured side by side in one run on 127.0.0.1.
+//!
+//! 1. Pass-through req/s and latency (wrk): the Rust worker against a hand-written JS
+//!    pass-through in the same workerd, plus two reference points: the JS pass-through with only
+//!    a deadline timer, and a bare workers-rs proxy when `--bare DIR` names its build.
+//! 2. Time to the branded page when the origin hangs, against the deadline.
+//! 3. 200 MiB streamed through the worker, with workerd's memory sampled throughout.
+//! 4. The worker's wasm size, gzip -9.
+//! 5. CPU time to decide and render one error response (native; the same code runs in wasm).
+//!
+//! Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
+//! bounded in count and time, and all traffic stays on loopback.
+
+use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use edgepages_core::config::load;
+use edgepages_core::{Clock, Decision, FailureKind, OriginOutcome, RenderContext, RequestFacts, Site, decide, render};
+use edgepages_e2e::fault_origin::FaultOrigin;
+use edgepages_e2e::worker::{free_port, repo_root};
+
+const DEADLINE_MS: u64 = 1000;
+const HUGE_MIB: u64 = 200;
+/// Renders per timing run in the CPU benchmark.
+const ITERATIONS: u32 = 20_000;
+
+struct Options {
+    runs: usize,
+    seconds: u64,
+    connections: u32,
+    bare: Option<PathBuf>,
+}
+
+fn options() -> Result<Options> {
+    let mut opts = Options { runs: 5, seconds: 5, connections: 16, bare: None };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => opts.runs = value()?.parse()?,
+            "--seconds" => opts.seconds = value()?.parse()?,
+            "--connections" => opts.connections = value()?.parse()?,
+            "--bare" => opts.bare = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument {other}; expected --runs N, --seconds S, --connections C, --bare DIR"),
+        }
+    }
+    if opts.runs == 0 || opts.runs > 20 || opts.seconds == 0 || opts.seconds > 30 {
+        bail!("--runs must be 1 to 20 and --seconds 1 to 30, so the benchmark stays bounded");
+    }
+    Ok(opts)
+}
+
+fn main() -> Result<()> {
+    let opts = options()?;
+    let root = repo_root();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let origin = runtime.block_on(FaultOrigin::start("127.0.0.1:0"))?;
+
+    let workers = Workers::start(&root, &origin.url(), opts.bare.as_deref())?;
+    let mut report = String::new();
+    writeln!(report, "edge benchmarks ({} runs, medians; 127.0.0.1; {} cores)\n", opts.runs, cores())?;
+
+    pass_through(&mut report, &workers, &opts)?;
+    deadline(&mut report, &workers)?;
+    streaming(&mut report, &workers)?;
+    wasm_size(&mut report, &root)?;
+    render_cpu(&mut report, &root)?;
+    print!("{report}");
+    Ok(())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// One workerd process serving the workers side by side.
+struct Workers {
+    child: Child,
+    rust: String,
+    js: String,
+    js_deadline: String,
+    bare: Option<String>,
+}
+
+impl Workers {
+    fn start(root: &Path, origin: &str, bare: Option<&Path>) -> Result<Workers> {
+        let dir = root.join("target/bench");
+        std::fs::create_dir_all(&dir)?;
+        let ports = [free_port()?, free_port()?, free_port()?, free_port()?];
+        let build = root.join("edge/build");
+        let bench = root.join("tests/bench");
+        let vars = format!(
+            "bindings = [(name = \"ORIGIN_URL\", text = \"{origin}\"), (name = \"ORIGIN_TIMEOUT_MS\", text = \"{DEADLINE_MS}\"), (name = \"MAINTENANCE\", text = \"off\")]"
+        );
+        let mut services = String::from(
+            "(name = \"rust\", worker = .rust), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
+        );
+        let mut sockets = format!(
+            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\")",
+            ports[0], ports[1], ports[2]
+        );
+        let mut bare_worker = String::new();
+        if let Some(bare) = bare {
+            services.push_str(", (name = \"bare\", worker = .bare)");
+            write!(
+                sockets,
+                ", (name = \"bare\", address = \"127.0.0.1:{}\", http = (), service = \"bare\")",
+                ports[3]
+            )?;
+            bare_worker = format!(
+                "const bare :Workerd.Worker = (modules = [(name = \"build/index.js\", esModule = embed \"{}\"), (name = \"build/index_bg.wasm\", wasm = embed \"{}\")], compatibilityDate = \"2026-04-01\", {vars}, globalOutbound = \"loopback\");\n",
+                bare.join("index.js").display(),
+                bare.join("index_bg.wasm").display()
+            );
+        }
+        let config = format!(
+            r#"using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [{services}, (name = "loopback", network = (allow = ["public", "private", "local"]))],
+  sockets = [{sockets}],
+);
+const rust :Workerd.Worker = (
+  modules = [
+    (name = "entry.mjs", esModule = embed "{entry}"),
+    (name = "build/index.js", esModule = embed "{index}"),
+    (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
+  ],
+  compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
+);
+const js :Workerd.Worker = (
+  modules = [(name = "passthrough.mjs", esModule = embed "{js}")],
+  compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
+);
+const jsDeadline :Workerd.Worker = (
+  modules = [(name = "passthrough-deadline.mjs", esModule = embed "{js_deadline}")],
+  compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
+);
+{bare_worker}"#,
+            entry = root.join("edge/entry.mjs").display(),
+            index = build.join("index.js").display(),
+            wasm = build.join("index_bg.wasm").display(),
+            js = bench.join("passthrough.mjs").display(),
+            js_deadline = bench.join("passthrough-deadline.mjs").display(),
+        );
+        let config_path = dir.join("workerd.capnp");
+        std::fs::write(&config_path, config)?;
+        let child = Command::new(root.join("node_modules/.bin/workerd"))
+            .arg("serve")
+            .arg("--import-path=/")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("workerd.log"))?)
+            .spawn()
+            .context("starting workerd (run scripts/setup first)")?;
+        let url = |port: u16| format!("http://127.0.0.1:{port}");
+        let workers = Workers {
+            child,
+            rust: url(ports[0]),
+            js: url(ports[1]),
+            js_deadline: url(ports[2]),
+            bare: bare.map(|_| url(ports[3])),
+        };
+        for base in [&workers.rust, &workers.js, &workers.js_deadline].into_iter().chain(workers.bare.as_ref()) {
+            wait_until_ready(base)?;
+        }
+        Ok(workers)
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_until_ready(base: &str) -> Result<()> {
+    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        if client.get(format!("{base}/ready")).send().is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("workerd did not answer at {base} within 20 s; see target/bench/workerd.log")
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 { values[n / 2] } else { f64::midpoint(values[n / 2 - 1], values[n / 2]) }
+}
+
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn wrk(url: &str, opts: &Options) -> Result<Wrk> {
+    let out = Command::new("wrk")
+        .args(["-t1", &format!("-c{}", opts.connections), &format!("-d{}s", opts.seconds), "--latency", url])
+        .output()
+        .context("running wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |prefix: &str| -> Option<&str> {
+        text.lines().map(str::trim).find(|l| l.starts_with(prefix)).and_then(|l| l.split_whitespace().nth(1))
+    };
+    let ms = |v: &str| -> Option<f64> {
+        let (number, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic())?);
+        let n: f64 = number.parse().ok()?;
+        Some(match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            _ => return None,
+        })
+    };
+    let errors = text.lines().any(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+    if errors {
+        bail!("wrk saw errors against {url}:\n{text}");
+    }
+    Ok(Wrk {
+        rps: field("Requests/sec:").and_then(|v| v.parse().ok()).context("wrk printed no Requests/sec")?,
+        p50_ms: field("50%").and_then(ms).context("wrk printed no p50")?,
+        p99_ms: field("99%").and_then(ms).context("wrk printed no p99")?,
+    })
+}
+
+fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Result<()> {
+    let mut targets = vec![("Rust worker (edgepages)", &workers.rust), ("JS pass-through", &workers.js)];
+    targets.push(("JS pass-through + deadline timer", &workers.js_deadline));
+    if let Some(bare) = &workers.bare {
+        targets.push(("bare workers-rs proxy", bare));
+    }
+    let mut results: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = vec![(vec![], vec![], vec![]); targets.len()];
+    for run in 0..opts.runs {
+        eprintln!("pass-through run {}/{}", run + 1, opts.runs);
+        // Interleaved, so that drift on the machine touches every worker alike.
+        for (i, (_, base)) in targets.iter().enumerate() {
+            let w = wrk(&format!("{base}/bench"), opts)?;
+            results[i].0.push(w.rps);
+            results[i].1.push(w.p50_ms);
+            results[i].2.push(w.p99_ms);
+        }
+    }
+    let js_rps = median(&mut results[1].0.clone());
+    let js_p50 = median(&mut results[1].1.clone());
+    writeln!(
+        report,
+        "1. pass-through, wrk -t1 -c{} -d{}s (goal: Rust >= 0.95x JS req/s, <= 1.05x JS p50)",
+        opts.connections, opts.seconds
+    )?;
+    writeln!(
+        report,
+        "   {:<34} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "", "req/s", "p50 ms", "p99 ms", "req/s vs JS", "p50 vs JS"
+    )?;
+    for ((name, _), (rps, p50, p99)) in targets.iter().zip(results.iter_mut()) {
+        let (rps, p50, p99) = (median(rps), median(p50), median(p99));
+        writeln!(
+            report,
+            "   {name:<34} {rps:>9.0} {p50:>9.2} {p99:>9.2} {:>10.2}x {:>8.2}x",
+            rps / js_rps,
+            p50 / js_p50
+        )?;
+    }
+    writeln!(report)?;
+    Ok(())
+}
+
+fn deadline(report: &mut String, workers: &Workers) -> Result<()> {
+    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build()?;
+    let mut times = Vec::new();
+    for i in 0..10 {
+        let started = Instant::now();
+        let resp = client.get(format!("{}/hang-{i}?fault=hang", workers.rust)).header("accept", "text/html").send()?;
+        let status = resp.status().as_u16();
+        let branded = resp.text()?.contains("Example Shop");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        if status != 504 || !branded {
+            bail!("a hung origin gave {status} (branded: {branded}), not the branded 504");
+        }
+    }
+    let worst = times.iter().copied().fold(0.0, f64::max);
+    let med = median(&mut times);
+    #[allow(clippy::cast_precision_loss)]
+    let deadline = DEADLINE_MS as f64;
+    writeln!(
+        report,
+        "2. hung origin -> branded 504, 10 requests, deadline {DEADLINE_MS} ms (goal: <= deadline + 50 ms)"
+    )?;
+    writeln!(
+        report,
+        "   median {med:.1} ms (deadline + {:.1} ms), worst {worst:.1} ms (deadline + {:.1} ms)\n",
+        med - deadline,
+        worst - deadline
+    )?;
+    Ok(())
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn streaming(report: &mut String, workers: &Workers) -> Result<()> {
+    writeln!(report, "3. {HUGE_MIB} MiB streamed through (goal: memory bounded, not growing with the body)")?;
+    for (name, base) in [("Rust worker", &workers.rust), ("JS pass-through", &workers.js)] {
+        let pid = workers.child.id();
+        let before = rss_kib(pid);
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_mins(2)).build()?;
+        let started = Instant::now();
+        let mut resp = client.get(format!("{base}/huge?fault=huge&mb={HUGE_MIB}")).send()?;
+        let (mut total, mut peak) = (0u64, before);
+        let mut buf = vec![0u8; 1 << 16];
+        let mut last_sample = Instant::now();
+        loop {
+            let n = resp.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if last_sample.elapsed() >= Duration::from_millis(20) {
+                peak = peak.max(rss_kib(pid));
+                last_sample = Instant::now();
+            }
+        }
+        let secs = started.elapsed().as_secs_f64();
+        if total != HUGE_MIB * 1024 * 1024 {
+            bail!("{name} streamed {total} bytes, not {HUGE_MIB} MiB");
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let mib_s = total as f64 / 1_048_576.0 / secs;
+        writeln!(
+            report,
+            "   {name:<16} {secs:>6.2} s ({mib_s:>6.0} MiB/s); workerd RSS {} MiB before, peak {} MiB (+{} MiB)",
+            before / 1024,
+            peak / 1024,
+            peak.saturating_sub(before) / 1024
+        )?;
+    }
+    writeln!(report)?;
+    Ok(())
+}
+
+fn wasm_size(report: &mut String, root: &Path) -> Result<()> {
+    let wasm = std::fs::read(root.join("edge/build/index_bg.wasm")).context("reading edge/build/index_bg.wasm")?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&wasm)?;
+    let gzipped = gz.finish()?.len();
+    writeln!(report, "4. wasm size (goal: <= 150 KB gzip -9)")?;
+    writeln!(
+        report,
+        "   {} bytes raw, {} bytes gzip -9 ({:.1} KB)\n",
+        wasm.len(),
+        gzipped,
+        f64::from(u32::try_from(gzipped)?) / 1024.0
+    )?;
+    Ok(())
+}
+
+fn render_cpu(report: &mut String, root: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(root.join("edgepages.toml"))?;
+    let config = load::parse(&text, "edgepages.toml")?;
+    let logo = config.brand.logo.as_ref().map(|l| std::fs::read_to_string(root.join(l))).transpose()?;
+    let site = Site::new(config, logo.as_deref())?;
+    let req = RequestFacts {
+        method: "GET",
+        path: "/basket?step=2",
+        accept: Some("text/html,application/xhtml+xml,*/*;q=0.8"),
+        accept_language: Some("fr-CH,fr;q=0.9,en;q=0.8"),
+        request_id: Some("8f1a2b3c4d5e6f70-LHR"),
+        maintenance_bypass: false,
+    };
+    let mut per_render = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        for seed in 0..ITERATIONS {
+            let clock = Clock { now_unix_s: 1_795_543_200, seed: u64::from(seed) };
+            let Decision::Page(page) = decide(&req, &OriginOutcome::Failure(FailureKind::Timeout), &site.config, clock)
+            else {
+                bail!("a timeout must be answered with a page");
+            };
+            bytes = render(&page, &site, &RenderContext::for_request(&req, clock.now_unix_s))?.body.len();
+        }
+        per_render.push(started.elapsed().as_secs_f64() * 1e6 / f64::from(ITERATIONS));
+    }
+    writeln!(report, "5. CPU to decide and render one branded HTML error ({bytes} bytes), native release build")?;
+    writeln!(report, "   median {:.1} us per response (5 runs of {ITERATIONS})", median(&mut per_render))?;
+    Ok(())
+}
