@@ -134,10 +134,7 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             Ok(())
         }
         "hang_body" => {
-            let head =
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n";
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&[b'x'; 100]).await;
+            send_partial_body(&mut stream, 1000, 100).await;
             hold(&mut stream).await;
             Ok(())
         }
@@ -147,11 +144,7 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             Ok(())
         }
         "reset_body" => {
-            let head =
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\nconnection: close\r\n\r\n";
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&[b'x'; 1000]).await;
-            let _ = stream.flush().await;
+            send_partial_body(&mut stream, 100_000, 1000).await;
             tokio::time::sleep(Duration::from_millis(200)).await;
             let _ = stream.set_zero_linger();
             drop(stream);
@@ -272,6 +265,16 @@ async fn stream_huge(stream: &mut TcpStream, mib: u64) -> std::io::Result<()> {
         sent += n as u64;
     }
     stream.shutdown().await
+}
+
+/// Sends a 200 head that promises `declared` bytes, then only `sent` of them (`x`s).
+async fn send_partial_body(stream: &mut TcpStream, declared: usize, sent: usize) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {declared}\r\nconnection: close\r\n\r\n"
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(&vec![b'x'; sent]).await;
+    let _ = stream.flush().await;
 }
 
 /// Keeps the connection open, reading and discarding, until the peer goes or two minutes pass.
