@@ -1,0 +1,172 @@
+// Every page kind, in every locale, light and dark, at 320 px and 1280 px, in a real browser:
+// axe-core finds no WCAG 2.1 AA violation, the page requests nothing but itself, no text
+// overflows, the server-set lang and dir hold, and the page still speaks with JavaScript off.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { AXE_SOURCE, KINDS, LOCALES, ROOT, artifact, launch, pageHandler, render, serve } from "./helpers.mjs";
+
+let site;
+let browser;
+let server;
+const files = new Map();
+
+before(async () => {
+  site = render();
+  for (const locale of LOCALES) {
+    for (const kind of KINDS) files.set(`/${locale}/${kind}`, join(site.out, site.prefix, locale, `${kind}.html`));
+  }
+  server = await serve((req, res) => {
+    const file = files.get(req.url.split("?")[0]);
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    pageHandler(file)(req, res);
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function axe(page) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+}
+
+/** Elements whose box sticks out of the viewport sideways. */
+function overflowing() {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  if (document.documentElement.scrollWidth > width) out.push(`page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5)) out.push(`${el.tagName.toLowerCase()}.${el.className} [${box.left}, ${box.right}]`);
+  }
+  return out;
+}
+
+test("the axe harness reports violations on a page that has them", async () => {
+  const page = await browser.newPage();
+  await page.setContent('<html><body><p style="color:#bbb;background:#fff">faint</p><img src="data:,"></body></html>');
+  const ids = (await axe(page)).violations.map((v) => v.id);
+  await page.close();
+  assert.ok(ids.includes("color-contrast") && ids.includes("image-alt") && ids.includes("html-has-lang"), ids.join(", "));
+});
+
+test("every page, locale, colour scheme and width passes axe, stays self-contained and fits", async () => {
+  const failures = [];
+  for (const locale of LOCALES) {
+    for (const kind of KINDS) {
+      for (const scheme of ["light", "dark"]) {
+        for (const width of [320, 1280]) {
+          const page = await browser.newPage();
+          const url = `${server.url}/${locale}/${kind}`;
+          const requests = [];
+          const csp = [];
+          page.on("request", (r) => requests.push(r.url()));
+          page.on("console", (m) => m.text().includes("Content Security Policy") && csp.push(m.text()));
+          await page.setViewportSize({ width, height: 800 });
+          await page.emulateMedia({ colorScheme: scheme });
+          await page.goto(url);
+          const where = `${locale}/${kind} ${scheme} ${width}px`;
+
+          const result = await axe(page);
+          for (const v of result.violations) {
+            failures.push(`${where}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+          }
+          const others = requests.filter((r) => r !== url);
+          if (others.length) failures.push(`${where}: requested ${others.join(", ")}`);
+          if (csp.length) failures.push(`${where}: CSP blocked something: ${csp.join("; ")}`);
+          if (width === 320) {
+            for (const o of await page.evaluate(overflowing)) failures.push(`${where}: overflow: ${o}`);
+          }
+          await page.screenshot({ path: artifact(`${locale}-${kind}-${scheme}-${width}.png`), fullPage: true });
+          await page.close();
+        }
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("lang and dir are set on the server, and every page fits in 6 KB gzipped", () => {
+  for (const locale of LOCALES) {
+    for (const kind of KINDS) {
+      const html = readFileSync(files.get(`/${locale}/${kind}`));
+      const dir = locale === "ar" ? "rtl" : "ltr";
+      assert.ok(html.includes(`<html lang="${locale}" dir="${dir}">`), `${locale}/${kind}`);
+      const gz = gzipSync(html, { level: 9 }).length;
+      assert.ok(gz <= 6144, `${locale}/${kind} is ${gz} bytes gzipped`);
+    }
+  }
+});
+
+test("with JavaScript off, every page still says what happened and what to do", async () => {
+  const noJs = await launch({ javaScriptEnabled: false });
+  try {
+    for (const locale of LOCALES) {
+      for (const kind of KINDS) {
+        const page = await noJs.newPage();
+        await page.goto(`${server.url}/${locale}/${kind}`);
+        const seen = await page.evaluate(() => ({
+          heading: document.querySelector("h1")?.innerText.trim(),
+          paragraphs: [...document.querySelectorAll("main > p")].filter((p) => p.offsetParent && p.innerText.trim()).length,
+          noscript: document.querySelector("noscript") !== null,
+          tryNow: document.getElementById("ep-now")?.offsetParent !== null,
+          countdownHidden: document.getElementById("ep-retry")?.hidden === true,
+        }));
+        const where = `${locale}/${kind}`;
+        assert.ok(seen.heading, `${where}: no heading`);
+        assert.ok(seen.paragraphs >= 3, `${where}: only ${seen.paragraphs} visible paragraphs`);
+        assert.ok(seen.noscript, `${where}: no noscript advice`);
+        assert.ok(seen.tryNow, `${where}: the try-again link is hidden`);
+        assert.ok(seen.countdownHidden, `${where}: a countdown that cannot run is shown`);
+        const noscriptText = await page.locator("noscript p").innerText();
+        assert.ok(noscriptText.length > 10, `${where}: the noscript advice is not shown`);
+        await page.close();
+      }
+    }
+  } finally {
+    await noJs.close();
+  }
+});
+
+test("prefers-reduced-motion stops the status dot's pulse", async () => {
+  const page = await browser.newPage();
+  const animation = () => getComputedStyle(document.querySelector(".code"), "::before").animationName;
+  await page.emulateMedia({ reducedMotion: "no-preference" });
+  await page.goto(`${server.url}/en/503`);
+  assert.equal(await page.evaluate(animation), "ep-pulse");
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  assert.equal(await page.evaluate(animation), "none");
+  await page.close();
+});
+
+test("the README's screenshots: the 503 page light and dark, and in Arabic on a phone", async () => {
+  for (const [name, locale, scheme, width, height] of [
+    ["light", "en", "light", 1000, 720],
+    ["dark", "en", "dark", 1000, 720],
+    ["ar-phone", "ar", "light", 360, 720],
+  ]) {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width, height });
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${server.url}/${locale}/503`);
+    const shot = artifact(`readme-503-${name}.png`);
+    await page.screenshot({ path: shot });
+    await page.close();
+    if (process.env.UPDATE_SCREENSHOTS === "1") {
+      mkdirSync(join(ROOT, "docs"), { recursive: true });
+      copyFileSync(shot, join(ROOT, "docs", `503-${name}.png`));
+    }
+  }
+});
