@@ -44,7 +44,7 @@ async function origin(page503, failures) {
   return { ...server, get log() { return all.filter((hit) => hit.url === "/basket"); } };
 }
 
-test("the countdown starts from Retry-After, re-checks back off, and the page reloads when the site is back", async () => {
+test("the countdown starts from Retry-After, re-checks back off, and the page reloads when the site is back", async (t) => {
   // Three failing answers: the page itself and two re-checks; the third re-check succeeds.
   const server = await origin(pages[1], 3);
   const page = await browser.newPage();
@@ -58,18 +58,19 @@ test("the countdown starts from Retry-After, re-checks back off, and the page re
 
   const times = server.log.map((hit) => hit.at - server.log[0].at);
   const gaps = times.slice(1).map((t, i) => t - times[i]);
-  test.diagnostic?.(`requests at ${times.join(", ")} ms`);
+  t.diagnostic(`requests at ${times.join(", ")} ms`);
   // load, check after 1 s, check after 2 s, check after 4 s (succeeds), reload.
   assert.equal(server.log.length, 5, `requests at ${times.join(", ")} ms`);
+  // Timers fire late under load, never early: allow 1.5 s late, 0.3 s early (clock granularity).
   const expected = [1000, 2000, 4000];
   expected.forEach((want, i) => {
-    assert.ok(Math.abs(gaps[i] - want) < 600, `gap ${i + 1} was ${gaps[i]} ms, expected about ${want} ms`);
+    assert.ok(gaps[i] > want - 300 && gaps[i] < want + 1500, `gap ${i + 1} was ${gaps[i]} ms, expected ${want} ms`);
   });
   await page.close();
   await server.close();
 });
 
-test("re-check delays are drawn at random below a growing ceiling (full jitter)", async () => {
+test("re-check delays are drawn at random below a growing ceiling (full jitter)", async (t) => {
   const server = await origin(pages[1], 1000);
   const page = await browser.newPage();
   await page.goto(`${server.url}/basket`);
@@ -78,11 +79,12 @@ test("re-check delays are drawn at random below a growing ceiling (full jitter)"
   while (server.log.length < 5 && Date.now() - started < 40_000) await new Promise((r) => setTimeout(r, 100));
   const times = server.log.map((hit) => hit.at - server.log[0].at);
   const gaps = times.slice(1).map((t, i) => t - times[i]);
+  t.diagnostic(`requests at ${times.join(", ")} ms`);
   assert.ok(gaps.length >= 4, `only ${gaps.length} re-checks in 40 s`);
   // Countdown of 1 s, then each delay is at least 1 s and at most base * 2^attempt.
   gaps.slice(1, 4).forEach((gap, i) => {
     const ceiling = 1000 * 2 ** (i + 1);
-    assert.ok(gap >= 900 && gap <= ceiling + 600, `delay ${i + 1} was ${gap} ms; full jitter allows 1000..${ceiling}`);
+    assert.ok(gap >= 700 && gap <= ceiling + 1500, `delay ${i + 1} was ${gap} ms; full jitter allows 1000..${ceiling}`);
   });
   const live = await page.locator("#ep-live").innerText();
   assert.match(live, /^(Still unavailable\. Next check in \d+ s\.|Checking whether the site is back…)$/);

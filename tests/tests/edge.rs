@@ -111,6 +111,18 @@ fn a_failure_mid_body_aborts_the_stream() {
 }
 
 #[test]
+fn head_gets_the_pages_headers_without_a_body_and_one_retry() {
+    let path = unique("head-reset");
+    let resp =
+        client().head(format!("{}{path}?fault=reset", worker().url)).header("accept", "text/html").send().unwrap();
+    assert_eq!(resp.status().as_u16(), 502);
+    assert_eq!(header(&resp, "content-type"), "text/html; charset=utf-8");
+    assert!(header(&resp, "retry-after").parse::<u32>().is_ok());
+    assert_eq!(resp.bytes().unwrap().len(), 0);
+    assert_eq!(rig().origin.hits("HEAD", &path), 2, "HEAD is safe: one retry after a connect failure");
+}
+
+#[test]
 fn unsafe_requests_are_never_retried() {
     for method in ["POST", "PUT", "PATCH", "DELETE"] {
         let path = unique("unsafe");
