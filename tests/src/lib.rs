@@ -1,4 +1,9 @@
-//! The test rig: a fault-injecting origin and a harness that runs the worker in `wrangler dev`.
+//! The test rig: a fault-injecting origin, a harness that runs the worker in `wrangler dev`, and
+//! an AWS API server (moto) with a recording proxy and fixtures for the publish tests.
 
+pub mod aws_fixture;
+pub mod aws_proxy;
 pub mod fault_origin;
+pub mod moto;
+pub mod process;
 pub mod worker;

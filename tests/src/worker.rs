@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
+use crate::process::watch_over;
+
 /// How long wrangler may take to build (if needed) and start.
 const START_TIMEOUT: Duration = Duration::from_mins(5);
 
@@ -92,19 +94,4 @@ impl Drop for Worker {
         let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.child.id())).status();
         let _ = self.child.wait();
     }
-}
-
-/// Ends process group `pgid` once this test process has exited.
-fn watch_over(pgid: u32) -> Result<()> {
-    let me = std::process::id();
-    Command::new("bash")
-        .arg("-c")
-        .arg(format!("while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -{pgid} 2>/dev/null; sleep 2; kill -KILL -{pgid} 2>/dev/null"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .context("starting the wrangler watchdog")?;
-    Ok(())
 }

@@ -305,3 +305,29 @@ fn maintenance_answers_without_troubling_the_origin_and_the_team_gets_through() 
     assert_eq!(cookie.status().as_u16(), 200);
     assert_eq!(rig().origin.hits("GET", &path), 2);
 }
+
+#[test]
+fn extreme_paths_and_headers_still_get_the_branded_page() {
+    // A long path, a long request ID, a long and malformed Accept-Language, and many headers:
+    // the answer is the branded page (or the origin's own), never the platform's exception.
+    let long_path = format!("{}/{}", unique("long"), "a".repeat(6000));
+    let resp = browser(&format!("{long_path}?fault=status&code=502")).send().unwrap();
+    let body = assert_branded_error(resp, 502);
+    assert!(!body.contains(
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    ));
+
+    let mut request = browser(&format!("{}?fault=status&code=503", unique("headers")))
+        .header("x-request-id", "r".repeat(6000))
+        .header("accept-language", format!("{};q=0.9,{}", "x".repeat(3000), ",;q=,".repeat(500)))
+        .header("accept", "text/html;q=0.9,".repeat(200));
+    for i in 0..60 {
+        request = request.header(format!("x-filler-{i}"), "v".repeat(100));
+    }
+    let resp = request.send().unwrap();
+    let body = assert_branded_error(resp, 503);
+    assert!(!body.contains(&"r".repeat(200)), "an oversized request ID is not echoed whole");
+
+    let resp = client().get(format!("{}/{}?fault=ok", worker().url, "%F0%9F%92%A5".repeat(500))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "a long percent-encoded path passes through");
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{check, init, render};
+use crate::commands::{check, init, plan, publish, render, rollback, verify};
 
 #[derive(Debug, Parser)]
 #[command(name = "edgepages", version, about, long_about = None, propagate_version = true)]
@@ -46,4 +46,12 @@ pub enum Command {
     Check(check::Args),
     /// Write the static pages and manifest.json that CloudFront serves from S3.
     Render(render::Args),
+    /// Show what `publish` would write to S3 and CloudFront; makes no write call.
+    Plan(plan::Args),
+    /// Upload the changed pages, then wire CloudFront's error responses with If-Match, then verify.
+    Publish(publish::Args),
+    /// Check that every configured error code reaches its page on CloudFront; non-zero on a mismatch.
+    Verify(verify::Args),
+    /// Put the distribution's edgepages parts back as they were before the last publish.
+    Rollback(rollback::Args),
 }

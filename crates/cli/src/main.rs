@@ -1,8 +1,12 @@
-//! The `edgepages` command: writes, checks and renders the branded status pages.
+//! The `edgepages` command: writes, checks and renders the branded status pages, and publishes
+//! them to S3 and CloudFront.
 
+mod aws_setup;
 mod cli;
 mod commands;
+mod confirm;
 mod output;
+mod plan_view;
 mod site_files;
 mod weight;
 

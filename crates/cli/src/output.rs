@@ -16,6 +16,7 @@ pub struct Output {
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const GOOD: Style = AnsiColor::Green.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const DIM: Style = Style::new().dimmed();
 
 impl Output {
@@ -44,6 +45,16 @@ impl Output {
     /// A result line on stdout that starts with a green word such as `ok`.
     pub fn good(&self, word: &str, rest: &str) {
         let _ = writeln!(self.stdout(), "{GOOD}{word}{GOOD:#} {rest}");
+    }
+
+    /// A result line on stdout that starts with a red word such as `FAIL`.
+    pub fn bad(&self, word: &str, rest: &str) {
+        let _ = writeln!(self.stdout(), "{ERROR}{word}{ERROR:#} {rest}");
+    }
+
+    /// A warning on stderr, always shown.
+    pub fn warn(&self, line: &str) {
+        let _ = writeln!(self.stderr(), "{WARN}warning:{WARN:#} {line}");
     }
 
     /// A JSON document on stdout.

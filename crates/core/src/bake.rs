@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::config::{
-    Brand, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, Locales, Maintenance, Palette, PathRule,
-    RetryAfter, S3Target,
+    Brand, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, Locales, Maintenance, OriginTimeouts, Palette,
+    PathRule, RetryAfter, S3Target,
 };
 use crate::page::PageKind;
 use crate::site::Site;
@@ -114,7 +114,8 @@ bake_struct!(EdgePolicy at "config" { deadline_ms, paths, intercept, pass_json_e
 bake_struct!(PathRule at "config" { prefix, deadline_ms, origin });
 bake_struct!(RetryAfter at "config" { timeout, connect, error, overload, maintenance, jitter_percent });
 bake_struct!(S3Target at "config" { bucket, prefix, region });
-bake_struct!(CloudFrontTarget at "config" { distribution_id, error_codes, error_caching_min_ttl });
+bake_struct!(CloudFrontTarget at "config" { distribution_id, error_codes, error_caching_min_ttl, origin });
+bake_struct!(OriginTimeouts at "config" { id, connection_attempts, connection_timeout, read_timeout });
 
 impl Bake for HexColor {
     fn bake(&self, out: &mut String) {

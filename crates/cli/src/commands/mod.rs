@@ -2,7 +2,11 @@
 
 pub mod check;
 pub mod init;
+pub mod plan;
+pub mod publish;
 pub mod render;
+pub mod rollback;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -14,5 +18,9 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(args, &cli.global, out),
         Command::Check(args) => check::run(args, &cli.global, out),
         Command::Render(args) => render::run(args, &cli.global, out),
+        Command::Plan(args) => plan::run(args, &cli.global, out),
+        Command::Publish(args) => publish::run(args, &cli.global, out),
+        Command::Verify(args) => verify::run(args, &cli.global, out),
+        Command::Rollback(args) => rollback::run(args, &cli.global, out),
     }
 }

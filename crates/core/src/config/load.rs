@@ -56,7 +56,13 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
 
     let document = DeTable::parse(text).map_err(|e| {
         let (line, column) = position(text, e.span());
-        fail(vec![LocatedProblem { line, column, key: String::new(), message: e.message().trim().to_owned() }])
+        let message = e.message().trim().to_owned();
+        // The parser's message for a repeated key does not say which key; its span does.
+        let key = match e.span().and_then(|span| text.get(span)) {
+            Some(name) if message.starts_with("duplicate key") => name.trim().trim_matches('"').to_owned(),
+            _ => String::new(),
+        };
+        fail(vec![LocatedProblem { line, column, key, message }])
     })?;
 
     let deserializer = toml::Deserializer::from(document.clone());
@@ -165,6 +171,26 @@ mod tests {
     fn syntax_errors_name_file_line_and_column() {
         let e = err("[brand]\nname = \"Example\n");
         assert!(e.starts_with("site.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn a_repeated_key_is_named() {
+        let e = err(&format!("{MINIMAL}[edge]\ndeadline_ms = 5000\ndeadline_ms = 6000\n"));
+        assert_eq!(e, "site.toml:5:1: deadline_ms: duplicate key");
+    }
+
+    #[test]
+    fn origin_timeouts_are_checked() {
+        let e = err(&format!(
+            "{MINIMAL}[cloudfront]\ndistribution_id = \"E1\"\n[cloudfront.origin]\nid = \"alb\"\nconnection_attempts = 4\nread_timeout = 0\n"
+        ));
+        assert!(
+            e.contains("site.toml:7:23: cloudfront.origin.connection_attempts: must be 1 to 3 attempts, not 4"),
+            "{e}"
+        );
+        assert!(e.contains("cloudfront.origin.read_timeout: must be 1 to 180 seconds, not 0"), "{e}");
+        let e = err(&format!("{MINIMAL}[cloudfront]\ndistribution_id = \"E1\"\n[cloudfront.origin]\nid = \"alb\"\n"));
+        assert!(e.contains("cloudfront.origin.id: names an origin but sets none of"), "{e}");
     }
 
     #[test]

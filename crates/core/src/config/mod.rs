@@ -231,6 +231,27 @@ pub struct CloudFrontTarget {
     /// Seconds CloudFront caches an error before asking the origin again.
     #[serde(default = "CloudFrontTarget::default_error_ttl")]
     pub error_caching_min_ttl: u32,
+    /// The site's own (custom) origin, whose timeouts `publish` shortens so that a hung origin
+    /// fails in seconds rather than CloudFront's default 30 s × 3 attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<OriginTimeouts>,
+}
+
+/// `[cloudfront.origin]`: the custom origin's connection settings, by origin ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginTimeouts {
+    /// The origin's ID in the distribution, such as `alb`.
+    pub id: String,
+    /// CloudFront's ConnectionAttempts: 1 to 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_attempts: Option<u8>,
+    /// CloudFront's ConnectionTimeout in seconds: 1 to 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_timeout: Option<u8>,
+    /// CloudFront's OriginReadTimeout in seconds: 1 to 180 (over 60 needs a quota increase).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_timeout: Option<u8>,
 }
 
 impl CloudFrontTarget {
@@ -458,6 +479,35 @@ impl Config {
             }
             if cf.error_caching_min_ttl > 31_536_000 {
                 out.add(KeyPath::new(&["cloudfront", "error_caching_min_ttl"]), "must be at most 31536000 seconds");
+            }
+            if let Some(origin) = &cf.origin {
+                let key = |k: &str| KeyPath::new(&["cloudfront", "origin", k]);
+                if origin.id.is_empty() || origin.id.len() > 128 {
+                    out.add(key("id"), "must name an origin of the distribution (1 to 128 characters)");
+                }
+                for (name, value, range) in [
+                    ("connection_attempts", origin.connection_attempts, (1, 3)),
+                    ("connection_timeout", origin.connection_timeout, (1, 10)),
+                    ("read_timeout", origin.read_timeout, (1, 180)),
+                ] {
+                    if let Some(v) = value {
+                        out.range(
+                            key(name),
+                            u32::from(v),
+                            range,
+                            if name == "connection_attempts" { "attempts" } else { "seconds" },
+                        );
+                    }
+                }
+                if origin.connection_attempts.is_none()
+                    && origin.connection_timeout.is_none()
+                    && origin.read_timeout.is_none()
+                {
+                    out.add(
+                        key("id"),
+                        "names an origin but sets none of connection_attempts, connection_timeout, read_timeout",
+                    );
+                }
             }
         }
     }

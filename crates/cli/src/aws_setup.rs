@@ -1,0 +1,66 @@
+//! Builds the S3 and CloudFront clients from the AWS config chain, as the aws CLI does
+//! (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials), and everything `plan`,
+//! `publish`, `verify` and `rollback` share: the site, its pages and the desired state.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use aws_config::{BehaviorVersion, Region};
+use edgepages_core::static_pages;
+use edgepages_publish::Desired;
+use edgepages_publish::aws::Aws;
+
+use crate::site_files::load_site;
+
+/// The site rendered into its desired state, and clients for its bucket's region.
+#[derive(Debug)]
+pub struct Target {
+    pub desired: Desired,
+    pub aws: Aws,
+}
+
+pub async fn target(config_path: &Path) -> Result<Target> {
+    let site = load_site(config_path)?;
+    let config = &site.config;
+    if config.s3.is_none() || config.cloudfront.is_none() {
+        bail!(
+            "{} has no {}; publishing needs an [s3] bucket and a [cloudfront] distribution_id (`edgepages init` shows both)",
+            config_path.display(),
+            if config.s3.is_none() { "[s3] section" } else { "[cloudfront] section" }
+        );
+    }
+    let pages = static_pages(&site).context("rendering the pages")?;
+
+    let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let region = config
+        .s3
+        .as_ref()
+        .and_then(|s3| s3.region.clone())
+        .or_else(|| shared.region().map(ToString::to_string))
+        .with_context(|| {
+            format!(
+                "no AWS region for bucket {}: set [s3] region in {}, or AWS_REGION",
+                config.s3.as_ref().map_or("", |s| s.bucket.as_str()),
+                config_path.display()
+            )
+        })?;
+    let mut s3 = aws_sdk_s3::config::Builder::from(&shared).region(Region::new(region.clone()));
+    if shared.endpoint_url().is_some() {
+        // S3-compatible servers (moto, MinIO, LocalStack) rarely serve virtual-host buckets.
+        s3 = s3.force_path_style(true);
+    }
+    let mut cloudfront = aws_sdk_cloudfront::config::Builder::from(&shared);
+    if shared.region().is_none() {
+        // CloudFront is global; its API is signed for us-east-1.
+        cloudfront = cloudfront.region(Region::from_static("us-east-1"));
+    }
+    let aws =
+        Aws::new(aws_sdk_s3::Client::from_conf(s3.build()), aws_sdk_cloudfront::Client::from_conf(cloudfront.build()));
+    let desired = Desired::new(config, &pages, &region)?;
+    Ok(Target { desired, aws })
+}
+
+/// A runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+}

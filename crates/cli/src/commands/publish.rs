@@ -1,0 +1,162 @@
+//! `edgepages publish`: render, read, plan, confirm, upload the changed pages, then update the
+//! distribution with `If-Match`, save the rollback record, and verify.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use edgepages_publish::apply::{Applied, ApplyError, Progress, apply};
+use edgepages_publish::{Current, Plan, plan};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::aws_setup::{Target, runtime, target};
+use crate::cli::Global;
+use crate::output::Output;
+use crate::plan_view;
+
+#[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools, reason = "each is a command-line switch")]
+pub struct Args {
+    /// Apply without asking; required when stdin is not a terminal.
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Show the plan and stop, without any write call.
+    #[arg(long)]
+    dry_run: bool,
+    /// Publish despite traps: a 403/404 → 200 rewrite on the distribution, an error TTL over
+    /// 60 s, or error codes without a page of their own.
+    #[arg(long)]
+    force: bool,
+    /// Skip the verification after publishing.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Reads the current state and plans against it; read calls only.
+pub async fn read_and_plan(t: &Target, out: &Output) -> Result<(Current, Plan)> {
+    let d = &t.desired;
+    out.progress(&format!("reading s3://{}/{}/ and distribution {}", d.bucket, d.prefix, d.distribution_id));
+    let current = t.aws.read_current(d).await?;
+    let plan = plan(d, &current)?;
+    Ok((current, plan))
+}
+
+pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+    if out.json && !args.yes && !args.dry_run {
+        bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
+    }
+    runtime()?.block_on(async {
+        let t = target(&global.config).await?;
+        let (current, plan) = read_and_plan(&t, out).await?;
+        if !out.json || args.dry_run {
+            plan_view::show(out, &t.desired, &current, &plan)?;
+        }
+        if !plan.traps.is_empty() && !args.force {
+            bail!(
+                "refusing to publish: {}\n(--force publishes anyway)",
+                plan.traps.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+            );
+        }
+        if args.dry_run {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let applied = if plan.is_empty() {
+            Applied::default()
+        } else {
+            crate::confirm::ask(args.yes, &format!("Make these {} writes?", plan.write_count()))?;
+            apply(&t.aws, &t.desired, &current, &plan, &BarProgress::new(out))
+                .await
+                .map_err(|e| explain(e, plan.uploads.len()))?
+        };
+        let checks = if args.no_verify { Vec::new() } else { super::verify::checks(&t, None).await? };
+        let ok = checks.iter().all(|c| c.ok);
+        if out.json {
+            out.json(&json!({
+                "plan": plan_view::to_json(&t.desired, &current, &plan),
+                "applied": applied,
+                "verify": { "ok": ok, "checks": checks },
+            }))?;
+        } else {
+            if !plan.is_empty() {
+                out.good(
+                    "published",
+                    &format!(
+                        "{} pages uploaded{}",
+                        applied.uploaded.len(),
+                        applied
+                            .distribution_etag
+                            .as_ref()
+                            .map_or_else(String::new, |e| format!(", distribution updated (ETag {e})"))
+                    ),
+                );
+            }
+            super::verify::show(out, &checks);
+        }
+        Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    })
+}
+
+/// Says what a failed apply had written, and what it had not.
+fn explain(e: ApplyError, planned_uploads: usize) -> anyhow::Error {
+    let w = &e.written;
+    let mut done = vec![format!("{} of {planned_uploads} page uploads", w.uploaded.len())];
+    if let Some(id) = &w.created_oac {
+        done.push(format!("origin access control {id} created"));
+    }
+    if w.wrote_bucket_policy {
+        done.push("bucket policy written".into());
+    }
+    let distribution = if e.distribution_changed {
+        format!(
+            "the distribution WAS updated (ETag {}) but its rollback record was not saved",
+            w.distribution_etag.as_deref().unwrap_or("?")
+        )
+    } else {
+        "the distribution was not changed".to_owned()
+    };
+    let summary = format!("publish stopped; done before the failure: {}; {distribution}", done.join(", "));
+    anyhow::Error::new(e).context(summary)
+}
+
+/// Upload progress: a bar on a terminal, lines with `-v` otherwise.
+struct BarProgress<'a> {
+    out: &'a Output,
+    bar: ProgressBar,
+}
+
+impl<'a> BarProgress<'a> {
+    fn new(out: &'a Output) -> Self {
+        let bar = ProgressBar::hidden();
+        BarProgress { out, bar }
+    }
+}
+
+impl Progress for BarProgress<'_> {
+    fn uploading(&self, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.bar.set_style(
+            ProgressStyle::with_template("{spinner} uploading pages {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    fn uploaded(&self, key: &str) {
+        self.bar.inc(1);
+        self.bar.set_message(key.to_owned());
+        if self.bar.is_hidden() {
+            self.out.progress(&format!("uploaded {key}"));
+        }
+        if self.bar.position() == self.bar.length().unwrap_or(0) {
+            self.bar.finish_and_clear();
+        }
+    }
+    fn step(&self, what: &str) {
+        self.out.progress(what);
+    }
+}
+
+impl std::fmt::Debug for BarProgress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BarProgress")
+    }
+}

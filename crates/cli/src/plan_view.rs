@@ -1,0 +1,111 @@
+//! Shows a plan: as a coloured diff for people, as JSON for machines.
+
+use anstyle::{AnsiColor, Style};
+use edgepages_publish::plan::{Change, ChangeKind, Plan};
+use edgepages_publish::{Current, Desired};
+use serde_json::json;
+
+use crate::output::Output;
+
+const ADD: Style = AnsiColor::Green.on_default();
+const MODIFY: Style = AnsiColor::Yellow.on_default();
+const REMOVE: Style = AnsiColor::Red.on_default();
+const HEAD: Style = Style::new().bold();
+
+pub fn show(out: &Output, desired: &Desired, current: &Current, plan: &Plan) -> anyhow::Result<()> {
+    if out.json {
+        return out.json(&to_json(desired, current, plan));
+    }
+    out.result(&format!(
+        "{HEAD}plan{HEAD:#} for distribution {} and s3://{}/{}/",
+        desired.distribution_id, desired.bucket, desired.prefix
+    ));
+    out.result("");
+    let added = plan.uploads.iter().filter(|u| u.kind == ChangeKind::Add).count();
+    out.result(&format!(
+        "  pages: {} to upload ({added} new, {} changed), {} unchanged",
+        plan.uploads.len(),
+        plan.uploads.len() - added,
+        plan.unchanged
+    ));
+    for upload in &plan.uploads {
+        out.result(&format!("    {}", marked(upload.kind, &upload.key)));
+    }
+    if plan.create_oac {
+        out.result(&format!("  {}", marked(ChangeKind::Add, &format!("origin access control {}", desired.oac_name()))));
+    }
+    if plan.bucket_policy.is_some() {
+        let kind = if current.bucket_policy.is_some() { ChangeKind::Modify } else { ChangeKind::Add };
+        out.result(&format!(
+            "  {}",
+            marked(
+                kind,
+                &format!(
+                    "bucket policy of {}: let only this distribution read {}",
+                    desired.bucket,
+                    desired.readable_resource()
+                )
+            )
+        ));
+    }
+    if plan.changes.is_empty() {
+        out.result(&format!("  distribution {}: no change", desired.distribution_id));
+    } else {
+        out.result(&format!("  distribution {} (If-Match: {}):", desired.distribution_id, current.etag));
+        for change in &plan.changes {
+            show_change(out, change);
+        }
+    }
+    if !plan.left_in_place.is_empty() {
+        out.result(&format!(
+            "  left in place (no page uses them; publish never deletes): {}",
+            plan.left_in_place.join(", ")
+        ));
+    }
+    for trap in &plan.traps {
+        out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap}"));
+    }
+    out.result("");
+    if plan.is_empty() {
+        out.good("up to date:", "nothing to write");
+    } else {
+        out.result(&format!("{} write calls", plan.write_count()));
+    }
+    Ok(())
+}
+
+pub fn show_change(out: &Output, change: &Change) {
+    out.result(&format!("    {}", marked(change.kind, &change.target)));
+    if let Some(before) = &change.before {
+        out.result(&format!("        {REMOVE}- {before}{REMOVE:#}"));
+    }
+    if let Some(after) = &change.after {
+        out.result(&format!("        {ADD}+ {after}{ADD:#}"));
+    }
+}
+
+fn marked(kind: ChangeKind, text: &str) -> String {
+    let (style, sign) = match kind {
+        ChangeKind::Add => (ADD, '+'),
+        ChangeKind::Modify => (MODIFY, '~'),
+        ChangeKind::Remove => (REMOVE, '-'),
+    };
+    format!("{style}{sign} {text}{style:#}")
+}
+
+pub fn to_json(desired: &Desired, current: &Current, plan: &Plan) -> serde_json::Value {
+    json!({
+        "distribution_id": desired.distribution_id,
+        "bucket": desired.bucket,
+        "prefix": desired.prefix,
+        "if_match": current.etag,
+        "uploads": plan.uploads,
+        "unchanged": plan.unchanged,
+        "left_in_place": plan.left_in_place,
+        "create_origin_access_control": plan.create_oac,
+        "bucket_policy": plan.bucket_policy.is_some(),
+        "distribution_changes": plan.changes,
+        "traps": plan.traps.iter().map(|t| json!({ "trap": t, "message": t.to_string() })).collect::<Vec<_>>(),
+        "writes": plan.write_count(),
+    })
+}

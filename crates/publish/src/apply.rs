@@ -1,0 +1,118 @@
+//! Carries out a plan, in the only safe order: pages first, then the Origin Access Control and
+//! the bucket policy, then the distribution with `If-Match`, then the rollback record. A failure
+//! stops at once and says what was already written; the distribution is never touched before
+//! every page is in place.
+
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+
+use crate::aws::{Aws, AwsError};
+use crate::desired::Desired;
+use crate::distribution::with_desired;
+use crate::plan::{Current, Plan};
+use crate::rollback::{RECORD_FORMAT, RollbackRecord};
+
+/// Uploads run this many at a time.
+const UPLOAD_CONCURRENCY: usize = 8;
+
+/// Told of each step as it happens, so the caller can show progress.
+pub trait Progress {
+    fn uploading(&self, total: usize);
+    fn uploaded(&self, key: &str);
+    fn step(&self, what: &str);
+}
+
+/// What a completed apply wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Applied {
+    pub uploaded: Vec<String>,
+    pub created_oac: Option<String>,
+    pub wrote_bucket_policy: bool,
+    /// The distribution's new ETag, when it was updated.
+    pub distribution_etag: Option<String>,
+    pub rollback_record: Option<String>,
+}
+
+/// A failed apply: the error, and what had been written before it.
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub struct ApplyError {
+    #[source]
+    pub source: AwsError,
+    pub written: Applied,
+    /// Whether the distribution had been changed when the error happened.
+    pub distribution_changed: bool,
+}
+
+pub async fn apply(
+    aws: &Aws,
+    desired: &Desired,
+    current: &Current,
+    plan: &Plan,
+    progress: &dyn Progress,
+) -> Result<Applied, ApplyError> {
+    let mut done = Applied::default();
+    let fail = |source, written: &Applied, distribution_changed| ApplyError {
+        source,
+        written: written.clone(),
+        distribution_changed,
+    };
+
+    if !plan.uploads.is_empty() {
+        progress.uploading(plan.uploads.len());
+        let pages: Vec<_> =
+            plan.uploads.iter().filter_map(|u| desired.objects.iter().find(|o| o.key == u.key)).collect();
+        let mut results = stream::iter(pages)
+            .map(|page| async move { aws.put_page(&desired.bucket, page).await.map(|()| page.key.clone()) })
+            .buffer_unordered(UPLOAD_CONCURRENCY);
+        loop {
+            match results.try_next().await {
+                Ok(Some(key)) => {
+                    progress.uploaded(&key);
+                    done.uploaded.push(key);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(fail(e, &done, false)),
+            }
+        }
+    }
+
+    let oac_id = if let Some(id) = &current.oac_id {
+        id.clone()
+    } else {
+        progress.step(&format!("creating origin access control {}", desired.oac_name()));
+        let id = aws.create_oac(&desired.oac_name()).await.map_err(|e| fail(e, &done, false))?;
+        done.created_oac = Some(id.clone());
+        id
+    };
+
+    if let Some(policy) = &plan.bucket_policy {
+        progress.step(&format!("writing the policy of bucket {}", desired.bucket));
+        aws.put_bucket_policy(&desired.bucket, policy).await.map_err(|e| fail(e, &done, false))?;
+        done.wrote_bucket_policy = true;
+    }
+
+    if plan.distribution.is_some() {
+        // Recomputed with the real OAC ID: the plan may have shown a placeholder.
+        let config = with_desired(&current.distribution, desired, &oac_id).map_err(|e| {
+            fail(AwsError::Call { action: "planning the distribution".into(), message: e.to_string() }, &done, false)
+        })?;
+        progress.step(&format!("updating distribution {} (If-Match: {})", desired.distribution_id, current.etag));
+        let etag = aws
+            .update_distribution(&desired.distribution_id, config, &current.etag)
+            .await
+            .map_err(|e| fail(e, &done, false))?;
+        done.distribution_etag = Some(etag.clone());
+
+        let key = desired.rollback_key();
+        progress.step(&format!("saving the rollback record s3://{}/{key}", desired.bucket));
+        let record = RollbackRecord {
+            format: RECORD_FORMAT,
+            distribution_id: desired.distribution_id.clone(),
+            published_etag: etag,
+            before: plan.before.clone(),
+        };
+        aws.put_record(&desired.bucket, &key, &record).await.map_err(|e| fail(e, &done, true))?;
+        done.rollback_record = Some(key);
+    }
+    Ok(done)
+}

@@ -1,0 +1,293 @@
+//! Thin adapters over already-built S3 and CloudFront clients: each call reads or writes one
+//! thing and turns the SDK's error into one that says what was being done.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudfront::types::{
+    DistributionConfig, OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols,
+};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use base64::Engine as _;
+
+use crate::desired::{Desired, PAGE_CACHE_CONTROL, PageObject};
+use crate::plan::Current;
+use crate::rollback::RollbackRecord;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error("{action}: {message}")]
+    Call { action: String, message: String },
+    #[error(
+        "distribution {id} was changed by someone else after it was read (If-Match failed with \
+         PreconditionFailed); nothing of theirs was overwritten. Run `edgepages plan` to see the distribution as it is now"
+    )]
+    PreconditionFailed { id: String },
+    #[error("distribution {id} does not exist (or these credentials cannot see it)")]
+    NoSuchDistribution { id: String },
+    #[error("bucket {bucket} does not exist (or these credentials cannot see it)")]
+    NoSuchBucket { bucket: String },
+    #[error("{key} in bucket {bucket} is not a rollback record edgepages can read: {message}")]
+    BadRecord { bucket: String, key: String, message: String },
+}
+
+fn call<E: std::error::Error>(action: impl Into<String>) -> impl FnOnce(E) -> AwsError {
+    let action = action.into();
+    move |e| AwsError::Call { action, message: DisplayErrorContext(&e).to_string() }
+}
+
+/// The distribution as read: its config, ETag and ARN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadDistribution {
+    pub config: DistributionConfig,
+    pub etag: String,
+    pub arn: String,
+}
+
+/// The two clients `publish` uses, built by the caller from the AWS config chain.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub s3: aws_sdk_s3::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+}
+
+impl Aws {
+    pub fn new(s3: aws_sdk_s3::Client, cloudfront: aws_sdk_cloudfront::Client) -> Self {
+        Aws { s3, cloudfront }
+    }
+
+    /// Reads everything the plan needs. Read calls only.
+    pub async fn read_current(&self, desired: &Desired) -> Result<Current, AwsError> {
+        let objects = self.list_objects(&desired.bucket, &desired.prefix).await?;
+        let dist = self.read_distribution(&desired.distribution_id).await?;
+        let oac_id = self.find_oac(&desired.oac_name()).await?;
+        let bucket_policy = self.bucket_policy(&desired.bucket).await?;
+        Ok(Current {
+            objects,
+            distribution: dist.config,
+            etag: dist.etag,
+            distribution_arn: dist.arn,
+            oac_id,
+            bucket_policy,
+        })
+    }
+
+    /// The objects under `prefix/`, by key, with their ETags.
+    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<BTreeMap<String, String>, AwsError> {
+        let mut objects = BTreeMap::new();
+        let mut pages = self.s3.list_objects_v2().bucket(bucket).prefix(format!("{prefix}/")).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error::is_no_such_bucket)
+                {
+                    AwsError::NoSuchBucket { bucket: bucket.to_owned() }
+                } else {
+                    call(format!("listing s3://{bucket}/{prefix}/"))(e)
+                }
+            })?;
+            for object in page.contents() {
+                if let Some(key) = object.key() {
+                    objects.insert(key.to_owned(), object.e_tag().unwrap_or_default().trim_matches('"').to_owned());
+                }
+            }
+        }
+        Ok(objects)
+    }
+
+    pub async fn read_distribution(&self, id: &str) -> Result<ReadDistribution, AwsError> {
+        let out = self.cloudfront.get_distribution().id(id).send().await.map_err(|e| {
+            if e.as_service_error().is_some_and(
+                aws_sdk_cloudfront::operation::get_distribution::GetDistributionError::is_no_such_distribution,
+            ) {
+                AwsError::NoSuchDistribution { id: id.to_owned() }
+            } else {
+                call(format!("reading distribution {id}"))(e)
+            }
+        })?;
+        let missing = |what: &str| AwsError::Call {
+            action: format!("reading distribution {id}"),
+            message: format!("the answer had no {what}"),
+        };
+        let etag = out.e_tag().ok_or_else(|| missing("ETag"))?.to_owned();
+        let dist = out.distribution.ok_or_else(|| missing("Distribution"))?;
+        let config = dist.distribution_config.ok_or_else(|| missing("DistributionConfig"))?;
+        Ok(ReadDistribution { config, etag, arn: dist.arn })
+    }
+
+    /// The ID of the Origin Access Control called `name`, if there is one.
+    pub async fn find_oac(&self, name: &str) -> Result<Option<String>, AwsError> {
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .cloudfront
+                .list_origin_access_controls()
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(call("listing origin access controls"))?;
+            let Some(list) = out.origin_access_control_list else { return Ok(None) };
+            if let Some(found) = list.items.unwrap_or_default().into_iter().find(|o| o.name == name) {
+                return Ok(Some(found.id));
+            }
+            match list.next_marker.filter(|m| list.is_truncated && !m.is_empty()) {
+                Some(next) => marker = Some(next),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    pub async fn bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        match self.s3.get_bucket_policy().bucket(bucket).send().await {
+            Ok(out) => Ok(out.policy),
+            Err(e)
+                if e.as_service_error().and_then(aws_sdk_s3::error::ProvideErrorMetadata::code)
+                    == Some("NoSuchBucketPolicy") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(call(format!("reading the policy of bucket {bucket}"))(e)),
+        }
+    }
+
+    /// Uploads one page, with its MD5 so that S3 rejects a body damaged on the way.
+    pub async fn put_page(&self, bucket: &str, page: &PageObject) -> Result<(), AwsError> {
+        let md5 = md5::Digest::finalize(<md5::Md5 as md5::Digest>::new_with_prefix(&page.body));
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(&page.key)
+            .content_type(page.content_type)
+            .cache_control(PAGE_CACHE_CONTROL)
+            .content_md5(base64::engine::general_purpose::STANDARD.encode(md5))
+            .body(ByteStream::from(page.body.clone()))
+            .send()
+            .await
+            .map_err(call(format!("uploading s3://{bucket}/{}", page.key)))?;
+        Ok(())
+    }
+
+    pub async fn create_oac(&self, name: &str) -> Result<String, AwsError> {
+        let config = OriginAccessControlConfig::builder()
+            .name(name)
+            .description("edgepages: CloudFront reads the status pages from S3")
+            .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
+            .signing_behavior(OriginAccessControlSigningBehaviors::Always)
+            .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
+            .build()
+            .map_err(call("building the origin access control"))?;
+        let out = self
+            .cloudfront
+            .create_origin_access_control()
+            .origin_access_control_config(config)
+            .send()
+            .await
+            .map_err(call(format!("creating origin access control {name}")))?;
+        out.origin_access_control.map(|o| o.id).ok_or_else(|| AwsError::Call {
+            action: format!("creating origin access control {name}"),
+            message: "the answer had no OriginAccessControl".into(),
+        })
+    }
+
+    pub async fn put_bucket_policy(&self, bucket: &str, policy: &str) -> Result<(), AwsError> {
+        self.s3
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy)
+            .send()
+            .await
+            .map_err(call(format!("writing the policy of bucket {bucket}")))?;
+        Ok(())
+    }
+
+    /// Sends `config` with `If-Match: if_match`; returns the new ETag. Never retried over a
+    /// `PreconditionFailed`: that means someone else changed the distribution.
+    pub async fn update_distribution(
+        &self,
+        id: &str,
+        config: DistributionConfig,
+        if_match: &str,
+    ) -> Result<String, AwsError> {
+        let out = self
+            .cloudfront
+            .update_distribution()
+            .id(id)
+            .if_match(if_match)
+            .distribution_config(config)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(
+                    aws_sdk_cloudfront::operation::update_distribution::UpdateDistributionError::is_precondition_failed,
+                ) {
+                    AwsError::PreconditionFailed { id: id.to_owned() }
+                } else {
+                    call(format!("updating distribution {id}"))(e)
+                }
+            })?;
+        Ok(out.e_tag.unwrap_or_default())
+    }
+
+    pub async fn put_record(&self, bucket: &str, key: &str, record: &RollbackRecord) -> Result<(), AwsError> {
+        let body = serde_json::to_vec_pretty(record).expect("a rollback record serialises");
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .cache_control("no-store")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(call(format!("saving the rollback record s3://{bucket}/{key}")))?;
+        Ok(())
+    }
+
+    pub async fn get_record(&self, bucket: &str, key: &str) -> Result<Option<RollbackRecord>, AwsError> {
+        let out = match self.s3.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(call(format!("reading the rollback record s3://{bucket}/{key}"))(e)),
+        };
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(call(format!("reading the rollback record s3://{bucket}/{key}")))?
+            .into_bytes();
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| AwsError::BadRecord {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The content type of each key, or `None` when the object does not exist.
+    pub async fn head_objects(
+        &self,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+        let mut found = BTreeMap::new();
+        for key in keys {
+            let content_type = match self.s3.head_object().bucket(bucket).key(key).send().await {
+                Ok(out) => Some(out.content_type.unwrap_or_default()),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found) =>
+                {
+                    None
+                }
+                Err(e) => return Err(call(format!("reading s3://{bucket}/{key}"))(e)),
+            };
+            found.insert(key.clone(), content_type);
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,164 @@
+//! What `publish` wants to exist: the page objects, and the CloudFront settings it owns,
+//! derived from the config and the rendered pages.
+
+use edgepages_core::PageKind;
+use edgepages_core::config::{Config, OriginTimeouts};
+use edgepages_core::static_pages::StaticPage;
+use md5::{Digest as _, Md5};
+
+use crate::error::PlanError;
+
+/// `Cache-Control` on the page objects: short, so that a re-published page reaches viewers
+/// within a minute, while CloudFront's own error caching is set by `ErrorCachingMinTTL`.
+pub const PAGE_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The managed CloudFront cache policy "CachingOptimized".
+pub const CACHING_OPTIMIZED_POLICY_ID: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+
+/// Error TTLs above this are a trap: an outage's page outlives the outage.
+pub const MAX_SAFE_ERROR_TTL: u32 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageObject {
+    pub key: String,
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+    /// Hex MD5 of the body: the ETag S3 gives a single-part upload.
+    pub md5: String,
+}
+
+/// One `CustomErrorResponse` that `publish` owns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorPage {
+    pub code: u16,
+    /// The viewer path, such as `/edgepages/503.html`.
+    pub page_path: String,
+    /// The page exists for this code; otherwise the generic page stands in (`--force` only).
+    pub has_own_page: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    pub bucket: String,
+    /// The bucket's region, for the S3 origin's domain name.
+    pub region: String,
+    /// Key prefix without slashes at either end, such as `edgepages`.
+    pub prefix: String,
+    pub distribution_id: String,
+    pub objects: Vec<PageObject>,
+    pub error_pages: Vec<ErrorPage>,
+    pub error_ttl: u32,
+    pub origin_timeouts: Option<OriginTimeouts>,
+}
+
+impl Desired {
+    /// Builds the desired state. `region` is the bucket's region: `[s3] region`, or the one the
+    /// AWS config chain resolved.
+    pub fn new(config: &Config, pages: &[StaticPage], region: &str) -> Result<Desired, PlanError> {
+        let s3 = config.s3.as_ref().ok_or(PlanError::MissingSection("s3"))?;
+        let cf = config.cloudfront.as_ref().ok_or(PlanError::MissingSection("cloudfront"))?;
+        let prefix = config.pages_prefix().to_owned();
+        let error_pages = cf
+            .error_codes
+            .iter()
+            .map(|&code| {
+                let kind = PageKind::for_status(code);
+                let own = kind != PageKind::Fallback && kind.file_stem() == code.to_string();
+                ErrorPage {
+                    code,
+                    page_path: format!(
+                        "/{prefix}/{}.html",
+                        if own { kind.file_stem() } else { PageKind::Fallback.file_stem() }
+                    ),
+                    has_own_page: own,
+                }
+            })
+            .collect();
+        let objects = pages
+            .iter()
+            .map(|p| PageObject {
+                key: p.key.clone(),
+                body: p.body.clone().into_bytes(),
+                content_type: p.content_type,
+                md5: md5_hex(p.body.as_bytes()),
+            })
+            .collect();
+        Ok(Desired {
+            bucket: s3.bucket.clone(),
+            region: region.to_owned(),
+            prefix,
+            distribution_id: cf.distribution_id.clone(),
+            objects,
+            error_pages,
+            error_ttl: cf.error_caching_min_ttl,
+            origin_timeouts: cf.origin.clone(),
+        })
+    }
+
+    /// The ID of the S3 origin that `publish` adds and owns.
+    pub fn origin_id(&self) -> String {
+        format!("edgepages-{}", self.bucket)
+    }
+
+    /// The S3 origin's regional domain name.
+    pub fn origin_domain(&self) -> String {
+        format!("{}.s3.{}.amazonaws.com", self.bucket, self.region)
+    }
+
+    /// The cache behavior's path pattern: everything under the prefix.
+    pub fn path_pattern(&self) -> String {
+        format!("/{}/*", self.prefix)
+    }
+
+    /// The name of the Origin Access Control `publish` finds or creates.
+    pub fn oac_name(&self) -> String {
+        format!("edgepages-{}", self.bucket)
+    }
+
+    /// Where the rollback record lives: inside the owned prefix, but not a page, so the bucket
+    /// policy (pages only) keeps it away from viewers.
+    pub fn rollback_key(&self) -> String {
+        format!("{}/_edgepages/rollback-{}.json", self.prefix, self.distribution_id)
+    }
+
+    /// The S3 keys the distribution may read: the pages.
+    pub fn readable_resource(&self) -> String {
+        format!("arn:aws:s3:::{}/{}/*.html", self.bucket, self.prefix)
+    }
+}
+
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    Md5::digest(bytes).iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::{Desired, ErrorPage, PageObject, md5_hex};
+
+    /// A small desired state: two pages, codes 502 and 503, a 10 s error TTL.
+    pub fn desired() -> Desired {
+        let page = |key: &str, body: &str| PageObject {
+            key: key.into(),
+            body: body.as_bytes().to_vec(),
+            content_type: "text/html; charset=utf-8",
+            md5: md5_hex(body.as_bytes()),
+        };
+        Desired {
+            bucket: "pages-bucket".into(),
+            region: "eu-west-1".into(),
+            prefix: "edgepages".into(),
+            distribution_id: "E2EXAMPLE123".into(),
+            objects: vec![page("edgepages/502.html", "<p>502</p>"), page("edgepages/503.html", "<p>503</p>")],
+            error_pages: [502, 503]
+                .into_iter()
+                .map(|code| ErrorPage { code, page_path: format!("/edgepages/{code}.html"), has_own_page: true })
+                .collect(),
+            error_ttl: 10,
+            origin_timeouts: None,
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Why a plan cannot be made.
+
+/// A reason the desired state cannot be applied to the current distribution.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("the config has no [{0}] section; publish needs both [s3] and [cloudfront]")]
+    MissingSection(&'static str),
+    #[error(
+        "the distribution already has a cache behavior for {pattern} that points at origin {origin_id:?}, \
+         which edgepages does not own; change [s3] prefix or remove that behavior"
+    )]
+    PathPatternTaken { pattern: String, origin_id: String },
+    #[error(
+        "the distribution has an origin with ID {id:?} that is not an S3 origin; edgepages uses that ID \
+         for its pages bucket, so rename that origin or the bucket"
+    )]
+    OriginIdTaken { id: String },
+    #[error("[cloudfront.origin] id = {id:?} is not an origin of the distribution; it has: {}", available.join(", "))]
+    UnknownOrigin { id: String, available: Vec<String> },
+    #[error(
+        "[cloudfront.origin] id = {id:?} is an S3 origin; read_timeout applies to custom origins (such as an ALB) only"
+    )]
+    NotCustomOrigin { id: String },
+    #[error("the bucket policy is not valid JSON, so edgepages will not rewrite it: {0}")]
+    BucketPolicy(String),
+    #[error("building the CloudFront request: {0}")]
+    Build(String),
+}
+
+impl From<aws_sdk_cloudfront::error::BuildError> for PlanError {
+    fn from(e: aws_sdk_cloudfront::error::BuildError) -> Self {
+        PlanError::Build(e.to_string())
+    }
+}

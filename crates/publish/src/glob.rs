@@ -1,0 +1,48 @@
+//! CloudFront's path-pattern matching: `*` for any run of characters, `?` for exactly one,
+//! case-sensitive, with the leading `/` optional in the pattern.
+
+/// Whether the viewer path `path` (which starts with `/`) matches `pattern`.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let pattern =
+        if pattern.starts_with('/') || pattern.starts_with('*') { pattern.to_owned() } else { format!("/{pattern}") };
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
+    // Iterative wildcard match with single backtrack point for the last `*`.
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn stars_cross_slashes_and_question_marks_take_one() {
+        assert!(path_matches("/edgepages/*", "/edgepages/503.html"));
+        assert!(path_matches("/edgepages/*", "/edgepages/fr/503.html"));
+        assert!(path_matches("edgepages/*", "/edgepages/503.html"));
+        assert!(path_matches("*.html", "/a/b.html"));
+        assert!(path_matches("/img/?.png", "/img/a.png"));
+        assert!(!path_matches("/img/?.png", "/img/ab.png"));
+        assert!(!path_matches("/static/*", "/edgepages/503.html"));
+        assert!(!path_matches("/Edgepages/*", "/edgepages/503.html"));
+        assert!(path_matches("*", "/anything"));
+        assert!(path_matches("/a*b*c", "/axxbyyc"));
+        assert!(!path_matches("/a*b*c", "/axxbyy"));
+    }
+}

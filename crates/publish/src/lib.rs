@@ -1,0 +1,19 @@
+//! Publishing the static pages to S3 and wiring them into CloudFront: the desired state, the
+//! plan (a pure function of desired and current), rollback records, verification, and thin
+//! adapters over already-built AWS clients.
+
+pub mod apply;
+pub mod aws;
+pub mod desired;
+pub mod distribution;
+pub mod error;
+pub mod glob;
+pub mod plan;
+pub mod policy;
+pub mod rollback;
+pub mod verify;
+
+pub use desired::{Desired, ErrorPage, PageObject};
+pub use error::PlanError;
+pub use plan::{Change, ChangeKind, Current, Plan, Trap, plan};
+pub use rollback::RollbackRecord;

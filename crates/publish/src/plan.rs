@@ -1,0 +1,266 @@
+//! The plan: a pure function of the desired state and the current state, listing every write
+//! `publish` would make, in the order it makes them, and every trap it refuses without `--force`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudfront::types::DistributionConfig;
+use serde::Serialize;
+
+use crate::desired::{Desired, MAX_SAFE_ERROR_TTL};
+pub use crate::distribution::{Change, ChangeKind};
+use crate::distribution::{NEW_OAC, OwnedKeys, describe, error_responses, with_desired};
+use crate::error::PlanError;
+use crate::policy;
+use crate::rollback::OwnedState;
+
+/// What `publish` read before planning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Current {
+    /// The objects under the prefix, by key, with their ETags (quotes removed).
+    pub objects: BTreeMap<String, String>,
+    pub distribution: DistributionConfig,
+    /// The distribution's ETag, sent back as `If-Match`.
+    pub etag: String,
+    pub distribution_arn: String,
+    /// The Origin Access Control named for the bucket, if one exists.
+    pub oac_id: Option<String>,
+    pub bucket_policy: Option<String>,
+}
+
+/// A setting that hurts a site in an outage; refused unless forced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "trap", rename_all = "snake_case")]
+pub enum Trap {
+    /// A distribution-wide 403/404 → 200 rewrite (single-page-app style): a missing page
+    /// object, or any error, then looks healthy to viewers, crawlers and `verify`.
+    SuccessRewrite { code: u16, page_path: String },
+    /// Errors would be cached longer than an outage should last.
+    LongErrorTtl { ttl: u32 },
+    /// A configured code that has no page of its own; the generic page stands in.
+    CodeWithoutPage { code: u16 },
+}
+
+impl std::fmt::Display for Trap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trap::SuccessRewrite { code, page_path } => write!(
+                f,
+                "the distribution rewrites every {code} to 200 with {page_path}: a missing page or a failing \
+                 origin would look healthy; remove that error response, or use --force"
+            ),
+            Trap::LongErrorTtl { ttl } => write!(
+                f,
+                "[cloudfront] error_caching_min_ttl = {ttl}: CloudFront would keep serving the error page for up \
+                 to {ttl} s after the origin recovers; use at most {MAX_SAFE_ERROR_TTL}, or --force"
+            ),
+            Trap::CodeWithoutPage { code } => write!(
+                f,
+                "[cloudfront] error_codes has {code}, which has no page of its own (pages exist for 500, 502, 503, \
+                 504); remove it, or use --force to answer it with the generic page"
+            ),
+        }
+    }
+}
+
+/// One page object to upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub key: String,
+    pub kind: ChangeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub uploads: Vec<Upload>,
+    pub unchanged: usize,
+    /// Objects under the prefix that no page needs any more: listed, never deleted.
+    pub left_in_place: Vec<String>,
+    pub create_oac: bool,
+    /// The bucket policy to write, when it changes.
+    pub bucket_policy: Option<String>,
+    /// The distribution config to send, when it changes, and its changes.
+    pub distribution: Option<DistributionConfig>,
+    pub changes: Vec<Change>,
+    pub traps: Vec<Trap>,
+    /// The owned parts as they are now: the rollback record if the distribution changes.
+    pub before: OwnedState,
+}
+
+impl Plan {
+    /// The number of write calls the plan makes (the rollback record counts as one).
+    pub fn write_count(&self) -> usize {
+        self.uploads.len()
+            + usize::from(self.create_oac)
+            + usize::from(self.bucket_policy.is_some())
+            + 2 * usize::from(self.distribution.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.write_count() == 0
+    }
+}
+
+/// Plans the change from `current` to `desired`.
+pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
+    let mut uploads = Vec::new();
+    let mut unchanged = 0;
+    for object in &desired.objects {
+        match current.objects.get(&object.key) {
+            Some(etag) if *etag == object.md5 => unchanged += 1,
+            Some(_) => uploads.push(Upload { key: object.key.clone(), kind: ChangeKind::Modify }),
+            None => uploads.push(Upload { key: object.key.clone(), kind: ChangeKind::Add }),
+        }
+    }
+    let state_prefix = format!("{}/_edgepages/", desired.prefix);
+    let left_in_place = current
+        .objects
+        .keys()
+        .filter(|key| !key.starts_with(&state_prefix) && !desired.objects.iter().any(|o| &o.key == *key))
+        .cloned()
+        .collect();
+
+    let oac_id = current.oac_id.as_deref().unwrap_or(NEW_OAC);
+    let next = with_desired(&current.distribution, desired, oac_id)?;
+    let changes = describe(&current.distribution, &next, &OwnedKeys::of(desired));
+    let distribution = (next != current.distribution).then_some(next);
+
+    Ok(Plan {
+        uploads,
+        unchanged,
+        left_in_place,
+        create_oac: current.oac_id.is_none(),
+        bucket_policy: policy::merged(current.bucket_policy.as_deref(), desired, &current.distribution_arn)?,
+        distribution,
+        changes,
+        traps: traps(desired, &current.distribution),
+        before: OwnedState::capture(&current.distribution, desired),
+    })
+}
+
+fn traps(desired: &Desired, current: &DistributionConfig) -> Vec<Trap> {
+    let mut traps = Vec::new();
+    for r in error_responses(current) {
+        let owned = desired.error_pages.iter().any(|p| i32::from(p.code) == r.error_code);
+        if (r.error_code == 403 || r.error_code == 404) && !owned && r.response_code.as_deref() == Some("200") {
+            traps.push(Trap::SuccessRewrite {
+                code: u16::try_from(r.error_code).unwrap_or_default(),
+                page_path: r.response_page_path.clone().unwrap_or_default(),
+            });
+        }
+    }
+    if desired.error_ttl > MAX_SAFE_ERROR_TTL {
+        traps.push(Trap::LongErrorTtl { ttl: desired.error_ttl });
+    }
+    traps
+        .extend(desired.error_pages.iter().filter(|p| !p.has_own_page).map(|p| Trap::CodeWithoutPage { code: p.code }));
+    traps
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudfront::types::{CustomErrorResponse, CustomErrorResponses};
+
+    use super::*;
+    use crate::desired::ErrorPage;
+    use crate::desired::tests_support::desired;
+    use crate::distribution::tests::existing;
+
+    fn current() -> Current {
+        Current {
+            objects: BTreeMap::new(),
+            distribution: existing(),
+            etag: "E1".into(),
+            distribution_arn: "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123".into(),
+            oac_id: None,
+            bucket_policy: None,
+        }
+    }
+
+    /// `current` after the plan has been carried out.
+    fn applied(desired: &Desired, mut current: Current, plan: &Plan) -> Current {
+        for object in &desired.objects {
+            current.objects.insert(object.key.clone(), object.md5.clone());
+        }
+        current.oac_id = Some("OAC1".into());
+        current.distribution = with_desired(&current.distribution, desired, "OAC1").unwrap();
+        current.bucket_policy = plan.bucket_policy.clone().or(current.bucket_policy);
+        current
+    }
+
+    #[test]
+    fn a_fresh_site_uploads_everything_and_wires_the_distribution() {
+        let d = desired();
+        let p = plan(&d, &current()).unwrap();
+        assert_eq!(p.uploads.len(), 2);
+        assert!(p.uploads.iter().all(|u| u.kind == ChangeKind::Add));
+        assert!(p.create_oac && p.bucket_policy.is_some() && p.distribution.is_some());
+        assert_eq!(p.write_count(), 2 + 1 + 1 + 2);
+        assert!(p.traps.is_empty());
+    }
+
+    #[test]
+    fn nothing_changed_means_no_writes() {
+        let d = desired();
+        let first = plan(&d, &current()).unwrap();
+        let after = applied(&d, current(), &first);
+        let second = plan(&d, &after).unwrap();
+        assert!(second.is_empty(), "{second:?}");
+        assert_eq!(second.unchanged, 2);
+        assert!(second.changes.is_empty());
+    }
+
+    #[test]
+    fn only_changed_pages_are_uploaded_and_stale_ones_are_kept() {
+        let d = desired();
+        let mut c = current();
+        c.objects.insert("edgepages/502.html".into(), d.objects[0].md5.clone());
+        c.objects.insert("edgepages/503.html".into(), "0123".into());
+        c.objects.insert("edgepages/old.html".into(), "beef".into());
+        c.objects.insert("edgepages/_edgepages/rollback-E2EXAMPLE123.json".into(), "f00d".into());
+        let p = plan(&d, &c).unwrap();
+        assert_eq!(p.uploads, [Upload { key: "edgepages/503.html".into(), kind: ChangeKind::Modify }]);
+        assert_eq!(p.unchanged, 1);
+        assert_eq!(p.left_in_place, ["edgepages/old.html"]);
+    }
+
+    /// `current()` with a single-page-app style 404 → 200 rewrite.
+    fn with_404_rewrite_to_200() -> Current {
+        let mut c = current();
+        let spa = CustomErrorResponse::builder()
+            .error_code(404)
+            .response_page_path("/index.html")
+            .response_code("200")
+            .build()
+            .unwrap();
+        c.distribution.custom_error_responses =
+            Some(CustomErrorResponses::builder().quantity(1).items(spa).build().unwrap());
+        c
+    }
+
+    #[test]
+    fn traps_are_found() {
+        let mut d = desired();
+        d.error_ttl = 300;
+        d.error_pages.push(ErrorPage { code: 403, page_path: "/edgepages/error.html".into(), has_own_page: false });
+        let c = with_404_rewrite_to_200();
+        let p = plan(&d, &c).unwrap();
+        assert_eq!(
+            p.traps,
+            [
+                Trap::SuccessRewrite { code: 404, page_path: "/index.html".into() },
+                Trap::LongErrorTtl { ttl: 300 },
+                Trap::CodeWithoutPage { code: 403 },
+            ]
+        );
+        assert!(p.traps[0].to_string().contains("--force"));
+    }
+
+    #[test]
+    fn a_rewrite_of_an_owned_code_is_replaced_not_a_trap() {
+        let mut d = desired();
+        d.error_pages.push(ErrorPage { code: 404, page_path: "/edgepages/error.html".into(), has_own_page: false });
+        let c = with_404_rewrite_to_200();
+        let p = plan(&d, &c).unwrap();
+        assert_eq!(p.traps, [Trap::CodeWithoutPage { code: 404 }]);
+    }
+}

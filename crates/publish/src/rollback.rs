@@ -1,0 +1,332 @@
+//! The rollback record: what the parts `publish` owns looked like before it changed them, and
+//! how to put exactly those parts back. Parts it does not own are never in the record, so a
+//! rollback keeps whatever anyone else changed since.
+
+use aws_sdk_cloudfront::types::{
+    AllowedMethods, CachedMethods, DistributionConfig, Method, S3OriginConfig, ViewerProtocolPolicy,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::desired::Desired;
+use crate::distribution::{OwnedKeys, behaviors, error_response, origins};
+use crate::error::PlanError;
+
+/// Written next to the pages after each publish that changed the distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollbackRecord {
+    pub format: u32,
+    pub distribution_id: String,
+    /// The distribution's ETag just after the publish; a different ETag at rollback time means
+    /// someone changed the distribution since.
+    pub published_etag: String,
+    pub before: OwnedState,
+}
+
+pub const RECORD_FORMAT: u32 = 1;
+
+/// The owned parts of a distribution config, as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedState {
+    pub origin_id: String,
+    pub origin: Option<OriginFields>,
+    pub path_pattern: String,
+    pub behavior: Option<BehaviorFields>,
+    pub error_responses: Vec<ErrorResponseFields>,
+    pub timeouts: Option<TimeoutFields>,
+}
+
+/// The fields of the pages origin that `publish` sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginFields {
+    pub domain_name: String,
+    pub origin_path: Option<String>,
+    /// `None` when the origin had no `S3OriginConfig`.
+    pub s3_origin_access_identity: Option<String>,
+    pub s3_read_timeout: Option<i32>,
+    pub origin_access_control_id: Option<String>,
+    pub connection_attempts: Option<i32>,
+    pub connection_timeout: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BehaviorFields {
+    pub viewer_protocol_policy: String,
+    pub compress: Option<bool>,
+    pub cache_policy_id: Option<String>,
+    /// Allowed and cached methods, in their order; `None` when the behavior had none.
+    pub allowed_methods: Option<(Vec<String>, Option<Vec<String>>)>,
+}
+
+/// One managed code's error response; `present: false` when the code had none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorResponseFields {
+    pub code: u16,
+    pub present: bool,
+    pub response_page_path: Option<String>,
+    pub response_code: Option<String>,
+    pub error_caching_min_ttl: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeoutFields {
+    pub origin_id: String,
+    pub connection_attempts: Option<i32>,
+    pub connection_timeout: Option<i32>,
+    pub read_timeout: Option<i32>,
+}
+
+impl OwnedState {
+    /// Captures the parts of `config` that `desired` would change.
+    pub fn capture(config: &DistributionConfig, desired: &Desired) -> OwnedState {
+        let origin_id = desired.origin_id();
+        let path_pattern = desired.path_pattern();
+        let origin = origins(config).iter().find(|o| o.id == origin_id).map(|o| OriginFields {
+            domain_name: o.domain_name.clone(),
+            origin_path: o.origin_path.clone(),
+            s3_origin_access_identity: o.s3_origin_config.as_ref().map(|s| s.origin_access_identity.clone()),
+            s3_read_timeout: o.s3_origin_config.as_ref().and_then(|s| s.origin_read_timeout),
+            origin_access_control_id: o.origin_access_control_id.clone(),
+            connection_attempts: o.connection_attempts,
+            connection_timeout: o.connection_timeout,
+        });
+        let behavior = behaviors(config).iter().find(|b| b.path_pattern == path_pattern).map(|b| BehaviorFields {
+            viewer_protocol_policy: b.viewer_protocol_policy.as_str().to_owned(),
+            compress: b.compress,
+            cache_policy_id: b.cache_policy_id.clone(),
+            allowed_methods: b
+                .allowed_methods
+                .as_ref()
+                .map(|m| (names(&m.items), m.cached_methods.as_ref().map(|c| names(&c.items)))),
+        });
+        let error_responses = desired
+            .error_pages
+            .iter()
+            .map(|page| {
+                let r = error_response(config, page.code);
+                ErrorResponseFields {
+                    code: page.code,
+                    present: r.is_some(),
+                    response_page_path: r.and_then(|r| r.response_page_path.clone()),
+                    response_code: r.and_then(|r| r.response_code.clone()),
+                    error_caching_min_ttl: r.and_then(|r| r.error_caching_min_ttl),
+                }
+            })
+            .collect();
+        let timeouts = desired.origin_timeouts.as_ref().and_then(|t| {
+            origins(config).iter().find(|o| o.id == t.id).map(|o| TimeoutFields {
+                origin_id: o.id.clone(),
+                connection_attempts: o.connection_attempts,
+                connection_timeout: o.connection_timeout,
+                read_timeout: o.custom_origin_config.as_ref().and_then(|c| c.origin_read_timeout),
+            })
+        });
+        OwnedState { origin_id, origin, path_pattern, behavior, error_responses, timeouts }
+    }
+
+    /// The names of the parts this state covers, to describe a rollback's changes.
+    pub fn keys(&self) -> OwnedKeys {
+        OwnedKeys {
+            origin_id: self.origin_id.clone(),
+            path_pattern: self.path_pattern.clone(),
+            codes: self.error_responses.iter().map(|r| r.code).collect(),
+            timeouts_origin: self.timeouts.as_ref().map(|t| t.origin_id.clone()),
+        }
+    }
+
+    /// `current` with the owned parts put back as captured.
+    pub fn restore(&self, current: &DistributionConfig) -> Result<DistributionConfig, PlanError> {
+        let mut config = current.clone();
+        self.restore_origin(&mut config);
+        self.restore_behavior(&mut config)?;
+        self.restore_error_responses(&mut config);
+        self.restore_timeouts(&mut config);
+        Ok(config)
+    }
+
+    fn restore_origin(&self, config: &mut DistributionConfig) {
+        let Some(origins) = config.origins.as_mut() else { return };
+        match &self.origin {
+            None => origins.items.retain(|o| o.id != self.origin_id),
+            Some(fields) => {
+                if let Some(o) = origins.items.iter_mut().find(|o| o.id == self.origin_id) {
+                    o.domain_name.clone_from(&fields.domain_name);
+                    o.origin_path.clone_from(&fields.origin_path);
+                    o.s3_origin_config = fields.s3_origin_access_identity.as_ref().map(|oai| {
+                        S3OriginConfig::builder()
+                            .origin_access_identity(oai)
+                            .set_origin_read_timeout(fields.s3_read_timeout)
+                            .build()
+                    });
+                    o.origin_access_control_id.clone_from(&fields.origin_access_control_id);
+                    o.connection_attempts = fields.connection_attempts;
+                    o.connection_timeout = fields.connection_timeout;
+                }
+            }
+        }
+        origins.quantity = len_i32(origins.items.len());
+    }
+
+    fn restore_behavior(&self, config: &mut DistributionConfig) -> Result<(), PlanError> {
+        let Some(behaviors) = config.cache_behaviors.as_mut() else { return Ok(()) };
+        let items = behaviors.items.get_or_insert_with(Vec::new);
+        match &self.behavior {
+            None => items.retain(|b| b.path_pattern != self.path_pattern),
+            Some(fields) => {
+                if let Some(b) = items.iter_mut().find(|b| b.path_pattern == self.path_pattern) {
+                    b.viewer_protocol_policy = ViewerProtocolPolicy::from(fields.viewer_protocol_policy.as_str());
+                    b.compress = fields.compress;
+                    b.cache_policy_id.clone_from(&fields.cache_policy_id);
+                    b.allowed_methods = match &fields.allowed_methods {
+                        None => None,
+                        Some((allowed, cached)) => Some(
+                            AllowedMethods::builder()
+                                .quantity(len_i32(allowed.len()))
+                                .set_items(Some(methods(allowed)))
+                                .set_cached_methods(match cached {
+                                    Some(c) => Some(
+                                        CachedMethods::builder()
+                                            .quantity(len_i32(c.len()))
+                                            .set_items(Some(methods(c)))
+                                            .build()?,
+                                    ),
+                                    None => None,
+                                })
+                                .build()?,
+                        ),
+                    };
+                }
+            }
+        }
+        behaviors.quantity = len_i32(items.len());
+        if items.is_empty() {
+            behaviors.items = None;
+        }
+        Ok(())
+    }
+
+    fn restore_error_responses(&self, config: &mut DistributionConfig) {
+        let Some(responses) = config.custom_error_responses.as_mut() else { return };
+        let items = responses.items.get_or_insert_with(Vec::new);
+        for fields in &self.error_responses {
+            let code = i32::from(fields.code);
+            if !fields.present {
+                items.retain(|r| r.error_code != code);
+            } else if let Some(r) = items.iter_mut().find(|r| r.error_code == code) {
+                r.response_page_path.clone_from(&fields.response_page_path);
+                r.response_code.clone_from(&fields.response_code);
+                r.error_caching_min_ttl = fields.error_caching_min_ttl;
+            }
+        }
+        responses.quantity = len_i32(items.len());
+        if items.is_empty() {
+            responses.items = None;
+        }
+    }
+
+    fn restore_timeouts(&self, config: &mut DistributionConfig) {
+        let Some(fields) = &self.timeouts else { return };
+        let Some(origins) = config.origins.as_mut() else { return };
+        if let Some(o) = origins.items.iter_mut().find(|o| o.id == fields.origin_id) {
+            o.connection_attempts = fields.connection_attempts;
+            o.connection_timeout = fields.connection_timeout;
+            if let Some(custom) = o.custom_origin_config.as_mut() {
+                custom.origin_read_timeout = fields.read_timeout;
+            }
+        }
+    }
+}
+
+fn names(methods: &[Method]) -> Vec<String> {
+    methods.iter().map(|m| m.as_str().to_owned()).collect()
+}
+
+fn methods(names: &[String]) -> Vec<Method> {
+    names.iter().map(|n| Method::from(n.as_str())).collect()
+}
+
+fn len_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudfront::types::{CacheBehaviors, CustomErrorResponses};
+    use edgepages_core::config::OriginTimeouts;
+
+    use super::*;
+    use crate::desired::tests_support::desired;
+    use crate::distribution::tests::existing;
+    use crate::distribution::with_desired;
+
+    fn with_timeouts() -> Desired {
+        let mut d = desired();
+        d.origin_timeouts = Some(OriginTimeouts {
+            id: "alb".into(),
+            connection_attempts: Some(1),
+            connection_timeout: Some(2),
+            read_timeout: Some(9),
+        });
+        d
+    }
+
+    #[test]
+    fn restore_after_publish_gives_back_the_original_exactly() {
+        let d = with_timeouts();
+        let original = existing();
+        let state = OwnedState::capture(&original, &d);
+        let published = with_desired(&original, &d, "OAC1").unwrap();
+        assert_ne!(published, original);
+        assert_eq!(state.restore(&published).unwrap(), original);
+    }
+
+    #[test]
+    fn restore_of_a_fresh_distribution_leaves_no_empty_lists_behind() {
+        let d = desired();
+        let mut original = existing();
+        original.cache_behaviors = Some(CacheBehaviors::builder().quantity(0).build().unwrap());
+        original.custom_error_responses = Some(CustomErrorResponses::builder().quantity(0).build().unwrap());
+        let state = OwnedState::capture(&original, &d);
+        let published = with_desired(&original, &d, "OAC1").unwrap();
+        assert_eq!(state.restore(&published).unwrap(), original);
+    }
+
+    #[test]
+    fn a_second_publish_rolls_back_to_the_first() {
+        let d = desired();
+        let first = with_desired(&existing(), &d, "OAC1").unwrap();
+        let mut d2 = d.clone();
+        d2.error_ttl = 5;
+        let state = OwnedState::capture(&first, &d2);
+        let second = with_desired(&first, &d2, "OAC1").unwrap();
+        assert_eq!(state.restore(&second).unwrap(), first);
+    }
+
+    #[test]
+    fn changes_made_by_others_since_survive_a_rollback() {
+        let d = desired();
+        let original = existing();
+        let state = OwnedState::capture(&original, &d);
+        let mut published = with_desired(&original, &d, "OAC1").unwrap();
+        published.comment = "changed by the platform team".into();
+        let restored = state.restore(&published).unwrap();
+        assert_eq!(restored.comment, "changed by the platform team");
+        let mut expected = original;
+        expected.comment = "changed by the platform team".into();
+        assert_eq!(restored, expected);
+    }
+
+    #[test]
+    fn the_record_round_trips_through_json() {
+        let record = RollbackRecord {
+            format: RECORD_FORMAT,
+            distribution_id: "E2EXAMPLE123".into(),
+            published_etag: "E1".into(),
+            before: OwnedState::capture(
+                &with_desired(&existing(), &with_timeouts(), "OAC1").unwrap(),
+                &with_timeouts(),
+            ),
+        };
+        let text = serde_json::to_string(&record).unwrap();
+        assert_eq!(serde_json::from_str::<RollbackRecord>(&text).unwrap(), record);
+    }
+}

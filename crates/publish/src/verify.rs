@@ -1,0 +1,177 @@
+//! `verify`: checks, from what was read back, that every configured error code reaches its
+//! page: the error response, the page object and its content type, and a cache behavior that
+//! leads to the pages origin with its Origin Access Control.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudfront::types::DistributionConfig;
+use serde::Serialize;
+
+use crate::desired::Desired;
+use crate::distribution::{behaviors, error_response, origins};
+use crate::glob::path_matches;
+
+/// What verify read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    pub distribution: DistributionConfig,
+    /// The content type of each page object read back, by key; `None` when it does not exist.
+    pub objects: BTreeMap<String, Option<String>>,
+}
+
+/// One check and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub subject: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// The page path verify reads for `code`: the live one if there is one, else the desired one.
+pub fn page_path(live: &DistributionConfig, desired: &Desired, code: u16) -> String {
+    error_response(live, code)
+        .and_then(|r| r.response_page_path.clone())
+        .or_else(|| desired.error_pages.iter().find(|p| p.code == code).map(|p| p.page_path.clone()))
+        .unwrap_or_default()
+}
+
+/// The S3 key for a viewer path under the pages origin (whose origin path is empty).
+pub fn object_key(page_path: &str) -> String {
+    page_path.trim_start_matches('/').to_owned()
+}
+
+/// Runs every check; all must pass.
+pub fn verify(desired: &Desired, live: &Live) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for page in &desired.error_pages {
+        let code = page.code;
+        let path = page_path(&live.distribution, desired, code);
+        checks.push(match error_response(&live.distribution, code) {
+            None => fail(format!("error response {code}"), "the distribution has none".into()),
+            Some(r) => {
+                let mut wrong = Vec::new();
+                if r.response_page_path.as_deref() != Some(page.page_path.as_str()) {
+                    wrong.push(format!(
+                        "page {:?}, expected {:?}",
+                        r.response_page_path.as_deref().unwrap_or(""),
+                        page.page_path
+                    ));
+                }
+                if r.response_code.as_deref() != Some(code.to_string().as_str()) {
+                    wrong.push(format!("answers as {:?}, expected {code}", r.response_code.as_deref().unwrap_or("")));
+                }
+                if r.error_caching_min_ttl != Some(i64::from(desired.error_ttl)) {
+                    wrong.push(format!("cached {:?} s, expected {}", r.error_caching_min_ttl, desired.error_ttl));
+                }
+                if wrong.is_empty() {
+                    pass(format!("error response {code}"), format!("{path} as {code}, cached {} s", desired.error_ttl))
+                } else {
+                    fail(format!("error response {code}"), wrong.join("; "))
+                }
+            }
+        });
+        let key = object_key(&path);
+        checks.push(match live.objects.get(&key) {
+            Some(Some(ct)) if ct.starts_with("text/html") => pass(format!("object {key}"), format!("exists, {ct}")),
+            Some(Some(ct)) => fail(format!("object {key}"), format!("has content type {ct:?}, expected text/html")),
+            _ => fail(format!("object {key}"), format!("does not exist in bucket {}", desired.bucket)),
+        });
+        checks.push(route(desired, &live.distribution, &path));
+    }
+    checks
+}
+
+/// Which behavior serves `path`, and whether it reaches the pages bucket through OAC.
+fn route(desired: &Desired, config: &DistributionConfig, path: &str) -> Check {
+    let subject = format!("route {path}");
+    let (behavior, target) = match behaviors(config).iter().find(|b| path_matches(&b.path_pattern, path)) {
+        Some(b) => (format!("cache behavior {}", b.path_pattern), b.target_origin_id.clone()),
+        None => match &config.default_cache_behavior {
+            Some(d) => ("the default cache behavior".to_owned(), d.target_origin_id.clone()),
+            None => return fail(subject, "no cache behavior matches".into()),
+        },
+    };
+    let Some(origin) = origins(config).iter().find(|o| o.id == target) else {
+        return fail(subject, format!("{behavior} points at origin {target:?}, which does not exist"));
+    };
+    let bucket_host = format!("{}.s3.", desired.bucket);
+    let bucket_host_global = format!("{}.s3.amazonaws.com", desired.bucket);
+    if !(origin.domain_name.starts_with(&bucket_host) || origin.domain_name == bucket_host_global) {
+        return fail(subject, format!("{behavior} leads to {}, not bucket {}", origin.domain_name, desired.bucket));
+    }
+    if origin.origin_access_control_id.as_deref().is_none_or(str::is_empty) {
+        return fail(
+            subject,
+            format!("origin {target} has no Origin Access Control, so CloudFront cannot read the bucket"),
+        );
+    }
+    pass(subject, format!("{behavior} → origin {target} ({})", origin.domain_name))
+}
+
+fn pass(subject: String, detail: String) -> Check {
+    Check { subject, ok: true, detail }
+}
+
+fn fail(subject: String, detail: String) -> Check {
+    Check { subject, ok: false, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::tests_support::desired;
+    use crate::distribution::tests::existing;
+    use crate::distribution::with_desired;
+
+    fn published() -> Live {
+        let d = desired();
+        let distribution = with_desired(&existing(), &d, "OAC1").unwrap();
+        let objects = d.objects.iter().map(|o| (o.key.clone(), Some(o.content_type.to_owned()))).collect();
+        Live { distribution, objects }
+    }
+
+    #[test]
+    fn a_published_distribution_passes_every_check() {
+        let checks = verify(&desired(), &published());
+        assert_eq!(checks.len(), 6);
+        assert!(checks.iter().all(|c| c.ok), "{checks:#?}");
+        assert_eq!(
+            checks[2].detail,
+            "cache behavior /edgepages/* → origin edgepages-pages-bucket (pages-bucket.s3.eu-west-1.amazonaws.com)"
+        );
+    }
+
+    #[test]
+    fn an_untouched_distribution_fails() {
+        let live = Live { distribution: existing(), objects: BTreeMap::new() };
+        let checks = verify(&desired(), &live);
+        assert!(checks.iter().all(|c| !c.ok), "{checks:#?}");
+        assert_eq!(checks[0].detail, "the distribution has none");
+        assert!(checks[2].detail.contains("the default cache behavior leads to my-alb-123"), "{}", checks[2].detail);
+    }
+
+    #[test]
+    fn a_missing_object_a_wrong_type_and_a_shadowing_behavior_are_each_caught() {
+        let mut live = published();
+        live.objects.insert("edgepages/502.html".into(), None);
+        live.objects.insert("edgepages/503.html".into(), Some("binary/octet-stream".into()));
+        let checks = verify(&desired(), &live);
+        assert!(!checks[1].ok && checks[1].detail.contains("does not exist"));
+        assert!(!checks[4].ok && checks[4].detail.contains("binary/octet-stream"));
+
+        let mut live = published();
+        let items = live.distribution.cache_behaviors.as_mut().unwrap().items.as_mut().unwrap();
+        items.rotate_left(1);
+        items[0].path_pattern = "/edge*".into();
+        let checks = verify(&desired(), &live);
+        assert!(!checks[2].ok);
+        assert!(checks[2].detail.contains("cache behavior /edge* leads to assets.s3"), "{}", checks[2].detail);
+    }
+
+    #[test]
+    fn an_origin_without_oac_fails() {
+        let mut live = published();
+        live.distribution.origins.as_mut().unwrap().items[2].origin_access_control_id = None;
+        assert!(verify(&desired(), &live).iter().any(|c| !c.ok && c.detail.contains("no Origin Access Control")));
+    }
+}

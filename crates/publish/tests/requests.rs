@@ -1,0 +1,281 @@
+//! The exact requests `publish` sends, pinned with aws-smithy-mocks: the parts moto cannot show
+//! (it ignores If-Match and drops OriginAccessControlId, S3OriginConfig and FunctionAssociations
+//! on a round trip), and a modelled `PreconditionFailed`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_cloudfront::operation::create_origin_access_control::CreateOriginAccessControlOutput;
+use aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput;
+use aws_sdk_cloudfront::operation::list_origin_access_controls::ListOriginAccessControlsOutput;
+use aws_sdk_cloudfront::operation::update_distribution::{
+    UpdateDistributionError, UpdateDistributionInput, UpdateDistributionOutput,
+};
+use aws_sdk_cloudfront::types::error::PreconditionFailed;
+use aws_sdk_cloudfront::types::{
+    CacheBehavior, CacheBehaviors, CustomOriginConfig, DefaultCacheBehavior, Distribution, DistributionConfig,
+    EventType, FunctionAssociation, FunctionAssociations, Origin, OriginAccessControl, OriginAccessControlList,
+    OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
+};
+use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyOutput;
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+use aws_sdk_s3::operation::put_bucket_policy::{PutBucketPolicyInput, PutBucketPolicyOutput};
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use edgepages_publish::apply::{Progress, apply};
+use edgepages_publish::aws::{Aws, AwsError};
+use edgepages_publish::desired::md5_hex;
+use edgepages_publish::{Desired, ErrorPage, PageObject, RollbackRecord, plan};
+
+const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123";
+const THEIR_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::pages-bucket/*"}]}"#;
+
+fn desired() -> Desired {
+    let page = |code: u16| {
+        let body = format!("<p>{code}</p>");
+        PageObject {
+            key: format!("edgepages/{code}.html"),
+            md5: md5_hex(body.as_bytes()),
+            body: body.into_bytes(),
+            content_type: "text/html; charset=utf-8",
+        }
+    };
+    Desired {
+        bucket: "pages-bucket".into(),
+        region: "eu-west-1".into(),
+        prefix: "edgepages".into(),
+        distribution_id: "E2EXAMPLE123".into(),
+        objects: vec![page(502), page(503)],
+        error_pages: [502, 503]
+            .into_iter()
+            .map(|code| ErrorPage { code, page_path: format!("/edgepages/{code}.html"), has_own_page: true })
+            .collect(),
+        error_ttl: 10,
+        origin_timeouts: None,
+    }
+}
+
+/// A behavior with a CloudFront Function attached: moto would drop the association.
+fn with_function() -> CacheBehavior {
+    let association = FunctionAssociation::builder()
+        .function_arn("arn:aws:cloudfront::123456789012:function/rewrite")
+        .event_type(EventType::ViewerRequest)
+        .build()
+        .unwrap();
+    CacheBehavior::builder()
+        .path_pattern("/static/*")
+        .target_origin_id("alb")
+        .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll)
+        .function_associations(FunctionAssociations::builder().quantity(1).items(association).build().unwrap())
+        .build()
+        .unwrap()
+}
+
+fn distribution_config() -> DistributionConfig {
+    let alb = Origin::builder()
+        .id("alb")
+        .domain_name("my-alb.eu-west-1.elb.amazonaws.com")
+        .custom_origin_config(
+            CustomOriginConfig::builder()
+                .http_port(80)
+                .https_port(443)
+                .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    DistributionConfig::builder()
+        .caller_reference("ref")
+        .comment("shop")
+        .enabled(true)
+        .origins(Origins::builder().quantity(1).items(alb).build().unwrap())
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("alb")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .build()
+                .unwrap(),
+        )
+        .cache_behaviors(CacheBehaviors::builder().quantity(1).items(with_function()).build().unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Every rule the tests use, with what the write calls were sent.
+struct Mocks {
+    list: Rule,
+    policy: Rule,
+    get_distribution: Rule,
+    list_oacs: Rule,
+    create_oac: Rule,
+    put_object: Rule,
+    put_policy: Rule,
+    update: Rule,
+    updates: Arc<Mutex<Vec<UpdateDistributionInput>>>,
+    policies: Arc<Mutex<Vec<PutBucketPolicyInput>>>,
+    records: Arc<Mutex<Vec<String>>>,
+    aws: Aws,
+}
+
+fn mocks(update_fails: bool) -> Mocks {
+    let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| ListObjectsV2Output::builder().build());
+    let policy = mock!(aws_sdk_s3::Client::get_bucket_policy)
+        .then_output(|| GetBucketPolicyOutput::builder().policy(THEIR_POLICY).build());
+    let get_distribution = mock!(aws_sdk_cloudfront::Client::get_distribution).then_output(|| {
+        let distribution = Distribution::builder()
+            .id("E2EXAMPLE123")
+            .arn(ARN)
+            .status("Deployed")
+            .last_modified_time(aws_smithy_types::DateTime::from_secs(0))
+            .in_progress_invalidation_batches(0)
+            .domain_name("d111111abcdef8.cloudfront.net")
+            .distribution_config(distribution_config())
+            .build()
+            .unwrap();
+        GetDistributionOutput::builder().distribution(distribution).e_tag("ETAG1").build()
+    });
+    let list_oacs = mock!(aws_sdk_cloudfront::Client::list_origin_access_controls).then_output(|| {
+        ListOriginAccessControlsOutput::builder()
+            .origin_access_control_list(
+                OriginAccessControlList::builder()
+                    .marker("")
+                    .max_items(100)
+                    .is_truncated(false)
+                    .quantity(0)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let create_oac = mock!(aws_sdk_cloudfront::Client::create_origin_access_control).then_output(|| {
+        CreateOriginAccessControlOutput::builder()
+            .origin_access_control(OriginAccessControl::builder().id("OACNEW").build().unwrap())
+            .build()
+    });
+    let records = Arc::new(Mutex::new(Vec::new()));
+    let seen = records.clone();
+    let put_object = mock!(aws_sdk_s3::Client::put_object)
+        .match_requests(move |req| {
+            if req.key().is_some_and(|k| k.contains("/_edgepages/rollback-")) {
+                let body = req.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+                seen.lock().unwrap().push(body);
+            }
+            true
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let policies = Arc::new(Mutex::new(Vec::new()));
+    let seen = policies.clone();
+    let put_policy = mock!(aws_sdk_s3::Client::put_bucket_policy)
+        .match_requests(move |req| {
+            seen.lock().unwrap().push(req.clone());
+            true
+        })
+        .then_output(|| PutBucketPolicyOutput::builder().build());
+    let updates = Arc::new(Mutex::new(Vec::new()));
+    let seen = updates.clone();
+    let update = mock!(aws_sdk_cloudfront::Client::update_distribution).match_requests(move |req| {
+        seen.lock().unwrap().push(req.clone());
+        true
+    });
+    let update = if update_fails {
+        update.then_error(|| {
+            UpdateDistributionError::PreconditionFailed(PreconditionFailed::builder().message("stale").build())
+        })
+    } else {
+        update.then_output(|| UpdateDistributionOutput::builder().e_tag("ETAG2").build())
+    };
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&list, &policy, &put_object, &put_policy]);
+    let cloudfront =
+        mock_client!(aws_sdk_cloudfront, RuleMode::MatchAny, [&get_distribution, &list_oacs, &create_oac, &update]);
+    Mocks {
+        list,
+        policy,
+        get_distribution,
+        list_oacs,
+        create_oac,
+        put_object,
+        put_policy,
+        update,
+        updates,
+        policies,
+        records,
+        aws: Aws::new(s3, cloudfront),
+    }
+}
+
+struct Quiet;
+impl Progress for Quiet {
+    fn uploading(&self, _: usize) {}
+    fn uploaded(&self, _: &str) {}
+    fn step(&self, _: &str) {}
+}
+
+#[tokio::test]
+async fn planning_reads_and_never_writes() {
+    let m = mocks(false);
+    let current = m.aws.read_current(&desired()).await.unwrap();
+    let p = plan(&desired(), &current).unwrap();
+    assert_eq!(p.write_count(), 2 + 1 + 1 + 2);
+    assert_eq!(
+        [m.list.num_calls(), m.policy.num_calls(), m.get_distribution.num_calls(), m.list_oacs.num_calls()],
+        [1, 1, 1, 1]
+    );
+    assert_eq!(
+        [m.put_object.num_calls(), m.put_policy.num_calls(), m.create_oac.num_calls(), m.update.num_calls()],
+        [0, 0, 0, 0]
+    );
+}
+
+#[tokio::test]
+async fn publish_sends_if_match_and_the_fields_moto_drops() {
+    let m = mocks(false);
+    let d = desired();
+    let current = m.aws.read_current(&d).await.unwrap();
+    let p = plan(&d, &current).unwrap();
+    let applied = apply(&m.aws, &d, &current, &p, &Quiet).await.unwrap();
+    assert_eq!(applied.uploaded.len(), 2);
+    assert_eq!(applied.created_oac.as_deref(), Some("OACNEW"));
+    assert_eq!(applied.distribution_etag.as_deref(), Some("ETAG2"));
+
+    let updates = m.updates.lock().unwrap();
+    assert_eq!(updates.len(), 1, "one update, never retried");
+    let sent = &updates[0];
+    assert_eq!(sent.if_match(), Some("ETAG1"));
+    assert_eq!(sent.id(), Some("E2EXAMPLE123"));
+    let config = sent.distribution_config().unwrap();
+    let ours = config.origins.as_ref().unwrap().items.iter().find(|o| o.id == "edgepages-pages-bucket").unwrap();
+    assert_eq!(ours.origin_access_control_id.as_deref(), Some("OACNEW"), "the real OAC ID, not the plan's placeholder");
+    assert_eq!(ours.s3_origin_config.as_ref().unwrap().origin_access_identity, "");
+    let behaviors = config.cache_behaviors.as_ref().unwrap().items.as_ref().unwrap();
+    assert_eq!(behaviors[1], with_function(), "the behavior with a function association is sent back whole");
+    assert_eq!(behaviors[0].path_pattern, "/edgepages/*");
+
+    // The uploads (2 pages) and the rollback record are S3 puts; the record comes last.
+    assert_eq!(m.put_object.num_calls(), 3);
+    let records = m.records.lock().unwrap();
+    let record: RollbackRecord = serde_json::from_str(&records[0]).unwrap();
+    assert_eq!(record.published_etag, "ETAG2");
+    assert!(record.before.origin.is_none() && record.before.behavior.is_none());
+
+    let policies = m.policies.lock().unwrap();
+    let policy: serde_json::Value = serde_json::from_str(policies[0].policy().unwrap()).unwrap();
+    assert_eq!(policy["Statement"][0]["Sid"], "Theirs", "their statement is kept");
+    assert_eq!(policy["Statement"][1]["Condition"]["StringEquals"]["AWS:SourceArn"], ARN);
+}
+
+#[tokio::test]
+async fn precondition_failed_stops_without_retrying_or_saving_a_record() {
+    let m = mocks(true);
+    let d = desired();
+    let current = m.aws.read_current(&d).await.unwrap();
+    let p = plan(&d, &current).unwrap();
+    let err = apply(&m.aws, &d, &current, &p, &Quiet).await.unwrap_err();
+    assert!(matches!(err.source, AwsError::PreconditionFailed { ref id } if id == "E2EXAMPLE123"), "{err:?}");
+    assert!(!err.distribution_changed);
+    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    assert_eq!(m.update.num_calls(), 1, "a PreconditionFailed is never retried");
+    assert_eq!(m.put_object.num_calls(), 2, "the pages, but no rollback record");
+    assert!(m.records.lock().unwrap().is_empty());
+}

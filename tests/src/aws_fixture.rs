@@ -1,0 +1,213 @@
+//! Distributions, buckets and sites for the publish tests, made with the AWS SDK directly
+//! against the API server, and a site folder with an `edgepages.toml` that names them.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context as _, Result};
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_cloudfront::types::{
+    CacheBehavior, CacheBehaviors, CustomErrorResponse, CustomErrorResponses, CustomOriginConfig, DefaultCacheBehavior,
+    DistributionConfig, Origin, OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
+};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+
+use crate::worker::repo_root;
+
+pub const REGION: &str = "eu-west-1";
+
+/// The environment the `edgepages` binary needs to reach `endpoint` with test credentials.
+pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", REGION.into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", "/dev/null".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+    ]
+}
+
+/// S3 and CloudFront clients for `endpoint`.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    pub s3: aws_sdk_s3::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+}
+
+/// What kind of distribution a test starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Just an ALB origin and its default behavior.
+    Fresh,
+    /// An ALB origin, an S3 origin for `/static/*` with its own behavior, an alias-free comment,
+    /// and a 404 error response of the team's own.
+    Existing,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A name no other test in this process uses.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
+}
+
+impl Fixture {
+    pub async fn new(endpoint: &str) -> Fixture {
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(Region::new(REGION))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
+        Fixture { s3: aws_sdk_s3::Client::from_conf(s3), cloudfront: aws_sdk_cloudfront::Client::new(&shared) }
+    }
+
+    pub async fn bucket(&self) -> Result<String> {
+        let name = unique("pages");
+        self.s3
+            .create_bucket()
+            .bucket(&name)
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(REGION))
+                    .build(),
+            )
+            .send()
+            .await
+            .context("creating the bucket")?;
+        Ok(name)
+    }
+
+    pub async fn distribution(&self, start: Start) -> Result<String> {
+        let out = self
+            .cloudfront
+            .create_distribution()
+            .distribution_config(distribution_config(start)?)
+            .send()
+            .await
+            .context("creating the distribution")?;
+        Ok(out.distribution.context("no distribution")?.id)
+    }
+
+    /// The distribution's config and ETag, as `publish` would read them.
+    pub async fn config(&self, id: &str) -> Result<(DistributionConfig, String)> {
+        let out = self.cloudfront.get_distribution_config().id(id).send().await.context("reading the distribution")?;
+        Ok((out.distribution_config.context("no config")?, out.e_tag.unwrap_or_default()))
+    }
+
+    /// Adds an error response to the distribution, as someone else would.
+    pub async fn add_error_response(&self, id: &str, response: CustomErrorResponse) -> Result<()> {
+        let (mut config, etag) = self.config(id).await?;
+        let responses = config
+            .custom_error_responses
+            .get_or_insert_with(|| CustomErrorResponses::builder().quantity(0).build().expect("quantity"));
+        let items = responses.items.get_or_insert_with(Vec::new);
+        items.push(response);
+        responses.quantity = i32::try_from(items.len())?;
+        self.cloudfront.update_distribution().id(id).if_match(etag).distribution_config(config).send().await?;
+        Ok(())
+    }
+
+    /// The keys in `bucket`.
+    pub async fn keys(&self, bucket: &str) -> Result<Vec<String>> {
+        let out = self.s3.list_objects_v2().bucket(bucket).send().await?;
+        Ok(out.contents().iter().filter_map(|o| o.key().map(str::to_owned)).collect())
+    }
+}
+
+fn distribution_config(start: Start) -> Result<DistributionConfig> {
+    let alb = Origin::builder()
+        .id("alb")
+        .domain_name("shop-alb-1234.eu-west-1.elb.amazonaws.com")
+        .custom_origin_config(
+            CustomOriginConfig::builder()
+                .http_port(80)
+                .https_port(443)
+                .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                .origin_read_timeout(30)
+                .build()?,
+        )
+        .build()?;
+    let mut origins = Origins::builder().quantity(1).items(alb);
+    let mut config = DistributionConfig::builder()
+        .caller_reference(unique("ref"))
+        .comment("shop")
+        .enabled(true)
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("alb")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+                .build()?,
+        );
+    if start == Start::Existing {
+        origins = origins
+            .quantity(2)
+            .items(Origin::builder().id("assets").domain_name("shop-assets.s3.eu-west-1.amazonaws.com").build()?);
+        config = config
+            .cache_behaviors(
+                CacheBehaviors::builder()
+                    .quantity(1)
+                    .items(
+                        CacheBehavior::builder()
+                            .path_pattern("/static/*")
+                            .target_origin_id("assets")
+                            .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                            .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
+                            .build()?,
+                    )
+                    .build()?,
+            )
+            .custom_error_responses(
+                CustomErrorResponses::builder()
+                    .quantity(1)
+                    .items(
+                        CustomErrorResponse::builder()
+                            .error_code(404)
+                            .response_page_path("/not-found.html")
+                            .response_code("404")
+                            .error_caching_min_ttl(300)
+                            .build()?,
+                    )
+                    .build()?,
+            );
+    }
+    Ok(config.origins(origins.build()?).build()?)
+}
+
+/// A site folder: the bundled example config pointed at `bucket` and `distribution`, with
+/// `extra` appended to its `[cloudfront]` table (the last one once the example's
+/// `[cloudfront.origin]` is left out), and the logo beside it.
+pub fn site(dir: &Path, bucket: &str, distribution: &str, extra: &str) -> Result<PathBuf> {
+    let root = repo_root();
+    let example = std::fs::read_to_string(root.join("edgepages.toml"))?;
+    let mut text = String::new();
+    let mut in_origin_table = false;
+    for line in example.lines() {
+        // The example's own [cloudfront.origin] is left out: a test that wants one says so.
+        if line.starts_with('[') {
+            in_origin_table = line.trim() == "[cloudfront.origin]";
+        }
+        if in_origin_table {
+            continue;
+        }
+        let line = match line.split_once(" = ") {
+            Some(("bucket", _)) => format!("bucket = \"{bucket}\""),
+            Some(("region", _)) => format!("region = \"{REGION}\""),
+            Some(("distribution_id", _)) => format!("distribution_id = \"{distribution}\""),
+            _ => line.to_owned(),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    // [cloudfront] is the last table left, so `extra` lands in it.
+    text.push_str(extra);
+    std::fs::create_dir_all(dir.join("pages/brand"))?;
+    std::fs::copy(root.join("pages/brand/logo.svg"), dir.join("pages/brand/logo.svg"))?;
+    let path = dir.join("edgepages.toml");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}

@@ -1,0 +1,133 @@
+//! A recording HTTP proxy in front of the AWS API server: it logs every request's method and
+//! path, so a test can prove that a command made no write call, and it can fail the k-th page
+//! upload, to show what a failure in the middle of publishing leaves behind.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+/// One request that passed through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+}
+
+impl Seen {
+    /// Everything but GET and HEAD changes state on S3 and CloudFront.
+    pub fn is_write(&self) -> bool {
+        self.method != "GET" && self.method != "HEAD"
+    }
+}
+
+#[derive(Debug)]
+pub struct RecordingProxy {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    runtime: tokio::runtime::Runtime,
+}
+
+struct Shared {
+    upstream: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// Fail the page upload with this 1-based number, if any.
+    fail_upload: Option<usize>,
+    uploads: AtomicUsize,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl RecordingProxy {
+    /// A proxy to `upstream` that fails the `fail_upload`-th page upload with S3's `AccessDenied`.
+    pub fn start(upstream: &str, fail_upload: Option<usize>) -> Result<RecordingProxy> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            seen: seen.clone(),
+            fail_upload,
+            uploads: AtomicUsize::new(0),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        });
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| forward(shared.clone(), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(RecordingProxy { url, seen, runtime })
+    }
+
+    /// Every request so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("the log lock").clone()
+    }
+
+    /// The write requests so far.
+    pub fn writes(&self) -> Vec<Seen> {
+        self.seen().into_iter().filter(Seen::is_write).collect()
+    }
+
+    pub fn clear(&self) {
+        self.seen.lock().expect("the log lock").clear();
+    }
+
+    /// The runtime the proxy runs on, for async fixtures.
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+}
+
+async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let method = req.method().clone();
+    let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    shared.seen.lock().expect("the log lock").push(Seen { method: method.to_string(), path: path_and_query.clone() });
+
+    if method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html") {
+        let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
+        if shared.fail_upload == Some(n) {
+            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied (injected by the test proxy)</Message></Error>";
+            return Ok(Response::builder()
+                .status(403)
+                .header("content-type", "application/xml")
+                .body(Full::new(Bytes::from_static(body.as_bytes())))
+                .expect("a static response"));
+        }
+    }
+
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+    let mut upstream = Request::builder().method(parts.method).uri(format!("{}{path_and_query}", shared.upstream));
+    for (name, value) in &parts.headers {
+        upstream = upstream.header(name, value);
+    }
+    let Ok(upstream) = upstream.body(Full::new(body)) else { return Ok(bad_gateway("could not build the request")) };
+    match shared.client.request(upstream).await {
+        Ok(resp) => {
+            let (parts, body) = resp.into_parts();
+            let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            Ok(Response::from_parts(parts, Full::new(body)))
+        }
+        Err(e) => Ok(bad_gateway(&e.to_string())),
+    }
+}
+
+fn bad_gateway(why: &str) -> Response<Full<Bytes>> {
+    Response::builder().status(502).body(Full::new(Bytes::from(why.to_owned()))).expect("a static response")
+}

@@ -1,0 +1,131 @@
+//! The publish tests' rig: one moto for the whole test binary, a recording proxy per test, a
+//! site folder per test, and a runner for the real `edgepages` binary.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use edgepages_e2e::aws_fixture::{Fixture, Start, aws_env, site};
+use edgepages_e2e::aws_proxy::RecordingProxy;
+use edgepages_e2e::moto::Moto;
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+
+fn moto() -> &'static Moto {
+    MOTO.get_or_init(|| Moto::start().expect("moto starts"))
+}
+
+/// One test's world: a bucket, a distribution, a site config naming them, and a proxy that
+/// records what the binary sends.
+pub struct Rig {
+    pub proxy: RecordingProxy,
+    pub fixture: Fixture,
+    pub bucket: String,
+    pub distribution: String,
+    pub config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Rig {
+    pub fn new(start: Start) -> Rig {
+        Rig::with(start, None, "")
+    }
+
+    /// A rig whose proxy fails the `fail_upload`-th page upload, and whose config's
+    /// `[cloudfront]` table ends with `extra`.
+    pub fn with(start: Start, fail_upload: Option<usize>, extra: &str) -> Rig {
+        let moto = moto();
+        let proxy = RecordingProxy::start(&moto.endpoint, fail_upload).expect("the proxy starts");
+        let fixture = proxy.runtime().block_on(Fixture::new(&moto.endpoint));
+        let bucket = proxy.runtime().block_on(fixture.bucket()).expect("a bucket");
+        let distribution = proxy.runtime().block_on(fixture.distribution(start)).expect("a distribution");
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let config = site(dir.path(), &bucket, &distribution, extra).expect("a site");
+        Rig { proxy, fixture, bucket, distribution, config, _dir: dir }
+    }
+
+    /// Runs `edgepages --config <site> <args>` through the proxy, with stdin not a terminal.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(binary());
+        command.arg("--config").arg(&self.config).arg("--color").arg("never").args(args);
+        for (key, value) in aws_env(&self.proxy.url) {
+            command.env(key, value);
+        }
+        let output = command.stdin(Stdio::null()).output().expect("edgepages runs");
+        Run::from(output)
+    }
+
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.proxy.runtime().block_on(f)
+    }
+
+    /// Replaces `from` with `to` in the site's config.
+    #[track_caller]
+    pub fn edit_config(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("the config");
+        assert!(text.contains(from), "{from:?} is not in the config");
+        std::fs::write(&self.config, text.replace(from, to)).expect("the config is written");
+    }
+}
+
+/// The `edgepages` binary beside this test binary (`cargo test` at the root builds it).
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("edgepages");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p edgepages` first", bin.display());
+    bin
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn fails(self) -> Run {
+        assert_eq!(self.code, 1, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        self
+    }
+}
+
+/// A server on loopback that answers every request with `status` and `body` (as HTML), for
+/// `verify --url`.
+pub fn serve(status: u16, body: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!("http://{}/checkout", listener.local_addr().expect("an address"));
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    url
+}

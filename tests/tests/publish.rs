@@ -1,0 +1,250 @@
+//! `edgepages plan`, `publish`, `verify` and `rollback` end to end: the real binary against an
+//! AWS API server (moto, patched to keep OAC fields and honour If-Match), through a proxy that
+//! records every request.
+
+#![allow(clippy::unwrap_used)]
+
+mod aws;
+
+use aws::{Rig, serve};
+use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig};
+use edgepages_e2e::aws_fixture::Start;
+
+const PAGES: usize = 36;
+const OWNED_ORIGIN_PREFIX: &str = "edgepages-";
+
+fn has_extension(key: &str, extension: &str) -> bool {
+    std::path::Path::new(key).extension().is_some_and(|e| e == extension)
+}
+
+/// `config` without the parts edgepages owns: its origin, its behavior, its error codes.
+fn without_owned(config: &DistributionConfig) -> DistributionConfig {
+    let mut c = config.clone();
+    if let Some(origins) = c.origins.as_mut() {
+        origins.items.retain(|o| !o.id.starts_with(OWNED_ORIGIN_PREFIX));
+        origins.quantity = i32::try_from(origins.items.len()).unwrap();
+    }
+    if let Some(behaviors) = c.cache_behaviors.as_mut() {
+        let items = behaviors.items.get_or_insert_with(Vec::new);
+        items.retain(|b| b.path_pattern != "/edgepages/*");
+        behaviors.quantity = i32::try_from(items.len()).unwrap();
+        if items.is_empty() {
+            behaviors.items = None;
+        }
+    }
+    if let Some(responses) = c.custom_error_responses.as_mut() {
+        let items = responses.items.get_or_insert_with(Vec::new);
+        items.retain(|r| ![500, 502, 503, 504].contains(&r.error_code));
+        responses.quantity = i32::try_from(items.len()).unwrap();
+        if items.is_empty() {
+            responses.items = None;
+        }
+    }
+    c
+}
+
+#[test]
+fn a_fresh_distribution_gets_its_pages_error_responses_and_a_verified_route() {
+    let rig = Rig::new(Start::Fresh);
+    let run = rig.run(&["publish", "--yes"]).ok();
+    assert!(run.stdout.contains("verified: 12 checks passed"), "{}", run.stdout);
+
+    let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
+    assert_eq!(keys.iter().filter(|k| has_extension(k, "html")).count(), PAGES);
+    assert!(keys.contains(&format!("edgepages/_edgepages/rollback-{}.json", rig.distribution)));
+    assert!(keys.iter().all(|k| k.starts_with("edgepages/")), "nothing outside the prefix: {keys:?}");
+
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let origin =
+        config.origins.as_ref().unwrap().items.iter().find(|o| o.id == format!("edgepages-{}", rig.bucket)).unwrap();
+    assert_eq!(origin.domain_name, format!("{}.s3.eu-west-1.amazonaws.com", rig.bucket));
+    assert!(origin.origin_access_control_id.as_deref().is_some_and(|id| !id.is_empty()));
+    let behavior = &config.cache_behaviors.as_ref().unwrap().items.as_ref().unwrap()[0];
+    assert_eq!(behavior.path_pattern, "/edgepages/*");
+    for code in [500, 502, 503, 504] {
+        let r = config
+            .custom_error_responses
+            .as_ref()
+            .unwrap()
+            .items
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|r| r.error_code == code)
+            .unwrap();
+        assert_eq!(r.response_page_path.as_deref(), Some(format!("/edgepages/{code}.html").as_str()));
+        assert_eq!(r.response_code.as_deref(), Some(code.to_string().as_str()));
+        assert_eq!(r.error_caching_min_ttl, Some(10));
+    }
+
+    let object =
+        rig.block_on(rig.fixture.s3.head_object().bucket(&rig.bucket).key("edgepages/fr/503.html").send()).unwrap();
+    assert_eq!(object.content_type(), Some("text/html; charset=utf-8"));
+    assert_eq!(object.cache_control(), Some("public, max-age=60"));
+    let policy = rig.block_on(rig.fixture.s3.get_bucket_policy().bucket(&rig.bucket).send()).unwrap();
+    assert!(policy.policy().unwrap().contains(&format!(":distribution/{}", rig.distribution)));
+}
+
+#[test]
+fn an_alb_origin_a_static_behavior_and_a_404_page_survive_exactly() {
+    let rig = Rig::new(Start::Existing);
+    let (before, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    rig.run(&["publish", "--yes"]).ok();
+    let (after, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_ne!(after, before);
+    assert_eq!(without_owned(&after), before, "everything edgepages does not own is exactly as it was");
+    let not_found =
+        after.custom_error_responses.as_ref().unwrap().items.as_ref().unwrap().iter().find(|r| r.error_code == 404);
+    assert_eq!(not_found.unwrap().response_page_path.as_deref(), Some("/not-found.html"));
+}
+
+#[test]
+fn a_second_publish_with_nothing_changed_makes_no_writes() {
+    let rig = Rig::new(Start::Existing);
+    rig.run(&["publish", "--yes"]).ok();
+    rig.proxy.clear();
+    let run = rig.run(&["publish", "--yes"]).ok();
+    assert!(run.stdout.contains("up to date: nothing to write"), "{}", run.stdout);
+    assert!(!rig.proxy.seen().is_empty());
+    assert_eq!(rig.proxy.writes(), []);
+}
+
+#[test]
+fn plan_and_dry_run_make_no_write_calls() {
+    let rig = Rig::new(Start::Existing);
+    let run = rig.run(&["plan"]).ok();
+    assert!(run.stdout.contains("+ error response 502"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("{} write calls", PAGES + 4)), "{}", run.stdout);
+    let json = rig.run(&["--json", "plan"]).ok();
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan["writes"], PAGES + 4);
+    assert_eq!(plan["distribution_changes"].as_array().unwrap().len(), 6);
+    rig.run(&["publish", "--dry-run"]).ok();
+
+    let refused = rig.run(&["publish"]).fails();
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+
+    assert!(rig.proxy.seen().len() >= 4 * 4, "each command read the state");
+    assert_eq!(rig.proxy.writes(), [], "no write call at all");
+}
+
+#[test]
+fn rollback_restores_the_original_distribution() {
+    let rig = Rig::new(Start::Existing);
+    let (original, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    rig.run(&["publish", "--yes"]).ok();
+    let dry = rig.run(&["rollback", "--dry-run"]).ok();
+    assert!(dry.stdout.contains("- cache behavior /edgepages/*"), "{}", dry.stdout);
+    let (still_published, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_ne!(still_published, original, "--dry-run changed nothing");
+
+    let run = rig.run(&["rollback", "--yes"]).ok();
+    assert!(run.stdout.contains("rolled back"), "{}", run.stdout);
+    let (restored, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_eq!(restored, original);
+    let verify = rig.run(&["verify"]).fails();
+    assert!(verify.stdout.contains("not verified"), "{}", verify.stdout);
+}
+
+#[test]
+fn a_failed_upload_leaves_the_distribution_untouched_and_says_so() {
+    let rig = Rig::with(Start::Existing, Some(5), "");
+    let (before, etag) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let run = rig.run(&["publish", "--yes"]).fails();
+    assert!(run.stderr.contains("publish stopped"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("of {PAGES} page uploads")), "{}", run.stderr);
+    assert!(run.stderr.contains("the distribution was not changed"), "{}", run.stderr);
+    assert!(run.stderr.contains("AccessDenied"), "{}", run.stderr);
+
+    let (after, etag_after) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_eq!((after, etag_after), (before, etag));
+    let writes = rig.proxy.writes();
+    assert!(
+        writes.iter().all(|w| w.method == "PUT" && w.path.contains("/edgepages/")),
+        "only page uploads: {writes:?}"
+    );
+    let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
+    assert!(!keys.iter().any(|k| has_extension(k, "json")), "no rollback record: {keys:?}");
+}
+
+#[test]
+fn traps_are_refused_unless_forced() {
+    let rig = Rig::new(Start::Fresh);
+    let spa = CustomErrorResponse::builder()
+        .error_code(403)
+        .response_page_path("/index.html")
+        .response_code("200")
+        .error_caching_min_ttl(0)
+        .build()
+        .unwrap();
+    rig.block_on(rig.fixture.add_error_response(&rig.distribution, spa)).unwrap();
+    rig.proxy.clear();
+    let run = rig.run(&["publish", "--yes"]).fails();
+    assert!(run.stderr.contains("rewrites every 403 to 200 with /index.html"), "{}", run.stderr);
+    assert_eq!(rig.proxy.writes(), []);
+    rig.run(&["publish", "--yes", "--force"]).ok();
+
+    let long_ttl = Rig::new(Start::Fresh);
+    long_ttl.edit_config("error_caching_min_ttl = 10", "error_caching_min_ttl = 300");
+    let run = long_ttl.run(&["publish", "--yes"]).fails();
+    assert!(run.stderr.contains("error_caching_min_ttl = 300"), "{}", run.stderr);
+
+    let no_page = Rig::new(Start::Fresh);
+    no_page.edit_config("error_codes = [500, 502, 503, 504]", "error_codes = [500, 501]");
+    let run = no_page.run(&["publish", "--yes"]).fails();
+    assert!(run.stderr.contains("has 501, which has no page of its own"), "{}", run.stderr);
+    assert_eq!(long_ttl.proxy.writes().len() + no_page.proxy.writes().len(), 0);
+}
+
+#[test]
+fn the_site_origin_is_told_to_give_up_in_seconds() {
+    let rig = Rig::with(
+        Start::Existing,
+        None,
+        "\n[cloudfront.origin]\nid = \"alb\"\nconnection_attempts = 1\nconnection_timeout = 3\nread_timeout = 10\n",
+    );
+    let plan = rig.run(&["plan"]).ok();
+    assert!(plan.stdout.contains("~ origin alb timeouts"), "{}", plan.stdout);
+    rig.run(&["publish", "--yes"]).ok();
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let alb = config.origins.as_ref().unwrap().items.iter().find(|o| o.id == "alb").unwrap();
+    assert_eq!((alb.connection_attempts, alb.connection_timeout), (Some(1), Some(3)));
+    assert_eq!(alb.custom_origin_config.as_ref().unwrap().origin_read_timeout, Some(10));
+}
+
+#[test]
+fn verify_checks_the_distribution_and_a_failing_url() {
+    let rig = Rig::new(Start::Fresh);
+    let untouched = rig.run(&["verify"]).fails();
+    assert!(untouched.stdout.contains("FAIL error response 502: the distribution has none"), "{}", untouched.stdout);
+
+    rig.run(&["publish", "--yes"]).ok();
+    let page = rig.block_on(async {
+        let object = rig.fixture.s3.get_object().bucket(&rig.bucket).key("edgepages/503.html").send().await.unwrap();
+        String::from_utf8(object.body.collect().await.unwrap().to_vec()).unwrap()
+    });
+    let branded = serve(503, page);
+    let run = rig.run(&["verify", "--url", &branded]).ok();
+    assert!(run.stdout.contains("answered 503 Service Unavailable with the branded page"), "{}", run.stdout);
+
+    let unbranded = serve(502, "<h1>502 Bad Gateway</h1><hr>nginx".into());
+    let run = rig.run(&["verify", "--url", &unbranded]).fails();
+    assert!(run.stdout.contains("not an edgepages page"), "{}", run.stdout);
+    let healthy = serve(200, "<h1>welcome</h1>".into());
+    let run = rig.run(&["--json", "verify", "--url", &healthy]).fails();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert!(report["checks"].as_array().unwrap().last().unwrap()["detail"].as_str().unwrap().contains("must fail"));
+}
+
+#[test]
+fn a_missing_distribution_or_bucket_is_named() {
+    let rig = Rig::new(Start::Fresh);
+    rig.edit_config(&rig.distribution, "E0NOSUCHDIST");
+    let run = rig.run(&["plan"]).fails();
+    assert!(run.stderr.contains("distribution E0NOSUCHDIST does not exist"), "{}", run.stderr);
+
+    rig.edit_config(&rig.bucket, "no-such-bucket-here");
+    let run = rig.run(&["plan"]).fails();
+    assert!(run.stderr.contains("bucket no-such-bucket-here does not exist"), "{}", run.stderr);
+}
