@@ -33,6 +33,7 @@ const COMMON: &[(&str, &[&str])] = &[
     ("page", &[]),
     ("support", &[]),
     ("status_page", &[]),
+    ("stale_notice", &["{minutes}"]),
 ];
 const PAGES: &[&str] = &["internal_error", "bad_gateway", "unavailable", "gateway_timeout", "maintenance", "fallback"];
 const PAGE_KEYS: &[&str] = &["title", "message", "advice"];

@@ -9,9 +9,13 @@ mod answer;
 mod bypass;
 mod log;
 mod origin;
+mod protect;
 mod settings;
+mod stale;
 
-use edgepages_core::{Clock, Decision, Gate, decide, gate};
+use edgepages_core::breaker::{Admission, Health};
+use edgepages_core::decide::shed;
+use edgepages_core::{Clock, Decision, Gate, RequestFacts, Site, decide, gate};
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{Context, Env, Request, Response, event};
 
@@ -22,10 +26,10 @@ use crate::settings::Settings;
 const MIN_RETRY_BUDGET_MS: u64 = 50;
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started_ms = now_ms();
     // Every error path ends in a branded page; the platform's own error page is never shown.
-    match handle(req, &env, started_ms).await {
+    match handle(req, &env, &ctx, started_ms).await {
         Ok(response) => Ok(response),
         Err(err) => {
             log::internal_error(&err.to_string());
@@ -43,9 +47,10 @@ pub fn fallback_page() -> Vec<String> {
     vec![answer::FALLBACK_HTML.to_owned(), serde_json::Value::Object(headers).to_string()]
 }
 
-async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Response> {
+async fn handle(req: Request, env: &Env, ctx: &Context, started_ms: u64) -> worker::Result<Response> {
     let settings = Settings::get(env);
     let site = &settings.site;
+    let policy = &site.config.edge;
     let url = req.url()?;
     let mut owned = OwnedFacts::basic(&req, &url);
     let mut clock = Clock { now_unix_s: started_ms / 1000, seed: 0 };
@@ -57,7 +62,7 @@ async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Resp
     );
 
     // Headers are read only when a page may be the answer: here, for maintenance and its bypass.
-    if site.config.edge.maintenance.is_active(clock.now_unix_s) {
+    if policy.maintenance.is_active(clock.now_unix_s) {
         owned.load_headers(&req, &settings)?;
         clock.seed = random_seed();
     }
@@ -74,7 +79,20 @@ async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Resp
         ),
         None => settings.origin.clone(),
     };
+    // A kept copy is filed under the page's public URL; only a GET has one.
+    let stale_key = (policy.stale_if_error_s > 0 && owned.facts().method == "GET").then(|| stale::key(&url));
     let target = origin::target_url(url, origin.as_ref())?;
+    // Scheme, host and port: one breaker per origin.
+    let breaker_key = &target[..worker::url::Position::BeforePath];
+
+    // A failing origin is left alone for a cool-down: visitors get the answer at once.
+    if let Admission::Shed { cooldown_left_s } = protect::admit(breaker_key, &policy.breaker, started_ms) {
+        owned.load_headers(&req, &settings)?;
+        clock.seed = random_seed();
+        let facts = owned.facts();
+        let decision = shed(&facts, &site.config, clock, cooldown_left_s);
+        return carry_out(decision, &facts, site, "shed", None, stale_key.as_deref(), started_ms, clock).await;
+    }
 
     let mut attempt = origin::send(&req, &target, deadline_ms, false).await?;
     let mut outcome_label = attempt.label();
@@ -85,24 +103,73 @@ async fn handle(req: Request, env: &Env, started_ms: u64) -> worker::Result<Resp
             clock.seed = random_seed();
         }
         let facts = owned.facts();
-        match decide(&facts, &attempt.outcome(), &site.config, clock) {
-            Decision::PassThrough => return attempt.into_response().map_or_else(answer::fallback, Ok),
-            Decision::Page(page) | Decision::ServeStale { fallback: page, .. } => {
-                let remaining = u64::from(deadline_ms).saturating_sub(now_ms() - started_ms);
-                // One more try, only for a safe request whose connection failed, only in time.
-                if page.reason.retryable && may_retry && !attempt.retried && remaining >= MIN_RETRY_BUDGET_MS {
-                    let budget = u32::try_from(remaining).unwrap_or(u32::MAX);
-                    attempt = origin::send(&req, &target, budget, true).await?;
-                    outcome_label = format!("{outcome_label}+retry:{}", attempt.label());
-                    detail = attempt.detail.clone().or(detail);
-                    continue;
-                }
-                attempt.discard_body();
-                log::intercepted(&facts, &outcome_label, detail.as_deref(), &page, started_ms);
-                return answer::page(&page, site, &facts, clock.now_unix_s);
-            }
+        let outcome = attempt.outcome();
+        let decision = decide(&facts, &outcome, &site.config, clock);
+        if decision == Decision::PassThrough {
+            protect::record(breaker_key, &policy.breaker, Health::of(&outcome), now_ms());
+            let Some(resp) = attempt.into_inner() else { return answer::fallback() };
+            let resp = match stale_key {
+                Some(key) => stale::keep_if_allowed(ctx, &req, resp, policy, key, started_ms),
+                None => resp,
+            };
+            return Ok(Response::from(resp));
         }
+        // One more try, only for a safe request whose connection failed, only in time.
+        let remaining = u64::from(deadline_ms).saturating_sub(now_ms() - started_ms);
+        let retry = matches!(&decision, Decision::Page(page) | Decision::ServeStale { fallback: page, .. }
+            if page.reason.retryable && may_retry && !attempt.retried && remaining >= MIN_RETRY_BUDGET_MS);
+        if retry {
+            attempt = origin::send(&req, &target, u32::try_from(remaining).unwrap_or(u32::MAX), true).await?;
+            outcome_label = format!("{outcome_label}+retry:{}", attempt.label());
+            detail = attempt.detail.clone().or(detail);
+            continue;
+        }
+        protect::record(breaker_key, &policy.breaker, Health::of(&outcome), now_ms());
+        attempt.discard_body();
+        return carry_out(
+            decision,
+            &facts,
+            site,
+            &outcome_label,
+            detail.as_deref(),
+            stale_key.as_deref(),
+            started_ms,
+            clock,
+        )
+        .await;
     }
+}
+
+/// Answers with a page, or with the page's kept copy when core offers one and it is usable.
+#[allow(clippy::too_many_arguments)]
+async fn carry_out(
+    decision: Decision,
+    facts: &RequestFacts<'_>,
+    site: &Site,
+    outcome: &str,
+    detail: Option<&str>,
+    stale_key: Option<&str>,
+    started_ms: u64,
+    clock: Clock,
+) -> worker::Result<Response> {
+    let page = match (decision, stale_key) {
+        (Decision::PassThrough, _) => return answer::fallback(),
+        (Decision::Page(page), _) | (Decision::ServeStale { fallback: page, .. }, None) => page,
+        (Decision::ServeStale { max_stale_s, fallback }, Some(stale_key)) => {
+            let cause = fallback.reason.cause.label();
+            match stale::serve(stale_key, max_stale_s, facts, site, &cause, clock.now_unix_s).await {
+                Ok(Some(copy)) => {
+                    log::served_stale(facts, outcome, detail, &fallback, started_ms);
+                    return Ok(copy);
+                }
+                Ok(None) => {}
+                Err(err) => log::internal_error(&format!("reading a stale copy: {err}")),
+            }
+            fallback
+        }
+    };
+    log::intercepted(facts, outcome, detail, &page, started_ms);
+    answer::page(&page, site, facts, clock.now_unix_s)
 }
 
 /// Milliseconds since the Unix epoch, without allocating a JS `Date`.

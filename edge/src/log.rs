@@ -12,8 +12,30 @@ pub fn intercepted(
     page: &PageDecision,
     started_ms: u64,
 ) {
+    line("intercepted", facts, outcome, detail, page, started_ms);
+}
+
+/// A failure answered with the page's kept copy; `page` is what would have been shown instead.
+pub fn served_stale(
+    facts: &RequestFacts<'_>,
+    outcome: &str,
+    detail: Option<&str>,
+    page: &PageDecision,
+    started_ms: u64,
+) {
+    line("stale", facts, outcome, detail, page, started_ms);
+}
+
+fn line(
+    event: &str,
+    facts: &RequestFacts<'_>,
+    outcome: &str,
+    detail: Option<&str>,
+    page: &PageDecision,
+    started_ms: u64,
+) {
     let line = json!({
-        "edgepages": "intercepted",
+        "edgepages": event,
         "request_id": facts.request_id,
         "method": facts.method,
         "path": facts.path.split('?').next().unwrap_or_default(),

@@ -5,7 +5,7 @@
 use edgepages_core::{FailureKind, OriginOutcome};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Request, Response, Url};
+use worker::{Request, Url};
 
 use crate::bypass;
 
@@ -59,8 +59,8 @@ impl Attempt {
     }
 
     /// The origin's response, untouched, for streaming through.
-    pub fn into_response(self) -> Option<Response> {
-        self.result.ok().map(Response::from)
+    pub fn into_inner(self) -> Option<web_sys::Response> {
+        self.result.ok()
     }
 
     /// Cancels an unwanted body unread: the origin's error page never reaches the visitor.

@@ -2,7 +2,8 @@
 //!
 //! `ORIGIN_URL` (empty: the request's own URL), `ORIGIN_TIMEOUT_MS` (the default deadline; the
 //! config's per-path deadlines still win), `MAINTENANCE` (`off`, `on` or an RFC 3339 end time)
-//! and the secret `MAINTENANCE_BYPASS`. A bad value is logged and ignored, never fatal.
+//! `BREAKER` (`off` turns the origin breaker off; `on`, or unset, keeps the config's) and the
+//! secret `MAINTENANCE_BYPASS`. A bad value is logged and ignored, never fatal.
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -61,6 +62,13 @@ impl Settings {
             match Maintenance::parse(&raw) {
                 Ok(m) => site.config.edge.maintenance = m,
                 Err(why) => log::bad_var("MAINTENANCE", &why),
+            }
+        }
+        if let Some(raw) = var("BREAKER") {
+            match raw.trim() {
+                "off" => site.config.edge.breaker.failures = 0,
+                "on" => {}
+                _ => log::bad_var("BREAKER", "must be \"on\" or \"off\"; using the config's breaker"),
             }
         }
         let bypass_secret = env.secret("MAINTENANCE_BYPASS").ok().map(|s| s.to_string()).filter(|s| s.len() >= 16);

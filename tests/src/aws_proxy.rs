@@ -1,6 +1,8 @@
 //! A recording HTTP proxy in front of the AWS API server: it logs every request's method and
-//! path, so a test can prove that a command made no write call, and it can fail the k-th page
-//! upload, to show what a failure in the middle of publishing leaves behind.
+//! path, so a test can prove that a command made no write call. It can also misbehave on request
+//! ([`Faults`]): fail the k-th page upload, to show what a failure in the middle of publishing
+//! leaves behind, or slip in a rival's change to the distribution just before the binary's own
+//! update, to show that `If-Match` stops a write based on stale state (seed 004).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,18 +39,31 @@ pub struct RecordingProxy {
     runtime: tokio::runtime::Runtime,
 }
 
+/// How the proxy misbehaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// Fail the page upload with this 1-based number with S3's `AccessDenied`.
+    pub fail_upload: Option<usize>,
+    /// Before forwarding the first `UpdateDistribution`, update the distribution itself (its
+    /// comment becomes [`RIVAL_COMMENT`]), as someone else working on it at the same time would.
+    pub rival_update: bool,
+}
+
+/// The comment a rival's update leaves on the distribution.
+pub const RIVAL_COMMENT: &str = "changed by someone else meanwhile";
+
 struct Shared {
     upstream: String,
     seen: Arc<Mutex<Vec<Seen>>>,
-    /// Fail the page upload with this 1-based number, if any.
-    fail_upload: Option<usize>,
+    faults: Faults,
     uploads: AtomicUsize,
+    rival_done: std::sync::atomic::AtomicBool,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
 impl RecordingProxy {
-    /// A proxy to `upstream` that fails the `fail_upload`-th page upload with S3's `AccessDenied`.
-    pub fn start(upstream: &str, fail_upload: Option<usize>) -> Result<RecordingProxy> {
+    /// A proxy to `upstream` that misbehaves as `faults` says.
+    pub fn start(upstream: &str, faults: Faults) -> Result<RecordingProxy> {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let url = format!("http://{}", listener.local_addr()?);
@@ -56,8 +71,9 @@ impl RecordingProxy {
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
             seen: seen.clone(),
-            fail_upload,
+            faults,
             uploads: AtomicUsize::new(0),
+            rival_done: std::sync::atomic::AtomicBool::new(false),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         runtime.spawn(async move {
@@ -101,13 +117,21 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
 
     if method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html") {
         let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
-        if shared.fail_upload == Some(n) {
+        if shared.faults.fail_upload == Some(n) {
             let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied (injected by the test proxy)</Message></Error>";
             return Ok(Response::builder()
                 .status(403)
                 .header("content-type", "application/xml")
                 .body(Full::new(Bytes::from_static(body.as_bytes())))
                 .expect("a static response"));
+        }
+    }
+
+    let is_distribution_update = method == hyper::Method::PUT && req.uri().path().ends_with("/config");
+    if is_distribution_update && shared.faults.rival_update && !shared.rival_done.swap(true, Ordering::SeqCst) {
+        let authorization = req.headers().get("authorization").cloned();
+        if let Err(why) = rival_update(&shared, req.uri().path(), authorization).await {
+            return Ok(rig_failure(&format!("the test proxy's rival update failed: {why}")));
         }
     }
 
@@ -126,6 +150,45 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         }
         Err(e) => Ok(bad_gateway(&e.to_string())),
     }
+}
+
+/// Reads the distribution (`path` is its `/config`) and writes its config back with another
+/// comment, with the ETag it just read: the binary's own `If-Match` is now out of date. The
+/// binary's `authorization` header goes along: moto routes on it and checks no signature.
+async fn rival_update(shared: &Shared, path: &str, authorization: Option<hyper::header::HeaderValue>) -> Result<()> {
+    let config_uri = format!("{}{path}", shared.upstream);
+    let distribution_uri = config_uri.trim_end_matches("/config").to_owned();
+    let request = |method: hyper::Method, uri: &str| {
+        let builder = Request::builder().method(method).uri(uri);
+        match &authorization {
+            Some(value) => builder.header("authorization", value.clone()),
+            None => builder,
+        }
+    };
+    let read =
+        shared.client.request(request(hyper::Method::GET, &distribution_uri).body(Full::new(Bytes::new()))?).await?;
+    anyhow::ensure!(read.status().is_success(), "GetDistribution answered {}", read.status());
+    let etag = read.headers().get("etag").ok_or_else(|| anyhow::anyhow!("no ETag on the distribution"))?.clone();
+    let xml = String::from_utf8(read.into_body().collect().await?.to_bytes().to_vec())?;
+    let start = xml.find("<DistributionConfig").ok_or_else(|| anyhow::anyhow!("no <DistributionConfig>"))?;
+    let end = xml.find("</DistributionConfig>").ok_or_else(|| anyhow::anyhow!("an unclosed <DistributionConfig>"))?;
+    let config = &xml[start..end + "</DistributionConfig>".len()];
+    let (before, rest) = config.split_once("<Comment>").ok_or_else(|| anyhow::anyhow!("no <Comment>"))?;
+    let (_, after) = rest.split_once("</Comment>").ok_or_else(|| anyhow::anyhow!("an unclosed <Comment>"))?;
+    let body = format!("{before}<Comment>{RIVAL_COMMENT}</Comment>{after}").replacen(
+        "<DistributionConfig>",
+        "<DistributionConfig xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">",
+        1,
+    );
+    let write = request(hyper::Method::PUT, &config_uri).header("if-match", etag).body(Full::new(Bytes::from(body)))?;
+    let status = shared.client.request(write).await?.status();
+    anyhow::ensure!(status.is_success(), "UpdateDistribution answered {status}");
+    Ok(())
+}
+
+/// An answer the SDK does not retry, so a broken rig shows up as itself.
+fn rig_failure(why: &str) -> Response<Full<Bytes>> {
+    Response::builder().status(400).body(Full::new(Bytes::from(why.to_owned()))).expect("a static response")
 }
 
 fn bad_gateway(why: &str) -> Response<Full<Bytes>> {

@@ -16,6 +16,10 @@
 //! | `slow&ms=N` | answers 200 after N ms |
 //! | `huge&mb=N` | 200 with an N MiB body, streamed |
 //!
+//! A healthy answer also takes `cache_control=V`, `vary=V` and `set_cookie=1`, to add those
+//! headers. A test can give a path a standing behaviour ([`FaultOrigin::set_behaviour`]), so that
+//! one URL is healthy, then broken, then healthy again, as in a bad deploy.
+//!
 //! `GET /__hits` answers the counts as JSON.
 
 use std::collections::BTreeMap;
@@ -31,25 +35,29 @@ use tokio::net::{TcpListener, TcpStream};
 pub const LEAK_MARKER: &str = "DATABASE_PASSWORD=hunter2";
 
 type Hits = Arc<Mutex<BTreeMap<String, u64>>>;
+/// A standing query string per path, used when a request names no `fault` itself.
+type Behaviours = Arc<Mutex<BTreeMap<String, String>>>;
 
 /// A running fault origin. It stops with its runtime.
 #[derive(Debug, Clone)]
 pub struct FaultOrigin {
     pub addr: SocketAddr,
     hits: Hits,
+    behaviours: Behaviours,
 }
 
 impl FaultOrigin {
     /// Listens on `addr` (port 0 for any) and serves on the current tokio runtime.
     pub async fn start(addr: &str) -> std::io::Result<FaultOrigin> {
         let listener = TcpListener::bind(addr).await?;
-        let origin = FaultOrigin { addr: listener.local_addr()?, hits: Hits::default() };
-        let hits = Arc::clone(&origin.hits);
+        let origin =
+            FaultOrigin { addr: listener.local_addr()?, hits: Hits::default(), behaviours: Behaviours::default() };
+        let (hits, behaviours) = (Arc::clone(&origin.hits), Arc::clone(&origin.behaviours));
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 // Small answers must not wait for a delayed ACK (Nagle): that adds 40 ms to each.
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(serve(stream, Arc::clone(&hits)));
+                tokio::spawn(serve(stream, Arc::clone(&hits), Arc::clone(&behaviours)));
             }
         });
         Ok(origin)
@@ -62,6 +70,21 @@ impl FaultOrigin {
     /// Requests seen with this method and path (no query).
     pub fn hits(&self, method: &str, path: &str) -> u64 {
         self.hits.lock().expect("hits lock").get(&format!("{method} {path}")).copied().unwrap_or(0)
+    }
+
+    /// From now on, requests for `path` that name no `fault` behave as if their query were
+    /// `query` (for example `fault=status&code=502`); `None` makes the path healthy again.
+    pub fn set_behaviour(&self, path: &str, query: Option<&str>) {
+        let mut behaviours = self.behaviours.lock().expect("behaviours lock");
+        match query {
+            Some(query) => behaviours.insert(path.to_owned(), query.to_owned()),
+            None => behaviours.remove(path),
+        };
+    }
+
+    /// Every path seen, with its count (`METHOD /path`).
+    pub fn all_hits(&self) -> BTreeMap<String, u64> {
+        self.hits.lock().expect("hits lock").clone()
     }
 
     /// Requests seen for this path, any method.
@@ -81,15 +104,28 @@ struct Parsed {
 
 /// Serves requests on one connection: healthy answers keep it alive (as a real origin behind a
 /// load balancer would), every fault closes it.
-async fn serve(mut stream: TcpStream, hits: Hits) {
+async fn serve(mut stream: TcpStream, hits: Hits, behaviours: Behaviours) {
     let mut buf = Vec::new();
-    while let Some(req) = read_request(&mut stream, &mut buf).await {
+    while let Some(mut req) = read_request(&mut stream, &mut buf).await {
+        if !req.query.contains_key("fault")
+            && let Some(standing) = behaviours.lock().expect("behaviours lock").get(&req.path)
+        {
+            req.query.extend(parse_query(standing));
+        }
         let healthy = matches!(req.query.get("fault").map(String::as_str), None | Some("ok"));
         if healthy && req.path != "/__hits" {
             count(&hits, &req);
             let body = format!("<p>origin ok: {}</p>", req.path);
             let connection = if req.close { "close" } else { "keep-alive" };
-            let extra = [("x-origin", "fault-origin"), ("connection", connection)];
+            let mut extra = vec![("x-origin", "fault-origin"), ("connection", connection)];
+            for (param, header) in [("cache_control", "cache-control"), ("vary", "vary")] {
+                if let Some(value) = req.query.get(param) {
+                    extra.push((header, value));
+                }
+            }
+            if req.query.contains_key("set_cookie") {
+                extra.push(("set-cookie", "session=personal-0123; Path=/; HttpOnly"));
+            }
             if respond_head_and_body(&mut stream, 200, "text/html; charset=utf-8", &extra, body.as_bytes())
                 .await
                 .is_err()
@@ -214,9 +250,12 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Parse
     }
     buf.drain(..(head_end + content_length).min(buf.len()));
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let query =
-        query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    Some(Parsed { method, path: path.to_owned(), query, close })
+    Some(Parsed { method, path: path.to_owned(), query: parse_query(query), close })
+}
+
+/// `a=1&b=x%2Cy` into pairs, decoded, so that header values can carry commas.
+fn parse_query(query: &str) -> BTreeMap<String, String> {
+    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
 }
 
 /// Answers and closes the connection.

@@ -8,28 +8,10 @@ use std::io::Read as _;
 use std::time::{Duration, Instant};
 
 use common::{
-    BYPASS_SECRET, DEADLINE_MS, SLACK_MS, browser, chaos_worker, client, header, maintenance_worker, rig, unique,
-    unresolvable_worker, worker,
+    BYPASS_SECRET, DEADLINE_MS, SLACK_MS, assert_branded_error, browser, chaos_worker, client, header,
+    maintenance_worker, rig, unique, unresolvable_worker, worker,
 };
 use edgepages_e2e::fault_origin::LEAK_MARKER;
-
-/// The branded page's own words, from the bundled example's config.
-const BRAND: &str = "Example Shop";
-
-fn assert_branded_error(resp: reqwest::blocking::Response, status: u16) -> String {
-    assert_eq!(resp.status().as_u16(), status);
-    assert_eq!(header(&resp, "content-type"), "text/html; charset=utf-8");
-    assert_eq!(header(&resp, "cache-control"), "no-store");
-    assert_eq!(header(&resp, "x-content-type-options"), "nosniff");
-    assert!(header(&resp, "content-security-policy").starts_with("default-src 'none'"));
-    let retry_after: u32 = header(&resp, "retry-after").parse().expect("a numeric Retry-After");
-    assert!(retry_after >= 10, "Retry-After {retry_after}");
-    let body = resp.text().unwrap();
-    assert!(body.contains(BRAND), "not branded");
-    assert!(!body.contains(LEAK_MARKER), "the origin's error body leaked");
-    assert!(!body.contains("Traceback"), "the origin's error body leaked");
-    body
-}
 
 #[test]
 fn healthy_responses_pass_through_untouched() {
@@ -330,4 +312,88 @@ fn extreme_paths_and_headers_still_get_the_branded_page() {
 
     let resp = client().get(format!("{}/{}?fault=ok", worker().url, "%F0%9F%92%A5".repeat(500))).send().unwrap();
     assert_eq!(resp.status().as_u16(), 200, "a long percent-encoded path passes through");
+}
+
+/// Requests `path` until the worker answers with its kept copy (keeping happens after the
+/// healthy answer has gone, so the first failure may come before the copy is written).
+fn until_stale(path: &str) -> reqwest::blocking::Response {
+    let started = Instant::now();
+    loop {
+        let resp = browser(path).send().unwrap();
+        if header(&resp, "x-edgepages").starts_with("stale") || started.elapsed() > Duration::from_secs(5) {
+            return resp;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_failing_page_is_answered_with_its_last_good_copy() {
+    let path = unique("stale");
+    let healthy = browser(&path).send().unwrap();
+    assert_eq!(healthy.status().as_u16(), 200);
+    let original = healthy.text().unwrap();
+
+    for fault in ["fault=status&code=502", "fault=hang", "fault=reset"] {
+        rig().origin.set_behaviour(&path, Some(fault));
+        let resp = until_stale(&path);
+        assert_eq!(resp.status().as_u16(), 200, "{fault}");
+        let marker = header(&resp, "x-edgepages");
+        assert!(marker.starts_with("stale; age="), "{fault}: {marker}");
+        assert_eq!(header(&resp, "cache-control"), "no-store", "a stale answer is never cached downstream");
+        assert_eq!(header(&resp, "x-origin"), "fault-origin", "the origin's own headers are kept");
+        assert!(header(&resp, "x-edgepages-stored-at").is_empty(), "the edge's bookkeeping stays inside");
+        assert_eq!(resp.text().unwrap(), original, "{fault}: the copy is the origin's page, with no banner");
+    }
+    assert!(header(&until_stale(&path), "x-edgepages").ends_with("cause=reset"));
+
+    // Only a GET that can use the copy gets it: a form post, and an API client, hear the truth.
+    let url = format!("{}{path}", worker().url);
+    rig().origin.set_behaviour(&path, Some("fault=status&code=503"));
+    let post = client().post(&url).header("accept", "text/html").body("x").send().unwrap();
+    assert_branded_error(post, 503);
+    let api = client().get(&url).header("accept", "application/json").send().unwrap();
+    assert_eq!(api.status().as_u16(), 503);
+    assert_eq!(header(&api, "content-type"), "application/problem+json");
+    rig().origin.set_behaviour(&path, None);
+}
+
+#[test]
+fn personal_pages_are_never_served_to_someone_else() {
+    /// The origin's standing query for the healthy answer, a request header, and why it is personal.
+    type Case = (&'static str, Option<(&'static str, &'static str)>, &'static str);
+    // Each case is a page that was healthy once, then failed for an anonymous visitor.
+    let cases: [Case; 5] = [
+        ("set_cookie=1", None, "the answer set a cookie"),
+        ("", Some(("authorization", "Bearer personal-token")), "the request was authorised"),
+        ("cache_control=private%2C+max-age%3D60", None, "the answer was private"),
+        ("vary=Cookie", None, "the answer varied on cookies"),
+        ("", Some(("cookie", "session=personal-0123")), "the request had cookies and the answer was not public"),
+    ];
+    let mut paths = Vec::new();
+    for (query, request_header, why) in cases {
+        let path = unique("personal");
+        rig().origin.set_behaviour(&path, Some(query));
+        let mut request = browser(&path);
+        if let Some((name, value)) = request_header {
+            request = request.header(name, value);
+        }
+        assert_eq!(request.send().unwrap().status().as_u16(), 200, "{why}");
+        paths.push((path, why));
+    }
+    // The control: a public page requested with cookies is kept, so the cases above were not
+    // merely too quick for the copy to be written.
+    let control = unique("public");
+    rig().origin.set_behaviour(&control, Some("cache_control=public%2C+max-age%3D60"));
+    let first = browser(&control).header("cookie", "theme=dark").send().unwrap();
+    assert_eq!(first.status().as_u16(), 200);
+    rig().origin.set_behaviour(&control, Some("fault=status&code=502"));
+    assert!(header(&until_stale(&control), "x-edgepages").starts_with("stale"), "the control page was not kept");
+
+    for (path, why) in paths {
+        rig().origin.set_behaviour(&path, Some("fault=status&code=502"));
+        let body = assert_branded_error(browser(&path).send().unwrap(), 502);
+        assert!(!body.contains("origin ok"), "{why}: a personal page was served to someone else");
+        rig().origin.set_behaviour(&path, None);
+    }
 }

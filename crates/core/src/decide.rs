@@ -1,7 +1,7 @@
 //! The decisions: what to do before contacting the origin ([`gate`]) and what to answer once
 //! its outcome is known ([`decide`]). Pure: time and a jitter seed come from the caller.
 
-use crate::config::{Config, Maintenance, RetryAfter};
+use crate::config::{Config, EdgePolicy, Maintenance, RetryAfter};
 use crate::locale::Locale;
 use crate::negotiate::{self, Format};
 use crate::outcome::{Cause, FailureKind, OriginOutcome, Reason, Source, is_json};
@@ -114,7 +114,28 @@ pub fn decide(req: &RequestFacts<'_>, outcome: &OriginOutcome<'_>, config: &Conf
         reason,
         maintenance_end: None,
     };
-    // Only a GET has a copy worth keeping; anything else must hear about the failure.
+    offer_stale(page, req, policy)
+}
+
+/// What to answer, without asking the origin, while the breaker protects it (seed 002): the
+/// branded 503, or the page's last good copy. Clients are told to come back no sooner than the
+/// cool-down ends.
+pub fn shed(req: &RequestFacts<'_>, config: &Config, clock: Clock, cooldown_left_s: u32) -> Decision {
+    let retry = &config.edge.retry_after;
+    let page = PageDecision {
+        status: 503,
+        kind: PageKind::Unavailable,
+        retry_after_s: jittered(retry.overload.max(cooldown_left_s), retry.jitter_percent, clock.seed),
+        format: negotiate::choose_format(req.accept),
+        locale: choose_locale(req, config),
+        reason: Reason { cause: Cause::Shed, source: Source::Edge, retryable: false },
+        maintenance_end: None,
+    };
+    offer_stale(page, req, &config.edge)
+}
+
+/// Only a GET has a copy worth serving; anything else must hear about the failure.
+fn offer_stale(page: PageDecision, req: &RequestFacts<'_>, policy: &EdgePolicy) -> Decision {
     if policy.stale_if_error_s > 0 && req.method == "GET" {
         Decision::ServeStale { max_stale_s: policy.stale_if_error_s, fallback: page }
     } else {
@@ -185,7 +206,8 @@ pub fn static_page(kind: PageKind, locale: &'static Locale, config: &Config) -> 
     }
 }
 
-fn choose_locale(req: &RequestFacts<'_>, config: &Config) -> &'static Locale {
+/// The best of the site's locales for the visitor's Accept-Language, or the site's default.
+pub fn choose_locale(req: &RequestFacts<'_>, config: &Config) -> &'static Locale {
     let default = crate::locale::find(&config.locales.default)
         .or_else(|| crate::locale::find("en"))
         .expect("the bundled locales include en");
@@ -411,6 +433,22 @@ mod tests {
         assert_eq!((max_stale_s, fallback.status), (600, 504));
         assert!(matches!(decide(&browser("POST"), &failed, &c, clock(1)), Decision::Page(_)));
         assert_eq!(decide(&browser("GET"), &response(200), &c, clock(1)), Decision::PassThrough);
+    }
+
+    #[test]
+    fn shedding_answers_503_no_sooner_than_the_cooldown_and_offers_stale_copies() {
+        let mut c = config();
+        let Decision::Page(p) = shed(&browser("GET"), &c, clock(7), 5) else { panic!("expected a page") };
+        assert_eq!(
+            (p.status, p.kind, p.reason.cause, p.reason.source),
+            (503, PageKind::Unavailable, Cause::Shed, Source::Edge)
+        );
+        assert!((30..=45).contains(&p.retry_after_s), "{}", p.retry_after_s);
+        let Decision::Page(long) = shed(&browser("POST"), &c, clock(7), 120) else { panic!() };
+        assert!(long.retry_after_s >= 120, "never sooner than the cool-down ends");
+        c.edge.stale_if_error_s = 60;
+        assert!(matches!(shed(&browser("GET"), &c, clock(7), 5), Decision::ServeStale { max_stale_s: 60, .. }));
+        assert!(matches!(shed(&browser("POST"), &c, clock(7), 5), Decision::Page(_)));
     }
 
     #[test]

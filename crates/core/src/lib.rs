@@ -3,6 +3,8 @@
 //! - [`config`]: the `edgepages.toml` model and its checks;
 //! - [`outcome`]: what the origin did, classified;
 //! - [`decide`]: what to do about it, as data;
+//! - [`breaker`]: when to leave a failing origin alone;
+//! - [`stale`]: which healthy answers may be kept, and served when the origin fails;
 //! - [`negotiate`]: format and language from the request's headers;
 //! - [`render`]: the answer's status, headers and body, from the templates in `pages/`.
 //!
@@ -11,6 +13,7 @@
 
 #[cfg(feature = "bake")]
 pub mod bake;
+pub mod breaker;
 pub mod config;
 pub mod decide;
 pub mod locale;
@@ -20,6 +23,7 @@ pub mod page;
 pub mod render;
 pub mod request;
 pub mod site;
+pub mod stale;
 pub mod static_pages;
 
 pub use config::Config;

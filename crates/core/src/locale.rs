@@ -34,6 +34,8 @@ pub struct Common {
     pub page: &'static str,
     pub support: &'static str,
     pub status_page: &'static str,
+    /// Above a stale copy of a page, when the config asks for it.
+    pub stale_notice: &'static str,
 }
 
 /// The three sentences of one page: what it is, what happened, what to do.

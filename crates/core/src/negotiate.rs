@@ -89,6 +89,34 @@ fn truncate_at_char_boundary(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// Whether an `Accept` header admits `media_type` (for a kept copy of a page). No header, or
+/// one with nothing usable in it, admits anything; otherwise the most specific matching member
+/// decides, and `q=0` refuses.
+pub fn accepts(accept: Option<&str>, media_type: &str) -> bool {
+    let Some(accept) = accept else { return true };
+    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let top = essence.split('/').next().unwrap_or_default();
+    let mut any_member = false;
+    let mut best: Option<(u8, u16)> = None;
+    for member in weighted_list(accept) {
+        any_member = true;
+        let value = member.value.to_ascii_lowercase();
+        let specificity = if value == essence {
+            2
+        } else if value.strip_suffix("/*") == Some(top) {
+            1
+        } else if value == "*/*" {
+            0
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _)| specificity > s) {
+            best = Some((specificity, member.q));
+        }
+    }
+    if any_member { best.is_some_and(|(_, q)| q > 0) } else { true }
+}
+
 /// Chooses the format from an `Accept` header.
 ///
 /// The highest weight wins; a more specific match beats a wildcard at the same weight, and at a
@@ -271,5 +299,16 @@ mod tests {
         // fr is bundled but not enabled in this config.
         assert_eq!(choose_language(Some("fr"), &some, cy).tag, "cy");
         assert_eq!(choose_language(Some("en-GB"), &some, cy).tag, "en");
+    }
+
+    #[test]
+    fn accepts_checks_a_kept_copy_against_accept() {
+        assert!(accepts(None, "text/html"));
+        assert!(accepts(Some("text/html,application/xhtml+xml,*/*;q=0.8"), "text/html; charset=utf-8"));
+        assert!(accepts(Some("*/*"), "text/html"));
+        assert!(accepts(Some("text/*"), "text/html"));
+        assert!(!accepts(Some("application/json"), "text/html"));
+        assert!(!accepts(Some("text/html;q=0, */*"), "text/html"), "the specific q=0 wins over */*");
+        assert!(accepts(Some(",;q=,"), "text/html"), "nothing usable admits anything");
     }
 }

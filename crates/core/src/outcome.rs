@@ -85,7 +85,7 @@ pub enum Source {
     Origin,
     /// The origin could not be reached in time, or at all.
     Network,
-    /// The edge itself chose to answer: maintenance, or an internal error.
+    /// The edge itself chose to answer: maintenance, load shedding, or an internal error.
     Edge,
 }
 
@@ -104,6 +104,8 @@ pub enum Cause {
     OriginStatus(u16),
     Failure(FailureKind),
     Maintenance,
+    /// The origin is failing and the breaker keeps traffic off it for a cool-down.
+    Shed,
     /// The worker itself failed; the static fallback page is shown.
     Internal,
 }
@@ -115,6 +117,7 @@ impl Cause {
             Cause::OriginStatus(s) => format!("status_{s}"),
             Cause::Failure(kind) => kind.as_str().to_owned(),
             Cause::Maintenance => "maintenance".to_owned(),
+            Cause::Shed => "shed".to_owned(),
             Cause::Internal => "internal".to_owned(),
         }
     }

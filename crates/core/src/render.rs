@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::{CopyOverride, rfc3339};
 use crate::decide::PageDecision;
-use crate::locale::{Common, PageCopy};
+use crate::locale::{Common, Locale, PageCopy};
 use crate::negotiate::Format;
 use crate::page::reason_phrase;
 use crate::request::RequestFacts;
@@ -91,6 +91,17 @@ struct TextPage<'a> {
     reference: Option<&'a str>,
     support_url: Option<&'a str>,
     status_url: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "stale-banner.html")]
+struct StaleBanner<'a> {
+    lang: &'a str,
+    dir: &'a str,
+    notice: String,
+    background: String,
+    text: String,
+    accent: String,
 }
 
 /// RFC 9457 problem details, with `about:blank` as the type so that `title` is the status phrase.
@@ -197,6 +208,22 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
     Ok(Rendered { status: page.status, headers, body })
 }
 
+/// The notice put at the top of a stale copy of a page that is `age_s` seconds old.
+pub fn stale_banner(site: &Site, locale: &Locale, age_s: u64) -> Result<String, RenderError> {
+    let palette = &site.config.brand.light;
+    let minutes = age_s.div_ceil(60).max(1);
+    StaleBanner {
+        lang: locale.tag,
+        dir: locale.dir.as_str(),
+        notice: locale.common.stale_notice.replace("{minutes}", &minutes.to_string()),
+        background: palette.background.to_string(),
+        text: palette.text.to_string(),
+        accent: palette.accent.to_string(),
+    }
+    .render()
+    .map_err(|e| RenderError { format: Format::Html, source: e.into() })
+}
+
 fn page_copy<'a>(bundled: &'a PageCopy, custom: Option<&'a CopyOverride>) -> Copy<'a> {
     let pick = |custom: Option<&'a String>, bundled: &'a str| custom.map_or(bundled, String::as_str);
     Copy {
@@ -210,4 +237,21 @@ fn page_copy<'a>(bundled: &'a PageCopy, custom: Option<&'a CopyOverride>) -> Cop
 fn shown_time(unix_s: u64) -> String {
     let iso = rfc3339(unix_s);
     format!("{} {} UTC", &iso[..10], &iso[11..16])
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stale_banner_is_localised_and_rounds_the_age_up_to_minutes() {
+        let config = crate::config::load::parse("[brand]\nname = \"X\"\n", "t.toml").unwrap();
+        let site = Site::from_prepared_parts(config, None, String::new(), String::new());
+        let en = crate::locale::find("en").unwrap();
+        let banner = stale_banner(&site, en, 61).unwrap();
+        assert!(banner.starts_with("<div id=\"edgepages-stale\" role=\"status\" lang=\"en\" dir=\"ltr\""), "{banner}");
+        assert!(banner.contains("saved 2 min ago"), "{banner}");
+        let ar = stale_banner(&site, crate::locale::find("ar").unwrap(), 0).unwrap();
+        assert!(ar.contains("dir=\"rtl\"") && ar.contains("قبل 1 دقيقة"), "{ar}");
+    }
 }

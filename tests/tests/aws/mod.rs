@@ -1,5 +1,7 @@
 //! The publish tests' rig: one moto for the whole test binary, a recording proxy per test, a
-//! site folder per test, and a runner for the real `edgepages` binary.
+//! site folder per test, and a runner for the real `edgepages` binary. Shared by the publish and
+//! seed tests, which each use part of it.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -7,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use edgepages_e2e::aws_fixture::{Fixture, Start, aws_env, site};
-use edgepages_e2e::aws_proxy::RecordingProxy;
+use edgepages_e2e::aws_proxy::{Faults, RecordingProxy};
 use edgepages_e2e::moto::Moto;
 
 static MOTO: OnceLock<Moto> = OnceLock::new();
@@ -35,8 +37,14 @@ impl Rig {
     /// A rig whose proxy fails the `fail_upload`-th page upload, and whose config's
     /// `[cloudfront]` table ends with `extra`.
     pub fn with(start: Start, fail_upload: Option<usize>, extra: &str) -> Rig {
+        Rig::with_faults(start, Faults { fail_upload, ..Faults::default() }, extra)
+    }
+
+    /// A rig whose proxy misbehaves as `faults` says, and whose config's `[cloudfront]` table
+    /// ends with `extra`.
+    pub fn with_faults(start: Start, faults: Faults, extra: &str) -> Rig {
         let moto = moto();
-        let proxy = RecordingProxy::start(&moto.endpoint, fail_upload).expect("the proxy starts");
+        let proxy = RecordingProxy::start(&moto.endpoint, faults).expect("the proxy starts");
         let fixture = proxy.runtime().block_on(Fixture::new(&moto.endpoint));
         let bucket = proxy.runtime().block_on(fixture.bucket()).expect("a bucket");
         let distribution = proxy.runtime().block_on(fixture.distribution(start)).expect("a distribution");
@@ -70,7 +78,7 @@ impl Rig {
 }
 
 /// The `edgepages` binary beside this test binary (`cargo test` at the root builds it).
-fn binary() -> PathBuf {
+pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("edgepages");
     assert!(bin.exists(), "{} is missing: run `cargo build -p edgepages` first", bin.display());

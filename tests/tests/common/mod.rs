@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use edgepages_e2e::fault_origin::FaultOrigin;
+use edgepages_e2e::fault_origin::{FaultOrigin, LEAK_MARKER};
 use edgepages_e2e::worker::Worker;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 
@@ -29,12 +29,27 @@ pub fn rig() -> &'static Rig {
     })
 }
 
-/// The worker in front of the fault origin, with a 1 s deadline.
+/// The worker in front of the fault origin, with a 1 s deadline. Its breaker is off: the tests
+/// share its isolate, and one test's run of failures must not shed another's requests.
 pub fn worker() -> &'static Worker {
     static WORKER: OnceLock<Worker> = OnceLock::new();
     WORKER.get_or_init(|| {
         let origin = rig().origin.url();
-        Worker::start("main", &[("ORIGIN_URL", &origin), ("ORIGIN_TIMEOUT_MS", &DEADLINE_MS.to_string())]).unwrap()
+        Worker::start(
+            "main",
+            &[("ORIGIN_URL", &origin), ("ORIGIN_TIMEOUT_MS", &DEADLINE_MS.to_string()), ("BREAKER", "off")],
+        )
+        .unwrap()
+    })
+}
+
+/// A worker with the bundled config's breaker (10 failures, 10 s), for the one test that
+/// overloads its origin.
+pub fn breaker_worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let origin = rig().origin.url();
+        Worker::start("breaker", &[("ORIGIN_URL", &origin), ("ORIGIN_TIMEOUT_MS", &DEADLINE_MS.to_string())]).unwrap()
     })
 }
 
@@ -70,10 +85,35 @@ pub fn client() -> Client {
 
 /// A browser-like GET of `path` on the main worker.
 pub fn browser(path: &str) -> RequestBuilder {
+    browser_on(worker(), path)
+}
+
+/// A browser-like GET of `path` on `worker`.
+pub fn browser_on(worker: &Worker, path: &str) -> RequestBuilder {
     client()
-        .get(format!("{}{path}", worker().url))
+        .get(format!("{}{path}", worker.url))
         .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
         .header("accept-language", "en-GB,en;q=0.9")
+}
+
+/// The branded page's own words, from the bundled example's config.
+pub const BRAND: &str = "Example Shop";
+
+/// Asserts a branded HTML error answer with `status`, and returns its body.
+#[track_caller]
+pub fn assert_branded_error(resp: Response, status: u16) -> String {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(header(&resp, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&resp, "cache-control"), "no-store");
+    assert_eq!(header(&resp, "x-content-type-options"), "nosniff");
+    assert!(header(&resp, "content-security-policy").starts_with("default-src 'none'"));
+    let retry_after: u32 = header(&resp, "retry-after").parse().expect("a numeric Retry-After");
+    assert!(retry_after >= 10, "Retry-After {retry_after}");
+    let body = resp.text().unwrap();
+    assert!(body.contains(BRAND), "not branded");
+    assert!(!body.contains(LEAK_MARKER), "the origin's error body leaked");
+    assert!(!body.contains("Traceback"), "the origin's error body leaked");
+    body
 }
 
 pub fn header(resp: &Response, name: &str) -> String {

@@ -1,6 +1,8 @@
 //! `edgepages verify`: reads back the live distribution and the page objects and checks that
 //! every configured code reaches its branded page; optionally requests a URL that must fail and
-//! checks that the branded page answers. Exits non-zero on any mismatch, for deploy pipelines.
+//! checks that the branded page answers. `--healthy` is the deploy gate (seed 001): it only
+//! requests URLs that must answer for real, reading nothing from AWS. Exits non-zero on any
+//! mismatch, for deploy pipelines.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,12 +22,25 @@ pub struct Args {
     /// Also request this URL, which must fail, and check that the branded page answers it.
     #[arg(long, value_name = "URL")]
     url: Option<String>,
+    /// A deploy gate: request this URL (repeatable), which must answer below 500 from the origin
+    /// itself, not with an edgepages page or a stale copy. Checks only these URLs: nothing is
+    /// read from AWS, and no config is needed.
+    #[arg(long, value_name = "URL", conflicts_with = "url")]
+    healthy: Vec<String>,
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
-        let t = target(&global.config).await?;
-        let checks = checks(&t, args.url.as_deref()).await?;
+        let checks = if args.healthy.is_empty() {
+            checks(&target(&global.config).await?, args.url.as_deref()).await?
+        } else {
+            let client = client()?;
+            let mut checks = Vec::new();
+            for url in &args.healthy {
+                checks.push(check_healthy(&client, url).await);
+            }
+            checks
+        };
         let ok = checks.iter().all(|c| c.ok);
         if out.json {
             out.json(&serde_json::json!({ "ok": ok, "checks": checks }))?;
@@ -44,22 +59,45 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
     let objects = t.aws.head_objects(&d.bucket, &keys).await?;
     let mut checks = verify(d, &Live { distribution: dist.config, objects });
     if let Some(url) = url {
-        checks.push(check_url(url).await?);
+        checks.push(check_url(&client()?, url).await);
     }
     Ok(checks)
 }
 
-/// Requests `url`, which must fail with the branded page.
-async fn check_url(url: &str) -> Result<Check> {
-    let client = reqwest::Client::builder()
+fn client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
         .timeout(Duration::from_mins(1))
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .context("building the HTTP client")?;
+        .context("building the HTTP client")
+}
+
+/// Requests `url`, which must answer below 500 with the origin's own page.
+async fn check_healthy(client: &reqwest::Client, url: &str) -> Check {
+    let subject = format!("healthy {url}");
+    let response = match client.get(url).header("accept", "text/html").send().await {
+        Ok(r) => r,
+        Err(e) => return Check { subject, ok: false, detail: format!("request failed: {e}") },
+    };
+    let status = response.status();
+    let edge_answer = response.headers().get("x-edgepages").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = response.text().await.unwrap_or_default();
+    let (ok, detail) = if let Some(answer) = edge_answer.filter(|a| a.starts_with("stale")) {
+        (false, format!("answered {status} with a stale copy ({answer}): the origin is failing"))
+    } else if status.is_server_error() || body.contains(PAGE_MARKER) {
+        (false, format!("answered {status} with an error page: the site is not healthy"))
+    } else {
+        (true, format!("answered {status}"))
+    };
+    Check { subject, ok, detail }
+}
+
+/// Requests `url`, which must fail with the branded page.
+async fn check_url(client: &reqwest::Client, url: &str) -> Check {
     let subject = format!("url {url}");
     let response = match client.get(url).header("accept", "text/html").send().await {
         Ok(r) => r,
-        Err(e) => return Ok(Check { subject, ok: false, detail: format!("request failed: {e}") }),
+        Err(e) => return Check { subject, ok: false, detail: format!("request failed: {e}") },
     };
     let status = response.status();
     let content_type =
@@ -73,7 +111,7 @@ async fn check_url(url: &str) -> Result<Check> {
     } else {
         (true, format!("answered {status} with the branded page"))
     };
-    Ok(Check { subject, ok, detail })
+    Check { subject, ok, detail }
 }
 
 pub fn show(out: &Output, checks: &[Check]) {

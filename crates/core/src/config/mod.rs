@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use color::HexColor;
 pub use maintenance::{Maintenance, rfc3339};
 
+pub use crate::breaker::BreakerPolicy;
 use crate::locale;
 use crate::page::PageKind;
 
@@ -128,6 +129,12 @@ pub struct EdgePolicy {
     pub retry_after: RetryAfter,
     /// Serve the last good copy of a failed GET if it is at most this many seconds old; 0 is off.
     pub stale_if_error_s: u32,
+    /// Media types whose 200 answers may be kept as a last good copy.
+    pub stale_types: Vec<String>,
+    /// Put a short localised notice at the top of a stale HTML page.
+    pub stale_banner: bool,
+    /// Shedding load from a failing origin.
+    pub breaker: BreakerPolicy,
     /// `"off"`, `"on"` or an RFC 3339 end time. The worker's `MAINTENANCE` var overrides it.
     pub maintenance: Maintenance,
 }
@@ -141,6 +148,9 @@ impl Default for EdgePolicy {
             pass_json_errors: true,
             retry_after: RetryAfter::default(),
             stale_if_error_s: 0,
+            stale_types: vec!["text/html".to_owned()],
+            stale_banner: false,
+            breaker: BreakerPolicy::default(),
             maintenance: Maintenance::Off,
         }
     }
@@ -436,6 +446,25 @@ impl Config {
         if edge.stale_if_error_s > 7 * 86_400 {
             out.add(KeyPath::new(&["edge", "stale_if_error_s"]), "must be at most 604800 seconds (a week)");
         }
+        for (i, media_type) in edge.stale_types.iter().enumerate() {
+            let valid = media_type.split_once('/').is_some_and(|(ty, sub)| {
+                let token = |s: &str| {
+                    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+                };
+                token(ty) && token(sub)
+            });
+            if !valid {
+                out.add(
+                    KeyPath::new(&["edge", "stale_types"]).index(i),
+                    format!("{media_type:?} must be a media type like \"text/html\", with no parameters"),
+                );
+            }
+        }
+        let breaker = &edge.breaker;
+        if breaker.failures > 1000 {
+            out.add(KeyPath::new(&["edge", "breaker", "failures"]), "must be 0 (off) to 1000");
+        }
+        out.range(KeyPath::new(&["edge", "breaker", "cooldown_s"]), breaker.cooldown_s, (1, 3600), "seconds");
         if r.jitter_percent > 100 {
             out.add(KeyPath::new(&["edge", "retry_after", "jitter_percent"]), "must be 0 to 100");
         }

@@ -1,0 +1,150 @@
+//! Stale-if-error at the edge: keeping the last good copy of a page in a Cache API cache of the
+//! edge's own, and answering with it when the origin fails. Core decides what may be kept and for
+//! how long; this module only moves bytes.
+
+use std::cell::RefCell;
+
+use edgepages_core::config::EdgePolicy;
+use edgepages_core::stale::{self, Exchange, MAX_STORED_BYTES, STORED_AT_HEADER};
+use edgepages_core::{RequestFacts, Site, negotiate};
+use wasm_bindgen::JsValue;
+use worker::{Cache, Context, Request, Response, Url};
+
+use crate::log;
+
+/// A cache of its own, so that a kept copy never meets the zone's CDN cache.
+const CACHE_NAME: &str = "edgepages-stale";
+/// Each page's copy is refreshed at most this often per isolate: keeping costs a tee and a write.
+const REFRESH_MS: u64 = 10_000;
+/// Slots remembering when a page was last kept, by a hash of its key. Two pages that share a
+/// slot only cost an extra write now and then; memory stays fixed however many pages there are.
+const SLOTS: usize = 1024;
+
+thread_local! {
+    static KEPT_AT_MS: RefCell<[(u64, u64); SLOTS]> = const { RefCell::new([(0, 0); SLOTS]) };
+}
+
+/// The cache key of a page: its public URL (scheme, host, path and query), never the origin's.
+/// A request's URL carries no fragment.
+pub fn key(url: &Url) -> String {
+    url.as_str().to_owned()
+}
+
+/// Hands `resp` back, having scheduled a copy of it to be kept if core allows. The body is teed:
+/// the visitor's half streams on as before.
+pub fn keep_if_allowed(
+    ctx: &Context,
+    req: &Request,
+    resp: web_sys::Response,
+    policy: &EdgePolicy,
+    key: String,
+    now_ms: u64,
+) -> web_sys::Response {
+    if policy.stale_if_error_s == 0 || resp.status() != 200 || req.inner().method() != "GET" || !due(&key, now_ms) {
+        return resp;
+    }
+    let request_header = |name: &str| req.headers().has(name).unwrap_or(true);
+    let resp_headers = resp.headers();
+    let header = |name: &str| resp_headers.get(name).ok().flatten();
+    let (content_type, cache_control, vary) = (header("content-type"), header("cache-control"), header("vary"));
+    let exchange = Exchange {
+        method: "GET",
+        request_has_authorization: request_header("authorization"),
+        request_has_cookie: request_header("cookie"),
+        status: 200,
+        content_type: content_type.as_deref(),
+        cache_control: cache_control.as_deref(),
+        has_set_cookie: resp_headers.has("set-cookie").unwrap_or(true),
+        vary: vary.as_deref(),
+        content_length: header("content-length").and_then(|v| v.trim().parse().ok()),
+    };
+    if stale::keepable(&exchange, policy).is_err() {
+        return resp;
+    }
+    match stored_copy(&resp, policy.stale_if_error_s, now_ms / 1000) {
+        Ok(copy) => ctx.wait_until(async move {
+            let cache = Cache::open(CACHE_NAME.to_owned()).await;
+            if let Err(err) = cache.put(key.as_str(), Response::from(copy)).await {
+                log::internal_error(&format!("keeping a stale copy: {err}"));
+            }
+        }),
+        Err(err) => log::internal_error(&format!("copying a response to keep: {err:?}")),
+    }
+    resp
+}
+
+/// Marks `key` as kept at `now_ms`, unless it was kept within [`REFRESH_MS`].
+fn due(key: &str, now_ms: u64) -> bool {
+    let hash = fnv1a(key.as_bytes());
+    #[allow(clippy::cast_possible_truncation)]
+    let slot = (hash % SLOTS as u64) as usize;
+    KEPT_AT_MS.with(|kept| {
+        let entry = &mut kept.borrow_mut()[slot];
+        if entry.0 == hash && now_ms.saturating_sub(entry.1) < REFRESH_MS {
+            return false;
+        }
+        *entry = (hash, now_ms);
+        true
+    })
+}
+
+/// FNV-1a: a few lines, no hasher state, well spread for URLs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// A tee of `resp` with the headers the cache needs: its lifetime and when it was kept.
+fn stored_copy(resp: &web_sys::Response, max_stale_s: u32, now_unix_s: u64) -> Result<web_sys::Response, JsValue> {
+    let tee = resp.clone()?;
+    let headers = web_sys::Headers::new_with_headers(&resp.headers())?;
+    headers.set("cache-control", &format!("public, max-age={max_stale_s}"))?;
+    for gone in ["expires", "age", "set-cookie"] {
+        headers.delete(gone)?;
+    }
+    headers.set(STORED_AT_HEADER, &now_unix_s.to_string())?;
+    let init = web_sys::ResponseInit::new();
+    init.set_status(200);
+    init.set_headers(&headers);
+    web_sys::Response::new_with_opt_readable_stream_and_init(tee.body().as_ref(), &init)
+}
+
+/// The kept copy of `key`, if there is one no older than `max_stale_s` that the client accepts,
+/// marked as stale (`x-edgepages: stale; age=…; cause=…`) and never to be cached downstream.
+pub async fn serve(
+    key: &str,
+    max_stale_s: u32,
+    facts: &RequestFacts<'_>,
+    site: &Site,
+    cause: &str,
+    now_unix_s: u64,
+) -> worker::Result<Option<Response>> {
+    let cache = Cache::open(CACHE_NAME.to_owned()).await;
+    let Some(copy) = cache.get(key, false).await? else { return Ok(None) };
+    let headers = copy.headers().clone();
+    let Some(age) = stale::usable_age(headers.get(STORED_AT_HEADER)?.as_deref(), now_unix_s, max_stale_s) else {
+        return Ok(None);
+    };
+    let content_type = headers.get("content-type")?.unwrap_or_default();
+    if !negotiate::accepts(facts.accept, &content_type) {
+        return Ok(None);
+    }
+    headers.delete(STORED_AT_HEADER)?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("age", &age.to_string())?;
+    headers.set("x-edgepages", &stale::marker(age, cause))?;
+
+    // The banner needs the whole page in memory, so only a page of known, small size gets one.
+    let small =
+        headers.get("content-length")?.and_then(|v| v.parse::<u64>().ok()).is_some_and(|n| n <= MAX_STORED_BYTES);
+    if site.config.edge.stale_banner && content_type.starts_with("text/html") && small {
+        let mut copy = copy;
+        let html = copy.text().await?;
+        let locale = edgepages_core::decide::choose_locale(facts, &site.config);
+        let banner = edgepages_core::render::stale_banner(site, locale, age)
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let body = stale::insert_banner(&html, &banner).unwrap_or(html);
+        headers.delete("content-length")?;
+        return Ok(Some(Response::builder().with_status(200).with_headers(headers).fixed(body.into_bytes())));
+    }
+    Ok(Some(copy.with_headers(headers).with_status(200)))
+}

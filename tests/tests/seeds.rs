@@ -1,0 +1,300 @@
+//! The five outages in `../shared/seeds/`, replayed end to end, one scenario per seed file: what
+//! the origin did, and what visitors and the origin see with edgepages in front.
+//!
+//! The worker runs in real workerd (`wrangler dev`) in front of the fault origin; the CloudFront
+//! side runs the real `edgepages` binary against moto through a recording proxy.
+
+#![allow(clippy::unwrap_used)]
+
+mod aws;
+mod common;
+
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use aws::Rig;
+use common::{
+    BRAND, DEADLINE_MS, SLACK_MS, assert_branded_error, breaker_worker, browser, browser_on, client, header, rig,
+    unique, worker,
+};
+use edgepages_e2e::aws_fixture::Start;
+use edgepages_e2e::aws_proxy::{Faults, RIVAL_COMMENT};
+use edgepages_e2e::fault_origin::LEAK_MARKER;
+
+/// The bundled config's Retry-After for a missed deadline, and its jitter.
+const TIMEOUT_FLOOR_S: u32 = 30;
+const TIMEOUT_CEILING_S: u32 = 45;
+
+/// Seed 000: the database became unreachable, the app hung, and visitors waited about 30 s for
+/// an unbranded 504. With edgepages in front, the first visitor gets the branded 504 at the
+/// deadline, and an API client gets problem+json.
+#[test]
+fn seed_000_an_app_hung_on_its_database_gets_the_branded_504_at_the_deadline() {
+    let path = unique("db-hang");
+    let request = browser(&format!("{path}?fault=hang"));
+    let started = Instant::now();
+    let resp = request.send().unwrap();
+    let elapsed = started.elapsed();
+    let body = assert_branded_error(resp, 504);
+    assert!(body.contains("taking too long"));
+    assert!(elapsed >= Duration::from_millis(DEADLINE_MS - 50), "answered before the deadline: {elapsed:?}");
+    assert!(elapsed <= Duration::from_millis(DEADLINE_MS + SLACK_MS), "deadline not held: {elapsed:?}");
+
+    let api = client().get(format!("{}{path}?fault=hang", worker().url)).header("accept", "application/json");
+    let api = api.send().unwrap();
+    assert_eq!(api.status().as_u16(), 504);
+    let problem: serde_json::Value = serde_json::from_str(&api.text().unwrap()).unwrap();
+    assert_eq!(problem["status"], 504);
+    assert!(problem["retry_after"].as_u64().unwrap() >= u64::from(TIMEOUT_FLOOR_S));
+    assert_eq!(rig().origin.hits("GET", &path), 2, "a timeout is never retried");
+}
+
+/// Seed 000 behind CloudFront: `publish` tells CloudFront to give up on the hung origin in
+/// seconds (one attempt, 3 s to connect, 10 s to read, instead of 3 × 10 s and 30 s), and wires
+/// the 504 to the branded page, cached for no longer than the config says.
+#[test]
+fn seed_000_behind_cloudfront_the_hang_ends_in_seconds_on_the_branded_page() {
+    let rig = Rig::with(
+        Start::Existing,
+        None,
+        "\n[cloudfront.origin]\nid = \"alb\"\nconnection_attempts = 1\nconnection_timeout = 3\nread_timeout = 10\n",
+    );
+    rig.run(&["publish", "--yes"]).ok();
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let alb = config.origins.as_ref().unwrap().items.iter().find(|o| o.id == "alb").unwrap();
+    let attempts = u64::try_from(alb.connection_attempts.unwrap()).unwrap();
+    let connect = u64::try_from(alb.connection_timeout.unwrap()).unwrap();
+    let read = u64::try_from(alb.custom_origin_config.as_ref().unwrap().origin_read_timeout.unwrap()).unwrap();
+    let worst_case_s = attempts * connect + read;
+    assert!(worst_case_s <= 13, "a hung origin holds visitors for up to {worst_case_s} s");
+
+    let responses = config.custom_error_responses.as_ref().unwrap().items.as_ref().unwrap();
+    let gateway_timeout = responses.iter().find(|r| r.error_code == 504).expect("a 504 error response");
+    assert_eq!(gateway_timeout.response_code.as_deref(), Some("504"), "the real status is kept");
+    assert_eq!(gateway_timeout.response_page_path.as_deref(), Some("/edgepages/504.html"));
+    assert_eq!(gateway_timeout.error_caching_min_ttl, Some(10));
+    let page = rig.block_on(async {
+        let object = rig.fixture.s3.get_object().bucket(&rig.bucket).key("edgepages/504.html").send().await.unwrap();
+        String::from_utf8(object.body.collect().await.unwrap().to_vec()).unwrap()
+    });
+    assert!(page.contains(BRAND) && page.contains("taking too long"));
+}
+
+/// Seed 001: a bad deploy made nginx answer 502 everywhere, and only a manual smoke test noticed.
+/// With edgepages, visitors get the branded 502 (or the page's last good copy), and
+/// `edgepages verify --healthy` fails the deploy until the origin is fixed.
+#[test]
+fn seed_001_a_bad_deploy_gets_branded_502s_and_verify_gates_the_deploy() {
+    let (never_seen, seen_before) = (unique("deploy-new"), unique("deploy-home"));
+    let url = |path: &str| format!("{}{path}", worker().url);
+    assert_eq!(browser(&seen_before).send().unwrap().status().as_u16(), 200);
+    thread::sleep(Duration::from_millis(500));
+
+    for path in [&never_seen, &seen_before] {
+        rig().origin.set_behaviour(path, Some("fault=status&code=502"));
+    }
+    assert_branded_error(browser(&never_seen).send().unwrap(), 502);
+    let stale = browser(&seen_before).send().unwrap();
+    assert_eq!(stale.status().as_u16(), 200, "a page seen healthy before is served from its last good copy");
+    assert!(header(&stale, "x-edgepages").starts_with("stale"));
+
+    // The gate needs no config and no AWS: it runs from an empty folder.
+    let empty = tempfile::tempdir().unwrap();
+    let gate = |paths: &[&String]| {
+        let mut command = Command::new(aws::binary());
+        command.current_dir(empty.path()).args(["--color", "never", "verify"]);
+        for path in paths {
+            command.args(["--healthy", &url(path)]);
+        }
+        aws::Run::from(command.output().unwrap())
+    };
+    let broken = gate(&[&never_seen]).fails();
+    assert!(broken.stdout.contains("answered 502 Bad Gateway with an error page"), "{}", broken.stdout);
+    let hidden = gate(&[&seen_before]).fails();
+    assert!(hidden.stdout.contains("with a stale copy"), "a stale copy must not pass the gate: {}", hidden.stdout);
+
+    // The rollback: the origin is healthy again, and the gate opens.
+    for path in [&never_seen, &seen_before] {
+        rig().origin.set_behaviour(path, None);
+    }
+    let fixed = gate(&[&never_seen, &seen_before]).ok();
+    assert!(fixed.stdout.contains("verified: 2 checks passed"), "{}", fixed.stdout);
+}
+
+/// Seed 002: a site on the front page of Reddit overloaded its origin, whose 502s then triggered
+/// more work. With edgepages, a burst at an origin that always answers 502 opens the breaker:
+/// the origin sees a fraction of the requests, every visitor still gets the branded page with a
+/// spread of Retry-After values, and nothing on the origin is started by an error. Once the
+/// origin recovers, a probe closes the breaker.
+#[test]
+fn seed_002_an_overloaded_origin_is_left_alone_and_every_visitor_still_gets_the_page() {
+    const VISITORS: usize = 100;
+    const THREADS: usize = 10;
+    let path = unique("hot");
+    rig().origin.set_behaviour(&path, Some("fault=status&code=502"));
+
+    let answers: Vec<(u16, u32, String, String)> = thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..VISITORS / THREADS)
+                        .map(|_| {
+                            let resp = browser_on(breaker_worker(), &path).send().unwrap();
+                            let status = resp.status().as_u16();
+                            let retry_after = header(&resp, "retry-after").parse().unwrap_or(0);
+                            let marker = header(&resp, "x-edgepages");
+                            (status, retry_after, marker, resp.text().unwrap())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+
+    for (status, _, marker, body) in &answers {
+        assert!(matches!(status, 502 | 503), "{status} {marker}");
+        assert!(body.contains(BRAND) && !body.contains(LEAK_MARKER), "a visitor did not get the branded page");
+    }
+    let hits = rig().origin.hits("GET", &path);
+    let spread = answers.iter().map(|(_, retry, _, _)| *retry).collect::<std::collections::BTreeSet<_>>();
+    eprintln!("seed 002: the origin saw {hits} of {VISITORS} requests; {} distinct Retry-After values", spread.len());
+    assert!(hits <= 25, "the origin saw {hits} of {VISITORS} requests");
+    let shed: Vec<u32> =
+        answers.iter().filter(|(_, _, m, _)| m.ends_with("cause=shed")).map(|(_, retry, _, _)| *retry).collect();
+    assert!(shed.len() >= VISITORS - 25, "only {} answers were shed", shed.len());
+    let mut distinct = shed.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(distinct.len() >= 5, "Retry-After values are not spread: {distinct:?}");
+    assert!(shed.iter().all(|s| *s >= 30), "a shed answer asks for a retry before the overload floor: {shed:?}");
+    let started = rig().origin.all_hits().into_keys().filter(|k| k.contains("start")).collect::<Vec<_>>();
+    assert!(started.is_empty(), "an error started something on the origin: {started:?}");
+
+    // Recovery: after the cool-down one probe goes through, finds the origin healthy, and closes it.
+    rig().origin.set_behaviour(&path, None);
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let recovered = loop {
+        let resp = browser_on(breaker_worker(), &path).send().unwrap();
+        if resp.status().as_u16() == 200 || Instant::now() > deadline {
+            break resp.status().as_u16();
+        }
+        thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(recovered, 200, "the breaker did not close once the origin recovered");
+    for _ in 0..5 {
+        assert_eq!(browser_on(breaker_worker(), &path).send().unwrap().status().as_u16(), 200);
+    }
+}
+
+/// Seed 003: slow dashboard queries made healthy instances look dead and get killed. With
+/// edgepages, a path whose deadline override is longer than its response time is not cut, while
+/// the default deadline still cuts a hang elsewhere, and the 504's Retry-After never goes below
+/// its floor.
+#[test]
+fn seed_003_slow_but_healthy_pages_are_not_cut_while_a_hang_elsewhere_is() {
+    let slow_path = format!("/reports{}", unique("dashboard"));
+    let slow = thread::spawn(move || {
+        let started = Instant::now();
+        let resp = browser(&format!("{slow_path}?fault=slow&ms=2500")).send().unwrap();
+        (resp.status().as_u16(), resp.text().unwrap(), started.elapsed())
+    });
+
+    let hangs: Vec<_> = (0..6)
+        .map(|_| {
+            thread::spawn(|| {
+                let started = Instant::now();
+                let resp = browser(&format!("{}?fault=hang", unique("elsewhere"))).send().unwrap();
+                let elapsed = started.elapsed();
+                let retry_after: u32 = header(&resp, "retry-after").parse().unwrap();
+                assert_branded_error(resp, 504);
+                (retry_after, elapsed)
+            })
+        })
+        .collect();
+    for hang in hangs {
+        let (retry_after, elapsed) = hang.join().unwrap();
+        assert!(elapsed <= Duration::from_millis(DEADLINE_MS + SLACK_MS), "the default deadline was not held");
+        assert!(
+            (TIMEOUT_FLOOR_S..=TIMEOUT_CEILING_S).contains(&retry_after),
+            "a 504 asked for a retry in {retry_after} s"
+        );
+    }
+
+    let (status, body, elapsed) = slow.join().unwrap();
+    assert_eq!((status, body.as_str()), (200, "<p>slow but fine</p>"), "the slow page was cut");
+    assert!(elapsed >= Duration::from_millis(2500));
+}
+
+/// Seed 004: a console showed stale state, and acting on it released the live IP addresses. With
+/// edgepages, a publish whose distribution was changed by someone else after it was read is
+/// refused through If-Match: nothing of theirs is lost, and no rollback record claims a change
+/// that never happened.
+#[test]
+fn seed_004_a_publish_acting_on_stale_state_is_refused_and_nothing_is_lost() {
+    let rig = Rig::with_faults(Start::Existing, Faults { rival_update: true, ..Faults::default() }, "");
+    let refused = rig.run(&["publish", "--yes"]).fails();
+    assert!(refused.stderr.contains("was changed by someone else after it was read"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("nothing of theirs was overwritten"), "{}", refused.stderr);
+
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_eq!(config.comment, RIVAL_COMMENT, "the other change was kept");
+    let behaviors = config.cache_behaviors.as_ref().and_then(|b| b.items.as_ref()).cloned().unwrap_or_default();
+    assert!(behaviors.iter().all(|b| b.path_pattern != "/edgepages/*"), "the refused update was half applied");
+    let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
+    assert!(!keys.iter().any(|k| k.contains("_edgepages/rollback")), "a record of an update that never happened");
+
+    // Run again, the plan is made from the distribution as it now is, and the rival's change stays.
+    rig.run(&["publish", "--yes"]).ok();
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_eq!(config.comment, RIVAL_COMMENT);
+    assert!(config.cache_behaviors.unwrap().items.unwrap().iter().any(|b| b.path_pattern == "/edgepages/*"));
+}
+
+/// Seed 004, the other half: publish and rollback never delete an object, an origin or a
+/// behavior they did not create, inside the prefix or out of it.
+#[test]
+fn seed_004_publish_and_rollback_never_delete_what_they_did_not_create() {
+    let rig = Rig::new(Start::Existing);
+    let theirs = ["index.html", "static/app.css", "edgepages/notes.html", "edgepages/old/503.html"];
+    rig.block_on(async {
+        for key in theirs {
+            rig.fixture
+                .s3
+                .put_object()
+                .bucket(&rig.bucket)
+                .key(key)
+                .body(b"theirs".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let (before, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+
+    rig.run(&["publish", "--yes"]).ok();
+    rig.run(&["rollback", "--yes"]).ok();
+
+    let deletes: Vec<_> = rig.proxy.seen().into_iter().filter(|s| s.method == "DELETE").collect();
+    assert_eq!(deletes, [], "nothing is ever deleted");
+    let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
+    for key in theirs {
+        assert!(keys.iter().any(|k| k == key), "{key} is gone");
+    }
+    let (after, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let origin_ids = |c: &aws_sdk_cloudfront::types::DistributionConfig| {
+        c.origins.as_ref().unwrap().items.iter().map(|o| o.id.clone()).collect::<Vec<_>>()
+    };
+    let patterns = |c: &aws_sdk_cloudfront::types::DistributionConfig| {
+        c.cache_behaviors
+            .as_ref()
+            .and_then(|b| b.items.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| b.path_pattern)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(origin_ids(&after), origin_ids(&before), "after rollback the origins are exactly theirs");
+    assert_eq!(patterns(&after), patterns(&before), "after rollback the behaviors are exactly theirs");
+}
