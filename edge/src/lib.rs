@@ -20,6 +20,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{Context, Env, Request, Response, event};
 
 use crate::answer::OwnedFacts;
+use crate::log::Answer;
 use crate::settings::Settings;
 
 /// Below this many milliseconds left, a retry could not get an answer in time.
@@ -68,7 +69,7 @@ async fn handle(req: Request, env: &Env, ctx: &Context, started_ms: u64) -> work
     }
     let (deadline_ms, path_origin, may_retry) = match gate(&owned.facts(), &site.config, clock) {
         Gate::Answer(page) => {
-            log::intercepted(&owned.facts(), "maintenance", None, &page, started_ms);
+            log::intercepted(Answer::Page, &owned.facts(), "maintenance", None, &page, started_ms);
             return answer::page(&page, site, &owned.facts(), clock.now_unix_s);
         }
         Gate::Forward { deadline_ms, origin, may_retry } => (deadline_ms, origin, may_retry),
@@ -159,7 +160,7 @@ async fn carry_out(
             let cause = fallback.reason.cause.label();
             match stale::serve(stale_key, max_stale_s, facts, site, &cause, clock.now_unix_s).await {
                 Ok(Some(copy)) => {
-                    log::served_stale(facts, outcome, detail, &fallback, started_ms);
+                    log::intercepted(Answer::Stale, facts, outcome, detail, &fallback, started_ms);
                     return Ok(copy);
                 }
                 Ok(None) => {}
@@ -168,7 +169,7 @@ async fn carry_out(
             fallback
         }
     };
-    log::intercepted(facts, outcome, detail, &page, started_ms);
+    log::intercepted(Answer::Page, facts, outcome, detail, &page, started_ms);
     answer::page(&page, site, facts, clock.now_unix_s)
 }
 

@@ -5,35 +5,28 @@ use edgepages_core::{PageDecision, RequestFacts};
 use serde_json::json;
 use worker::{console_error, console_log, console_warn};
 
+/// How a failure was answered.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer {
+    /// With the branded page (or problem+json, or text).
+    Page,
+    /// With the page's kept copy; the decision logged is the page it replaced.
+    Stale,
+}
+
+/// One line per intercepted request.
 pub fn intercepted(
+    answer: Answer,
     facts: &RequestFacts<'_>,
     outcome: &str,
     detail: Option<&str>,
     page: &PageDecision,
     started_ms: u64,
 ) {
-    line("intercepted", facts, outcome, detail, page, started_ms);
-}
-
-/// A failure answered with the page's kept copy; `page` is what would have been shown instead.
-pub fn served_stale(
-    facts: &RequestFacts<'_>,
-    outcome: &str,
-    detail: Option<&str>,
-    page: &PageDecision,
-    started_ms: u64,
-) {
-    line("stale", facts, outcome, detail, page, started_ms);
-}
-
-fn line(
-    event: &str,
-    facts: &RequestFacts<'_>,
-    outcome: &str,
-    detail: Option<&str>,
-    page: &PageDecision,
-    started_ms: u64,
-) {
+    let event = match answer {
+        Answer::Page => "intercepted",
+        Answer::Stale => "stale",
+    };
     let line = json!({
         "edgepages": event,
         "request_id": facts.request_id,

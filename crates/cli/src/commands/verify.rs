@@ -72,19 +72,38 @@ fn client() -> Result<reqwest::Client> {
         .context("building the HTTP client")
 }
 
+/// What a URL answered: status, the `x-edgepages` and `content-type` headers, and the body.
+struct Answered {
+    status: reqwest::StatusCode,
+    edgepages: Option<String>,
+    content_type: String,
+    body: String,
+}
+
+/// Requests `url` as a browser would; a failed request is a failed check on `subject`.
+async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<Answered, Check> {
+    let response = client.get(url).header("accept", "text/html").send().await.map_err(|e| Check {
+        subject: subject.to_owned(),
+        ok: false,
+        detail: format!("request failed: {e}"),
+    })?;
+    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (edgepages, content_type) = (header("x-edgepages"), header("content-type").unwrap_or_default());
+    let status = response.status();
+    Ok(Answered { status, edgepages, content_type, body: response.text().await.unwrap_or_default() })
+}
+
 /// Requests `url`, which must answer below 500 with the origin's own page.
 async fn check_healthy(client: &reqwest::Client, url: &str) -> Check {
     let subject = format!("healthy {url}");
-    let response = match client.get(url).header("accept", "text/html").send().await {
-        Ok(r) => r,
-        Err(e) => return Check { subject, ok: false, detail: format!("request failed: {e}") },
+    let a = match request(client, url, &subject).await {
+        Ok(answered) => answered,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let edge_answer = response.headers().get("x-edgepages").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = response.text().await.unwrap_or_default();
-    let (ok, detail) = if let Some(answer) = edge_answer.filter(|a| a.starts_with("stale")) {
+    let status = a.status;
+    let (ok, detail) = if let Some(answer) = a.edgepages.filter(|e| e.starts_with("stale")) {
         (false, format!("answered {status} with a stale copy ({answer}): the origin is failing"))
-    } else if status.is_server_error() || body.contains(PAGE_MARKER) {
+    } else if status.is_server_error() || a.body.contains(PAGE_MARKER) {
         (false, format!("answered {status} with an error page: the site is not healthy"))
     } else {
         (true, format!("answered {status}"))
@@ -95,19 +114,15 @@ async fn check_healthy(client: &reqwest::Client, url: &str) -> Check {
 /// Requests `url`, which must fail with the branded page.
 async fn check_url(client: &reqwest::Client, url: &str) -> Check {
     let subject = format!("url {url}");
-    let response = match client.get(url).header("accept", "text/html").send().await {
-        Ok(r) => r,
-        Err(e) => return Check { subject, ok: false, detail: format!("request failed: {e}") },
+    let a = match request(client, url, &subject).await {
+        Ok(answered) => answered,
+        Err(failed) => return failed,
     };
-    let status = response.status();
-    let content_type =
-        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let body = response.text().await.unwrap_or_default();
-    let branded = body.contains(PAGE_MARKER);
+    let status = a.status;
     let (ok, detail) = if status.is_success() || status.is_redirection() {
         (false, format!("answered {status}: it must fail to show the error page"))
-    } else if !branded {
-        (false, format!("answered {status} with a page that is not an edgepages page ({content_type})"))
+    } else if !a.body.contains(PAGE_MARKER) {
+        (false, format!("answered {status} with a page that is not an edgepages page ({})", a.content_type))
     } else {
         (true, format!("answered {status} with the branded page"))
     };
