@@ -195,3 +195,26 @@ fn usage_errors_exit_2() {
     edgepages(dir.path()).arg("render").assert().code(2).stderr(predicate::str::contains("--out <DIR>"));
     edgepages(dir.path()).arg("frobnicate").assert().code(2);
 }
+
+#[test]
+fn verify_urls_are_checked_when_the_arguments_are_read() {
+    let dir = TempDir::new().unwrap();
+    let unicode = "http://bücher.example/";
+    edgepages(dir.path())
+        .args(["verify", "--healthy", unicode])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give a Unicode host name in its ASCII form (xn--…)"));
+    edgepages(dir.path())
+        .args(["verify", "--url", "ftp://files.example/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("must be an http:// or https:// URL, not ftp:"));
+    // A refused connection is a failed check (exit 1) that says why, not a usage error.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    edgepages(dir.path())
+        .args(["verify", "--healthy", &format!("http://127.0.0.1:{port}/")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Connection refused"));
+}

@@ -20,13 +20,28 @@ pub const PAGE_MARKER: &str = r#"<meta name="generator" content="edgepages">"#;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Also request this URL, which must fail, and check that the branded page answers it.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = http_url)]
     url: Option<String>,
     /// A deploy gate: request this URL (repeatable), which must answer below 500 from the origin
     /// itself, not with an edgepages page or a stale copy. Checks only these URLs: nothing is
     /// read from AWS, and no config is needed.
-    #[arg(long, value_name = "URL", conflicts_with = "url")]
+    #[arg(long, value_name = "URL", conflicts_with = "url", value_parser = http_url)]
     healthy: Vec<String>,
+}
+
+/// An http(s) URL, checked when the arguments are read, so that a typo is a usage error.
+fn http_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw).map_err(|e| {
+        if raw.is_ascii() {
+            format!("not a URL: {e}")
+        } else {
+            format!("not a URL: {e}; give a Unicode host name in its ASCII form (xn--…)")
+        }
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("must be an http:// or https:// URL, not {}:", url.scheme()));
+    }
+    Ok(raw.to_owned())
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
@@ -85,12 +100,23 @@ async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<A
     let response = client.get(url).header("accept", "text/html").send().await.map_err(|e| Check {
         subject: subject.to_owned(),
         ok: false,
-        detail: format!("request failed: {e}"),
+        detail: format!("request failed: {}", error_chain(&e)),
     })?;
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (edgepages, content_type) = (header("x-edgepages"), header("content-type").unwrap_or_default());
     let status = response.status();
     Ok(Answered { status, edgepages, content_type, body: response.text().await.unwrap_or_default() })
+}
+
+/// `error: cause: cause`, because reqwest's own words ("error sending request") omit the reason.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 /// Requests `url`, which must answer below 500 with the origin's own page.
