@@ -20,7 +20,8 @@
 //! headers. A test can give a path a standing behaviour ([`FaultOrigin::set_behaviour`]), so that
 //! one URL is healthy, then broken, then healthy again, as in a bad deploy.
 //!
-//! `GET /__hits` answers the counts as JSON.
+//! `GET /__hits` answers the counts as JSON. `GET /__behaviour?path=P&then=Q` gives path `P` the
+//! standing query `Q` (URL-encoded), and without `then` clears it, for the demo.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -30,6 +31,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// The control path that sets a standing behaviour over HTTP.
+const BEHAVIOUR_PATH: &str = "/__behaviour";
 
 /// What every error body holds: if a visitor ever sees it, the origin's body leaked.
 pub const LEAK_MARKER: &str = "DATABASE_PASSWORD=hunter2";
@@ -113,6 +117,24 @@ async fn serve(mut stream: TcpStream, hits: Hits, behaviours: Behaviours) {
             req.query.extend(parse_query(standing));
         }
         let healthy = matches!(req.query.get("fault").map(String::as_str), None | Some("ok"));
+        if req.path == BEHAVIOUR_PATH {
+            let set = req.query.get("path").map(|path| (path.clone(), req.query.get("then").cloned()));
+            let body = match set {
+                Some((path, then)) => {
+                    let mut standing = behaviours.lock().expect("behaviours lock");
+                    match then {
+                        Some(query) => standing.insert(path, query),
+                        None => standing.remove(&path),
+                    };
+                    format!("{standing:?}\n")
+                }
+                None => {
+                    "usage: /__behaviour?path=/menu&then=fault%3Dstatus%26code%3D502 (no `then` clears it)\n".into()
+                }
+            };
+            let _ = respond(&mut stream, 200, "text/plain", &[], body.as_bytes()).await;
+            return;
+        }
         if healthy && req.path != "/__hits" {
             count(&hits, &req);
             let body = format!("<p>origin ok: {}</p>", req.path);
