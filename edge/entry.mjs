@@ -1,17 +1,26 @@
-// The worker's entry point. It runs the Rust worker (built by worker-build into ./build) and, if
-// the wasm module itself fails (a panic or a trap the Rust code could not turn into a page),
-// answers with the branded fallback page instead of the platform's unbranded error 1101.
+// The worker's entry point. The Rust worker (built by worker-build into ./build) owns every rule;
+// this file carries out its route for the common case and guards against the wasm module failing.
 //
-// A panic inside an async task does not reject the promise the request awaits: it surfaces as an
-// uncaught error and strands every request in flight on the isolate. So each request also
-// watches for that error, and every visitor in flight gets the fallback page; worker-build's
-// shim re-creates the wasm instance for the next request.
+// The fast path: Rust's `route` says where a request goes and within what deadline (synchronously,
+// no await in wasm); this file sends it with that deadline and hands a healthy response (below
+// 500) straight back, streaming. A 5xx, a missed deadline or a failed connection goes back to
+// Rust (`fail`), and so does every request `route` declines (maintenance, a breaker protecting
+// the origin), through the Rust worker's own `fetch`. See edge/src/fast.rs.
+//
+// If the wasm module itself fails (a panic or a trap the Rust code could not turn into a page),
+// the visitor gets the branded fallback page instead of the platform's unbranded error 1101. A
+// panic inside an async task does not reject the promise the request awaits: it surfaces as an
+// uncaught error and strands every request in flight in wasm. So each such request also watches
+// for that error, and gets the fallback page; worker-build's shim re-creates the wasm instance
+// for the next request.
 import RustWorker from "./build/index.js";
 
-// The fallback page and its headers, copied out of the wasm module while it is healthy; the
-// markup itself lives in pages/ and is rendered when the worker is built.
+// Copied out of the wasm module while it is healthy: the fallback page and its headers (the
+// markup itself lives in pages/ and is rendered when the worker is built), and the name of the
+// maintenance bypass header, which never goes on to the origin.
 let fallbackPage;
-// One callback per request in flight, called when the wasm module traps.
+let bypassHeader;
+// One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();
 
 function trapped(error) {
@@ -31,24 +40,66 @@ function fallback(err) {
   return new Response(fallbackPage.html, { status: 500, headers: fallbackPage.headers });
 }
 
+// `pending`, or the error the wasm module trapped with while it was pending.
+async function guarded(pending) {
+  let fail;
+  const crash = new Promise((_, reject) => {
+    fail = reject;
+  });
+  inFlight.add(fail);
+  try {
+    return await Promise.race([pending, crash]);
+  } finally {
+    inFlight.delete(fail);
+  }
+}
+
+// Sends `request` to `target` as the Rust worker's origin::send does: same method, headers (less
+// the bypass secret) and streamed body, redirects handed back, the subrequest aborted if its
+// response headers have not come within `deadlineMs`. The timer is cleared once they have, so a
+// long body is never cut.
+async function send(request, target, deadlineMs) {
+  const controller = new AbortController();
+  const outbound = new Request(target, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    redirect: "manual",
+    signal: controller.signal,
+  });
+  if (outbound.headers.has(bypassHeader)) outbound.headers.delete(bypassHeader);
+  const timer = setTimeout(() => controller.abort(), deadlineMs);
+  try {
+    return { response: await fetch(outbound) };
+  } catch (error) {
+    return { error, aborted: controller.signal.aborted };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export default {
   async fetch(request, env, ctx) {
-    let fail;
-    const crash = new Promise((_, reject) => {
-      fail = reject;
-    });
-    inFlight.add(fail);
+    const started = Date.now();
     try {
       const worker = new RustWorker(ctx, env);
       if (fallbackPage === undefined) {
         const [html, headers] = worker.fallback_page();
+        bypassHeader = worker.bypass_header();
         fallbackPage = { html, headers: JSON.parse(headers) };
       }
-      return await Promise.race([worker.fetch(request), crash]);
+      const route = worker.route(env, request.method, request.url, started);
+      if (route === undefined) return await guarded(worker.fetch(request));
+
+      const [target, deadlineMs, breakerSlot, keep] = route;
+      const { response, error, aborted } = await send(request, target, deadlineMs);
+      if (response !== undefined && response.status < 500) {
+        if (breakerSlot >= 0) worker.healthy(env, breakerSlot, Date.now());
+        return keep && response.status === 200 ? worker.keep(env, ctx, request, response, started) : response;
+      }
+      return await guarded(worker.fail(request, env, ctx, response, error, aborted === true, deadlineMs, started));
     } catch (err) {
       return fallback(err);
-    } finally {
-      inFlight.delete(fail);
     }
   },
 };

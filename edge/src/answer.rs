@@ -38,12 +38,12 @@ pub struct OwnedFacts {
 }
 
 impl OwnedFacts {
-    pub fn basic(req: &Request, url: &Url) -> Self {
+    pub fn basic(method: String, url: &Url) -> Self {
         let path = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
         };
-        OwnedFacts { method: req.method().to_string(), path, ..OwnedFacts::default() }
+        OwnedFacts { method, path, ..OwnedFacts::default() }
     }
 
     /// Reads the headers that negotiation, the request ID and the maintenance bypass need.

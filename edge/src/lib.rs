@@ -7,6 +7,7 @@
 
 mod answer;
 mod bypass;
+mod fast;
 mod log;
 mod origin;
 mod protect;
@@ -17,20 +18,32 @@ use edgepages_core::breaker::{Admission, Health};
 use edgepages_core::decide::shed;
 use edgepages_core::{Clock, Decision, Gate, RequestFacts, Site, decide, gate};
 use wasm_bindgen::prelude::wasm_bindgen;
-use worker::{Context, Env, Request, Response, event};
+use worker::{Context, Env, Request, Response, Url, event};
 
 use crate::answer::OwnedFacts;
 use crate::log::Answer;
+use crate::origin::Attempt;
 use crate::settings::Settings;
 
 /// Below this many milliseconds left, a retry could not get an answer in time.
 const MIN_RETRY_BUDGET_MS: u64 = 50;
 
+/// The whole path in Rust, for a request the JS entry's fast path does not take (see `fast`).
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let started_ms = now_ms();
-    // Every error path ends in a branded page; the platform's own error page is never shown.
-    match handle(req, &env, &ctx, started_ms).await {
+    respond(req, &env, &ctx, now_ms(), None).await
+}
+
+/// [`handle`], with every error ending in a branded page: the platform's own error page is never
+/// shown.
+async fn respond(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    started_ms: u64,
+    sent: Option<Attempt>,
+) -> worker::Result<Response> {
+    match handle(req, env, ctx, started_ms, sent).await {
         Ok(response) => Ok(response),
         Err(err) => {
             log::internal_error(&err.to_string());
@@ -48,18 +61,27 @@ pub fn fallback_page() -> Vec<String> {
     vec![answer::FALLBACK_HTML.to_owned(), serde_json::Value::Object(headers).to_string()]
 }
 
-async fn handle(req: Request, env: &Env, ctx: &Context, started_ms: u64) -> worker::Result<Response> {
+/// Answers `req`: maintenance, the breaker, the origin within the deadline, and what core decides
+/// of its outcome. `sent` is the first attempt when the JS entry already sent the request, having
+/// found the breaker closed; the rest is the same.
+async fn handle(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    started_ms: u64,
+    sent: Option<Attempt>,
+) -> worker::Result<Response> {
     let settings = Settings::get(env);
     let site = &settings.site;
     let policy = &site.config.edge;
     let url = req.url()?;
-    let mut owned = OwnedFacts::basic(&req, &url);
+    let mut owned = OwnedFacts::basic(req.method().to_string(), &url);
     let mut clock = Clock { now_unix_s: started_ms / 1000, seed: 0 };
 
     #[cfg(feature = "chaos")]
     assert!(
         req.headers().get("x-edgepages-chaos")?.as_deref() != Some("panic"),
-        "chaos: a panic requested by the test suite"
+        "chaos: a panic in the async handler, requested by the test suite"
     );
 
     // Headers are read only when a page may be the answer: here, for maintenance and its bypass.
@@ -74,28 +96,24 @@ async fn handle(req: Request, env: &Env, ctx: &Context, started_ms: u64) -> work
         }
         Gate::Forward { deadline_ms, origin, may_retry } => (deadline_ms, origin, may_retry),
     };
-    let origin = match path_origin {
-        Some(raw) => Some(
-            worker::Url::parse(raw).map_err(|e| worker::Error::RustError(format!("edge.paths origin {raw:?}: {e}")))?,
-        ),
-        None => settings.origin.clone(),
-    };
     // A kept copy is filed under the page's public URL; only a GET has one.
     let stale_key = (policy.stale_if_error_s > 0 && owned.facts().method == "GET").then(|| stale::key(&url));
-    let target = origin::target_url(url, origin.as_ref())?;
-    // Scheme, host and port: one breaker per origin.
-    let breaker_key = &target[..worker::url::Position::BeforePath];
+    let target = target_url(url, path_origin, &settings)?;
+    let breaker_key = breaker_key(&target);
 
-    // A failing origin is left alone for a cool-down: visitors get the answer at once.
-    if let Admission::Shed { cooldown_left_s } = protect::admit(breaker_key, &policy.breaker, started_ms) {
-        owned.load_headers(&req, &settings)?;
-        clock.seed = random_seed();
-        let facts = owned.facts();
-        let decision = shed(&facts, &site.config, clock, cooldown_left_s);
-        return carry_out(decision, &facts, site, "shed", None, stale_key.as_deref(), started_ms, clock).await;
-    }
-
-    let mut attempt = origin::send(&req, &target, deadline_ms, false).await?;
+    let mut attempt = if let Some(attempt) = sent {
+        attempt
+    } else {
+        // A failing origin is left alone for a cool-down: visitors get the answer at once.
+        if let Admission::Shed { cooldown_left_s } = protect::admit(breaker_key, &policy.breaker, started_ms) {
+            owned.load_headers(&req, &settings)?;
+            clock.seed = random_seed();
+            let facts = owned.facts();
+            let decision = shed(&facts, &site.config, clock, cooldown_left_s);
+            return carry_out(decision, &facts, site, "shed", None, stale_key.as_deref(), started_ms, clock).await;
+        }
+        origin::send(&req, &target, deadline_ms, false).await?
+    };
     let mut outcome_label = attempt.label();
     let mut detail = attempt.detail.clone();
     loop {
@@ -139,6 +157,23 @@ async fn handle(req: Request, env: &Env, ctx: &Context, started_ms: u64) -> work
         )
         .await;
     }
+}
+
+/// Where a request for `url` goes: the `edge.paths` rule's origin, else `ORIGIN_URL`, else `url`
+/// itself.
+fn target_url(url: Url, path_origin: Option<&str>, settings: &Settings) -> worker::Result<Url> {
+    let origin = match path_origin {
+        Some(raw) => {
+            Some(Url::parse(raw).map_err(|e| worker::Error::RustError(format!("edge.paths origin {raw:?}: {e}")))?)
+        }
+        None => settings.origin.clone(),
+    };
+    origin::target_url(url, origin.as_ref())
+}
+
+/// Scheme, host and port: one breaker per origin.
+fn breaker_key(target: &Url) -> &str {
+    &target[..worker::url::Position::BeforePath]
 }
 
 /// Answers with a page, or with the page's kept copy when core offers one and it is usable.

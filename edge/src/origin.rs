@@ -34,6 +34,32 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// What one fetch came to: its response, or its error, `aborted` when the deadline cut it.
+    /// The JS entry sends healthy-path requests itself and hands a failure over through this.
+    pub fn of(fetched: Result<web_sys::Response, JsValue>, aborted: bool, deadline_ms: u32, retried: bool) -> Attempt {
+        let (result, detail) = match fetched {
+            Ok(resp) => (Ok(resp), None),
+            Err(_) if aborted => {
+                (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms")))
+            }
+            Err(err) => {
+                let message = error_message(&err);
+                (Err(classify(&message)), Some(message))
+            }
+        };
+        // Only an error answer's headers matter to the decision; a healthy one is handed on unread.
+        let error_header = |name: &str| {
+            result.as_ref().ok().filter(|r| r.status() >= 500).and_then(|r| r.headers().get(name).ok().flatten())
+        };
+        Attempt {
+            content_type: error_header("content-type"),
+            retry_after: error_header("retry-after"),
+            result,
+            detail,
+            retried,
+        }
+    }
+
     pub fn outcome(&self) -> OriginOutcome<'_> {
         match &self.result {
             Ok(resp) => OriginOutcome::Response {
@@ -93,28 +119,8 @@ pub async fn send(req: &Request, target: &Url, deadline_ms: u32, retried: bool) 
         .map_err(worker::Error::from)?;
     let fetched = JsFuture::from(global.fetch_with_request(&outbound)).await;
     global.clear_timeout_with_handle(timer);
-
-    let (result, detail) = match fetched {
-        Ok(value) => (Ok(value.unchecked_into::<web_sys::Response>()), None),
-        Err(_) if controller.signal().aborted() => {
-            (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms")))
-        }
-        Err(err) => {
-            let message = error_message(&err);
-            (Err(classify(&message)), Some(message))
-        }
-    };
-    // Only an error answer's headers matter to the decision; a healthy one is handed on unread.
-    let error_header = |name: &str| {
-        result.as_ref().ok().filter(|r| r.status() >= 500).and_then(|r| r.headers().get(name).ok().flatten())
-    };
-    Ok(Attempt {
-        content_type: error_header("content-type"),
-        retry_after: error_header("retry-after"),
-        result,
-        detail,
-        retried,
-    })
+    let fetched = fetched.map(JsCast::unchecked_into::<web_sys::Response>);
+    Ok(Attempt::of(fetched, controller.signal().aborted(), deadline_ms, retried))
 }
 
 /// A copy of `req` addressed to `target`: same method, headers (less the bypass secret) and

@@ -75,17 +75,31 @@ pub fn keep_if_allowed(
 
 /// Marks `key` as kept at `now_ms`, unless it was kept within [`REFRESH_MS`].
 fn due(key: &str, now_ms: u64) -> bool {
-    let hash = fnv1a(key.as_bytes());
-    #[allow(clippy::cast_possible_truncation)]
-    let slot = (hash % SLOTS as u64) as usize;
-    KEPT_AT_MS.with(|kept| {
-        let entry = &mut kept.borrow_mut()[slot];
-        if entry.0 == hash && now_ms.saturating_sub(entry.1) < REFRESH_MS {
+    with_slot(key, |entry, hash| {
+        if is_fresh(entry, hash, now_ms) {
             return false;
         }
         *entry = (hash, now_ms);
         true
     })
+}
+
+/// Whether a copy of `key` would be kept at `now_ms`, changing nothing: the JS entry asks first,
+/// so that a page kept within [`REFRESH_MS`] never crosses into wasm.
+pub fn is_due(key: &str, now_ms: u64) -> bool {
+    with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
+}
+
+fn is_fresh(entry: &(u64, u64), hash: u64, now_ms: u64) -> bool {
+    entry.0 == hash && now_ms.saturating_sub(entry.1) < REFRESH_MS
+}
+
+/// Runs `f` on the slot of `key` and the key's hash.
+fn with_slot<T>(key: &str, f: impl FnOnce(&mut (u64, u64), u64) -> T) -> T {
+    let hash = fnv1a(key.as_bytes());
+    #[allow(clippy::cast_possible_truncation)]
+    let slot = (hash % SLOTS as u64) as usize;
+    KEPT_AT_MS.with(|kept| f(&mut kept.borrow_mut()[slot], hash))
 }
 
 /// FNV-1a: a few lines, no hasher state, well spread for URLs.

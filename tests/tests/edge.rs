@@ -229,12 +229,25 @@ fn a_huge_body_streams_through_intact() {
 #[test]
 fn a_panic_inside_the_worker_still_gets_the_branded_page() {
     let url = |path: String| format!("{}{path}", chaos_worker().url);
-    let resp = client().get(url(unique("panic"))).header("x-edgepages-chaos", "panic").send().unwrap();
-    assert_eq!(header(&resp, "x-edgepages"), "error; kind=fallback; cause=internal");
-    let body = assert_branded_error(resp, 500);
-    assert!(body.contains("This page is unavailable"));
-    // And the worker recovers for the next visitor.
-    assert_eq!(client().get(url(unique("after-panic"))).send().unwrap().status().as_u16(), 200);
+    let panics = [
+        // In the fast path's synchronous route, before the request is sent.
+        client().get(url(format!("{}?chaos=panic", unique("panic-route")))),
+        // In the async handler, answering a failure the fast path handed over.
+        client()
+            .get(url(format!("{}?fault=status&code=502", unique("panic-handler"))))
+            .header("x-edgepages-chaos", "panic"),
+    ];
+    for request in panics {
+        let resp = request.send().unwrap();
+        assert_eq!(header(&resp, "x-edgepages"), "error; kind=fallback; cause=internal");
+        let body = assert_branded_error(resp, 500);
+        assert!(body.contains("This page is unavailable"));
+        // And the worker recovers for the next visitor, on either path.
+        assert_eq!(client().get(url(unique("after-panic"))).send().unwrap().status().as_u16(), 200);
+        let failing = client().get(url(format!("{}?fault=status&code=503", unique("after-panic")))).send().unwrap();
+        assert_eq!(header(&failing, "x-edgepages").split(';').next(), Some("error"));
+        assert_eq!(failing.status().as_u16(), 503);
+    }
 }
 
 #[test]

@@ -1,0 +1,104 @@
+//! The healthy path, carried out by the JS entry (`edge/entry.mjs`): Rust routes the request and
+//! keeps the breaker and stale-copy state, JS sends it and hands a healthy response straight
+//! back, so the common case never awaits wasm. Every rule stays here; JS only carries out the
+//! route. A failure comes back through [`fail`] to the same `handle` as every other request.
+
+use edgepages_core::breaker::Health;
+use edgepages_core::{Clock, Gate, gate};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use worker::{Context, Env, Request, Url};
+
+use crate::answer::OwnedFacts;
+use crate::origin::Attempt;
+use crate::settings::Settings;
+use crate::{bypass, protect, stale};
+
+/// How the JS entry sends a request itself: `[target URL, deadline ms, breaker slot (-1: off),
+/// keep a stale copy of a 200]`. `undefined` when only `handle` may answer it: maintenance (its
+/// bypass needs the headers), a breaker protecting the origin, or a URL it cannot route.
+#[wasm_bindgen]
+pub fn route(env: &Env, method: String, url: &str, now_ms: f64) -> Option<Vec<JsValue>> {
+    #[cfg(feature = "chaos")]
+    assert!(!url.contains("chaos=panic"), "chaos: a panic on the fast path, requested by the test suite");
+    let settings = Settings::get(env);
+    let config = &settings.site.config;
+    let now_ms = epoch_ms(now_ms);
+    if config.edge.maintenance.is_active(now_ms / 1000) {
+        return None;
+    }
+    let url = Url::parse(url).ok()?;
+    let facts = OwnedFacts::basic(method, &url);
+    let Gate::Forward { deadline_ms, origin, .. } =
+        gate(&facts.facts(), config, Clock { now_unix_s: now_ms / 1000, seed: 0 })
+    else {
+        return None;
+    };
+    let keep =
+        config.edge.stale_if_error_s > 0 && facts.facts().method == "GET" && stale::is_due(&stale::key(&url), now_ms);
+    let target = crate::target_url(url, origin, &settings).ok()?;
+    let slot = if config.edge.breaker.is_on() {
+        f64::from(u32::try_from(protect::closed_slot(crate::breaker_key(&target))?).ok()?)
+    } else {
+        -1.0
+    };
+    Some(vec![target.as_str().into(), deadline_ms.into(), slot.into(), keep.into()])
+}
+
+/// Records a healthy answer for the breaker in `slot`, as `handle` does for its own requests.
+#[wasm_bindgen]
+pub fn healthy(env: &Env, slot: u32, now_ms: f64) {
+    let settings = Settings::get(env);
+    protect::record_slot(slot as usize, &settings.site.config.edge.breaker, Health::Healthy, epoch_ms(now_ms));
+}
+
+/// `response` (a 200 the route said to keep), having scheduled a copy of it to be kept if core
+/// allows; the visitor's half of the body streams on.
+#[wasm_bindgen]
+pub fn keep(
+    env: &Env,
+    ctx: worker::worker_sys::Context,
+    request: web_sys::Request,
+    response: web_sys::Response,
+    started_ms: f64,
+) -> web_sys::Response {
+    let settings = Settings::get(env);
+    let req = Request::from(request);
+    let Ok(url) = req.url() else { return response };
+    let ctx = Context::new(ctx);
+    stale::keep_if_allowed(&ctx, &req, response, &settings.site.config.edge, stale::key(&url), epoch_ms(started_ms))
+}
+
+/// Answers a request the JS entry sent that failed: `response` is the origin's 5xx, or `error`
+/// what the fetch threw (`aborted` when the deadline cut it).
+#[wasm_bindgen(wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+pub async fn fail(
+    request: web_sys::Request,
+    env: Env,
+    ctx: worker::worker_sys::Context,
+    response: Option<web_sys::Response>,
+    error: JsValue,
+    aborted: bool,
+    deadline_ms: u32,
+    started_ms: f64,
+) -> Result<web_sys::Response, JsValue> {
+    let attempt = Attempt::of(response.ok_or(error), aborted, deadline_ms, false);
+    let answer = crate::respond(Request::from(request), &env, &Context::new(ctx), epoch_ms(started_ms), Some(attempt))
+        .await
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(answer.into())
+}
+
+/// The request header that carries the maintenance bypass secret, which the JS entry strips
+/// before sending a request on, as `handle` does.
+#[wasm_bindgen]
+pub fn bypass_header() -> String {
+    bypass::HEADER.to_owned()
+}
+
+/// A JS `Date.now()` as whole milliseconds.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn epoch_ms(ms: f64) -> u64 {
+    ms as u64
+}
