@@ -20,6 +20,10 @@ import RustWorker from "./build/index.js";
 // maintenance bypass header, which never goes on to the origin.
 let fallbackPage;
 let bypassHeader;
+// One Rust worker for the calls that pass the request's env and ctx themselves (all but `fetch`):
+// making one per request costs the fast path measurably. The shim still re-creates its wasm
+// instance after a trap.
+let shared;
 // One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();
 
@@ -82,14 +86,15 @@ export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
     try {
-      const worker = new RustWorker(ctx, env);
+      const worker = (shared ??= new RustWorker(ctx, env));
       if (fallbackPage === undefined) {
         const [html, headers] = worker.fallback_page();
         bypassHeader = worker.bypass_header();
         fallbackPage = { html, headers: JSON.parse(headers) };
       }
       const route = worker.route(env, request.method, request.url, started);
-      if (route === undefined) return await guarded(worker.fetch(request));
+      // The Rust worker's own fetch, for the requests route declines, reads this request's ctx.
+      if (route === undefined) return await guarded(new RustWorker(ctx, env).fetch(request));
 
       const [target, deadlineMs, breakerSlot, keep] = route;
       const { response, error, aborted } = await send(request, target, deadlineMs);

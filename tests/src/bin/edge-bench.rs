@@ -36,7 +36,7 @@ struct Options {
 }
 
 fn options() -> Result<Options> {
-    let mut opts = Options { runs: 5, seconds: 5, connections: 16, bare: None };
+    let mut opts = Options { runs: 9, seconds: 3, connections: 16, bare: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -243,16 +243,19 @@ fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Resul
     let mut results: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = vec![(vec![], vec![], vec![]); targets.len()];
     for run in 0..opts.runs {
         eprintln!("pass-through run {}/{}", run + 1, opts.runs);
-        // Interleaved, so that drift on the machine touches every worker alike.
-        for (i, (_, base)) in targets.iter().enumerate() {
-            let w = wrk(&format!("{base}/bench"), opts)?;
+        // Interleaved, so that drift on the machine touches every worker alike, and in turn
+        // forwards and backwards, so that no worker always goes first.
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        if run % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let w = wrk(&format!("{}/bench", targets[i].1), opts)?;
             results[i].0.push(w.rps);
             results[i].1.push(w.p50_ms);
             results[i].2.push(w.p99_ms);
         }
     }
-    let js_rps = median(&mut results[1].0.clone());
-    let js_p50 = median(&mut results[1].1.clone());
     writeln!(
         report,
         "1. pass-through, wrk -t1 -c{} -d{}s (goal: Rust >= 0.95x JS req/s, <= 1.05x JS p50)",
@@ -263,14 +266,15 @@ fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Resul
         "   {:<34} {:>9} {:>9} {:>9} {:>11} {:>9}",
         "", "req/s", "p50 ms", "p99 ms", "req/s vs JS", "p50 vs JS"
     )?;
-    for ((name, _), (rps, p50, p99)) in targets.iter().zip(results.iter_mut()) {
-        let (rps, p50, p99) = (median(rps), median(p50), median(p99));
-        writeln!(
-            report,
-            "   {name:<34} {rps:>9.0} {p50:>9.2} {p99:>9.2} {:>10.2}x {:>8.2}x",
-            rps / js_rps,
-            p50 / js_p50
-        )?;
+    // The ratios are the medians of each run's own ratio: a run's measurements sit side by side
+    // in time, so drift on a shared machine between runs cancels out.
+    let js = results[1].clone();
+    for ((name, _), (rps, p50, p99)) in targets.iter().zip(&results) {
+        let ratio =
+            |mine: &[f64], theirs: &[f64]| median(&mut mine.iter().zip(theirs).map(|(m, t)| m / t).collect::<Vec<_>>());
+        let (rps_ratio, p50_ratio) = (ratio(rps, &js.0), ratio(p50, &js.1));
+        let (rps, p50, p99) = (median(&mut rps.clone()), median(&mut p50.clone()), median(&mut p99.clone()));
+        writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {p99:>9.2} {rps_ratio:>10.2}x {p50_ratio:>8.2}x")?;
     }
     writeln!(report)?;
     Ok(())
