@@ -186,6 +186,26 @@ fn seed_002_an_overloaded_origin_is_left_alone_and_every_visitor_still_gets_the_
     for _ in 0..5 {
         assert_eq!(browser_on(breaker_worker(), &path).send().unwrap().status().as_u16(), 200);
     }
+
+    // Only failures in a row open it: a healthy answer (which the worker's fast path records)
+    // between bursts of 9 starts the count again, and every request reaches the origin. Here on
+    // this test's own breaker worker, so that no other test's failures fall between these.
+    // Authorization keeps the healthy answers from being kept as copies for the failures.
+    let flaky = unique("flaky");
+    let send = || {
+        let resp = browser_on(breaker_worker(), &flaky).header("authorization", "Bearer e2e").send().unwrap();
+        (resp.status().as_u16(), header(&resp, "x-edgepages"))
+    };
+    for round in 0..3 {
+        rig().origin.set_behaviour(&flaky, Some("fault=status&code=502"));
+        for _ in 0..9 {
+            let (status, marker) = send();
+            assert_eq!((status, marker.ends_with("cause=shed")), (502, false), "round {round}: {marker}");
+        }
+        rig().origin.set_behaviour(&flaky, None);
+        assert_eq!(send().0, 200, "round {round}: the healthy answer");
+    }
+    assert_eq!(rig().origin.hits("GET", &flaky), 30, "a request was shed though no 10 failures came in a row");
 }
 
 /// Seed 003: slow dashboard queries made healthy instances look dead and get killed. With
