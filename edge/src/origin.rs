@@ -124,7 +124,8 @@ pub async fn send(req: &Request, target: &Url, deadline_ms: u32, retried: bool) 
 }
 
 /// A copy of `req` addressed to `target`: same method, headers (less the bypass secret) and
-/// streamed body, redirects handed back to the client rather than followed.
+/// streamed body, redirects handed back to the client rather than followed. The fast path's
+/// `send` in `edge/entry.mjs` builds the same request in JS: change the two together.
 fn outbound_request(req: &Request, target: &Url, signal: &web_sys::AbortSignal) -> worker::Result<web_sys::Request> {
     let inner = req.inner();
     let init = web_sys::RequestInit::new();
