@@ -15,6 +15,8 @@
 //! | `drip&ms=N` | sends the status line and headers one byte every N ms |
 //! | `slow&ms=N` | answers 200 after N ms |
 //! | `huge&mb=N` | 200 with an N MiB body, streamed |
+//! | `echo` | 200 JSON of the request as it arrived: method, headers, body |
+//! | `redirect&to=P` | 302 to `P` |
 //!
 //! A healthy answer also takes `cache_control=V`, `vary=V` and `set_cookie=1`, to add those
 //! headers. A test can give a path a standing behaviour ([`FaultOrigin::set_behaviour`]), so that
@@ -102,6 +104,9 @@ struct Parsed {
     method: String,
     path: String,
     query: BTreeMap<String, String>,
+    /// Header names lowercased, in the order they came.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
     /// The client asked to close the connection after this request.
     close: bool,
 }
@@ -224,6 +229,18 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             respond(&mut stream, 200, "text/html", &[("x-origin", "fault-origin")], b"<p>slow but fine</p>").await
         }
         "huge" => stream_huge(&mut stream, number("mb", 10)).await,
+        "echo" => {
+            let echo = serde_json::json!({
+                "method": req.method,
+                "headers": req.headers,
+                "body": String::from_utf8_lossy(&req.body),
+            });
+            respond(&mut stream, 200, "application/json", &[], echo.to_string().as_bytes()).await
+        }
+        "redirect" => {
+            let to = req.query.get("to").map_or("/", String::as_str);
+            respond(&mut stream, 302, "text/plain", &[("location", to)], b"moved").await
+        }
         _ => {
             let body = format!("<p>origin ok: {}</p>", req.path);
             respond(&mut stream, 200, "text/html; charset=utf-8", &[("x-origin", "fault-origin")], body.as_bytes())
@@ -270,9 +287,11 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Parse
         }
         buf.extend_from_slice(&chunk[..n]);
     }
+    let body = buf[head_end..(head_end + content_length).min(buf.len())].to_vec();
+    let headers = headers.iter().map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
     buf.drain(..(head_end + content_length).min(buf.len()));
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    Some(Parsed { method, path: path.to_owned(), query: parse_query(query), close })
+    Some(Parsed { method, path: path.to_owned(), query: parse_query(query), headers, body, close })
 }
 
 /// `a=1&b=x%2Cy` into pairs, decoded, so that header values can carry commas.

@@ -25,6 +25,41 @@ fn healthy_responses_pass_through_untouched() {
 }
 
 #[test]
+fn requests_reach_the_origin_as_sent_less_the_bypass_secret() {
+    let url = format!("{}{}?fault=echo", worker().url, unique("echo"));
+    for method in [reqwest::Method::GET, reqwest::Method::PUT, reqwest::Method::POST] {
+        let body = if method == reqwest::Method::GET { String::new() } else { format!("order=42&via={method}") };
+        let resp = client()
+            .request(method.clone(), &url)
+            .header("x-custom", "kept, as sent")
+            .header("cookie", "session=abc")
+            .header("authorization", "Bearer token-1")
+            .header("x-edgepages-bypass", "a-secret-that-must-not-travel")
+            .body(body.clone())
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{method}");
+        let seen: serde_json::Value = serde_json::from_str(&resp.text().unwrap()).unwrap();
+        let headers: Vec<(String, String)> = serde_json::from_value(seen["headers"].clone()).unwrap();
+        let has = |name: &str, value: &str| headers.iter().any(|(n, v)| n == name && v == value);
+        assert_eq!(seen["method"], method.as_str());
+        assert_eq!(seen["body"], body.as_str(), "{method}: the body did not arrive intact");
+        assert!(has("x-custom", "kept, as sent") && has("cookie", "session=abc"), "{method}: {headers:?}");
+        assert!(has("authorization", "Bearer token-1"), "{method}: {headers:?}");
+        assert!(!headers.iter().any(|(n, _)| n == "x-edgepages-bypass"), "{method}: the bypass secret travelled on");
+    }
+}
+
+#[test]
+fn redirects_are_handed_back_not_followed() {
+    let path = unique("moved");
+    let resp = browser(&format!("{path}?fault=redirect&to=/elsewhere")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    assert_eq!(header(&resp, "location"), "/elsewhere");
+    assert_eq!(rig().origin.hits("GET", "/elsewhere"), 0, "the worker followed the redirect");
+}
+
+#[test]
 fn client_errors_pass_through() {
     let resp = browser(&format!("{}?fault=status&code=404", unique("missing"))).send().unwrap();
     assert_eq!(resp.status().as_u16(), 404);
