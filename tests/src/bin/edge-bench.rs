@@ -33,10 +33,12 @@ struct Options {
     seconds: u64,
     connections: u32,
     bare: Option<PathBuf>,
+    /// Give workerd a core of its own (see [`Pinning`]).
+    pin: bool,
 }
 
 fn options() -> Result<Options> {
-    let mut opts = Options { runs: 9, seconds: 3, connections: 16, bare: None };
+    let mut opts = Options { runs: 9, seconds: 3, connections: 16, bare: None, pin: true };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -45,7 +47,10 @@ fn options() -> Result<Options> {
             "--seconds" => opts.seconds = value()?.parse()?,
             "--connections" => opts.connections = value()?.parse()?,
             "--bare" => opts.bare = Some(PathBuf::from(value()?)),
-            other => bail!("unknown argument {other}; expected --runs N, --seconds S, --connections C, --bare DIR"),
+            "--no-pin" => opts.pin = false,
+            other => {
+                bail!("unknown argument {other}; expected --runs N, --seconds S, --connections C, --bare DIR, --no-pin")
+            }
         }
     }
     if opts.runs == 0 || opts.runs > 20 || opts.seconds == 0 || opts.seconds > 30 {
@@ -57,12 +62,15 @@ fn options() -> Result<Options> {
 fn main() -> Result<()> {
     let opts = options()?;
     let root = repo_root();
+    let cores = cores();
+    // Before any thread starts, so that the origin's and wrk's threads inherit the core.
+    let pinning = Pinning::choose(opts.pin, cores)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let origin = runtime.block_on(FaultOrigin::start("127.0.0.1:0"))?;
 
-    let workers = Workers::start(&root, &origin.url(), opts.bare.as_deref())?;
+    let workers = Workers::start(&root, &origin.url(), opts.bare.as_deref(), &pinning)?;
     let mut report = String::new();
-    writeln!(report, "edge benchmarks ({} runs, medians; 127.0.0.1; {} cores)\n", opts.runs, cores())?;
+    writeln!(report, "edge benchmarks ({} runs, medians; 127.0.0.1; {cores} cores; {pinning})\n", opts.runs)?;
 
     pass_through(&mut report, &workers, &opts)?;
     // Streaming before the hangs: ten hangs in a row open the Rust worker's breaker (its default
@@ -79,6 +87,53 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
+/// Where the processes run. On two or more cores workerd gets core 1 to itself, and this driver
+/// (with the origin) and wrk share core 0: the workers' own CPU cost then sets the pace, and the
+/// scheduler trading one core between workerd, wrk and the origin stays out of the figures.
+enum Pinning {
+    Pinned,
+    Shared,
+}
+
+impl Pinning {
+    fn choose(wanted: bool, cores: usize) -> Result<Pinning> {
+        if !wanted || cores < 2 {
+            return Ok(Pinning::Shared);
+        }
+        let pid = std::process::id().to_string();
+        let status = Command::new("taskset")
+            .args(["-a", "-p", "-c", "0", &pid])
+            .stdout(Stdio::null())
+            .status()
+            .context("running taskset (util-linux); --no-pin runs without it")?;
+        if !status.success() {
+            bail!("taskset could not pin the benchmark to core 0; --no-pin runs without it");
+        }
+        Ok(Pinning::Pinned)
+    }
+
+    /// `program`, on workerd's core when pinned.
+    fn workerd(&self, program: &Path) -> Command {
+        match self {
+            Pinning::Pinned => {
+                let mut command = Command::new("taskset");
+                command.args(["-c", "1"]).arg(program);
+                command
+            }
+            Pinning::Shared => Command::new(program),
+        }
+    }
+}
+
+impl std::fmt::Display for Pinning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Pinning::Pinned => "workerd on core 1, wrk and the origin on core 0",
+            Pinning::Shared => "not pinned",
+        })
+    }
+}
+
 /// One workerd process serving the workers side by side.
 struct Workers {
     child: Child,
@@ -89,7 +144,7 @@ struct Workers {
 }
 
 impl Workers {
-    fn start(root: &Path, origin: &str, bare: Option<&Path>) -> Result<Workers> {
+    fn start(root: &Path, origin: &str, bare: Option<&Path>, pinning: &Pinning) -> Result<Workers> {
         let dir = root.join("target/bench");
         std::fs::create_dir_all(&dir)?;
         let ports = [free_port()?, free_port()?, free_port()?, free_port()?];
@@ -150,7 +205,8 @@ const jsDeadline :Workerd.Worker = (
         );
         let config_path = dir.join("workerd.capnp");
         std::fs::write(&config_path, config)?;
-        let child = Command::new(root.join("node_modules/.bin/workerd"))
+        let child = pinning
+            .workerd(&root.join("node_modules/.bin/workerd"))
             .arg("serve")
             .arg("--import-path=/")
             .arg(&config_path)
