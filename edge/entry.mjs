@@ -20,11 +20,10 @@ import RustWorker from "./build/index.js";
 // maintenance bypass header, which never goes on to the origin.
 let fallbackPage;
 let bypassHeader;
-// The Rust worker's calls that take the request's env and ctx as arguments (all but `fetch`),
-// looked up once: a worker per request, and each lookup on one (a new guarding Proxy from the
-// shim), cost the fast path measurably. They stay guarded: after a trap in any of them the shim
-// re-creates its wasm instance before the next call.
-let rust;
+// One Rust worker for the calls that pass the request's env and ctx themselves (all but `fetch`):
+// making one per request costs the fast path measurably. The shim still re-creates its wasm
+// instance after a trap.
+let shared;
 // One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();
 
@@ -87,24 +86,23 @@ export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
     try {
-      if (rust === undefined) {
-        const worker = new RustWorker(ctx, env);
+      const worker = (shared ??= new RustWorker(ctx, env));
+      if (fallbackPage === undefined) {
         const [html, headers] = worker.fallback_page();
         bypassHeader = worker.bypass_header();
         fallbackPage = { html, headers: JSON.parse(headers) };
-        rust = { route: worker.route, healthy: worker.healthy, keep: worker.keep, fail: worker.fail };
       }
-      const route = rust.route(env, request.method, request.url, started);
+      const route = worker.route(env, request.method, request.url, started);
       // The Rust worker's own fetch, for the requests route declines, reads this request's ctx.
       if (route === undefined) return await guarded(new RustWorker(ctx, env).fetch(request));
 
       const [target, deadlineMs, breakerSlot, keep] = route;
       const { response, error, aborted } = await send(request, target, deadlineMs);
       if (response !== undefined && response.status < 500) {
-        if (breakerSlot >= 0) rust.healthy(env, breakerSlot, Date.now());
-        return keep && response.status === 200 ? rust.keep(env, ctx, request, response, started) : response;
+        if (breakerSlot >= 0) worker.healthy(env, breakerSlot, Date.now());
+        return keep && response.status === 200 ? worker.keep(env, ctx, request, response, started) : response;
       }
-      return await guarded(rust.fail(request, env, ctx, response, error, aborted === true, deadlineMs, started));
+      return await guarded(worker.fail(request, env, ctx, response, error, aborted === true, deadlineMs, started));
     } catch (err) {
       return fallback(err);
     }
