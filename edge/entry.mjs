@@ -21,8 +21,8 @@ import RustWorker from "./build/index.js";
 let fallbackPage;
 let bypassHeader;
 // One Rust worker for the calls that pass the request's env and ctx themselves (all but `fetch`):
-// making one per request costs the fast path measurably. The shim still re-creates its wasm
-// instance after a trap.
+// making one per request is work the fast path need not do (unpinned A/B runs favoured sharing,
+// 0.93x and 1.05x against 0.82x). The shim still re-creates its wasm instance after a trap.
 let shared;
 // One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();
