@@ -28,14 +28,13 @@ pub fn route(env: &Env, method: String, url: &str, now_ms: f64) -> Option<Vec<Js
         return None;
     }
     let url = Url::parse(url).ok()?;
-    let facts = OwnedFacts::basic(method, &url);
-    let Gate::Forward { deadline_ms, origin, .. } =
-        gate(&facts.facts(), config, Clock { now_unix_s: now_ms / 1000, seed: 0 })
+    let owned = OwnedFacts::basic(method, &url);
+    let facts = owned.facts();
+    let Gate::Forward { deadline_ms, origin, .. } = gate(&facts, config, Clock { now_unix_s: now_ms / 1000, seed: 0 })
     else {
         return None;
     };
-    let keep =
-        config.edge.stale_if_error_s > 0 && facts.facts().method == "GET" && stale::is_due(&stale::key(&url), now_ms);
+    let keep = config.edge.stale_if_error_s > 0 && facts.method == "GET" && stale::is_due(&stale::key(&url), now_ms);
     let target = crate::target_url(url, origin, &settings).ok()?;
     let slot = if config.edge.breaker.is_on() {
         f64::from(u32::try_from(protect::closed_slot(crate::breaker_key(&target))?).ok()?)
