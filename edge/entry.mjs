@@ -10,16 +10,15 @@
 // If the wasm module itself fails (a panic or a trap the Rust code could not turn into a page),
 // the visitor gets the branded fallback page instead of the platform's unbranded error 1101. A
 // panic inside an async task does not reject the promise the request awaits: it surfaces as an
-// uncaught error and strands every request in flight in wasm. So each such request also watches
-// for that error, and gets the fallback page; worker-build's shim re-creates the wasm instance
-// for the next request.
+// uncaught WebAssembly.RuntimeError and strands every request in flight in wasm. So each such
+// request also watches for a trap, and gets the fallback page; worker-build's shim re-creates the
+// wasm instance for the next request. Any other stray error or unhandled rejection in the isolate
+// fails nothing: each request keeps its own answer (worker-build's shim draws the same line).
 import RustWorker from "./build/index.js";
 
 // Copied out of the wasm module while it is healthy: the fallback page and its headers (the
-// markup itself lives in pages/ and is rendered when the worker is built), and the name of the
-// maintenance bypass header, which never goes on to the origin.
+// markup itself lives in pages/ and is rendered when the worker is built).
 let fallbackPage;
-let bypassHeader;
 // One Rust worker for the calls that pass the request's env and ctx themselves (all but `fetch`):
 // making one per request is work the fast path need not do (unpinned A/B runs favoured sharing,
 // 0.93x and 1.05x against 0.82x). The shim still re-creates its wasm instance after a trap.
@@ -28,6 +27,11 @@ let shared;
 const inFlight = new Set();
 
 function trapped(error) {
+  if (!(error instanceof WebAssembly.RuntimeError)) {
+    // The platform shows nothing for a stray rejection: say it once, and fail no request.
+    console.error(JSON.stringify({ edgepages: "stray_error", error: String((error && error.message) || error) }));
+    return;
+  }
   for (const fail of inFlight) fail(error);
 }
 addEventListener("error", (event) => trapped(event.error));
@@ -58,20 +62,24 @@ async function guarded(pending) {
   }
 }
 
-// Sends `request` to `target` as the Rust worker's origin::send does: same method, headers (less
-// the bypass secret) and streamed body, redirects handed back, the subrequest aborted if its
-// response headers have not come within `deadlineMs`. The timer is cleared once they have, so a
-// long body is never cut.
-async function send(request, target, deadlineMs) {
+// Sends `request` to `target` as the Rust worker's origin::send does: same method, headers (with
+// the edits Rust's route lists from index 4 on, as name, value pairs, null deleting: core's
+// forward rules) and streamed body, redirects handed back, the subrequest aborted if its response
+// headers have not come within `deadlineMs`. The timer is cleared once they have, so a long body
+// is never cut.
+async function send(request, route, deadlineMs) {
   const controller = new AbortController();
-  const outbound = new Request(target, {
+  const outbound = new Request(route[0], {
     method: request.method,
     headers: request.headers,
     body: request.body,
     redirect: "manual",
     signal: controller.signal,
   });
-  if (outbound.headers.has(bypassHeader)) outbound.headers.delete(bypassHeader);
+  for (let i = 4; i < route.length; i += 2) {
+    if (route[i + 1] === null) outbound.headers.delete(route[i]);
+    else outbound.headers.set(route[i], route[i + 1]);
+  }
   const timer = setTimeout(() => controller.abort(), deadlineMs);
   try {
     return { response: await fetch(outbound) };
@@ -89,15 +97,14 @@ export default {
       const worker = (shared ??= new RustWorker(ctx, env));
       if (fallbackPage === undefined) {
         const [html, headers] = worker.fallback_page();
-        bypassHeader = worker.bypass_header();
         fallbackPage = { html, headers: JSON.parse(headers) };
       }
-      const route = worker.route(env, request.method, request.url, started);
+      const route = worker.route(env, request.method, request.url, request.headers.get("cookie") ?? undefined, started);
       // The Rust worker's own fetch, for the requests route declines, reads this request's ctx.
       if (route === undefined) return await guarded(new RustWorker(ctx, env).fetch(request));
 
-      const [target, deadlineMs, breakerSlot, keep] = route;
-      const { response, error, aborted } = await send(request, target, deadlineMs);
+      const [, deadlineMs, breakerSlot, keep] = route;
+      const { response, error, aborted } = await send(request, route, deadlineMs);
       if (response !== undefined && response.status < 500) {
         if (breakerSlot >= 0) worker.healthy(env, breakerSlot, Date.now());
         return keep && response.status === 200 ? worker.keep(env, ctx, request, response, started) : response;

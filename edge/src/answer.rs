@@ -1,11 +1,12 @@
 //! Turning core's decisions into worker responses, and the baked fallback page.
 
+use edgepages_core::forward::{BYPASS_HEADER, bypass_allowed};
 use edgepages_core::request::request_id;
 use edgepages_core::{PageDecision, RenderContext, RequestFacts, Site, render};
 use worker::{Headers, Request, Response, Url};
 
+use crate::log;
 use crate::settings::Settings;
-use crate::{bypass, log};
 
 /// The generic page rendered at build time, for when rendering at request time fails.
 pub const FALLBACK_HTML: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.html"));
@@ -58,9 +59,9 @@ impl OwnedFacts {
             .collect::<worker::Result<_>>()?;
         self.request_id =
             request_id(|name| ids.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_deref())).map(str::to_owned);
-        self.bypass = bypass::allowed(
+        self.bypass = bypass_allowed(
             settings.bypass_secret.as_deref(),
-            headers.get(bypass::HEADER)?.as_deref(),
+            headers.get(BYPASS_HEADER)?.as_deref(),
             headers.get("cookie")?.as_deref(),
         );
         self.accept = headers.get("accept")?;

@@ -4,23 +4,27 @@
 //! route. A failure comes back through [`fail`] to the same `handle` as every other request.
 
 use edgepages_core::breaker::Health;
-use edgepages_core::{Clock, Gate, gate};
+use edgepages_core::breaker::table::Slot;
+use edgepages_core::{Clock, Gate, gate, target};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{Context, Env, Request, Url};
 
 use crate::answer::OwnedFacts;
-use crate::origin::Attempt;
+use crate::origin::{self, Attempt};
 use crate::settings::Settings;
-use crate::{bypass, protect, stale};
+use crate::{protect, stale};
 
 /// How the JS entry sends a request itself: `[target URL, deadline ms, breaker slot (-1: off),
-/// keep a stale copy of a 200]`. `undefined` when only `handle` may answer it: maintenance (its
-/// bypass needs the headers), a breaker protecting the origin, or a URL it cannot route.
+/// keep a stale copy of a 200, then header edits as name, value pairs (value null: delete)]`.
+/// `cookie` is the request's `Cookie` header, which the edits may change. `undefined` when only
+/// `handle` may answer it: maintenance (its bypass needs the headers), a breaker protecting the
+/// origin, or a URL it cannot route.
 #[wasm_bindgen]
-pub fn route(env: &Env, method: String, url: &str, now_ms: f64) -> Option<Vec<JsValue>> {
+#[allow(clippy::needless_pass_by_value)]
+pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_ms: f64) -> Option<Vec<JsValue>> {
     #[cfg(feature = "chaos")]
-    assert!(!url.contains("chaos=panic"), "chaos: a panic on the fast path, requested by the test suite");
+    crate::chaos::on_route(url);
     let settings = Settings::get(env);
     let config = &settings.site.config;
     let now_ms = epoch_ms(now_ms);
@@ -30,25 +34,34 @@ pub fn route(env: &Env, method: String, url: &str, now_ms: f64) -> Option<Vec<Js
     let url = Url::parse(url).ok()?;
     let owned = OwnedFacts::basic(method, &url);
     let facts = owned.facts();
-    let Gate::Forward { deadline_ms, origin, .. } = gate(&facts, config, Clock { now_unix_s: now_ms / 1000, seed: 0 })
+    let Gate::Forward { deadline_ms, origin } = gate(&facts, config, Clock { now_unix_s: now_ms / 1000, seed: 0 })
     else {
         return None;
     };
     let keep = config.edge.stale_if_error_s > 0 && facts.method == "GET" && stale::is_due(&stale::key(&url), now_ms);
-    let target = crate::target_url(url, origin, &settings).ok()?;
+    let target = target::target_url(&url, settings.origin_for(origin).ok()?);
     let slot = if config.edge.breaker.is_on() {
-        f64::from(u32::try_from(protect::closed_slot(crate::breaker_key(&target))?).ok()?)
+        f64::from(protect::closed_slot(target::breaker_key(&target), now_ms)?.number())
     } else {
         -1.0
     };
-    Some(vec![target.as_str().into(), deadline_ms.into(), slot.into(), keep.into()])
+    let edits = origin::header_edits(&url, &target, cookie.as_deref());
+    let mut shape = Vec::with_capacity(4 + 2 * edits.len());
+    shape.extend([target.as_str().into(), deadline_ms.into(), slot.into(), keep.into()]);
+    for edit in &edits {
+        shape.push(edit.name().into());
+        shape.push(edit.value().map_or(JsValue::NULL, JsValue::from));
+    }
+    Some(shape)
 }
 
-/// Records a healthy answer for the breaker in `slot`, as `handle` does for its own requests.
+/// Records a healthy answer for the breaker in `slot`, as `handle` does for its own requests. (A
+/// healthy answer's path does not matter to the breaker: only 500s are told apart by path.)
 #[wasm_bindgen]
 pub fn healthy(env: &Env, slot: u32, now_ms: f64) {
     let settings = Settings::get(env);
-    protect::record_slot(slot as usize, &settings.site.config.edge.breaker, Health::Healthy, epoch_ms(now_ms));
+    let policy = &settings.site.config.edge.breaker;
+    protect::record(Slot::from_number(slot), policy, Health::Healthy, "", epoch_ms(now_ms), None);
 }
 
 /// `response` (a 200 the route said to keep), having scheduled a copy of it to be kept if core
@@ -82,18 +95,11 @@ pub async fn fail(
     deadline_ms: u32,
     started_ms: f64,
 ) -> Result<web_sys::Response, JsValue> {
-    let attempt = Attempt::of(response.ok_or(error), aborted, deadline_ms, false);
+    let attempt = Attempt::of(response.ok_or(error), aborted, deadline_ms);
     let answer = crate::respond(Request::from(request), &env, &Context::new(ctx), epoch_ms(started_ms), Some(attempt))
         .await
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(answer.into())
-}
-
-/// The request header that carries the maintenance bypass secret, which the JS entry strips
-/// before sending a request on, as `handle` does.
-#[wasm_bindgen]
-pub fn bypass_header() -> String {
-    bypass::HEADER.to_owned()
 }
 
 /// A JS `Date.now()` as whole milliseconds.

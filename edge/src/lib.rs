@@ -6,7 +6,8 @@
 #![cfg(target_arch = "wasm32")]
 
 mod answer;
-mod bypass;
+#[cfg(feature = "chaos")]
+mod chaos;
 mod fast;
 mod log;
 mod origin;
@@ -16,17 +17,15 @@ mod stale;
 
 use edgepages_core::breaker::{Admission, Health};
 use edgepages_core::decide::shed;
-use edgepages_core::{Clock, Decision, Gate, RequestFacts, Site, decide, gate};
+use edgepages_core::retry::{Attempted, should_retry};
+use edgepages_core::{Clock, Decision, Gate, RequestFacts, Site, decide, gate, target};
 use wasm_bindgen::prelude::wasm_bindgen;
-use worker::{Context, Env, Request, Response, Url, event};
+use worker::{Context, Env, Request, Response, event};
 
 use crate::answer::OwnedFacts;
 use crate::log::Answer;
 use crate::origin::Attempt;
 use crate::settings::Settings;
-
-/// Below this many milliseconds left, a retry could not get an answer in time.
-const MIN_RETRY_BUDGET_MS: u64 = 50;
 
 /// The whole path in Rust, for a request the JS entry's fast path does not take (see `fast`).
 #[event(fetch)]
@@ -79,41 +78,49 @@ async fn handle(
     let mut clock = Clock { now_unix_s: started_ms / 1000, seed: 0 };
 
     #[cfg(feature = "chaos")]
-    assert!(
-        req.headers().get("x-edgepages-chaos")?.as_deref() != Some("panic"),
-        "chaos: a panic in the async handler, requested by the test suite"
-    );
+    chaos::on_handle(&req).await?;
 
     // Headers are read only when a page may be the answer: here, for maintenance and its bypass.
     if policy.maintenance.is_active(clock.now_unix_s) {
         owned.load_headers(&req, &settings)?;
         clock.seed = random_seed();
     }
-    let (deadline_ms, path_origin, may_retry) = match gate(&owned.facts(), &site.config, clock) {
+    let (deadline_ms, path_origin) = match gate(&owned.facts(), &site.config, clock) {
         Gate::Answer(page) => {
             log::intercepted(Answer::Page, &owned.facts(), "maintenance", None, &page, started_ms);
             return answer::page(&page, site, &owned.facts(), clock.now_unix_s);
         }
-        Gate::Forward { deadline_ms, origin, may_retry } => (deadline_ms, origin, may_retry),
+        Gate::Forward { deadline_ms, origin } => (deadline_ms, origin),
     };
     // A kept copy is filed under the page's public URL; only a GET has one.
     let stale_key = (policy.stale_if_error_s > 0 && owned.facts().method == "GET").then(|| stale::key(&url));
-    let target = target_url(url, path_origin, &settings)?;
-    let breaker_key = breaker_key(&target);
+    let target = target::target_url(&url, settings.origin_for(path_origin)?);
+    let edits = origin::header_edits(&url, &target, req.headers().get("cookie")?.as_deref());
+    let slot = protect::slot(target::breaker_key(&target), started_ms);
+    let record = |outcome: &edgepages_core::OriginOutcome<'_>, probe: Option<u32>| {
+        protect::record(slot, &policy.breaker, Health::of(outcome), url.path(), now_ms(), probe);
+    };
 
+    let mut probe = None;
     let mut attempt = if let Some(attempt) = sent {
         attempt
     } else {
         // A failing origin is left alone for a cool-down: visitors get the answer at once.
-        if let Admission::Shed { cooldown_left_s } = protect::admit(breaker_key, &policy.breaker, started_ms) {
-            owned.load_headers(&req, &settings)?;
-            clock.seed = random_seed();
-            let facts = owned.facts();
-            let decision = shed(&facts, &site.config, clock, cooldown_left_s);
-            return carry_out(decision, &facts, site, "shed", None, stale_key.as_deref(), started_ms, clock).await;
+        match protect::admit(slot, &policy.breaker, started_ms) {
+            Admission::Shed { cooldown_left_s } => {
+                owned.load_headers(&req, &settings)?;
+                clock.seed = random_seed();
+                let facts = owned.facts();
+                let decision = shed(&facts, &site.config, clock, cooldown_left_s);
+                return carry_out(decision, &facts, site, "shed", None, stale_key.as_deref(), started_ms, clock).await;
+            }
+            admission => probe = admission.ticket(),
         }
-        origin::send(&req, &target, deadline_ms, false).await?
+        origin::send(&req, &target, &edits, deadline_ms, false).await?
     };
+    // A declared length of 0 is no body at all; any other body (or one of unknown length) is one.
+    let has_body = req.inner().body().is_some() && req.headers().get("content-length")?.as_deref() != Some("0");
+    let mut attempts = 1;
     let mut outcome_label = attempt.label();
     let mut detail = attempt.detail.clone();
     loop {
@@ -125,7 +132,7 @@ async fn handle(
         let outcome = attempt.outcome();
         let decision = decide(&facts, &outcome, &site.config, clock);
         if decision == Decision::PassThrough {
-            protect::record(breaker_key, &policy.breaker, Health::of(&outcome), now_ms());
+            record(&outcome, probe);
             let Some(resp) = attempt.into_inner() else { return answer::fallback() };
             let resp = match stale_key {
                 Some(key) => stale::keep_if_allowed(ctx, &req, resp, policy, key, started_ms),
@@ -133,17 +140,16 @@ async fn handle(
             };
             return Ok(Response::from(resp));
         }
-        // One more try, only for a safe request whose connection failed, only in time.
-        let remaining = u64::from(deadline_ms).saturating_sub(now_ms() - started_ms);
-        let retry = matches!(&decision, Decision::Page(page) | Decision::ServeStale { fallback: page, .. }
-            if page.reason.retryable && may_retry && !attempt.retried && remaining >= MIN_RETRY_BUDGET_MS);
-        if retry {
-            attempt = origin::send(&req, &target, u32::try_from(remaining).unwrap_or(u32::MAX), true).await?;
+        // One more try, only when core says it can help without adding load.
+        let ms_left = u64::from(deadline_ms).saturating_sub(now_ms() - started_ms);
+        if should_retry(&outcome, &Attempted { method: facts.method, has_body, attempts, ms_left }) {
+            attempt = origin::send(&req, &target, &edits, u32::try_from(ms_left).unwrap_or(u32::MAX), true).await?;
+            attempts += 1;
             outcome_label = format!("{outcome_label}+retry:{}", attempt.label());
             detail = attempt.detail.clone().or(detail);
             continue;
         }
-        protect::record(breaker_key, &policy.breaker, Health::of(&outcome), now_ms());
+        record(&outcome, probe);
         attempt.discard_body();
         return carry_out(
             decision,
@@ -157,23 +163,6 @@ async fn handle(
         )
         .await;
     }
-}
-
-/// Where a request for `url` goes: the `edge.paths` rule's origin, else `ORIGIN_URL`, else `url`
-/// itself.
-fn target_url(url: Url, path_origin: Option<&str>, settings: &Settings) -> worker::Result<Url> {
-    let origin = match path_origin {
-        Some(raw) => {
-            Some(Url::parse(raw).map_err(|e| worker::Error::RustError(format!("edge.paths origin {raw:?}: {e}")))?)
-        }
-        None => settings.origin.clone(),
-    };
-    origin::target_url(url, origin.as_ref())
-}
-
-/// Scheme, host and port: one breaker per origin.
-fn breaker_key(target: &Url) -> &str {
-    &target[..worker::url::Position::BeforePath]
 }
 
 /// Answers with a page, or with the page's kept copy when core offers one and it is usable.

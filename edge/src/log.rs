@@ -44,6 +44,14 @@ pub fn internal_error(message: &str) {
     console_error!("{}", json!({ "edgepages": "internal_error", "error": message }));
 }
 
+/// Where requests go, once per isolate: the origin and the path put before each request's.
+pub fn origin(source: &str, origin: &edgepages_core::target::Origin) {
+    console_log!(
+        "{}",
+        json!({ "edgepages": "origin", "from": source, "origin": origin.as_str(), "path_prefix": origin.path_prefix() })
+    );
+}
+
 pub fn bad_var(name: &str, why: &str) {
     console_warn!("{}", json!({ "edgepages": "bad_var", "var": name, "problem": why }));
 }

@@ -2,23 +2,16 @@
 //! headers, and classifying what came back. Bodies are never read here: a healthy response is
 //! handed on as a stream, an intercepted one is cancelled unread.
 
-use edgepages_core::{FailureKind, OriginOutcome};
+use edgepages_core::forward::{self, HeaderEdit};
+use edgepages_core::{FailureKind, OriginOutcome, target};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Request, Url};
 
-use crate::bypass;
-
-/// The URL to send a request for `url` to: `url` itself, or with the scheme, host and port of
-/// `origin`.
-pub fn target_url(mut url: Url, origin: Option<&Url>) -> worker::Result<Url> {
-    if let Some(origin) = origin {
-        let bad = |()| worker::Error::RustError(format!("cannot send a request to origin {origin}"));
-        url.set_scheme(origin.scheme()).map_err(bad)?;
-        url.set_host(origin.host_str()).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        url.set_port(origin.port()).map_err(bad)?;
-    }
-    Ok(url)
+/// The edits to a request for `url`, sent to `target`, before it goes on: core's rules, which the
+/// JS fast path receives from `route` and carries out the same way.
+pub fn header_edits(url: &Url, target: &Url, cookie: Option<&str>) -> Vec<HeaderEdit> {
+    forward::header_edits(cookie, target::rewritten(url, target))
 }
 
 /// One request to the origin and what came of it.
@@ -29,14 +22,12 @@ pub struct Attempt {
     pub detail: Option<String>,
     content_type: Option<String>,
     retry_after: Option<String>,
-    /// This attempt was the one retry.
-    pub retried: bool,
 }
 
 impl Attempt {
     /// What one fetch came to: its response, or its error, `aborted` when the deadline cut it.
     /// The JS entry sends healthy-path requests itself and hands a failure over through this.
-    pub fn of(fetched: Result<web_sys::Response, JsValue>, aborted: bool, deadline_ms: u32, retried: bool) -> Attempt {
+    pub fn of(fetched: Result<web_sys::Response, JsValue>, aborted: bool, deadline_ms: u32) -> Attempt {
         let (result, detail) = match fetched {
             Ok(resp) => (Ok(resp), None),
             Err(_) if aborted => {
@@ -44,20 +35,14 @@ impl Attempt {
             }
             Err(err) => {
                 let message = error_message(&err);
-                (Err(classify(&message)), Some(message))
+                (Err(FailureKind::from_runtime_message(&message)), Some(message))
             }
         };
         // Only an error answer's headers matter to the decision; a healthy one is handed on unread.
         let error_header = |name: &str| {
             result.as_ref().ok().filter(|r| r.status() >= 500).and_then(|r| r.headers().get(name).ok().flatten())
         };
-        Attempt {
-            content_type: error_header("content-type"),
-            retry_after: error_header("retry-after"),
-            result,
-            detail,
-            retried,
-        }
+        Attempt { content_type: error_header("content-type"), retry_after: error_header("retry-after"), result, detail }
     }
 
     pub fn outcome(&self) -> OriginOutcome<'_> {
@@ -100,14 +85,21 @@ impl Attempt {
 }
 
 /// Sends `req` to `target`, waiting at most `deadline_ms` for the response headers; on the
-/// deadline the subrequest is aborted.
+/// deadline the subrequest is aborted. A retry goes `without_body`: only a request with no body
+/// (or an empty one, already read by the first attempt) is ever retried.
 ///
 /// The timer calls the controller's own `abort`, bound in JS, rather than a Rust closure: no
 /// callback crosses into wasm, and the timer is cleared as soon as the headers arrive, so a body
 /// that streams for longer than the deadline is never cut.
-pub async fn send(req: &Request, target: &Url, deadline_ms: u32, retried: bool) -> worker::Result<Attempt> {
+pub async fn send(
+    req: &Request,
+    target: &Url,
+    edits: &[HeaderEdit],
+    deadline_ms: u32,
+    without_body: bool,
+) -> worker::Result<Attempt> {
     let controller = web_sys::AbortController::new().map_err(worker::Error::from)?;
-    let outbound = outbound_request(req, target, &controller.signal())?;
+    let outbound = outbound_request(req, target, edits, without_body, &controller.signal())?;
 
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     let abort: js_sys::Function = js_sys::Reflect::get(&controller, &JsValue::from_str("abort"))?.unchecked_into();
@@ -120,13 +112,19 @@ pub async fn send(req: &Request, target: &Url, deadline_ms: u32, retried: bool) 
     let fetched = JsFuture::from(global.fetch_with_request(&outbound)).await;
     global.clear_timeout_with_handle(timer);
     let fetched = fetched.map(JsCast::unchecked_into::<web_sys::Response>);
-    Ok(Attempt::of(fetched, controller.signal().aborted(), deadline_ms, retried))
+    Ok(Attempt::of(fetched, controller.signal().aborted(), deadline_ms))
 }
 
-/// A copy of `req` addressed to `target`: same method, headers (less the bypass secret) and
-/// streamed body, redirects handed back to the client rather than followed. The fast path's
-/// `send` in `edge/entry.mjs` builds the same request in JS: change the two together.
-fn outbound_request(req: &Request, target: &Url, signal: &web_sys::AbortSignal) -> worker::Result<web_sys::Request> {
+/// A copy of `req` addressed to `target`: same method, headers (with `edits` made: never the
+/// bypass secret) and streamed body, redirects handed back to the client rather than followed.
+/// The fast path's `send` in `edge/entry.mjs` builds the same request in JS from the same edits.
+fn outbound_request(
+    req: &Request,
+    target: &Url,
+    edits: &[HeaderEdit],
+    without_body: bool,
+    signal: &web_sys::AbortSignal,
+) -> worker::Result<web_sys::Request> {
     let inner = req.inner();
     let init = web_sys::RequestInit::new();
     init.set_method(&inner.method());
@@ -134,13 +132,17 @@ fn outbound_request(req: &Request, target: &Url, signal: &web_sys::AbortSignal) 
     init.set_headers(&inner.headers());
     init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_signal(Some(signal));
-    if let Some(body) = inner.body() {
+    if let Some(body) = inner.body().filter(|_| !without_body) {
         init.set_body(&body);
     }
     let outbound = web_sys::Request::new_with_str_and_init(target.as_str(), &init).map_err(worker::Error::from)?;
     let headers = outbound.headers();
-    if headers.has(bypass::HEADER).map_err(worker::Error::from)? {
-        headers.delete(bypass::HEADER).map_err(worker::Error::from)?;
+    for edit in edits {
+        match edit.value() {
+            Some(value) => headers.set(edit.name(), value),
+            None => headers.delete(edit.name()),
+        }
+        .map_err(worker::Error::from)?;
     }
     Ok(outbound)
 }
@@ -150,24 +152,4 @@ fn error_message(err: &JsValue) -> String {
         .map(|e| format!("{}: {}", String::from(e.name()), String::from(e.message())))
         .or_else(|| err.as_string())
         .unwrap_or_else(|| "unknown error".to_owned())
-}
-
-/// Sorts a fetch failure by the runtime's message. workerd reports connection failures as
-/// plain `Error`s, so the wording is all there is to go on.
-fn classify(message: &str) -> FailureKind {
-    let message = message.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| message.contains(w));
-    if has(&["refused", "econnrefused"]) {
-        FailureKind::Refused
-    } else if has(&["dns", "lookup", "resolve", "enotfound", "getaddrinfo", "name or service"]) {
-        FailureKind::Dns
-    } else if has(&["tls", "ssl", "certificate", "handshake"]) {
-        FailureKind::Tls
-    } else if has(&["reset", "connection lost", "disconnected", "closed", "econnreset", "broken pipe"]) {
-        FailureKind::Reset
-    } else if has(&["timed out", "timeout"]) {
-        FailureKind::Timeout
-    } else {
-        FailureKind::Other
-    }
 }

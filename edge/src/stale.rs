@@ -1,13 +1,14 @@
 //! Stale-if-error at the edge: keeping the last good copy of a page in a Cache API cache of the
-//! edge's own, and answering with it when the origin fails. Core decides what may be kept and for
-//! how long; this module only moves bytes.
+//! edge's own, and answering with it when the origin fails. Core decides what may be kept, for how
+//! long, and how often the isolate may write; this module only moves bytes.
 
 use std::cell::RefCell;
 
 use edgepages_core::config::EdgePolicy;
-use edgepages_core::stale::{self, Exchange, MAX_STORED_BYTES, STORED_AT_HEADER};
+use edgepages_core::stale::{self, Exchange, MAX_STALE_HEADER, MAX_STORED_BYTES, STORED_AT_HEADER, WriteBudget};
 use edgepages_core::{RequestFacts, Site, negotiate};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Cache, Context, Request, Response, Url};
 
 use crate::log;
@@ -22,6 +23,7 @@ const SLOTS: usize = 1024;
 
 thread_local! {
     static KEPT_AT_MS: RefCell<[(u64, u64); SLOTS]> = const { RefCell::new([(0, 0); SLOTS]) };
+    static WRITES: RefCell<WriteBudget> = RefCell::new(WriteBudget::default());
 }
 
 /// The cache key of a page: its public URL (scheme, host, path and query), never the origin's.
@@ -31,7 +33,8 @@ pub fn key(url: &Url) -> String {
 }
 
 /// Hands `resp` back, having scheduled a copy of it to be kept if core allows. The body is teed:
-/// the visitor's half streams on as before.
+/// the visitor's half streams on as before, and the copy's half is read into memory only up to
+/// [`MAX_STORED_BYTES`], then abandoned, whatever length the origin declared or did not.
 pub fn keep_if_allowed(
     ctx: &Context,
     req: &Request,
@@ -58,19 +61,56 @@ pub fn keep_if_allowed(
         vary: vary.as_deref(),
         content_length: header("content-length").and_then(|v| v.trim().parse().ok()),
     };
-    if stale::keepable(&exchange, policy).is_err() {
+    let Ok(keep) = stale::keepable(&exchange, policy) else { return resp };
+    if !WRITES.with(|budget| budget.borrow_mut().take(now_ms)) {
         return resp;
     }
-    match stored_copy(&resp, policy.stale_if_error_s, now_ms / 1000) {
-        Ok(copy) => ctx.wait_until(async move {
-            let cache = Cache::open(CACHE_NAME.to_owned()).await;
-            if let Err(err) = cache.put(key.as_str(), Response::from(copy)).await {
-                log::internal_error(&format!("keeping a stale copy: {err}"));
+    match copy_headers(&resp, keep.max_stale_s, now_ms / 1000).and_then(|headers| Ok((headers, resp.clone()?))) {
+        Ok((headers, tee)) => ctx.wait_until(async move {
+            if let Err(err) = put_copy(&key, headers, tee).await {
+                log::internal_error(&format!("keeping a stale copy: {err:?}"));
             }
         }),
         Err(err) => log::internal_error(&format!("copying a response to keep: {err:?}")),
     }
     resp
+}
+
+/// Reads the teed copy (at most [`MAX_STORED_BYTES`]) and puts it in the cache under `key`.
+async fn put_copy(key: &str, headers: web_sys::Headers, tee: web_sys::Response) -> Result<(), JsValue> {
+    let Some(body) = tee.body() else { return Ok(()) };
+    let Some(bytes) = read_up_to(body, MAX_STORED_BYTES).await? else { return Ok(()) };
+    headers.set("content-length", &bytes.len().to_string())?;
+    let init = web_sys::ResponseInit::new();
+    init.set_status(200);
+    init.set_headers(&headers);
+    let mut bytes = bytes;
+    let copy = web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init)?;
+    let cache = Cache::open(CACHE_NAME.to_owned()).await;
+    cache.put(key, Response::from(copy)).await.map_err(JsValue::from)
+}
+
+/// The body of `stream` if it is at most `limit` bytes. Past that the stream is cancelled and
+/// `None` returned, so a copy never holds more than `limit` bytes, and the tee stops buffering
+/// for it.
+async fn read_up_to(stream: web_sys::ReadableStream, limit: u64) -> Result<Option<Vec<u8>>, JsValue> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if js_sys::Reflect::get(&chunk, &"done".into())?.as_bool().unwrap_or(true) {
+            return Ok(Some(body));
+        }
+        let bytes = js_sys::Uint8Array::new(&js_sys::Reflect::get(&chunk, &"value".into())?);
+        let len = bytes.length() as usize;
+        if (body.len() + len) as u64 > limit {
+            let _ = JsFuture::from(reader.cancel()).await;
+            return Ok(None);
+        }
+        let start = body.len();
+        body.resize(start + len, 0);
+        bytes.copy_to(&mut body[start..]);
+    }
 }
 
 /// Marks `key` as kept at `now_ms`, unless it was kept within [`REFRESH_MS`].
@@ -85,9 +125,11 @@ fn due(key: &str, now_ms: u64) -> bool {
 }
 
 /// Whether a copy of `key` would be kept at `now_ms`, changing nothing: the JS entry asks first,
-/// so that a page kept within [`REFRESH_MS`] never crosses into wasm.
+/// so that a page kept within [`REFRESH_MS`], or a write the budget has no room for, never
+/// crosses into wasm.
 pub fn is_due(key: &str, now_ms: u64) -> bool {
-    with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
+    WRITES.with(|budget| budget.borrow().has_room(now_ms))
+        && with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
 }
 
 fn is_fresh(entry: &(u64, u64), hash: u64, now_ms: u64) -> bool {
@@ -96,30 +138,22 @@ fn is_fresh(entry: &(u64, u64), hash: u64, now_ms: u64) -> bool {
 
 /// Runs `f` on the slot of `key` and the key's hash.
 fn with_slot<T>(key: &str, f: impl FnOnce(&mut (u64, u64), u64) -> T) -> T {
-    let hash = fnv1a(key.as_bytes());
+    let hash = edgepages_core::hash::fnv1a(key.as_bytes());
     #[allow(clippy::cast_possible_truncation)]
     let slot = (hash % SLOTS as u64) as usize;
     KEPT_AT_MS.with(|kept| f(&mut kept.borrow_mut()[slot], hash))
 }
 
-/// FNV-1a: a few lines, no hasher state, well spread for URLs.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// A tee of `resp` with the headers the cache needs: its lifetime and when it was kept.
-fn stored_copy(resp: &web_sys::Response, max_stale_s: u32, now_unix_s: u64) -> Result<web_sys::Response, JsValue> {
-    let tee = resp.clone()?;
+/// The headers a kept copy is stored with: its lifetime, its age cap, and when it was kept.
+fn copy_headers(resp: &web_sys::Response, max_stale_s: u32, now_unix_s: u64) -> Result<web_sys::Headers, JsValue> {
     let headers = web_sys::Headers::new_with_headers(&resp.headers())?;
     headers.set("cache-control", &format!("public, max-age={max_stale_s}"))?;
-    for gone in ["expires", "age", "set-cookie"] {
+    for gone in ["expires", "age", "set-cookie", "transfer-encoding"] {
         headers.delete(gone)?;
     }
     headers.set(STORED_AT_HEADER, &now_unix_s.to_string())?;
-    let init = web_sys::ResponseInit::new();
-    init.set_status(200);
-    init.set_headers(&headers);
-    web_sys::Response::new_with_opt_readable_stream_and_init(tee.body().as_ref(), &init)
+    headers.set(MAX_STALE_HEADER, &max_stale_s.to_string())?;
+    Ok(headers)
 }
 
 /// The kept copy of `key`, if there is one no older than `max_stale_s` that the client accepts,
@@ -135,6 +169,7 @@ pub async fn serve(
     let cache = Cache::open(CACHE_NAME.to_owned()).await;
     let Some(copy) = cache.get(key, false).await? else { return Ok(None) };
     let headers = copy.headers().clone();
+    let max_stale_s = stale::max_stale(headers.get(MAX_STALE_HEADER)?.as_deref(), max_stale_s);
     let Some(age) = stale::usable_age(headers.get(STORED_AT_HEADER)?.as_deref(), now_unix_s, max_stale_s) else {
         return Ok(None);
     };
@@ -143,6 +178,7 @@ pub async fn serve(
         return Ok(None);
     }
     headers.delete(STORED_AT_HEADER)?;
+    headers.delete(MAX_STALE_HEADER)?;
     headers.set("cache-control", "no-store")?;
     headers.set("age", &age.to_string())?;
     headers.set("x-edgepages", &stale::marker(age, cause))?;

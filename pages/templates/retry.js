@@ -1,6 +1,8 @@
 (function () {
-  // Counts down from Retry-After, then re-checks this URL with exponential backoff and full
-  // jitter. Reloads only when the site answers without an edgepages error (no meta refresh).
+  // Counts down, then re-checks this URL; reloads only when the site answers without an edgepages
+  // error (no meta refresh). Every wait, the first included, is Retry-After plus full jitter over
+  // a range that doubles each time: never before Retry-After, and never a herd of visitors who
+  // got the page at the same moment coming back in the same second.
   var box = document.getElementById('ep-retry');
   var now = document.getElementById('ep-now');
   var live = document.getElementById('ep-live');
@@ -32,10 +34,13 @@
     if (d.method === 'GET' || d.method === 'HEAD') location.reload();
     else location.replace(location.href.split('#')[0]);
   }
-  function stillDown() {
+  function jittered() {
+    var next = base + Math.round(Math.random() * Math.min(cap, base * Math.pow(2, attempt)));
     attempt += 1;
-    var ceiling = Math.min(cap, base * Math.pow(2, attempt));
-    var next = Math.max(1, Math.round(Math.random() * ceiling));
+    return next;
+  }
+  function stillDown() {
+    var next = jittered();
     busy = false;
     live.textContent = say(d.stillDown, next);
     wait(next);
@@ -53,5 +58,5 @@
   }
   now.addEventListener('click', function (e) { e.preventDefault(); check(); });
   box.hidden = false;
-  wait(base);
+  wait(jittered());
 })();

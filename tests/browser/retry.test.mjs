@@ -1,5 +1,5 @@
-// The retry loop, against a local origin that fails and then recovers: the countdown starts from
-// Retry-After, re-checks back off exponentially with full jitter, the page reloads into the real
+// The retry loop, against a local origin that fails and then recovers: every wait is Retry-After
+// plus full jitter over a range that doubles (the first wait too), never shorter, the page reloads into the real
 // content by itself, "try now" works from the keyboard, and screen readers are told politely.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -48,21 +48,22 @@ test("the countdown starts from Retry-After, re-checks back off, and the page re
   // Three failing answers: the page itself and two re-checks; the third re-check succeeds.
   const server = await origin(pages[1], 3);
   const page = await browser.newPage();
-  // The top of each full-jitter range, so that the back-off itself is visible: 1 s, then 2 s, 4 s.
+  // The top of each jitter range, so that the back-off itself is visible: Retry-After (1 s) plus
+  // 1 s, then plus 2 s, then plus 4 s.
   await page.addInitScript(() => {
     Math.random = () => 1;
   });
   await page.goto(`${server.url}/basket`);
-  assert.equal(await page.locator("#ep-count").innerText(), "Checking again in 1 s");
-  await page.locator("h1", { hasText: "Real content" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator("#ep-count").innerText(), "Checking again in 2 s");
+  await page.locator("h1", { hasText: "Real content" }).waitFor({ timeout: 30_000 });
 
   const times = server.log.map((hit) => hit.at - server.log[0].at);
   const gaps = times.slice(1).map((t, i) => t - times[i]);
   t.diagnostic(`requests at ${times.join(", ")} ms`);
-  // load, check after 1 s, check after 2 s, check after 4 s (succeeds), reload.
+  // load, check after 2 s, check after 3 s, check after 5 s (succeeds), reload.
   assert.equal(server.log.length, 5, `requests at ${times.join(", ")} ms`);
   // Timers fire late under load, never early: allow 1.5 s late, 0.3 s early (clock granularity).
-  const expected = [1000, 2000, 4000];
+  const expected = [2000, 3000, 5000];
   expected.forEach((want, i) => {
     assert.ok(gaps[i] > want - 300 && gaps[i] < want + 1500, `gap ${i + 1} was ${gaps[i]} ms, expected ${want} ms`);
   });
@@ -70,21 +71,36 @@ test("the countdown starts from Retry-After, re-checks back off, and the page re
   await server.close();
 });
 
-test("re-check delays are drawn at random below a growing ceiling (full jitter)", async (t) => {
+test("the first re-check is jittered too, and no wait is shorter than Retry-After", async () => {
+  const server = await origin(pages[30], 1000);
+  // The bottom, middle and top of the first range: Retry-After (30 s) plus 0 to 30 s.
+  for (const [random, shown] of [[0, 30], [0.5, 45], [1, 60]]) {
+    const page = await browser.newPage();
+    await page.addInitScript((r) => {
+      Math.random = () => r;
+    }, random);
+    await page.goto(`${server.url}/basket`);
+    assert.equal(await page.locator("#ep-count").innerText(), `Checking again in ${shown} s`, `random ${random}`);
+    await page.close();
+  }
+  await server.close();
+});
+
+test("re-check delays are drawn at random above Retry-After, below a growing ceiling (full jitter)", async (t) => {
   const server = await origin(pages[1], 1000);
   const page = await browser.newPage();
   await page.goto(`${server.url}/basket`);
   // Wait for the page load plus four re-checks.
   const started = Date.now();
-  while (server.log.length < 5 && Date.now() - started < 40_000) await new Promise((r) => setTimeout(r, 100));
+  while (server.log.length < 5 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
   const times = server.log.map((hit) => hit.at - server.log[0].at);
   const gaps = times.slice(1).map((t, i) => t - times[i]);
   t.diagnostic(`requests at ${times.join(", ")} ms`);
-  assert.ok(gaps.length >= 4, `only ${gaps.length} re-checks in 40 s`);
-  // Countdown of 1 s, then each delay is at least 1 s and at most base * 2^attempt.
-  gaps.slice(1, 4).forEach((gap, i) => {
-    const ceiling = 1000 * 2 ** (i + 1);
-    assert.ok(gap >= 700 && gap <= ceiling + 1500, `delay ${i + 1} was ${gap} ms; full jitter allows 1000..${ceiling}`);
+  assert.ok(gaps.length >= 4, `only ${gaps.length} re-checks in 60 s`);
+  // Each wait is at least Retry-After (1 s) and at most 1 s + 1 s * 2^attempt.
+  gaps.slice(0, 4).forEach((gap, i) => {
+    const ceiling = 1000 + 1000 * 2 ** i;
+    assert.ok(gap >= 700 && gap <= ceiling + 1500, `delay ${i + 1} was ${gap} ms; allowed 1000..${ceiling}`);
   });
   const live = await page.locator("#ep-live").innerText();
   assert.match(live, /^(Still unavailable\. Next check in \d+ s\.|Checking whether the site is back…)$/);
@@ -95,6 +111,9 @@ test("re-check delays are drawn at random below a growing ceiling (full jitter)"
 test("'Try now' works from the keyboard and never before it is asked", async () => {
   const server = await origin(pages[30], 1000);
   const page = await browser.newPage();
+  await page.addInitScript(() => {
+    Math.random = () => 0;
+  });
   await page.goto(`${server.url}/basket`);
   assert.equal(await page.locator("#ep-count").innerText(), "Checking again in 30 s");
   await page.waitForTimeout(500);

@@ -15,7 +15,7 @@
 //! | `drip&ms=N` | sends the status line and headers one byte every N ms |
 //! | `slow&ms=N` | answers 200 after N ms |
 //! | `huge&mb=N` | 200 with an N MiB body, streamed |
-//! | `echo` | 200 JSON of the request as it arrived: method, headers, body |
+//! | `echo` | 200 JSON of the request as it arrived: method, path, headers, body |
 //! | `redirect&to=P` | 302 to `P` |
 //!
 //! A healthy answer also takes `cache_control=V`, `vary=V` and `set_cookie=1`, to add those
@@ -232,6 +232,7 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
         "echo" => {
             let echo = serde_json::json!({
                 "method": req.method,
+                "path": req.path,
                 "headers": req.headers,
                 "body": String::from_utf8_lossy(&req.body),
             });

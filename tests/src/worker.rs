@@ -38,6 +38,12 @@ impl Worker {
     /// Starts `wrangler dev --local` from the repository root with `vars`, and waits until it
     /// answers. The worker is built with the `chaos` feature, for the panic test.
     pub fn start(name: &str, vars: &[(&str, &str)]) -> Result<Worker> {
+        Worker::start_with(name, vars, &[])
+    }
+
+    /// [`Worker::start`], with more arguments for `wrangler dev` (for example
+    /// `--local-upstream HOST:PORT`, which gives each request the origin's host as its own).
+    pub fn start_with(name: &str, vars: &[(&str, &str)], args: &[&str]) -> Result<Worker> {
         let root = repo_root();
         let port = free_port()?;
         let inspector = free_port()?;
@@ -51,6 +57,9 @@ impl Worker {
         );
         for (key, value) in vars {
             let _ = write!(command, " --var '{key}:{value}'");
+        }
+        for arg in args {
+            let _ = write!(command, " '{arg}'");
         }
         let child = Command::new("bash")
             .arg("-c")
@@ -83,9 +92,28 @@ impl Worker {
         bail!("wrangler dev did not answer within {START_TIMEOUT:?}; its stderr:\n{err}")
     }
 
-    /// What the worker logged so far.
+    /// What the worker logged so far: `console.log` goes to wrangler's stdout, `console.warn` and
+    /// `console.error` to its stderr; both are here.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
+        read(&self.log) + &read(&self.log.with_file_name("wrangler.err"))
+    }
+}
+
+impl Worker {
+    /// The first line of the log containing `needle`, waiting up to 10 s for it (a line is
+    /// written after the answer that caused it may already have arrived).
+    pub fn log_line(&self, needle: &str) -> Option<String> {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains(needle)) {
+                return Some(line.to_owned());
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::io::Read as _;
 use std::time::{Duration, Instant};
 
 use common::{
-    BYPASS_SECRET, DEADLINE_MS, SLACK_MS, assert_branded_error, browser, chaos_worker, client, header,
-    maintenance_worker, rig, unique, unresolvable_worker, worker,
+    BYPASS_SECRET, DEADLINE_MS, SHORT_BYPASS_SECRET, SLACK_MS, assert_branded_error, browser, browser_on, chaos_worker,
+    client, header, maintenance_worker, prefixed_worker, rig, route_mode_worker, unique, unresolvable_worker, worker,
 };
 use edgepages_e2e::fault_origin::LEAK_MARKER;
 
@@ -48,6 +48,156 @@ fn requests_reach_the_origin_as_sent_less_the_bypass_secret() {
         assert!(has("authorization", "Bearer token-1"), "{method}: {headers:?}");
         assert!(!headers.iter().any(|(n, _)| n == "x-edgepages-bypass"), "{method}: the bypass secret travelled on");
     }
+}
+
+/// What the echo fault saw: its method, path and headers.
+fn echoed(resp: reqwest::blocking::Response) -> (String, Vec<(String, String)>, String) {
+    assert_eq!(resp.status().as_u16(), 200);
+    let text = resp.text().unwrap();
+    let seen: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let headers: Vec<(String, String)> = serde_json::from_value(seen["headers"].clone()).unwrap();
+    (seen["path"].as_str().unwrap_or_default().to_owned(), headers, text)
+}
+
+fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_bypass_secret_reaches_the_origin_nowhere_on_either_path() {
+    // The fast path (JS sends it): the secret in the header and in a cookie between two others.
+    let secret = "a-secret-that-must-not-travel";
+    let resp = client()
+        .get(format!("{}{}?fault=echo", worker().url, unique("secret-fast")))
+        .header("x-edgepages-bypass", secret)
+        .header("cookie", format!("theme=dark; edgepages_bypass={secret};lang=\"cy; x\""))
+        .send()
+        .unwrap();
+    let (_, headers, raw) = echoed(resp);
+    assert!(!raw.contains(secret), "the secret reached the origin: {raw}");
+    assert_eq!(header_in(&headers, "cookie"), Some("theme=dark;lang=\"cy; x\""), "other cookies byte for byte");
+    // A cookie header holding nothing but the secret goes altogether.
+    let resp = client()
+        .get(format!("{}{}?fault=echo", worker().url, unique("secret-only")))
+        .header("cookie", format!("edgepages_bypass={secret}"))
+        .send()
+        .unwrap();
+    let (_, headers, raw) = echoed(resp);
+    assert!(!raw.contains(secret) && header_in(&headers, "cookie").is_none(), "{raw}");
+
+    // The Rust path: during maintenance, the team's bypassed request is sent by the handler.
+    let resp = client()
+        .get(format!("{}{}?fault=echo", maintenance_worker().url, unique("secret-handler")))
+        .header("cookie", format!("session=abc; edgepages_bypass={BYPASS_SECRET}; lang=cy"))
+        .send()
+        .unwrap();
+    let (_, headers, raw) = echoed(resp);
+    assert!(!raw.contains(BYPASS_SECRET), "the secret reached the origin: {raw}");
+    assert_eq!(header_in(&headers, "cookie"), Some("session=abc; lang=cy"));
+    let resp = client()
+        .get(format!("{}{}?fault=echo", maintenance_worker().url, unique("secret-header")))
+        .header("x-edgepages-bypass", BYPASS_SECRET)
+        .send()
+        .unwrap();
+    let (_, _, raw) = echoed(resp);
+    assert!(!raw.contains(BYPASS_SECRET), "the secret reached the origin: {raw}");
+}
+
+#[test]
+fn a_rewritten_host_is_named_to_the_origin_and_a_path_in_origin_url_is_honoured() {
+    let path = unique("forwarded");
+    let (seen_path, headers, _) = echoed(client().get(format!("{}{path}?fault=echo", worker().url)).send().unwrap());
+    assert_eq!(seen_path, path);
+    let public_host = worker().url.trim_start_matches("http://").to_owned();
+    assert_eq!(header_in(&headers, "x-forwarded-host"), Some(public_host.as_str()));
+    assert_eq!(header_in(&headers, "x-forwarded-proto"), Some("http"));
+    assert_eq!(header_in(&headers, "host"), Some(rig().origin.url().trim_start_matches("http://")));
+
+    // ORIGIN_URL = <origin>/base: the path goes before each request's, and the start says so.
+    let (seen_path, _, _) = echoed(client().get(format!("{}{path}?fault=echo", prefixed_worker().url)).send().unwrap());
+    assert_eq!(seen_path, format!("/base{path}"));
+    let line = prefixed_worker().log_line("\"edgepages\":\"origin\"").unwrap_or_default();
+    assert!(line.contains("\"path_prefix\":\"/base\""), "{line}");
+}
+
+#[test]
+fn production_mode_sends_each_request_to_its_own_url() {
+    // ORIGIN_URL empty, as on a Cloudflare route: the request goes to its own host, unchanged.
+    let path = unique("route-mode");
+    let (seen_path, headers, _) =
+        echoed(client().get(format!("{}{path}?fault=echo", route_mode_worker().url)).send().unwrap());
+    assert_eq!(seen_path, path);
+    assert_eq!(header_in(&headers, "x-forwarded-host"), None, "nothing was rewritten");
+    let ok = browser_on(route_mode_worker(), &unique("route-ok")).send().unwrap();
+    assert_eq!(header(&ok, "x-origin"), "fault-origin");
+    let failing = unique("route-502");
+    assert_branded_error(
+        browser_on(route_mode_worker(), &format!("{failing}?fault=status&code=502")).send().unwrap(),
+        502,
+    );
+    let reset = unique("route-reset");
+    assert_branded_error(browser_on(route_mode_worker(), &format!("{reset}?fault=reset")).send().unwrap(), 502);
+    assert_eq!(rig().origin.hits("GET", &reset), 2, "one retry of a GET after a reset, in this mode too");
+}
+
+#[test]
+fn a_bypass_secret_too_short_is_refused_with_a_log_line_never_the_secret() {
+    let worker = route_mode_worker();
+    let resp = client().get(format!("{}{}", worker.url, unique("short-secret"))).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let line = worker
+        .log_line("\"var\":\"MAINTENANCE_BYPASS\"")
+        .unwrap_or_else(|| panic!("no line about the secret: {}", worker.log()));
+    assert!(line.contains("refused") && line.contains("16"), "{line}");
+    assert!(!worker.log().contains(SHORT_BYPASS_SECRET), "the secret was logged");
+}
+
+#[test]
+fn a_safe_request_with_a_body_is_never_sent_twice() {
+    // OPTIONS is safe, so a bodiless one is retried after a reset; one with a body never is.
+    let url = |path: &str| format!("{}{path}?fault=reset", worker().url);
+    let (bodiless, with_body) = (unique("options"), unique("options-body"));
+    let send = |path: &str, body: &'static str| {
+        client().request(reqwest::Method::OPTIONS, url(path)).header("accept", "text/html").body(body).send().unwrap()
+    };
+    assert_branded_error(send(&bodiless, ""), 502);
+    assert_eq!(rig().origin.hits("OPTIONS", &bodiless), 2, "a bodiless OPTIONS gets its one retry");
+    assert_branded_error(send(&with_body, "a body on a safe method"), 502);
+    assert_eq!(rig().origin.hits("OPTIONS", &with_body), 1, "a request with a body was sent twice");
+}
+
+#[test]
+fn a_stray_rejection_fails_no_request_in_flight() {
+    // Requests held in the async handler (the chaos hook sleeps a second before answering their
+    // origin's 503), while another request leaves an unhandled rejection in the isolate.
+    // Started first, so that the held requests are in flight before the stray one is sent.
+    let base = chaos_worker().url.clone();
+    let url = |path: String| format!("{base}{path}");
+    let answers = std::thread::scope(|s| {
+        let held: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let resp = client()
+                        .get(url(format!("{}?fault=status&code=503", unique("in-flight"))))
+                        .header("accept", "text/html")
+                        .header("x-edgepages-chaos", "sleep")
+                        .send()
+                        .unwrap();
+                    (resp.status().as_u16(), header(&resp, "x-edgepages"))
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(400));
+        let stray = client().get(url(format!("{}?chaos=reject", unique("stray")))).send().unwrap();
+        assert_eq!(stray.status().as_u16(), 200, "the request that left the rejection is answered as usual");
+        held.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+    });
+    for (status, marker) in answers {
+        assert_eq!((status, marker.split(';').next()), (503, Some("error")), "{marker}");
+        assert!(!marker.contains("kind=fallback"), "a stray rejection failed a request in flight: {marker}");
+    }
+    let line = chaos_worker().log_line("stray_error").unwrap_or_default();
+    assert!(line.contains("chaos: a stray rejection"), "the rejection never happened: {line}");
 }
 
 #[test]

@@ -1,35 +1,66 @@
 //! The circuit breaker that sheds load from a failing origin (seed 002): pure state, driven by
-//! the caller's clock. The edge keeps one per origin per isolate.
+//! the caller's clock. The edge keeps one per origin per isolate ([`table`]).
 //!
-//! Closed, it counts consecutive failures. At `failures` in a row it opens: for `cooldown_s` the
-//! origin gets nothing and visitors get the branded 503 at once. Then one probe request at a time
-//! is let through; a healthy answer closes the breaker, a failure opens it for another cool-down.
+//! Closed, it counts the origin's answers over a short sliding window ([`window`]). It opens when
+//! the window holds at least `min_requests` answers and at least `failure_percent` of them were
+//! failures, so that neither one broken page nor a lucky success hides an origin in trouble:
+//! - the origin's distress always counts: no answer in time, no connection, 502, 503, 504, and
+//!   Cloudflare's 52x;
+//! - a 500 is often one page's own bug, so 500s count only once they come from
+//!   [`PAGE_ERROR_PATHS`] different paths in the window;
+//! - an answer below 500 counts as healthy; other 5xx (501, 505, …) are the request's own and do
+//!   not count at all.
+//!
+//! Open, the origin gets nothing for `cooldown_s` and visitors get the branded 503 at once. Then
+//! one probe request at a time is let through: only the probe's own answer closes the breaker (a
+//! late answer to a request let through before it opened changes nothing), and a failed probe
+//! opens it for another cool-down.
+//!
+//! Modelled on resilience4j's failure-rate window with a minimum number of calls, and Envoy's
+//! outlier detection, which also tells gateway errors apart from the application's own 5xx.
+
+pub mod table;
+mod window;
 
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::OriginOutcome;
+use window::Window;
+
+/// How many different paths must answer 500 within the window before 500s count as the origin's
+/// distress, rather than one page's own error.
+pub const PAGE_ERROR_PATHS: usize = 3;
+/// The longest window, in seconds.
+pub const MAX_WINDOW_S: u32 = 60;
 
 /// `[edge.breaker]` in the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BreakerPolicy {
-    /// Consecutive origin failures that open the breaker; 0 turns it off.
-    pub failures: u32,
+    /// `false` turns the breaker off.
+    pub enabled: bool,
+    /// The sliding window the failure rate is measured over, in seconds.
+    pub window_s: u32,
+    /// Fewer answers than this in the window never open the breaker.
+    pub min_requests: u32,
+    /// The share of the window's answers, in percent, that must be failures to open it.
+    pub failure_percent: u32,
     /// Seconds the origin is left alone once the breaker opens.
     pub cooldown_s: u32,
 }
 
 impl Default for BreakerPolicy {
-    /// Ten failures in a row is an outage, not bad luck; ten seconds is long enough for an
-    /// overloaded origin to drain its queue and short enough that a recovered one is soon used.
+    /// Half of at least ten answers in ten seconds is an outage, not bad luck; ten seconds is long
+    /// enough for an overloaded origin to drain its queue and short enough that a recovered one
+    /// is soon used again.
     fn default() -> Self {
-        BreakerPolicy { failures: 10, cooldown_s: 10 }
+        BreakerPolicy { enabled: true, window_s: 10, min_requests: 10, failure_percent: 50, cooldown_s: 10 }
     }
 }
 
 impl BreakerPolicy {
     pub fn is_on(self) -> bool {
-        self.failures > 0
+        self.enabled
     }
 
     fn cooldown_ms(self) -> u64 {
@@ -42,8 +73,11 @@ impl BreakerPolicy {
 pub enum Health {
     /// It answered below 500: it is working.
     Healthy,
-    /// It failed: no answer in time, no connection, or a 500/502/503/504 (or Cloudflare's 52x).
-    Failing,
+    /// The origin is in trouble: no answer in time, no connection, a 502/503/504 (or Cloudflare's
+    /// 52x).
+    Distress,
+    /// A 500: one page's own error, unless many paths answer it.
+    PageError,
     /// Any other 5xx (501, 505, …): a property of the request, not of the origin's health.
     Neutral,
 }
@@ -52,8 +86,10 @@ impl Health {
     pub fn of(outcome: &OriginOutcome<'_>) -> Health {
         match *outcome {
             OriginOutcome::Response { status, .. } if status < 500 => Health::Healthy,
-            OriginOutcome::Response { status: 500 | 502 | 503 | 504 | 520..=527 | 530, .. }
-            | OriginOutcome::Failure(_) => Health::Failing,
+            OriginOutcome::Response { status: 500, .. } => Health::PageError,
+            OriginOutcome::Response { status: 502 | 503 | 504 | 520..=527 | 530, .. } | OriginOutcome::Failure(_) => {
+                Health::Distress
+            }
             OriginOutcome::Response { .. } => Health::Neutral,
         }
     }
@@ -64,10 +100,21 @@ impl Health {
 pub enum Admission {
     /// The breaker is closed (or off).
     Allow,
-    /// The breaker is half open and this request is its one probe.
-    Probe,
+    /// The breaker is half open and this request is its one probe; its answer is recorded with
+    /// this ticket.
+    Probe { ticket: u32 },
     /// The breaker is open: answer without the origin. The cool-down ends in about this many seconds.
     Shed { cooldown_left_s: u32 },
+}
+
+impl Admission {
+    /// The probe ticket to record the answer with, if this request is the probe.
+    pub fn ticket(self) -> Option<u32> {
+        match self {
+            Admission::Probe { ticket } => Some(ticket),
+            Admission::Allow | Admission::Shed { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,17 +124,20 @@ enum State {
     Open {
         until_ms: u64,
     },
-    /// A probe went out at `since_ms`; until it reports, or a cool-down passes, others are shed.
+    /// The probe `ticket` went out at `since_ms`; until it reports, or a cool-down passes, others
+    /// are shed.
     HalfOpen {
         since_ms: u64,
+        ticket: u32,
     },
 }
 
 /// One origin's breaker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Breaker {
-    consecutive_failures: u32,
+    window: Window,
     state: State,
+    tickets: u32,
 }
 
 impl Breaker {
@@ -103,37 +153,43 @@ impl Breaker {
             }
             // A probe that never reported (its request was cancelled) must not keep the breaker
             // half open for ever: after a cool-down, another probe goes.
-            State::HalfOpen { since_ms } if now_ms < since_ms + policy.cooldown_ms() => {
+            State::HalfOpen { since_ms, .. } if now_ms < since_ms + policy.cooldown_ms() => {
                 Admission::Shed { cooldown_left_s: seconds_until(now_ms, since_ms + policy.cooldown_ms()) }
             }
             State::Open { .. } | State::HalfOpen { .. } => {
-                self.state = State::HalfOpen { since_ms: now_ms };
-                Admission::Probe
+                self.tickets = self.tickets.wrapping_add(1);
+                self.state = State::HalfOpen { since_ms: now_ms, ticket: self.tickets };
+                Admission::Probe { ticket: self.tickets }
             }
         }
     }
 
-    /// Records what the origin did for a request that was let through.
-    pub fn record(&mut self, policy: &BreakerPolicy, health: Health, now_ms: u64) {
+    /// Records what the origin did for a request that was let through: on `path` (without the
+    /// query), as the probe `probe` if it was one.
+    pub fn record(&mut self, policy: &BreakerPolicy, health: Health, path: &str, now_ms: u64, probe: Option<u32>) {
         if !policy.is_on() {
             return;
         }
-        match health {
-            Health::Neutral => {}
-            Health::Healthy => *self = Breaker::default(),
-            Health::Failing => {
-                self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-                let trips = match self.state {
-                    State::Closed => self.consecutive_failures >= policy.failures,
-                    State::HalfOpen { .. } => true,
-                    // Answers to requests let through before it opened change nothing.
-                    State::Open { .. } => false,
-                };
-                if trips {
-                    self.state = State::Open { until_ms: now_ms + policy.cooldown_ms() };
+        match self.state {
+            State::Closed => {
+                self.window.add(health, path, now_ms / 1000, policy.window_s);
+                if self.window.trips(policy, now_ms / 1000) {
+                    self.open(policy, now_ms);
                 }
             }
+            // Only the probe's own answer decides; a late answer to a request let through before
+            // the breaker opened, or a replaced probe's, changes nothing.
+            State::HalfOpen { ticket, .. } if probe == Some(ticket) => match health {
+                Health::Healthy | Health::Neutral => *self = Breaker { tickets: self.tickets, ..Breaker::default() },
+                Health::Distress | Health::PageError => self.open(policy, now_ms),
+            },
+            State::HalfOpen { .. } | State::Open { .. } => {}
         }
+    }
+
+    fn open(&mut self, policy: &BreakerPolicy, now_ms: u64) {
+        self.window = Window::default();
+        self.state = State::Open { until_ms: now_ms + policy.cooldown_ms() };
     }
 
     /// Open or half open: the origin is being protected.
@@ -151,77 +207,149 @@ mod tests {
     use super::*;
     use crate::outcome::FailureKind;
 
-    const POLICY: BreakerPolicy = BreakerPolicy { failures: 3, cooldown_s: 10 };
+    const POLICY: BreakerPolicy =
+        BreakerPolicy { enabled: true, window_s: 10, min_requests: 10, failure_percent: 50, cooldown_s: 10 };
 
-    fn fail_times(breaker: &mut Breaker, n: u32, now_ms: u64) {
+    /// Admits and records `n` answers of `health` on `path` at `now_ms`, asserting each was let in.
+    fn answer(breaker: &mut Breaker, n: u32, health: Health, path: &str, now_ms: u64) {
         for _ in 0..n {
-            assert_eq!(breaker.admit(&POLICY, now_ms), Admission::Allow);
-            breaker.record(&POLICY, Health::Failing, now_ms);
+            assert_eq!(breaker.admit(&POLICY, now_ms), Admission::Allow, "shed while recording {health:?} {path}");
+            breaker.record(&POLICY, health, path, now_ms, None);
         }
     }
 
-    #[test]
-    fn opens_after_the_burst_and_sheds_for_the_cooldown() {
+    fn open_one() -> Breaker {
         let mut b = Breaker::default();
-        fail_times(&mut b, 2, 0);
-        assert!(!b.is_protecting());
-        fail_times(&mut b, 1, 1000);
+        answer(&mut b, 10, Health::Distress, "/", 0);
+        assert!(b.is_protecting());
+        b
+    }
+
+    #[test]
+    fn opens_at_the_failure_rate_once_the_window_has_enough_answers() {
+        let mut b = Breaker::default();
+        answer(&mut b, 9, Health::Distress, "/", 0);
+        assert!(!b.is_protecting(), "fewer than min_requests answers never open it");
+        answer(&mut b, 1, Health::Distress, "/", 1000);
         assert!(b.is_protecting());
         assert_eq!(b.admit(&POLICY, 1000), Admission::Shed { cooldown_left_s: 10 });
         assert_eq!(b.admit(&POLICY, 10_500), Admission::Shed { cooldown_left_s: 1 });
     }
 
     #[test]
-    fn a_success_resets_the_count() {
+    fn an_overloaded_origin_that_still_answers_one_in_five_is_shed() {
         let mut b = Breaker::default();
-        fail_times(&mut b, 2, 0);
-        b.record(&POLICY, Health::Healthy, 0);
-        fail_times(&mut b, 2, 0);
-        assert_eq!(b.admit(&POLICY, 0), Admission::Allow);
-        // A 501 says nothing about the origin's health either way.
-        b.record(&POLICY, Health::Neutral, 0);
-        fail_times(&mut b, 1, 0);
-        assert!(b.is_protecting());
+        let mut shed_at = None;
+        for i in 0..50u32 {
+            if b.admit(&POLICY, u64::from(i) * 100) != Admission::Allow {
+                shed_at = Some(i);
+                break;
+            }
+            let health = if i % 5 == 0 { Health::Healthy } else { Health::Distress };
+            b.record(&POLICY, health, &format!("/p{i}"), u64::from(i) * 100, None);
+        }
+        assert_eq!(shed_at, Some(10), "shed as soon as the window holds min_requests answers");
     }
 
     #[test]
-    fn after_the_cooldown_one_probe_goes_and_its_answer_decides() {
+    fn one_broken_page_never_opens_it_however_often_it_is_asked_for() {
         let mut b = Breaker::default();
-        fail_times(&mut b, 3, 0);
-        assert_eq!(b.admit(&POLICY, 11_000), Admission::Probe);
-        assert!(matches!(b.admit(&POLICY, 11_001), Admission::Shed { .. }), "only one probe at a time");
-        b.record(&POLICY, Health::Failing, 11_200);
-        assert_eq!(b.admit(&POLICY, 12_000), Admission::Shed { cooldown_left_s: 10 }, "a failed probe reopens");
-        assert_eq!(b.admit(&POLICY, 21_200), Admission::Probe);
-        b.record(&POLICY, Health::Healthy, 21_300);
-        assert_eq!(b.admit(&POLICY, 21_301), Admission::Allow);
+        answer(&mut b, 300, Health::PageError, "/broken", 0);
+        answer(&mut b, 30, Health::PageError, "/broken", 5_000);
+        assert!(!b.is_protecting());
+        // Two broken pages are still pages: only a third path says the origin itself is failing.
+        answer(&mut b, 30, Health::PageError, "/also-broken", 6_000);
+        assert!(!b.is_protecting());
+        answer(&mut b, 1, Health::PageError, "/third", 6_000);
+        assert!(b.is_protecting(), "500s from three paths are the origin's own trouble");
+    }
+
+    #[test]
+    fn a_healthy_origin_under_a_burst_is_never_shed() {
+        let mut b = Breaker::default();
+        for ms in (0..60_000).step_by(10) {
+            answer(&mut b, 1, Health::Healthy, "/", ms);
+        }
+        // Now and then a failure or a 501 among them changes nothing.
+        answer(&mut b, 3, Health::Distress, "/", 60_000);
+        answer(&mut b, 50, Health::Neutral, "/", 60_000);
         assert!(!b.is_protecting());
     }
 
     #[test]
-    fn a_lost_probe_is_replaced_after_a_cooldown() {
+    fn failures_leave_the_window_as_it_slides() {
         let mut b = Breaker::default();
-        fail_times(&mut b, 3, 0);
-        assert_eq!(b.admit(&POLICY, 10_000), Admission::Probe);
-        assert!(matches!(b.admit(&POLICY, 19_999), Admission::Shed { .. }));
-        assert_eq!(b.admit(&POLICY, 20_000), Admission::Probe);
+        answer(&mut b, 10, Health::Healthy, "/", 0);
+        answer(&mut b, 9, Health::Distress, "/", 1_000);
+        assert!(!b.is_protecting(), "9 in 19 is under half");
+        // At 11 s, seconds 0 and 1 are out of the 10 s window: 9 new failures are too few to
+        // count, where with the old ones still in they would be 18 in 28.
+        answer(&mut b, 9, Health::Distress, "/", 11_500);
+        assert!(!b.is_protecting());
+        // Page errors from long ago do not count towards the paths either.
+        answer(&mut b, 1, Health::PageError, "/a", 40_000);
+        answer(&mut b, 1, Health::PageError, "/b", 40_000);
+        answer(&mut b, 20, Health::PageError, "/c", 60_000);
+        assert!(!b.is_protecting(), "/a and /b left the window before /c failed");
     }
 
     #[test]
-    fn late_answers_do_not_extend_the_cooldown() {
-        let mut b = Breaker::default();
-        fail_times(&mut b, 3, 0);
-        b.record(&POLICY, Health::Failing, 9_000);
-        assert_eq!(b.admit(&POLICY, 10_000), Admission::Probe);
+    fn after_the_cooldown_one_probe_goes_and_only_its_answer_decides() {
+        let mut b = open_one();
+        let Admission::Probe { ticket } = b.admit(&POLICY, 11_000) else { panic!("no probe") };
+        assert!(matches!(b.admit(&POLICY, 11_001), Admission::Shed { .. }), "only one probe at a time");
+        b.record(&POLICY, Health::Distress, "/", 11_200, Some(ticket));
+        assert_eq!(b.admit(&POLICY, 12_000), Admission::Shed { cooldown_left_s: 10 }, "a failed probe reopens");
+        let Admission::Probe { ticket } = b.admit(&POLICY, 21_200) else { panic!("no probe") };
+        b.record(&POLICY, Health::Healthy, "/", 21_300, Some(ticket));
+        assert_eq!(b.admit(&POLICY, 21_301), Admission::Allow);
+        assert!(!b.is_protecting());
+        // Closed again with an empty window: it takes a new run of failures to open it.
+        answer(&mut b, 9, Health::Distress, "/", 21_400);
+        assert!(!b.is_protecting());
+    }
+
+    #[test]
+    fn a_late_answer_cannot_close_an_open_breaker() {
+        let mut b = open_one();
+        // A request let through before it opened answers healthy after: nothing changes.
+        b.record(&POLICY, Health::Healthy, "/", 500, None);
+        assert!(b.is_protecting());
+        assert!(matches!(b.admit(&POLICY, 600), Admission::Shed { .. }));
+        // Nor while half open: only the probe's own answer closes it.
+        let Admission::Probe { ticket } = b.admit(&POLICY, 10_000) else { panic!("no probe") };
+        b.record(&POLICY, Health::Healthy, "/", 10_100, None);
+        b.record(&POLICY, Health::Healthy, "/", 10_100, Some(ticket.wrapping_add(1)));
+        assert!(matches!(b.admit(&POLICY, 10_200), Admission::Shed { .. }));
+        b.record(&POLICY, Health::Healthy, "/", 10_300, Some(ticket));
+        assert_eq!(b.admit(&POLICY, 10_400), Admission::Allow);
+    }
+
+    #[test]
+    fn a_lost_probe_is_replaced_after_a_cooldown_and_its_late_answer_ignored() {
+        let mut b = open_one();
+        let Admission::Probe { ticket: lost } = b.admit(&POLICY, 10_000) else { panic!("no probe") };
+        assert!(matches!(b.admit(&POLICY, 19_999), Admission::Shed { .. }));
+        let Admission::Probe { ticket } = b.admit(&POLICY, 20_000) else { panic!("no probe") };
+        assert_ne!(ticket, lost);
+        b.record(&POLICY, Health::Healthy, "/", 20_100, Some(lost));
+        assert!(b.is_protecting(), "the replaced probe's late answer closed it");
+    }
+
+    #[test]
+    fn late_failures_do_not_extend_the_cooldown() {
+        let mut b = open_one();
+        b.record(&POLICY, Health::Distress, "/", 9_000, None);
+        assert!(matches!(b.admit(&POLICY, 10_000), Admission::Probe { .. }));
     }
 
     #[test]
     fn off_lets_everything_through() {
-        let off = BreakerPolicy { failures: 0, cooldown_s: 10 };
+        let off = BreakerPolicy { enabled: false, ..POLICY };
         let mut b = Breaker::default();
         for _ in 0..100 {
             assert_eq!(b.admit(&off, 0), Admission::Allow);
-            b.record(&off, Health::Failing, 0);
+            b.record(&off, Health::Distress, "/", 0, None);
         }
     }
 
@@ -230,10 +358,14 @@ mod tests {
         let status = |status| OriginOutcome::Response { status, content_type: None, retry_after: None };
         assert_eq!(Health::of(&status(200)), Health::Healthy);
         assert_eq!(Health::of(&status(404)), Health::Healthy);
-        for s in [500, 502, 503, 504, 522, 530] {
-            assert_eq!(Health::of(&status(s)), Health::Failing, "{s}");
+        assert_eq!(Health::of(&status(500)), Health::PageError);
+        for s in [502, 503, 504, 520, 522, 527, 530] {
+            assert_eq!(Health::of(&status(s)), Health::Distress, "{s}");
         }
         assert_eq!(Health::of(&status(501)), Health::Neutral);
-        assert_eq!(Health::of(&OriginOutcome::Failure(FailureKind::Refused)), Health::Failing);
+        assert_eq!(Health::of(&status(505)), Health::Neutral);
+        for kind in [FailureKind::Refused, FailureKind::Timeout, FailureKind::Reset, FailureKind::Dns] {
+            assert_eq!(Health::of(&OriginOutcome::Failure(kind)), Health::Distress, "{kind:?}");
+        }
     }
 }

@@ -25,8 +25,6 @@ pub enum Gate<'c> {
         deadline_ms: u32,
         /// Another origin for this path, from the config.
         origin: Option<&'c str>,
-        /// The request may be sent once more after a connect failure (safe methods only).
-        may_retry: bool,
     },
     /// Answer without contacting the origin.
     Answer(PageDecision),
@@ -69,7 +67,6 @@ pub fn gate<'c>(req: &RequestFacts<'_>, config: &'c Config, clock: Clock) -> Gat
     Gate::Forward {
         deadline_ms: rule.and_then(|r| r.deadline_ms).unwrap_or(policy.deadline_ms),
         origin: rule.and_then(|r| r.origin.as_deref()),
-        may_retry: req.is_safe(),
     }
 }
 
@@ -85,7 +82,7 @@ pub fn decide(req: &RequestFacts<'_>, outcome: &OriginOutcome<'_>, config: &Conf
                 return Decision::PassThrough;
             }
             if let Some(failure) = FailureKind::from_cloudflare_status(status) {
-                failure_answer(failure, req, retry, clock)
+                failure_answer(failure, retry, clock)
             } else {
                 if !policy.intercept.contains(&status) {
                     return Decision::PassThrough;
@@ -98,11 +95,11 @@ pub fn decide(req: &RequestFacts<'_>, outcome: &OriginOutcome<'_>, config: &Conf
                 let seconds = retry_after
                     .and_then(|v| parse_retry_after(v, clock.now_unix_s))
                     .unwrap_or_else(|| jittered(base, retry.jitter_percent, clock.seed));
-                let reason = Reason { cause: Cause::OriginStatus(status), source: Source::Origin, retryable: false };
+                let reason = Reason { cause: Cause::OriginStatus(status), source: Source::Origin };
                 (status, PageKind::for_status(status), reason, seconds)
             }
         }
-        OriginOutcome::Failure(failure) => failure_answer(failure, req, retry, clock),
+        OriginOutcome::Failure(failure) => failure_answer(failure, retry, clock),
     };
 
     let page = PageDecision {
@@ -128,7 +125,7 @@ pub fn shed(req: &RequestFacts<'_>, config: &Config, clock: Clock, cooldown_left
         retry_after_s: jittered(retry.overload.max(cooldown_left_s), retry.jitter_percent, clock.seed),
         format: negotiate::choose_format(req.accept),
         locale: choose_locale(req, config),
-        reason: Reason { cause: Cause::Shed, source: Source::Edge, retryable: false },
+        reason: Reason { cause: Cause::Shed, source: Source::Edge },
         maintenance_end: None,
     };
     offer_stale(page, req, &config.edge)
@@ -143,19 +140,10 @@ fn offer_stale(page: PageDecision, req: &RequestFacts<'_>, policy: &EdgePolicy) 
     }
 }
 
-fn failure_answer(
-    failure: FailureKind,
-    req: &RequestFacts<'_>,
-    retry: &RetryAfter,
-    clock: Clock,
-) -> (u16, PageKind, Reason, u32) {
+fn failure_answer(failure: FailureKind, retry: &RetryAfter, clock: Clock) -> (u16, PageKind, Reason, u32) {
     let status = failure.status();
     let base = if failure == FailureKind::Timeout { retry.timeout } else { retry.connect };
-    let reason = Reason {
-        cause: Cause::Failure(failure),
-        source: Source::Network,
-        retryable: failure.is_retryable() && req.is_safe(),
-    };
+    let reason = Reason { cause: Cause::Failure(failure), source: Source::Network };
     (status, PageKind::for_status(status), reason, jittered(base, retry.jitter_percent, clock.seed))
 }
 
@@ -174,7 +162,7 @@ fn maintenance_page(req: &RequestFacts<'_>, config: &Config, clock: Clock) -> Pa
         retry_after_s: seconds,
         format: negotiate::choose_format(req.accept),
         locale: choose_locale(req, config),
-        reason: Reason { cause: Cause::Maintenance, source: Source::Edge, retryable: false },
+        reason: Reason { cause: Cause::Maintenance, source: Source::Edge },
         maintenance_end: end,
     }
 }
@@ -198,7 +186,7 @@ pub fn static_page(kind: PageKind, locale: &'static Locale, config: &Config) -> 
         retry_after_s,
         format: Format::Html,
         locale,
-        reason: Reason { cause, source, retryable: false },
+        reason: Reason { cause, source },
         maintenance_end: match config.edge.maintenance {
             Maintenance::Until(end) if kind == PageKind::Maintenance => Some(end),
             _ => None,
@@ -303,7 +291,6 @@ mod tests {
             let p = page(decide(&browser("GET"), &response(status), &config(), clock(1)));
             assert_eq!((p.status, p.kind), (status, kind));
             assert_eq!(p.reason.source, Source::Origin);
-            assert!(!p.reason.retryable, "an origin 5xx is never retried");
             assert_eq!(p.format, Format::Html);
             assert_eq!(p.locale.tag, "cy");
         }
@@ -341,18 +328,6 @@ mod tests {
         assert_eq!((p.status, p.reason.cause), (504, Cause::Failure(FailureKind::Timeout)));
         let p = page(decide(&browser("GET"), &response(521), &config(), clock(1)));
         assert_eq!((p.status, p.reason.cause), (502, Cause::Failure(FailureKind::Refused)));
-    }
-
-    #[test]
-    fn only_safe_requests_after_connect_failures_are_retryable() {
-        let refused = OriginOutcome::Failure(FailureKind::Refused);
-        assert!(page(decide(&browser("GET"), &refused, &config(), clock(1))).reason.retryable);
-        assert!(page(decide(&browser("HEAD"), &refused, &config(), clock(1))).reason.retryable);
-        for method in ["POST", "PUT", "PATCH", "DELETE"] {
-            assert!(!page(decide(&browser(method), &refused, &config(), clock(1))).reason.retryable, "{method}");
-        }
-        let timeout = OriginOutcome::Failure(FailureKind::Timeout);
-        assert!(!page(decide(&browser("GET"), &timeout, &config(), clock(1))).reason.retryable);
     }
 
     #[test]
@@ -462,11 +437,8 @@ mod tests {
         let reports = RequestFacts { path: "/reports/q3", ..browser("GET") };
         assert_eq!(
             gate(&reports, &c, clock(1)),
-            Gate::Forward { deadline_ms: 30_000, origin: Some("https://reports.internal"), may_retry: true }
+            Gate::Forward { deadline_ms: 30_000, origin: Some("https://reports.internal") }
         );
-        assert_eq!(
-            gate(&browser("POST"), &c, clock(1)),
-            Gate::Forward { deadline_ms: 8000, origin: None, may_retry: false }
-        );
+        assert_eq!(gate(&browser("POST"), &c, clock(1)), Gate::Forward { deadline_ms: 8000, origin: None });
     }
 }

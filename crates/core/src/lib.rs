@@ -3,8 +3,11 @@
 //! - [`config`]: the `edgepages.toml` model and its checks;
 //! - [`outcome`]: what the origin did, classified;
 //! - [`decide`]: what to do about it, as data;
+//! - [`retry`]: the one verdict on sending a request twice;
 //! - [`breaker`]: when to leave a failing origin alone;
+//! - [`forward`]: what changes in a request forwarded to the origin (never the bypass secret);
 //! - [`stale`]: which healthy answers may be kept, and served when the origin fails;
+//! - [`target`]: where a request is sent, and the checked origins;
 //! - [`negotiate`]: format and language from the request's headers;
 //! - [`render`]: the answer's status, headers and body, from the templates in `pages/`.
 //!
@@ -16,15 +19,19 @@ pub mod bake;
 pub mod breaker;
 pub mod config;
 pub mod decide;
+pub mod forward;
+pub mod hash;
 pub mod locale;
 pub mod negotiate;
 pub mod outcome;
 pub mod page;
 pub mod render;
 pub mod request;
+pub mod retry;
 pub mod site;
 pub mod stale;
 pub mod static_pages;
+pub mod target;
 
 pub use config::Config;
 pub use decide::{Clock, Decision, Gate, PageDecision, decide, gate, static_page};

@@ -50,6 +50,26 @@ impl FailureKind {
         matches!(self, FailureKind::Refused | FailureKind::Reset)
     }
 
+    /// Sorts a failed fetch by the runtime's message. workerd reports connection failures as
+    /// plain `Error`s, so the wording is all there is to go on.
+    pub fn from_runtime_message(message: &str) -> FailureKind {
+        let message = message.to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| message.contains(w));
+        if has(&["refused", "econnrefused"]) {
+            FailureKind::Refused
+        } else if has(&["dns", "lookup", "resolve", "enotfound", "getaddrinfo", "name or service"]) {
+            FailureKind::Dns
+        } else if has(&["tls", "ssl", "certificate", "handshake"]) {
+            FailureKind::Tls
+        } else if has(&["reset", "connection lost", "disconnected", "closed", "econnreset", "broken pipe"]) {
+            FailureKind::Reset
+        } else if has(&["timed out", "timeout"]) {
+            FailureKind::Timeout
+        } else {
+            FailureKind::Other
+        }
+    }
+
     /// Cloudflare answers a subrequest with 52x/530 when it cannot reach the origin itself.
     pub fn from_cloudflare_status(status: u16) -> Option<FailureKind> {
         Some(match status {
@@ -89,12 +109,12 @@ pub enum Source {
     Edge,
 }
 
-/// Why a page is shown: the cause, its source, and whether the edge may try the origin again.
+/// Why a page is shown: the cause and its source. Whether the edge may try the origin again is
+/// [`crate::retry::should_retry`]'s to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Reason {
     pub cause: Cause,
     pub source: Source,
-    pub retryable: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +164,22 @@ mod tests {
         assert_eq!(FailureKind::from_cloudflare_status(530), Some(FailureKind::Dns));
         assert_eq!(FailureKind::from_cloudflare_status(502), None);
         assert_eq!(FailureKind::from_cloudflare_status(529), None);
+    }
+
+    #[test]
+    fn runtime_messages_are_classified() {
+        // The words workerd uses locally (seen in the e2e suite), and the wider runtime's.
+        for (message, kind) in [
+            ("Error: Network connection lost.", FailureKind::Reset),
+            ("TypeError: fetch failed: connect ECONNREFUSED 127.0.0.1:9", FailureKind::Refused),
+            ("Error: internal error", FailureKind::Other),
+            ("Error: DNS lookup failed", FailureKind::Dns),
+            ("Error: TLS peer's certificate is not trusted", FailureKind::Tls),
+            ("Error: The operation timed out", FailureKind::Timeout),
+            ("Error: socket closed by peer", FailureKind::Reset),
+        ] {
+            assert_eq!(FailureKind::from_runtime_message(message), kind, "{message}");
+        }
     }
 
     #[test]

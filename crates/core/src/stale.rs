@@ -7,13 +7,24 @@
 //! `Authorization` on the request. A request that carried cookies is kept only when the origin
 //! said `public` (or gave an `s-maxage`), so that a session-personalised page with no
 //! `Cache-Control` at all is never shared.
+//!
+//! The origin's own word on staleness is obeyed: a page marked `no-cache`, `must-revalidate` or
+//! `proxy-revalidate` is never served stale (RFC 9111 §4.2.4), and `stale-if-error=N` (RFC 5861
+//! §4) caps how old its copy may be when served.
+//!
+//! A copy is held in memory while it is written, so it is kept only up to [`MAX_STORED_BYTES`]
+//! (a body of unknown length is abandoned there), and writes are rationed per isolate
+//! ([`WriteBudget`]) so that random query strings cannot turn every request into a cache write.
 
 use crate::config::EdgePolicy;
 
 /// The header on a kept copy that says when it was kept (Unix seconds).
 pub const STORED_AT_HEADER: &str = "x-edgepages-stored-at";
-/// The largest copy kept, when the origin declares a length; the edge tees the body while it
-/// streams to the visitor, so a copy must stay small.
+/// The header on a kept copy that caps its age (seconds), from the origin's `stale-if-error`.
+pub const MAX_STALE_HEADER: &str = "x-edgepages-max-stale";
+/// The largest copy kept: a declared length over it is never kept, and a body of unknown length
+/// is abandoned once it passes it. The edge tees the body while it streams to the visitor, so a
+/// copy must stay small.
 pub const MAX_STORED_BYTES: u64 = 2 * 1024 * 1024;
 
 /// A healthy exchange, as far as keeping a copy is concerned.
@@ -44,10 +55,22 @@ pub enum NotKept {
     NoStore,
     Varies,
     TooLarge,
+    /// `no-cache`, `must-revalidate` or `proxy-revalidate`: never to be served stale.
+    MustRevalidate,
+    /// `stale-if-error=0`.
+    NoStaleAllowed,
 }
 
-/// Whether the answer to this exchange may be kept as the page's last good copy.
-pub fn keepable(ex: &Exchange<'_>, policy: &EdgePolicy) -> Result<(), NotKept> {
+/// A copy that may be kept, and for how long it may be served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// The oldest, in seconds, the copy may be when served: the policy's, or the origin's
+    /// `stale-if-error` when that is shorter.
+    pub max_stale_s: u32,
+}
+
+/// Whether the answer to this exchange may be kept as the page's last good copy, and for how long.
+pub fn keepable(ex: &Exchange<'_>, policy: &EdgePolicy) -> Result<Keep, NotKept> {
     let directives = CacheControl::parse(ex.cache_control.unwrap_or_default());
     let checks = [
         (policy.stale_if_error_s == 0, NotKept::Off),
@@ -61,10 +84,71 @@ pub fn keepable(ex: &Exchange<'_>, policy: &EdgePolicy) -> Result<(), NotKept> {
         (ex.request_has_cookie && !directives.shared, NotKept::CookieWithoutPublic),
         (ex.vary.is_some_and(varies_beyond_encoding), NotKept::Varies),
         (ex.content_length.is_some_and(|n| n > MAX_STORED_BYTES), NotKept::TooLarge),
+        (directives.must_revalidate, NotKept::MustRevalidate),
+        (directives.stale_if_error_s == Some(0), NotKept::NoStaleAllowed),
     ];
     match checks.into_iter().find(|(failed, _)| *failed) {
         Some((_, reason)) => Err(reason),
-        None => Ok(()),
+        None => Ok(Keep {
+            max_stale_s: directives
+                .stale_if_error_s
+                .map_or(policy.stale_if_error_s, |n| n.min(policy.stale_if_error_s)),
+        }),
+    }
+}
+
+/// The age cap a kept copy carries ([`MAX_STALE_HEADER`]), applied to the policy's `max_stale_s`.
+pub fn max_stale(stored_cap: Option<&str>, max_stale_s: u32) -> u32 {
+    stored_cap.and_then(|v| v.trim().parse::<u32>().ok()).map_or(max_stale_s, |cap| cap.min(max_stale_s))
+}
+
+/// A ration of cache writes per isolate: `per_s` a second, with bursts of up to `burst`. Pure:
+/// the caller passes the time in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteBudget {
+    per_s: u32,
+    burst: u32,
+    /// Tokens in thousandths, and when they were last counted.
+    milli_tokens: u64,
+    at_ms: u64,
+}
+
+/// Cache writes an isolate may make a second, and in a burst: a site's pages are kept well
+/// within it, while a flood of distinct URLs is not written through.
+pub const WRITES_PER_S: u32 = 10;
+pub const WRITE_BURST: u32 = 20;
+
+impl Default for WriteBudget {
+    fn default() -> Self {
+        WriteBudget::new(WRITES_PER_S, WRITE_BURST)
+    }
+}
+
+impl WriteBudget {
+    pub fn new(per_s: u32, burst: u32) -> WriteBudget {
+        WriteBudget { per_s, burst, milli_tokens: u64::from(burst) * 1000, at_ms: 0 }
+    }
+
+    fn refilled(&self, now_ms: u64) -> u64 {
+        let earned = now_ms.saturating_sub(self.at_ms).saturating_mul(u64::from(self.per_s));
+        self.milli_tokens.saturating_add(earned).min(u64::from(self.burst) * 1000)
+    }
+
+    /// Whether a write could be made at `now_ms`, changing nothing.
+    pub fn has_room(&self, now_ms: u64) -> bool {
+        self.refilled(now_ms) >= 1000
+    }
+
+    /// Takes one write at `now_ms`, if there is room.
+    pub fn take(&mut self, now_ms: u64) -> bool {
+        let tokens = self.refilled(now_ms);
+        self.at_ms = self.at_ms.max(now_ms);
+        if tokens < 1000 {
+            self.milli_tokens = tokens;
+            return false;
+        }
+        self.milli_tokens = tokens - 1000;
+        true
     }
 }
 
@@ -105,13 +189,18 @@ fn varies_beyond_encoding(vary: &str) -> bool {
     vary.split(',').map(str::trim).any(|field| !field.is_empty() && !field.eq_ignore_ascii_case("accept-encoding"))
 }
 
-/// The `Cache-Control` directives that matter here (RFC 9111 §5.2.2).
+/// The `Cache-Control` directives that matter here (RFC 9111 §5.2.2, RFC 5861 §4). Flags, not a
+/// state machine: each directive is independent.
 #[derive(Debug, Default)]
+#[allow(clippy::struct_excessive_bools)]
 struct CacheControl {
     private: bool,
     no_store: bool,
     /// `public` or `s-maxage`: the origin meant the answer for shared caches.
     shared: bool,
+    /// `no-cache`, `must-revalidate` or `proxy-revalidate`: never served stale.
+    must_revalidate: bool,
+    stale_if_error_s: Option<u32>,
 }
 
 impl CacheControl {
@@ -119,11 +208,21 @@ impl CacheControl {
         let mut cc = CacheControl::default();
         for directive in value.split(',') {
             let name = directive.split('=').next().unwrap_or_default().trim().to_ascii_lowercase();
+            let value = || directive.split_once('=').map(|(_, v)| v.trim().trim_matches('"'));
             match name.as_str() {
-                // `private="set-cookie"` is still private as far as a whole-page copy goes.
+                // `private="set-cookie"` is still private as far as a whole-page copy goes, and
+                // likewise `no-cache="…"` for revalidation.
                 "private" => cc.private = true,
                 "no-store" => cc.no_store = true,
                 "public" | "s-maxage" => cc.shared = true,
+                "no-cache" | "must-revalidate" | "proxy-revalidate" => cc.must_revalidate = true,
+                // A malformed value is ignored, as RFC 9111 §4.2.1 asks of a cache; the lowest
+                // of repeated ones wins, erring towards fresher.
+                "stale-if-error" => {
+                    if let Some(n) = value().and_then(|v| v.parse::<u32>().ok()) {
+                        cc.stale_if_error_s = Some(cc.stale_if_error_s.map_or(n, |m| m.min(n)));
+                    }
+                }
                 _ => {}
             }
         }
@@ -143,11 +242,53 @@ mod tests {
         Exchange { method: "GET", status: 200, content_type: Some("text/html; charset=utf-8"), ..Exchange::default() }
     }
 
+    const KEEP: Result<Keep, NotKept> = Ok(Keep { max_stale_s: 600 });
+
     #[test]
     fn a_plain_public_page_is_kept() {
-        assert_eq!(keepable(&page(), &policy()), Ok(()));
+        assert_eq!(keepable(&page(), &policy()), KEEP);
         let with_encoding = Exchange { vary: Some("Accept-Encoding"), content_length: Some(50_000), ..page() };
-        assert_eq!(keepable(&with_encoding, &policy()), Ok(()));
+        assert_eq!(keepable(&with_encoding, &policy()), KEEP);
+    }
+
+    #[test]
+    fn pages_that_must_be_revalidated_are_never_kept() {
+        let p = policy();
+        for cc in ["no-cache", "max-age=60, must-revalidate", "public, proxy-revalidate", "NO-CACHE=\"set-cookie\""] {
+            assert_eq!(
+                keepable(&Exchange { cache_control: Some(cc), ..page() }, &p),
+                Err(NotKept::MustRevalidate),
+                "{cc}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_origins_stale_if_error_caps_the_copys_age() {
+        let p = policy();
+        let with = |cc| keepable(&Exchange { cache_control: Some(cc), ..page() }, &p);
+        assert_eq!(with("max-age=60, stale-if-error=120"), Ok(Keep { max_stale_s: 120 }));
+        assert_eq!(with("stale-if-error=\"30\", stale-if-error=90"), Ok(Keep { max_stale_s: 30 }));
+        assert_eq!(with("stale-if-error=86400"), KEEP, "never longer than the policy");
+        assert_eq!(with("stale-if-error=soon"), KEEP, "a malformed value is ignored");
+        assert_eq!(with("stale-if-error=0"), Err(NotKept::NoStaleAllowed));
+        assert_eq!(max_stale(Some("120"), 600), 120);
+        assert_eq!(max_stale(Some("9000"), 600), 600);
+        assert_eq!(max_stale(Some("x"), 600), 600);
+        assert_eq!(max_stale(None, 600), 600);
+    }
+
+    #[test]
+    fn writes_are_rationed_per_second_with_a_burst() {
+        let mut budget = WriteBudget::new(10, 20);
+        let taken = (0..1000).filter(|_| budget.take(1_000)).count();
+        assert_eq!(taken, 20, "a burst of distinct URLs writes at most the burst");
+        assert!(!budget.has_room(1_000));
+        assert!(!budget.has_room(1_099));
+        assert!(budget.has_room(1_100), "one write a tenth of a second later");
+        let over_a_second = (0..1000u64).filter(|i| budget.take(1_100 + i)).count();
+        assert_eq!(over_a_second, 10, "then ten a second");
+        assert!(budget.take(60_000) && budget.has_room(60_000), "an idle budget refills to the burst");
     }
 
     #[test]
@@ -174,8 +315,8 @@ mod tests {
         let p = policy();
         let cookie = Exchange { request_has_cookie: true, ..page() };
         assert_eq!(keepable(&cookie, &p), Err(NotKept::CookieWithoutPublic));
-        assert_eq!(keepable(&Exchange { cache_control: Some("public, max-age=30"), ..cookie }, &p), Ok(()));
-        assert_eq!(keepable(&Exchange { cache_control: Some("s-maxage=30"), ..cookie }, &p), Ok(()));
+        assert_eq!(keepable(&Exchange { cache_control: Some("public, max-age=30"), ..cookie }, &p), KEEP);
+        assert_eq!(keepable(&Exchange { cache_control: Some("s-maxage=30"), ..cookie }, &p), KEEP);
     }
 
     #[test]
@@ -191,7 +332,7 @@ mod tests {
         );
         assert_eq!(keepable(&Exchange { content_type: None, ..page() }, &p), Err(NotKept::TypeNotAllowed));
         let json = EdgePolicy { stale_types: vec!["text/html".into(), "application/json".into()], ..p.clone() };
-        assert_eq!(keepable(&Exchange { content_type: Some("application/json"), ..page() }, &json), Ok(()));
+        assert_eq!(keepable(&Exchange { content_type: Some("application/json"), ..page() }, &json), KEEP);
         assert_eq!(
             keepable(&Exchange { content_length: Some(MAX_STORED_BYTES + 1), ..page() }, &p),
             Err(NotKept::TooLarge)

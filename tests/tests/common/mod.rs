@@ -73,6 +73,65 @@ pub fn chaos_worker() -> &'static Worker {
     WORKER.get_or_init(|| Worker::start("chaos", &[("ORIGIN_URL", &rig().origin.url())]).unwrap())
 }
 
+/// A worker in production's mode: `ORIGIN_URL` empty, so each request goes to its own URL, as on
+/// a Cloudflare route. `--local-upstream` gives each request the fault origin's host, as a
+/// Cloudflare route gives it the site's. Its bypass secret is too short, and must be refused.
+pub fn route_mode_worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let upstream = rig().origin.url().trim_start_matches("http://").to_owned();
+        Worker::start_with(
+            "route-mode",
+            &[
+                ("ORIGIN_TIMEOUT_MS", &DEADLINE_MS.to_string()),
+                ("BREAKER", "off"),
+                ("MAINTENANCE_BYPASS", SHORT_BYPASS_SECRET),
+            ],
+            &["--local-upstream", &upstream],
+        )
+        .unwrap()
+    })
+}
+
+/// A bypass secret under the 16 characters the worker accepts.
+pub const SHORT_BYPASS_SECRET: &str = "too-short-7";
+
+/// A worker whose `ORIGIN_URL` has a path, which goes before each request's.
+pub fn prefixed_worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let origin = format!("{}/base", rig().origin.url());
+        Worker::start("prefixed", &[("ORIGIN_URL", &origin), ("BREAKER", "off")]).unwrap()
+    })
+}
+
+/// The breaker worker's breaker is one per origin, and every test's requests go to the one fault
+/// origin: the tests that use it take this lock, one at a time, each starting with the breaker
+/// closed and its window clear of the last test's answers ([`until_breaker_closed`]).
+pub fn breaker_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The bundled config's `[edge.breaker] window_s`.
+pub const BREAKER_WINDOW: Duration = Duration::from_secs(10);
+
+/// Waits (at most a cool-down and a probe) until the breaker worker lets a healthy request
+/// through to the origin, then for the answers in its failure-rate window to age out, so that
+/// one test's answers never count in the next's.
+pub fn until_breaker_closed() {
+    let started = std::time::Instant::now();
+    loop {
+        let resp = browser_on(breaker_worker(), &unique("closed-probe")).send().unwrap();
+        if resp.status().as_u16() == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the breaker did not close");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    std::thread::sleep(BREAKER_WINDOW + Duration::from_millis(500));
+}
+
 /// A worker whose origin's name does not resolve.
 pub fn unresolvable_worker() -> &'static Worker {
     static WORKER: OnceLock<Worker> = OnceLock::new();

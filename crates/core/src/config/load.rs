@@ -196,12 +196,13 @@ mod tests {
     #[test]
     fn stale_and_breaker_settings_are_checked() {
         let e = err(&format!(
-            "{MINIMAL}[edge]\nstale_types = [\"text/html\", \"text/html; charset=utf-8\"]\n[edge.breaker]\nfailures = 5000\ncooldown_s = 0\n"
+            "{MINIMAL}[edge]\nstale_types = [\"text/html\", \"text/html; charset=utf-8\"]\n[edge.breaker]\nfailure_percent = 0\nwindow_s = 61\ncooldown_s = 0\n"
         ));
         assert!(e.contains("edge.stale_types[1]: \"text/html; charset=utf-8\" must be a media type"), "{e}");
-        assert!(e.contains("edge.breaker.failures: must be 0 (off) to 1000"), "{e}");
+        assert!(e.contains("edge.breaker.failure_percent: must be 1 to 100 percent, not 0"), "{e}");
+        assert!(e.contains("edge.breaker.window_s: must be 1 to 60 seconds, not 61"), "{e}");
         assert!(e.contains("edge.breaker.cooldown_s: must be 1 to 3600 seconds, not 0"), "{e}");
-        let config = parse(&format!("{MINIMAL}[edge.breaker]\nfailures = 0\n"), "site.toml").unwrap();
+        let config = parse(&format!("{MINIMAL}[edge.breaker]\nenabled = false\n"), "site.toml").unwrap();
         assert!(!config.edge.breaker.is_on());
         assert_eq!(config.edge.breaker.cooldown_s, 10, "the other key keeps its default");
     }

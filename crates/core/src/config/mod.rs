@@ -422,10 +422,8 @@ impl Config {
             if let Some(ms) = rule.deadline_ms {
                 out.range(at.clone().key("deadline_ms"), ms, DEADLINE_RANGE_MS, "milliseconds");
             }
-            if let Some(origin) = &rule.origin
-                && !(origin.starts_with("https://") || origin.starts_with("http://"))
-            {
-                out.add(at.key("origin"), format!("{origin:?} must be an http:// or https:// URL"));
+            if let Some(Err(why)) = rule.origin.as_deref().map(crate::target::Origin::parse) {
+                out.add(at.key("origin"), why);
             }
         }
         for (i, status) in edge.intercept.iter().enumerate() {
@@ -461,10 +459,11 @@ impl Config {
             }
         }
         let breaker = &edge.breaker;
-        if breaker.failures > 1000 {
-            out.add(KeyPath::new(&["edge", "breaker", "failures"]), "must be 0 (off) to 1000");
-        }
-        out.range(KeyPath::new(&["edge", "breaker", "cooldown_s"]), breaker.cooldown_s, (1, 3600), "seconds");
+        let key = |k: &str| KeyPath::new(&["edge", "breaker", k]);
+        out.range(key("window_s"), breaker.window_s, (1, crate::breaker::MAX_WINDOW_S), "seconds");
+        out.range(key("min_requests"), breaker.min_requests, (1, 100_000), "answers");
+        out.range(key("failure_percent"), breaker.failure_percent, (1, 100), "percent");
+        out.range(key("cooldown_s"), breaker.cooldown_s, (1, 3600), "seconds");
         if r.jitter_percent > 100 {
             out.add(KeyPath::new(&["edge", "retry_after", "jitter_percent"]), "must be 0 to 100");
         }

@@ -1,0 +1,121 @@
+//! Where the edge sends a request: the request's own URL (on a Cloudflare route), or with the
+//! scheme, host and port of a configured origin (`ORIGIN_URL`, or an `[[edge.paths]]` origin),
+//! whose path, if it has one, goes before the request's. Origins are checked once, when the
+//! config is checked or the worker starts, never per request.
+
+use url::{Position, Url};
+
+use crate::forward::Rewritten;
+
+/// A checked origin: where requests are sent instead of their own host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    url: Url,
+}
+
+impl Origin {
+    /// Parses and checks an origin URL: `http` or `https`, a host, and at most a path (no user,
+    /// password, query or fragment, which would be silently dropped or sent where they do not
+    /// belong).
+    pub fn parse(raw: &str) -> Result<Origin, String> {
+        let url = Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{raw:?} must be an http:// or https:// URL"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(format!("{raw:?} has no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(format!("{raw:?} must not carry a user name or password"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(format!("{raw:?} must not have a query or a fragment"));
+        }
+        Ok(Origin { url })
+    }
+
+    /// The path put before each request's path, without its trailing slash; `None` for none.
+    pub fn path_prefix(&self) -> Option<&str> {
+        let path = self.url.path().trim_end_matches('/');
+        (!path.is_empty()).then_some(path)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
+    }
+}
+
+/// `url` sent to `origin`: its scheme, host and port (and path prefix) replaced by the origin's;
+/// `url` itself when there is no origin.
+pub fn target_url(url: &Url, origin: Option<&Origin>) -> Url {
+    let Some(origin) = origin else { return url.clone() };
+    let base = &origin.url[..Position::BeforePath];
+    let prefix = origin.path_prefix().unwrap_or_default();
+    let rest = &url[Position::BeforePath..];
+    // Both halves come from parsed URLs, so their concatenation parses; the fallback is only for
+    // the type system.
+    Url::parse(&format!("{base}{prefix}{rest}")).unwrap_or_else(|_| url.clone())
+}
+
+/// The visitor's side of a request sent to `target`, when the host was rewritten: for
+/// `X-Forwarded-Host` and `X-Forwarded-Proto`.
+pub fn rewritten<'a>(url: &'a Url, target: &Url) -> Option<Rewritten<'a>> {
+    let public_host = &url[Position::BeforeHost..Position::AfterPort];
+    (public_host != &target[Position::BeforeHost..Position::AfterPort] || url.scheme() != target.scheme())
+        .then(|| Rewritten { host: public_host, proto: url.scheme() })
+}
+
+/// Scheme, host and port: one breaker per origin.
+pub fn breaker_key(target: &Url) -> &str {
+    &target[..Position::BeforePath]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn origins_are_checked_once_with_a_reason() {
+        assert!(Origin::parse("https://app.internal:8443").is_ok());
+        assert!(Origin::parse(" http://127.0.0.1:9101/ ").is_ok());
+        for (raw, why) in [
+            ("app.internal", "is not a URL"),
+            ("ftp://app.internal", "must be an http:// or https:// URL"),
+            ("https://exa mple.com", "is not a URL"),
+            ("https://:80", "is not a URL"),
+            ("https://user:pw@app.internal", "user name or password"),
+            ("https://app.internal/?x=1", "query or a fragment"),
+            ("https://app.internal/#top", "query or a fragment"),
+        ] {
+            let err = Origin::parse(raw).unwrap_err();
+            assert!(err.contains(why), "{raw}: {err}");
+        }
+    }
+
+    #[test]
+    fn requests_keep_their_path_and_query_and_take_the_origins_host_and_path() {
+        let req = url("https://shop.example/cart/items?page=2&x=%20");
+        assert_eq!(target_url(&req, None), req);
+        let plain = Origin::parse("http://127.0.0.1:9101").unwrap();
+        assert_eq!(target_url(&req, Some(&plain)).as_str(), "http://127.0.0.1:9101/cart/items?page=2&x=%20");
+        let prefixed = Origin::parse("https://app.internal/v2/").unwrap();
+        assert_eq!(prefixed.path_prefix(), Some("/v2"));
+        assert_eq!(target_url(&req, Some(&prefixed)).as_str(), "https://app.internal/v2/cart/items?page=2&x=%20");
+        assert_eq!(target_url(&url("https://shop.example/"), Some(&prefixed)).as_str(), "https://app.internal/v2/");
+        assert_eq!(plain.path_prefix(), None);
+    }
+
+    #[test]
+    fn a_rewritten_host_is_named_for_the_origin() {
+        let req = url("https://shop.example:8443/a");
+        let target = target_url(&req, Some(&Origin::parse("http://10.0.0.1").unwrap()));
+        assert_eq!(rewritten(&req, &target), Some(Rewritten { host: "shop.example:8443", proto: "https" }));
+        assert_eq!(rewritten(&url("https://shop.example/a"), &target).unwrap().host, "shop.example");
+        assert_eq!(rewritten(&req, &req), None, "a request sent to its own URL is not rewritten");
+        assert_eq!(breaker_key(&target), "http://10.0.0.1");
+    }
+}
