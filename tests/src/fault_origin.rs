@@ -15,6 +15,7 @@
 //! | `drip&ms=N` | sends the status line and headers one byte every N ms |
 //! | `slow&ms=N` | answers 200 after N ms |
 //! | `huge&mb=N` | 200 with an N MiB body, streamed |
+//! | `chunked&kb=N&ms=M` | 200 HTML of N KiB, chunked (no length), a 64 KiB chunk every M ms |
 //! | `echo` | 200 JSON of the request as it arrived: method, path, headers, body |
 //! | `redirect&to=P` | 302 to `P` |
 //!
@@ -229,6 +230,7 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             respond(&mut stream, 200, "text/html", &[("x-origin", "fault-origin")], b"<p>slow but fine</p>").await
         }
         "huge" => stream_huge(&mut stream, number("mb", 10)).await,
+        "chunked" => stream_chunked(&mut stream, number("kb", 100), number("ms", 0)).await,
         "echo" => {
             let echo = serde_json::json!({
                 "method": req.method,
@@ -345,6 +347,28 @@ async fn stream_huge(stream: &mut TcpStream, mib: u64) -> std::io::Result<()> {
         stream.write_all(&chunk[..n]).await?;
         sent += n as u64;
     }
+    stream.shutdown().await
+}
+
+/// A 200 HTML page of `kib` KiB with no declared length (chunked, as a streamed server-rendered
+/// page is), a chunk of at most 64 KiB every `ms` milliseconds. The same path always gives the
+/// same bytes.
+async fn stream_chunked(stream: &mut TcpStream, kib: u64, ms: u64) -> std::io::Result<()> {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ntransfer-encoding: chunked\r\nx-origin: fault-origin\r\nconnection: close\r\n\r\n";
+    stream.write_all(head.as_bytes()).await?;
+    let page = format!("<!doctype html><html><body><p>chunked {kib} KiB</p>");
+    let total = usize::try_from(kib * 1024).unwrap_or(usize::MAX).max(page.len());
+    let mut body = page.into_bytes();
+    body.resize(total, b'c');
+    for chunk in body.chunks(64 * 1024) {
+        stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await?;
+        stream.write_all(chunk).await?;
+        stream.write_all(b"\r\n").await?;
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+    }
+    stream.write_all(b"0\r\n\r\n").await?;
     stream.shutdown().await
 }
 

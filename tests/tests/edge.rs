@@ -595,3 +595,95 @@ fn personal_pages_are_never_served_to_someone_else() {
         rig().origin.set_behaviour(&path, None);
     }
 }
+
+/// Makes `paths` fail with a 502 and returns, for each, whether its answer was a stale copy.
+fn served_stale_after_failing(paths: &[String]) -> Vec<bool> {
+    paths
+        .iter()
+        .map(|path| {
+            rig().origin.set_behaviour(path, Some("fault=status&code=502"));
+            let resp = browser(path).send().unwrap();
+            let stale = header(&resp, "x-edgepages").starts_with("stale");
+            if !stale {
+                assert_branded_error(resp, 502);
+            }
+            rig().origin.set_behaviour(path, None);
+            stale
+        })
+        .collect()
+}
+
+#[test]
+fn pages_the_origin_says_to_revalidate_are_never_served_stale() {
+    let mut paths = Vec::new();
+    for cc in ["no-cache", "max-age%3D60%2C+must-revalidate", "public%2C+proxy-revalidate"] {
+        let path = unique("revalidate");
+        rig().origin.set_behaviour(&path, Some(&format!("cache_control={cc}")));
+        assert_eq!(browser(&path).send().unwrap().status().as_u16(), 200);
+        paths.push(path);
+    }
+    // The control, kept at the same time: so the pages above were not merely too quick to keep.
+    let control = unique("revalidate-control");
+    assert_eq!(browser(&control).send().unwrap().status().as_u16(), 200);
+    rig().origin.set_behaviour(&control, Some("fault=status&code=502"));
+    assert!(header(&until_stale(&control), "x-edgepages").starts_with("stale"), "the control was not kept");
+    rig().origin.set_behaviour(&control, None);
+    assert_eq!(served_stale_after_failing(&paths), [false, false, false], "a page to revalidate was served stale");
+}
+
+#[test]
+fn the_origins_stale_if_error_caps_the_copys_age() {
+    let (capped, control) = (unique("sie-capped"), unique("sie-control"));
+    rig().origin.set_behaviour(&capped, Some("cache_control=max-age%3D0%2C+stale-if-error%3D1"));
+    for path in [&capped, &control] {
+        assert_eq!(browser(path).send().unwrap().status().as_u16(), 200);
+    }
+    rig().origin.set_behaviour(&control, Some("fault=status&code=502"));
+    assert!(header(&until_stale(&control), "x-edgepages").starts_with("stale"), "the control was not kept");
+    rig().origin.set_behaviour(&control, None);
+    // Both copies are kept; the capped one may be served for 1 s only.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(served_stale_after_failing(&[capped, control]), [false, true], "stale-if-error=1 was not obeyed");
+}
+
+#[test]
+fn a_page_of_unknown_length_is_kept_only_up_to_2_mib() {
+    let (small, large) = (unique("chunked-small"), unique("chunked-large"));
+    rig().origin.set_behaviour(&small, Some("fault=chunked&kb=100"));
+    rig().origin.set_behaviour(&large, Some("fault=chunked&kb=3072"));
+    let original = browser(&small).send().unwrap().bytes().unwrap();
+    assert_eq!(original.len(), 100 * 1024);
+    assert_eq!(browser(&large).send().unwrap().bytes().unwrap().len(), 3072 * 1024, "the visitor's copy is whole");
+
+    rig().origin.set_behaviour(&small, Some("fault=status&code=502"));
+    let stale = until_stale(&small);
+    assert!(header(&stale, "x-edgepages").starts_with("stale"), "a small chunked page was not kept");
+    assert_eq!(stale.bytes().unwrap(), original, "the kept copy is the page, byte for byte");
+    // Long enough for a copy of the large page to have been written, had it been kept.
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(served_stale_after_failing(&[large]), [false], "a 3 MiB page of unknown length was kept");
+    rig().origin.set_behaviour(&small, None);
+}
+
+#[test]
+fn random_query_strings_cannot_make_every_request_a_cache_write() {
+    // One page under 60 distinct query strings, as a crawler or an attacker sends them.
+    let path = unique("queries");
+    let urls: Vec<String> = (0..60).map(|i| format!("{path}?utm={i}")).collect();
+    let started = Instant::now();
+    for url in &urls {
+        assert_eq!(browser(url).send().unwrap().status().as_u16(), 200);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_millis(1000));
+    rig().origin.set_behaviour(&path, Some("fault=status&code=502"));
+    let kept =
+        urls.iter().filter(|url| header(&browser(url).send().unwrap(), "x-edgepages").starts_with("stale")).count();
+    rig().origin.set_behaviour(&path, None);
+    // The isolate's budget: a burst of 20 writes, then 10 a second; the other tests' pages share it.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let most = 20 + (elapsed * 10.0).ceil() as usize;
+    eprintln!("{kept} of 60 distinct URLs were kept in {elapsed:.2} s (at most {most})");
+    assert!(kept >= 1, "nothing was kept: the budget is not what limited this");
+    assert!(kept <= most, "{kept} of 60 URLs were written to the cache in {elapsed:.2} s");
+}
