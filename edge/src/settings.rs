@@ -2,8 +2,9 @@
 //!
 //! `ORIGIN_URL` (empty: the request's own URL; a path in it goes before each request's),
 //! `ORIGIN_TIMEOUT_MS` (the default deadline; the config's per-path deadlines still win),
-//! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time), `BREAKER` (`off` turns the origin breaker
-//! off; `on`, or unset, keeps the config's) and the secret `MAINTENANCE_BYPASS` (at least 16
+//! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time), `BREAKER` and `STALE_IF_ERROR` (`off`
+//! turns the origin breaker, or the last good copies, off; `on`, or unset, keeps the config's)
+//! and the secret `MAINTENANCE_BYPASS` (at least 16
 //! characters). A bad value is logged and ignored, never fatal; every origin is parsed here, once.
 
 use std::cell::OnceCell;
@@ -93,6 +94,13 @@ impl Settings {
                 "off" => site.config.edge.breaker.enabled = false,
                 "on" => {}
                 _ => log::bad_var("BREAKER", "must be \"on\" or \"off\"; using the config's breaker"),
+            }
+        }
+        if let Some(raw) = var("STALE_IF_ERROR") {
+            match raw.trim() {
+                "off" => site.config.edge.stale_if_error_s = 0,
+                "on" => {}
+                _ => log::bad_var("STALE_IF_ERROR", "must be \"on\" or \"off\"; using the config's stale_if_error_s"),
             }
         }
         let bypass_secret = env.secret("MAINTENANCE_BYPASS").ok().map(|s| s.to_string()).filter(|secret| {

@@ -9,6 +9,7 @@
 //! - [`stale`]: which healthy answers may be kept, and served when the origin fails;
 //! - [`target`]: where a request is sent, and the checked origins;
 //! - [`negotiate`]: format and language from the request's headers;
+//! - [`logo`]: the brand's SVG logo, parsed and allow-listed before it is inlined;
 //! - [`render`]: the answer's status, headers and body, from the templates in `pages/`.
 //!
 //! There is no I/O, clock, environment or randomness in here: callers pass time and a seed in,
@@ -22,6 +23,7 @@ pub mod decide;
 pub mod forward;
 pub mod hash;
 pub mod locale;
+pub mod logo;
 pub mod negotiate;
 pub mod outcome;
 pub mod page;

@@ -7,6 +7,11 @@
 //! 3. 200 MiB streamed through the worker, with workerd's memory sampled throughout.
 //! 4. The worker's wasm size, gzip -9.
 //! 5. CPU time to decide and render one error response (native; the same code runs in wasm).
+//! 6. Pass-through over 10,000 distinct URLs, the worker with stale-if-error on against the same
+//!    worker with it off (`STALE_IF_ERROR=off`): what keeping last good copies costs when every
+//!    URL is new, as under random query strings.
+//! 7. A 50 MiB page of unknown length (chunked) read slowly, with workerd's memory sampled: the
+//!    stale copy's tee stops at 2 MiB, so the slow reader's buffer does not grow with the page.
 //!
 //! Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
 //! bounded in count and time, and all traffic stays on loopback.
@@ -25,6 +30,12 @@ use edgepages_e2e::worker::{free_port, repo_root};
 
 const DEADLINE_MS: u64 = 1000;
 const HUGE_MIB: u64 = 200;
+/// Distinct URLs in the stale-if-error pass-through benchmark.
+const DISTINCT_URLS: u32 = 10_000;
+/// The chunked page read slowly, in MiB, and how the slow reader reads it.
+const CHUNKED_MIB: u64 = 50;
+const SLOW_READ_BYTES: usize = 64 * 1024;
+const SLOW_READ_PAUSE: Duration = Duration::from_millis(10);
 /// Renders per timing run in the CPU benchmark.
 const ITERATIONS: u32 = 20_000;
 
@@ -73,6 +84,8 @@ fn main() -> Result<()> {
     writeln!(report, "edge benchmarks ({} runs, medians; 127.0.0.1; {cores} cores; {pinning})\n", opts.runs)?;
 
     pass_through(&mut report, &workers, &opts)?;
+    distinct_urls(&mut report, &workers, &opts)?;
+    slow_chunked(&mut report, &workers)?;
     // Streaming before the hangs: ten hangs in a row open the Rust worker's breaker (its default
     // config is kept, breaker on), which would then shed the streaming request.
     streaming(&mut report, &workers)?;
@@ -138,6 +151,8 @@ impl std::fmt::Display for Pinning {
 struct Workers {
     child: Child,
     rust: String,
+    /// The same worker with `STALE_IF_ERROR=off`.
+    rust_no_stale: String,
     js: String,
     js_deadline: String,
     bare: Option<String>,
@@ -147,18 +162,19 @@ impl Workers {
     fn start(root: &Path, origin: &str, bare: Option<&Path>, pinning: &Pinning) -> Result<Workers> {
         let dir = root.join("target/bench");
         std::fs::create_dir_all(&dir)?;
-        let ports = [free_port()?, free_port()?, free_port()?, free_port()?];
+        let ports = [free_port()?, free_port()?, free_port()?, free_port()?, free_port()?];
         let build = root.join("edge/build");
         let bench = root.join("tests/bench");
         let vars = format!(
             "bindings = [(name = \"ORIGIN_URL\", text = \"{origin}\"), (name = \"ORIGIN_TIMEOUT_MS\", text = \"{DEADLINE_MS}\"), (name = \"MAINTENANCE\", text = \"off\")]"
         );
+        let no_stale_vars = vars.replace("]", ", (name = \"STALE_IF_ERROR\", text = \"off\")]");
         let mut services = String::from(
-            "(name = \"rust\", worker = .rust), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
+            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
         );
         let mut sockets = format!(
-            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\")",
-            ports[0], ports[1], ports[2]
+            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\")",
+            ports[0], ports[1], ports[2], ports[4]
         );
         let mut bare_worker = String::new();
         if let Some(bare) = bare {
@@ -187,6 +203,14 @@ const rust :Workerd.Worker = (
     (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
   ],
   compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
+);
+const rustNoStale :Workerd.Worker = (
+  modules = [
+    (name = "entry.mjs", esModule = embed "{entry}"),
+    (name = "build/index.js", esModule = embed "{index}"),
+    (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
+  ],
+  compatibilityDate = "2026-04-01", {no_stale_vars}, globalOutbound = "loopback",
 );
 const js :Workerd.Worker = (
   modules = [(name = "passthrough.mjs", esModule = embed "{js}")],
@@ -218,11 +242,15 @@ const jsDeadline :Workerd.Worker = (
         let workers = Workers {
             child,
             rust: url(ports[0]),
+            rust_no_stale: url(ports[4]),
             js: url(ports[1]),
             js_deadline: url(ports[2]),
             bare: bare.map(|_| url(ports[3])),
         };
-        for base in [&workers.rust, &workers.js, &workers.js_deadline].into_iter().chain(workers.bare.as_ref()) {
+        for base in [&workers.rust, &workers.rust_no_stale, &workers.js, &workers.js_deadline]
+            .into_iter()
+            .chain(workers.bare.as_ref())
+        {
             wait_until_ready(base)?;
         }
         Ok(workers)
@@ -261,8 +289,14 @@ struct Wrk {
 }
 
 fn wrk(url: &str, opts: &Options) -> Result<Wrk> {
+    wrk_with(url, opts, &[])
+}
+
+fn wrk_with(url: &str, opts: &Options, extra: &[&str]) -> Result<Wrk> {
     let out = Command::new("wrk")
-        .args(["-t1", &format!("-c{}", opts.connections), &format!("-d{}s", opts.seconds), "--latency", url])
+        .args(["-t1", &format!("-c{}", opts.connections), &format!("-d{}s", opts.seconds), "--latency"])
+        .args(extra)
+        .arg(url)
         .output()
         .context("running wrk (apt-get install wrk)")?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -331,6 +365,89 @@ fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Resul
         let (rps_ratio, p50_ratio) = (ratio(rps, &js.0), ratio(p50, &js.1));
         let (rps, p50, p99) = (median(&mut rps.clone()), median(&mut p50.clone()), median(&mut p99.clone()));
         writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {p99:>9.2} {rps_ratio:>10.2}x {p50_ratio:>8.2}x")?;
+    }
+    writeln!(report)?;
+    Ok(())
+}
+
+/// Pass-through over distinct URLs (a wrk script cycles through them), stale-if-error on and off.
+fn distinct_urls(report: &mut String, workers: &Workers, opts: &Options) -> Result<()> {
+    let script = repo_root().join("target/bench/distinct-urls.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, \"/page-\" .. (n % {DISTINCT_URLS}) .. \"?utm=\" .. n)\nend\n"
+        ),
+    )?;
+    let script = script.display().to_string();
+    let targets = [("stale-if-error on (as shipped)", &workers.rust), ("stale-if-error off", &workers.rust_no_stale)];
+    let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(vec![], vec![]); targets.len()];
+    for run in 0..opts.runs {
+        eprintln!("distinct URLs run {}/{}", run + 1, opts.runs);
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        if run % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let w = wrk_with(targets[i].1, opts, &["-s", &script])?;
+            results[i].0.push(w.rps);
+            results[i].1.push(w.p50_ms);
+        }
+    }
+    writeln!(
+        report,
+        "6. pass-through over {DISTINCT_URLS} distinct URLs (each with its own query), wrk -t1 -c{} -d{}s: stale-if-error on vs off",
+        opts.connections, opts.seconds
+    )?;
+    writeln!(report, "   {:<34} {:>9} {:>9} {:>12}", "", "req/s", "p50 ms", "req/s vs off")?;
+    let off = results[1].0.clone();
+    for ((name, _), (rps, p50)) in targets.iter().zip(&results) {
+        let ratio = median(&mut rps.iter().zip(&off).map(|(m, t)| m / t).collect::<Vec<_>>());
+        let (rps, p50) = (median(&mut rps.clone()), median(&mut p50.clone()));
+        writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {ratio:>11.2}x")?;
+    }
+    writeln!(report)?;
+    Ok(())
+}
+
+/// A page of unknown length read slowly: the Rust worker keeps a copy of it (the tee stops at
+/// 2 MiB), the JS pass-through keeps none.
+fn slow_chunked(report: &mut String, workers: &Workers) -> Result<()> {
+    writeln!(
+        report,
+        "7. a {CHUNKED_MIB} MiB chunked page read slowly ({} KiB every {} ms) (goal: memory bounded by the 2 MiB copy cap)",
+        SLOW_READ_BYTES / 1024,
+        SLOW_READ_PAUSE.as_millis()
+    )?;
+    let kib = CHUNKED_MIB * 1024;
+    for (name, base) in [("Rust worker", &workers.rust), ("JS pass-through", &workers.js)] {
+        let pid = workers.child.id();
+        let before = rss_kib(pid);
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_mins(3)).build()?;
+        let started = Instant::now();
+        let mut resp = client.get(format!("{base}/chunked-{}?fault=chunked&kb={kib}", name.len())).send()?;
+        let (mut total, mut peak) = (0u64, before);
+        let mut buf = vec![0u8; SLOW_READ_BYTES];
+        loop {
+            let n = resp.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            peak = peak.max(rss_kib(pid));
+            std::thread::sleep(SLOW_READ_PAUSE);
+        }
+        if total != kib * 1024 {
+            bail!("{name} gave {total} bytes of the chunked page, not {CHUNKED_MIB} MiB");
+        }
+        writeln!(
+            report,
+            "   {name:<16} {:>6.1} s; workerd RSS {} MiB before, peak {} MiB (+{} MiB)",
+            started.elapsed().as_secs_f64(),
+            before / 1024,
+            peak / 1024,
+            peak.saturating_sub(before) / 1024
+        )?;
     }
     writeln!(report)?;
     Ok(())
