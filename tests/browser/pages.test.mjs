@@ -152,6 +152,7 @@ test("prefers-reduced-motion stops the status dot's pulse", async () => {
 });
 
 test("the README's screenshots: the 503 page light and dark, and in Arabic on a phone", async () => {
+  const backgrounds = {};
   for (const [name, locale, scheme, width, height] of [
     ["light", "en", "light", 1000, 720],
     ["dark", "en", "dark", 1000, 720],
@@ -162,11 +163,25 @@ test("the README's screenshots: the 503 page light and dark, and in Arabic on a 
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(`${server.url}/${locale}/503`);
     const shot = artifact(`readme-503-${name}.png`);
-    await page.screenshot({ path: shot });
+    const png = await page.screenshot({ path: shot });
+    // The picture is the viewport, as the README shows it: a PNG's IHDR holds width and height.
+    assert.equal(png.toString("ascii", 1, 4), "PNG", name);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], `${name}: picture size`);
+    const seen = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      dir: document.documentElement.dir,
+      heading: document.querySelector("h1")?.textContent.trim() ?? "",
+      background: getComputedStyle(document.body).backgroundColor,
+    }));
+    assert.ok(seen.scrollWidth <= width, `${name}: the page is ${seen.scrollWidth} px wide in a ${width} px viewport`);
+    assert.equal(seen.dir, locale === "ar" ? "rtl" : "ltr", name);
+    assert.ok(seen.heading.length > 0, `${name}: no heading in the picture`);
+    backgrounds[name] = seen.background;
     await page.close();
     if (process.env.UPDATE_SCREENSHOTS === "1") {
       mkdirSync(join(ROOT, "docs"), { recursive: true });
       copyFileSync(shot, join(ROOT, "docs", `503-${name}.png`));
     }
   }
+  assert.notEqual(backgrounds.dark, backgrounds.light, "the dark picture is not dark");
 });

@@ -44,10 +44,19 @@ pub struct RecordingProxy {
 pub struct Faults {
     /// Fail the page upload with this 1-based number with S3's `AccessDenied`.
     pub fail_upload: Option<usize>,
+    /// Answer every other page upload this long after S3 has stored it, so that uploads are still
+    /// in flight, already written, when one fails.
+    pub slow_uploads: Option<std::time::Duration>,
     /// Before forwarding the first `UpdateDistribution`, update the distribution itself (its
     /// comment becomes [`RIVAL_COMMENT`]), as someone else working on it at the same time would.
     pub rival_update: bool,
+    /// After answering the first read of a bucket policy, write a policy of a rival's own (with
+    /// the statement [`RIVAL_STATEMENT`]), as someone changing it between a plan and its write.
+    pub rival_policy: bool,
 }
+
+/// The `Sid` of the statement a rival's bucket policy holds.
+pub const RIVAL_STATEMENT: &str = "TheirsAddedMeanwhile";
 
 /// The comment a rival's update leaves on the distribution.
 pub const RIVAL_COMMENT: &str = "changed by someone else meanwhile";
@@ -58,6 +67,7 @@ struct Shared {
     faults: Faults,
     uploads: AtomicUsize,
     rival_done: std::sync::atomic::AtomicBool,
+    rival_policy_done: std::sync::atomic::AtomicBool,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -74,6 +84,7 @@ impl RecordingProxy {
             faults,
             uploads: AtomicUsize::new(0),
             rival_done: std::sync::atomic::AtomicBool::new(false),
+            rival_policy_done: std::sync::atomic::AtomicBool::new(false),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         runtime.spawn(async move {
@@ -127,12 +138,18 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         }
     }
 
+    let is_page_upload =
+        method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html");
     let is_distribution_update = method == hyper::Method::PUT && req.uri().path().ends_with("/config");
-    if is_distribution_update && shared.faults.rival_update && !shared.rival_done.swap(true, Ordering::SeqCst) {
-        let authorization = req.headers().get("authorization").cloned();
-        if let Err(why) = rival_update(&shared, req.uri().path(), authorization).await {
-            return Ok(rig_failure(&format!("the test proxy's rival update failed: {why}")));
-        }
+    let is_policy_read = method == hyper::Method::GET
+        && req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "policy" || p.starts_with("policy=")));
+    let authorization = req.headers().get("authorization").cloned();
+    if is_distribution_update
+        && shared.faults.rival_update
+        && !shared.rival_done.swap(true, Ordering::SeqCst)
+        && let Err(why) = rival_update(&shared, req.uri().path(), authorization.clone()).await
+    {
+        return Ok(rig_failure(&format!("the test proxy's rival update failed: {why}")));
     }
 
     let (parts, body) = req.into_parts();
@@ -146,6 +163,15 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         Ok(resp) => {
             let (parts, body) = resp.into_parts();
             let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            if let Some(delay) = shared.faults.slow_uploads.filter(|_| is_page_upload) {
+                tokio::time::sleep(delay).await;
+            }
+            if is_policy_read && shared.faults.rival_policy && !shared.rival_policy_done.swap(true, Ordering::SeqCst) {
+                let bucket_uri = format!("{}{}", shared.upstream, req_path(&path_and_query));
+                if let Err(why) = rival_policy(&shared, &bucket_uri, authorization).await {
+                    return Ok(rig_failure(&format!("the test proxy's rival policy failed: {why}")));
+                }
+            }
             Ok(Response::from_parts(parts, Full::new(body)))
         }
         Err(e) => Ok(bad_gateway(&e.to_string())),
@@ -183,6 +209,30 @@ async fn rival_update(shared: &Shared, path: &str, authorization: Option<hyper::
     let write = request(hyper::Method::PUT, &config_uri).header("if-match", etag).body(Full::new(Bytes::from(body)))?;
     let status = shared.client.request(write).await?.status();
     anyhow::ensure!(status.is_success(), "UpdateDistribution answered {status}");
+    Ok(())
+}
+
+/// The path of a path-and-query.
+fn req_path(path_and_query: &str) -> &str {
+    path_and_query.split('?').next().unwrap_or(path_and_query)
+}
+
+/// Writes a bucket policy of a rival's own to `bucket_uri` (path-style, `…/bucket`).
+async fn rival_policy(
+    shared: &Shared,
+    bucket_uri: &str,
+    authorization: Option<hyper::header::HeaderValue>,
+) -> Result<()> {
+    let bucket = bucket_uri.rsplit('/').next().unwrap_or_default();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{RIVAL_STATEMENT}","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::123456789012:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/theirs/*"}}]}}"#
+    );
+    let mut write = Request::builder().method(hyper::Method::PUT).uri(format!("{bucket_uri}?policy"));
+    if let Some(value) = authorization {
+        write = write.header("authorization", value);
+    }
+    let status = shared.client.request(write.body(Full::new(Bytes::from(policy)))?).await?.status();
+    anyhow::ensure!(status.is_success(), "PutBucketPolicy answered {status}");
     Ok(())
 }
 

@@ -6,9 +6,12 @@
 
 mod aws;
 
+use std::time::Duration;
+
 use aws::{Rig, serve};
 use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig};
 use edgepages_e2e::aws_fixture::Start;
+use edgepages_e2e::aws_proxy::{Faults, RIVAL_STATEMENT};
 
 const PAGES: usize = 36;
 const OWNED_ORIGIN_PREFIX: &str = "edgepages-";
@@ -165,6 +168,48 @@ fn a_failed_upload_leaves_the_distribution_untouched_and_says_so() {
     );
     let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
     assert!(!keys.iter().any(|k| has_extension(k, "json")), "no rollback record: {keys:?}");
+}
+
+#[test]
+fn uploads_failing_partway_launch_no_more_and_report_exactly_what_was_written() {
+    // The 5th upload is refused while others are in flight, already stored by S3 but not yet
+    // answered: publish must wait for them and name every object it wrote, and no other.
+    let faults = Faults { fail_upload: Some(5), slow_uploads: Some(Duration::from_millis(300)), ..Faults::default() };
+    let rig = Rig::with_faults(Start::Existing, faults, "");
+    let run = rig.run(&["publish", "--yes"]).fails();
+    let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
+    let stored: Vec<&String> = keys.iter().filter(|k| has_extension(k, "html")).collect();
+    assert!(!stored.is_empty(), "no upload was in flight when one failed: the rig did not test anything");
+    let reported = run.stderr.split("uploaded: ").nth(1).unwrap_or_default().lines().next().unwrap_or_default();
+    let mut reported: Vec<&str> = reported.split(", ").map(str::trim).filter(|k| !k.is_empty()).collect();
+    reported.sort_unstable();
+    let mut stored: Vec<&str> = stored.iter().map(|k| k.as_str()).collect();
+    stored.sort_unstable();
+    assert_eq!(reported, stored, "what publish said it wrote is not what S3 holds: {}", run.stderr);
+    let page_put = |s: &&edgepages_e2e::aws_proxy::Seen| {
+        s.method == "PUT" && has_extension(s.path.split('?').next().unwrap_or_default(), "html")
+    };
+    let launched = rig.proxy.seen().iter().filter(page_put).count();
+    assert_eq!(launched, 8, "uploads were launched after one failed (8 run at a time)");
+}
+
+#[test]
+fn a_bucket_policy_changed_between_the_plan_and_the_write_is_refused() {
+    let rig = Rig::with_faults(Start::Existing, Faults { rival_policy: true, ..Faults::default() }, "");
+    let (before, etag) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let run = rig.run(&["publish", "--yes"]).fails();
+    assert!(run.stderr.contains("was changed by someone else after it was read"), "{}", run.stderr);
+    let policy = rig.block_on(async {
+        rig.fixture.s3.get_bucket_policy().bucket(&rig.bucket).send().await.unwrap().policy.unwrap_or_default()
+    });
+    assert!(policy.contains(RIVAL_STATEMENT), "their policy was overwritten: {policy}");
+    assert_eq!(rig.block_on(rig.fixture.config(&rig.distribution)).unwrap(), (before, etag), "a half-done publish");
+    // Run again, the plan starts from their policy, and keeps their statement beside its own.
+    rig.run(&["publish", "--yes"]).ok();
+    let policy = rig.block_on(async {
+        rig.fixture.s3.get_bucket_policy().bucket(&rig.bucket).send().await.unwrap().policy.unwrap_or_default()
+    });
+    assert!(policy.contains(RIVAL_STATEMENT) && policy.contains("EdgepagesRead"), "{policy}");
 }
 
 #[test]

@@ -218,3 +218,47 @@ fn verify_urls_are_checked_when_the_arguments_are_read() {
         .code(1)
         .stdout(predicate::str::contains("Connection refused"));
 }
+
+/// A server on loopback that answers every request with `status` and a plain body, for `count`
+/// requests; its URL.
+fn answering(status: u16, count: usize) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(count) {
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "not here";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Status\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn the_deploy_gate_accepts_2xx_and_3xx_unless_told_otherwise() {
+    let dir = TempDir::new().unwrap();
+    // A deploy that answers 404 everywhere is not healthy.
+    let url = answering(404, 3);
+    edgepages(dir.path())
+        .args(["verify", "--healthy", &url])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("answered 404 Not Found, not one of 2xx, 3xx"));
+    // Widened on purpose, it passes; a 5xx can never be made healthy.
+    edgepages(dir.path()).args(["verify", "--healthy", &url, "--expect", "404"]).assert().success();
+    edgepages(dir.path()).args(["verify", "--healthy", &url, "--expect", "4xx"]).assert().success();
+    edgepages(dir.path())
+        .args(["verify", "--healthy", &url, "--expect", "503"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a 5xx status is never healthy"));
+    let redirect = answering(301, 1);
+    edgepages(dir.path()).args(["verify", "--healthy", &redirect]).assert().success();
+}

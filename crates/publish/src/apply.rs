@@ -1,9 +1,10 @@
 //! Carries out a plan, in the only safe order: pages first, then the Origin Access Control and
 //! the bucket policy, then the distribution with `If-Match`, then the rollback record. A failure
-//! stops at once and says what was already written; the distribution is never touched before
-//! every page is in place.
+//! stops (no new upload starts; those in flight finish) and says exactly what was written; the
+//! distribution is never touched before every page is in place.
 
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 
 use crate::aws::{Aws, AwsError};
 use crate::desired::Desired;
@@ -59,20 +60,34 @@ pub async fn apply(
 
     if !plan.uploads.is_empty() {
         progress.uploading(plan.uploads.len());
-        let pages: Vec<_> =
-            plan.uploads.iter().filter_map(|u| desired.objects.iter().find(|o| o.key == u.key)).collect();
-        let mut results = stream::iter(pages)
-            .map(|page| async move { aws.put_page(&desired.bucket, page).await.map(|()| page.key.clone()) })
-            .buffer_unordered(UPLOAD_CONCURRENCY);
+        let mut pending = plan
+            .uploads
+            .iter()
+            .filter_map(|u| desired.objects.iter().find(|o| o.key == u.key))
+            .collect::<Vec<_>>()
+            .into_iter();
+        let mut in_flight = FuturesUnordered::new();
+        let mut failure = None;
         loop {
-            match results.try_next().await {
-                Ok(Some(key)) => {
-                    progress.uploaded(&key);
-                    done.uploaded.push(key);
-                }
-                Ok(None) => break,
-                Err(e) => return Err(fail(e, &done, false)),
+            // After a failure no new upload starts; those in flight finish, so that exactly what
+            // was written is known and reported.
+            while failure.is_none() && in_flight.len() < UPLOAD_CONCURRENCY {
+                let Some(page) = pending.next() else { break };
+                in_flight.push(async move { (page, aws.put_page(&desired.bucket, page).await) });
             }
+            let Some((page, result)) = in_flight.next().await else { break };
+            match result {
+                Ok(()) => {
+                    progress.uploaded(&page.key);
+                    done.uploaded.push(page.key.clone());
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failure {
+            return Err(fail(e, &done, false));
         }
     }
 
@@ -86,6 +101,12 @@ pub async fn apply(
     };
 
     if let Some(policy) = &plan.bucket_policy {
+        // S3 has no conditional write for a bucket policy: re-read it just before writing, and
+        // refuse if anyone changed it since the plan was made from it.
+        let now = aws.bucket_policy(&desired.bucket).await.map_err(|e| fail(e, &done, false))?;
+        if now != current.bucket_policy {
+            return Err(fail(AwsError::PolicyChanged { bucket: desired.bucket.clone() }, &done, false));
+        }
         progress.step(&format!("writing the policy of bucket {}", desired.bucket));
         aws.put_bucket_policy(&desired.bucket, policy).await.map_err(|e| fail(e, &done, false))?;
         done.wrote_bucket_policy = true;

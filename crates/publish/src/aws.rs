@@ -24,6 +24,10 @@ pub enum AwsError {
          PreconditionFailed); nothing of theirs was overwritten. Run `edgepages plan` to see the distribution as it is now"
     )]
     PreconditionFailed { id: String },
+    #[error(
+        "the policy of bucket {bucket} was changed by someone else after it was read; nothing of theirs was overwritten"
+    )]
+    PolicyChanged { bucket: String },
     #[error("distribution {id} does not exist (or these credentials cannot see it)")]
     NoSuchDistribution { id: String },
     #[error("bucket {bucket} does not exist (or these credentials cannot see it)")]

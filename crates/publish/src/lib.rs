@@ -8,6 +8,7 @@ pub mod desired;
 pub mod distribution;
 pub mod error;
 pub mod glob;
+pub mod hang;
 pub mod plan;
 pub mod policy;
 pub mod rollback;

@@ -3,7 +3,8 @@
 //! 1. Pass-through req/s and latency (wrk): the Rust worker against a hand-written JS
 //!    pass-through in the same workerd, plus two reference points: the JS pass-through with only
 //!    a deadline timer, and a bare workers-rs proxy when `--bare DIR` names its build.
-//! 2. Time to the branded page when the origin hangs, against the deadline.
+//! 2. Time to the branded page when the origin hangs, against the deadline (on the same worker
+//!    with `BREAKER=off`: ten hangs in a row are an outage the breaker would rightly shed).
 //! 3. 200 MiB streamed through the worker, with workerd's memory sampled throughout.
 //! 4. The worker's wasm size, gzip -9.
 //! 5. CPU time to decide and render one error response (native; the same code runs in wasm).
@@ -86,8 +87,6 @@ fn main() -> Result<()> {
     pass_through(&mut report, &workers, &opts)?;
     distinct_urls(&mut report, &workers, &opts)?;
     slow_chunked(&mut report, &workers)?;
-    // Streaming before the hangs: ten hangs in a row open the Rust worker's breaker (its default
-    // config is kept, breaker on), which would then shed the streaming request.
     streaming(&mut report, &workers)?;
     deadline(&mut report, &workers)?;
     wasm_size(&mut report, &root)?;
@@ -153,6 +152,8 @@ struct Workers {
     rust: String,
     /// The same worker with `STALE_IF_ERROR=off`.
     rust_no_stale: String,
+    /// The same worker with `BREAKER=off`, for the deadline.
+    rust_no_breaker: String,
     js: String,
     js_deadline: String,
     bare: Option<String>,
@@ -162,19 +163,19 @@ impl Workers {
     fn start(root: &Path, origin: &str, bare: Option<&Path>, pinning: &Pinning) -> Result<Workers> {
         let dir = root.join("target/bench");
         std::fs::create_dir_all(&dir)?;
-        let ports = [free_port()?, free_port()?, free_port()?, free_port()?, free_port()?];
-        let build = root.join("edge/build");
+        let ports = [free_port()?, free_port()?, free_port()?, free_port()?, free_port()?, free_port()?];
         let bench = root.join("tests/bench");
         let vars = format!(
             "bindings = [(name = \"ORIGIN_URL\", text = \"{origin}\"), (name = \"ORIGIN_TIMEOUT_MS\", text = \"{DEADLINE_MS}\"), (name = \"MAINTENANCE\", text = \"off\")]"
         );
-        let no_stale_vars = vars.replace("]", ", (name = \"STALE_IF_ERROR\", text = \"off\")]");
+        let no_stale_vars = vars.replace(']', ", (name = \"STALE_IF_ERROR\", text = \"off\")]");
+        let no_breaker_vars = vars.replace(']', ", (name = \"BREAKER\", text = \"off\")]");
         let mut services = String::from(
-            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
+            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"rustNoBreaker\", worker = .rustNoBreaker), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
         );
         let mut sockets = format!(
-            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\")",
-            ports[0], ports[1], ports[2], ports[4]
+            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\"), (name = \"rustNoBreaker\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoBreaker\")",
+            ports[0], ports[1], ports[2], ports[4], ports[5]
         );
         let mut bare_worker = String::new();
         if let Some(bare) = bare {
@@ -196,23 +197,7 @@ const config :Workerd.Config = (
   services = [{services}, (name = "loopback", network = (allow = ["public", "private", "local"]))],
   sockets = [{sockets}],
 );
-const rust :Workerd.Worker = (
-  modules = [
-    (name = "entry.mjs", esModule = embed "{entry}"),
-    (name = "build/index.js", esModule = embed "{index}"),
-    (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
-  ],
-  compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
-);
-const rustNoStale :Workerd.Worker = (
-  modules = [
-    (name = "entry.mjs", esModule = embed "{entry}"),
-    (name = "build/index.js", esModule = embed "{index}"),
-    (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
-  ],
-  compatibilityDate = "2026-04-01", {no_stale_vars}, globalOutbound = "loopback",
-);
-const js :Workerd.Worker = (
+{rust}{rust_no_stale}{rust_no_breaker}const js :Workerd.Worker = (
   modules = [(name = "passthrough.mjs", esModule = embed "{js}")],
   compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
 );
@@ -221,9 +206,9 @@ const jsDeadline :Workerd.Worker = (
   compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
 );
 {bare_worker}"#,
-            entry = root.join("edge/entry.mjs").display(),
-            index = build.join("index.js").display(),
-            wasm = build.join("index_bg.wasm").display(),
+            rust = rust_worker(root, "rust", &vars),
+            rust_no_stale = rust_worker(root, "rustNoStale", &no_stale_vars),
+            rust_no_breaker = rust_worker(root, "rustNoBreaker", &no_breaker_vars),
             js = bench.join("passthrough.mjs").display(),
             js_deadline = bench.join("passthrough-deadline.mjs").display(),
         );
@@ -243,11 +228,12 @@ const jsDeadline :Workerd.Worker = (
             child,
             rust: url(ports[0]),
             rust_no_stale: url(ports[4]),
+            rust_no_breaker: url(ports[5]),
             js: url(ports[1]),
             js_deadline: url(ports[2]),
             bare: bare.map(|_| url(ports[3])),
         };
-        for base in [&workers.rust, &workers.rust_no_stale, &workers.js, &workers.js_deadline]
+        for base in [&workers.rust, &workers.rust_no_stale, &workers.rust_no_breaker, &workers.js, &workers.js_deadline]
             .into_iter()
             .chain(workers.bare.as_ref())
         {
@@ -255,6 +241,25 @@ const jsDeadline :Workerd.Worker = (
         }
         Ok(workers)
     }
+}
+
+/// The edgepages worker as shipped (`edge/entry.mjs` and `edge/build`), named `name`, with `vars`.
+fn rust_worker(root: &Path, name: &str, vars: &str) -> String {
+    let build = root.join("edge/build");
+    format!(
+        r#"const {name} :Workerd.Worker = (
+  modules = [
+    (name = "entry.mjs", esModule = embed "{entry}"),
+    (name = "build/index.js", esModule = embed "{index}"),
+    (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
+  ],
+  compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
+);
+"#,
+        entry = root.join("edge/entry.mjs").display(),
+        index = build.join("index.js").display(),
+        wasm = build.join("index_bg.wasm").display(),
+    )
 }
 
 impl Drop for Workers {
@@ -458,7 +463,10 @@ fn deadline(report: &mut String, workers: &Workers) -> Result<()> {
     let mut times = Vec::new();
     for i in 0..10 {
         let started = Instant::now();
-        let resp = client.get(format!("{}/hang-{i}?fault=hang", workers.rust)).header("accept", "text/html").send()?;
+        let resp = client
+            .get(format!("{}/hang-{i}?fault=hang", workers.rust_no_breaker))
+            .header("accept", "text/html")
+            .send()?;
         let status = resp.status().as_u16();
         let branded = resp.text()?.contains("Example Shop");
         times.push(started.elapsed().as_secs_f64() * 1000.0);

@@ -114,7 +114,9 @@ fn explain(e: ApplyError, planned_uploads: usize) -> anyhow::Error {
     } else {
         "the distribution was not changed".to_owned()
     };
-    let summary = format!("publish stopped; done before the failure: {}; {distribution}", done.join(", "));
+    let uploaded = if w.uploaded.is_empty() { "none".to_owned() } else { w.uploaded.join(", ") };
+    let summary =
+        format!("publish stopped; done before the failure: {}; {distribution}; uploaded: {uploaded}", done.join(", "));
     anyhow::Error::new(e).context(summary)
 }
 

@@ -27,6 +27,54 @@ pub struct Args {
     /// read from AWS, and no config is needed.
     #[arg(long, value_name = "URL", conflicts_with = "url", value_parser = http_url)]
     healthy: Vec<String>,
+    /// More statuses `--healthy` accepts besides 2xx and 3xx: a code (`404`) or a class (`4xx`),
+    /// repeatable or comma-separated. A 5xx is never healthy.
+    #[arg(long, value_name = "STATUS", requires = "healthy", value_delimiter = ',', value_parser = expected_status)]
+    expect: Vec<Expected>,
+}
+
+/// A status `--healthy` accepts: one code, or a class such as `2xx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Code(u16),
+    Class(u16),
+}
+
+impl Expected {
+    /// What `--healthy` accepts without `--expect`: success and redirection.
+    const DEFAULT: [Expected; 2] = [Expected::Class(2), Expected::Class(3)];
+
+    fn accepts(self, status: u16) -> bool {
+        match self {
+            Expected::Code(code) => status == code,
+            Expected::Class(class) => status / 100 == class,
+        }
+    }
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Code(code) => write!(f, "{code}"),
+            Expected::Class(class) => write!(f, "{class}xx"),
+        }
+    }
+}
+
+/// `404` or `4xx`, from 100 to 499: a 5xx is never healthy.
+fn expected_status(raw: &str) -> Result<Expected, String> {
+    let raw = raw.trim();
+    let expected = if let Some(class) = raw.strip_suffix("xx").or_else(|| raw.strip_suffix("XX")) {
+        class.parse::<u16>().ok().filter(|c| (1..=5).contains(c)).map(Expected::Class)
+    } else {
+        raw.parse::<u16>().ok().filter(|c| (100..=599).contains(c)).map(Expected::Code)
+    };
+    match expected {
+        Some(Expected::Class(5)) => Err("a 5xx status is never healthy".into()),
+        Some(Expected::Code(code)) if code >= 500 => Err("a 5xx status is never healthy".into()),
+        Some(expected) => Ok(expected),
+        None => Err(format!("{raw:?} is neither a status (404) nor a class (4xx)")),
+    }
 }
 
 /// An http(s) URL, checked when the arguments are read, so that a typo is a usage error.
@@ -51,8 +99,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         } else {
             let client = client()?;
             let mut checks = Vec::new();
+            let accepted: Vec<Expected> = Expected::DEFAULT.iter().chain(&args.expect).copied().collect();
             for url in &args.healthy {
-                checks.push(check_healthy(&client, url).await);
+                checks.push(check_healthy(&client, url, &accepted).await);
             }
             checks
         };
@@ -119,8 +168,8 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Requests `url`, which must answer below 500 with the origin's own page.
-async fn check_healthy(client: &reqwest::Client, url: &str) -> Check {
+/// Requests `url`, which must answer with one of the `accepted` statuses and the origin's own page.
+async fn check_healthy(client: &reqwest::Client, url: &str, accepted: &[Expected]) -> Check {
     let subject = format!("healthy {url}");
     let a = match request(client, url, &subject).await {
         Ok(answered) => answered,
@@ -131,6 +180,9 @@ async fn check_healthy(client: &reqwest::Client, url: &str) -> Check {
         (false, format!("answered {status} with a stale copy ({answer}): the origin is failing"))
     } else if status.is_server_error() || a.body.contains(PAGE_MARKER) {
         (false, format!("answered {status} with an error page: the site is not healthy"))
+    } else if !accepted.iter().any(|e| e.accepts(status.as_u16())) {
+        let list = accepted.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        (false, format!("answered {status}, not one of {list} (--expect accepts more)"))
     } else {
         (true, format!("answered {status}"))
     };
@@ -168,5 +220,23 @@ pub fn show(out: &Output, checks: &[Check]) {
         out.good("verified:", &format!("{} checks passed", checks.len()));
     } else {
         out.bad("not verified:", &format!("{failed} of {} checks failed", checks.len()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_statuses_parse_and_match() {
+        assert_eq!(expected_status("404"), Ok(Expected::Code(404)));
+        assert_eq!(expected_status(" 4xx"), Ok(Expected::Class(4)));
+        assert!(expected_status("5xx").unwrap_err().contains("never healthy"));
+        assert!(expected_status("502").unwrap_err().contains("never healthy"));
+        assert!(expected_status("42").unwrap_err().contains("neither a status"));
+        assert!(expected_status("xx").is_err() && expected_status("6xx").is_err());
+        assert!(Expected::Class(2).accepts(204) && !Expected::Class(2).accepts(301));
+        assert!(Expected::Code(404).accepts(404) && !Expected::Code(404).accepts(410));
+        assert_eq!(Expected::DEFAULT.map(|e| e.to_string()), ["2xx", "3xx"]);
     }
 }
