@@ -293,10 +293,6 @@ struct Wrk {
     p99_ms: f64,
 }
 
-fn wrk(url: &str, opts: &Options) -> Result<Wrk> {
-    wrk_with(url, opts, &[])
-}
-
 fn wrk_with(url: &str, opts: &Options, extra: &[&str]) -> Result<Wrk> {
     let out = Command::new("wrk")
         .args(["-t1", &format!("-c{}", opts.connections), &format!("-d{}s", opts.seconds), "--latency"])
@@ -329,28 +325,38 @@ fn wrk_with(url: &str, opts: &Options, extra: &[&str]) -> Result<Wrk> {
     })
 }
 
+/// Each run's req/s, p50 and p99 (ms) for each of `urls`, over `opts.runs` runs of wrk (with
+/// `extra` arguments). Interleaved, so that drift on the machine touches every worker alike, and
+/// in turn forwards and backwards, so that no worker always goes first.
+fn interleaved(what: &str, urls: &[String], opts: &Options, extra: &[&str]) -> Result<Vec<Series>> {
+    let mut results: Vec<Series> = vec![(vec![], vec![], vec![]); urls.len()];
+    for run in 0..opts.runs {
+        eprintln!("{what} run {}/{}", run + 1, opts.runs);
+        let mut order: Vec<usize> = (0..urls.len()).collect();
+        if run % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let w = wrk_with(&urls[i], opts, extra)?;
+            results[i].0.push(w.rps);
+            results[i].1.push(w.p50_ms);
+            results[i].2.push(w.p99_ms);
+        }
+    }
+    Ok(results)
+}
+
+/// One worker's req/s, p50 ms and p99 ms, a value per run.
+type Series = (Vec<f64>, Vec<f64>, Vec<f64>);
+
 fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Result<()> {
     let mut targets = vec![("Rust worker (edgepages)", &workers.rust), ("JS pass-through", &workers.js)];
     targets.push(("JS pass-through + deadline timer", &workers.js_deadline));
     if let Some(bare) = &workers.bare {
         targets.push(("bare workers-rs proxy", bare));
     }
-    let mut results: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = vec![(vec![], vec![], vec![]); targets.len()];
-    for run in 0..opts.runs {
-        eprintln!("pass-through run {}/{}", run + 1, opts.runs);
-        // Interleaved, so that drift on the machine touches every worker alike, and in turn
-        // forwards and backwards, so that no worker always goes first.
-        let mut order: Vec<usize> = (0..targets.len()).collect();
-        if run % 2 == 1 {
-            order.reverse();
-        }
-        for i in order {
-            let w = wrk(&format!("{}/bench", targets[i].1), opts)?;
-            results[i].0.push(w.rps);
-            results[i].1.push(w.p50_ms);
-            results[i].2.push(w.p99_ms);
-        }
-    }
+    let urls: Vec<String> = targets.iter().map(|(_, base)| format!("{base}/bench")).collect();
+    let results = interleaved("pass-through", &urls, opts, &[])?;
     writeln!(
         report,
         "1. pass-through, wrk -t1 -c{} -d{}s (goal: Rust >= 0.95x JS req/s, <= 1.05x JS p50)",
@@ -386,19 +392,8 @@ fn distinct_urls(report: &mut String, workers: &Workers, opts: &Options) -> Resu
     )?;
     let script = script.display().to_string();
     let targets = [("stale-if-error on (as shipped)", &workers.rust), ("stale-if-error off", &workers.rust_no_stale)];
-    let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(vec![], vec![]); targets.len()];
-    for run in 0..opts.runs {
-        eprintln!("distinct URLs run {}/{}", run + 1, opts.runs);
-        let mut order: Vec<usize> = (0..targets.len()).collect();
-        if run % 2 == 1 {
-            order.reverse();
-        }
-        for i in order {
-            let w = wrk_with(targets[i].1, opts, &["-s", &script])?;
-            results[i].0.push(w.rps);
-            results[i].1.push(w.p50_ms);
-        }
-    }
+    let urls: Vec<String> = targets.iter().map(|(_, base)| (*base).clone()).collect();
+    let results = interleaved("distinct URLs", &urls, opts, &["-s", &script])?;
     writeln!(
         report,
         "6. pass-through over {DISTINCT_URLS} distinct URLs (each with its own query), wrk -t1 -c{} -d{}s: stale-if-error on vs off",
@@ -406,7 +401,7 @@ fn distinct_urls(report: &mut String, workers: &Workers, opts: &Options) -> Resu
     )?;
     writeln!(report, "   {:<34} {:>9} {:>9} {:>12}", "", "req/s", "p50 ms", "req/s vs off")?;
     let off = results[1].0.clone();
-    for ((name, _), (rps, p50)) in targets.iter().zip(&results) {
+    for ((name, _), (rps, p50, _)) in targets.iter().zip(&results) {
         let ratio = median(&mut rps.iter().zip(&off).map(|(m, t)| m / t).collect::<Vec<_>>());
         let (rps, p50) = (median(&mut rps.clone()), median(&mut p50.clone()));
         writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {ratio:>11.2}x")?;
@@ -434,11 +429,18 @@ fn slow_chunked(report: &mut String, workers: &Workers) -> Result<()> {
         let (mut total, mut peak) = (0u64, before);
         let mut buf = vec![0u8; SLOW_READ_BYTES];
         loop {
-            let n = resp.read(&mut buf)?;
-            if n == 0 {
+            // A whole step's worth, however the body happens to be chunked, then a pause.
+            let mut filled = 0;
+            while filled < buf.len() {
+                match resp.read(&mut buf[filled..])? {
+                    0 => break,
+                    n => filled += n,
+                }
+            }
+            if filled == 0 {
                 break;
             }
-            total += n as u64;
+            total += filled as u64;
             peak = peak.max(rss_kib(pid));
             std::thread::sleep(SLOW_READ_PAUSE);
         }
