@@ -43,8 +43,8 @@ pub fn worker() -> &'static Worker {
     })
 }
 
-/// A worker with the bundled config's breaker (10 failures, 10 s), for the one test that
-/// overloads its origin.
+/// A worker with the bundled config's breaker (half of at least 10 answers in 10 s failing), for
+/// the tests of the breaker itself, taken one at a time ([`breaker_lock`]).
 pub fn breaker_worker() -> &'static Worker {
     static WORKER: OnceLock<Worker> = OnceLock::new();
     WORKER.get_or_init(|| {
