@@ -28,7 +28,7 @@ const inFlight = new Set();
 
 function trapped(error) {
   if (!(error instanceof WebAssembly.RuntimeError)) {
-    // The platform shows nothing for a stray rejection: say it once, and fail no request.
+    // The platform shows nothing for a stray rejection: log it, and fail no request.
     console.error(JSON.stringify({ edgepages: "stray_error", error: String((error && error.message) || error) }));
     return;
   }
@@ -62,9 +62,9 @@ async function guarded(pending) {
   }
 }
 
-// Sends `request` to `target` as the Rust worker's origin::send does: same method, headers (with
-// the edits Rust's route lists from index 4 on, as name, value pairs, null deleting: core's
-// forward rules) and streamed body, redirects handed back, the subrequest aborted if its response
+// Sends `request` to the route's target (`route[0]`) as the Rust worker's origin::send does: same
+// method, headers (with the edits the route lists from index 4 on, as name, value pairs, null
+// deleting: core's forward rules) and streamed body, redirects handed back, the subrequest aborted if its response
 // headers have not come within `deadlineMs`. The timer is cleared once they have, so a long body
 // is never cut.
 async function send(request, route, deadlineMs) {
