@@ -274,7 +274,8 @@ fn seed_002_a_healthy_origin_under_a_burst_is_never_shed() {
 fn seed_002_a_late_healthy_answer_cannot_close_an_open_breaker() {
     let _one_at_a_time = breaker_lock();
     until_breaker_closed();
-    let late = thread::spawn(|| breaker_answers([&format!("{}?fault=slow&ms=800", unique("late"))]));
+    // 3 s is ample for the twelve failures below to open the breaker first, even on a loaded machine.
+    let late = thread::spawn(|| breaker_answers([&format!("{}?fault=slow&ms=3000", unique("late"))]));
     thread::sleep(Duration::from_millis(100));
     let failing: Vec<String> = (0..12).map(|_| format!("{}?fault=status&code=502", unique("opening"))).collect();
     let opened = thread::scope(|s| {
