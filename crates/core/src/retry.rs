@@ -3,6 +3,7 @@
 //! what turn an overload into an outage, so the answer is no unless every condition holds.
 
 use crate::outcome::OriginOutcome;
+use crate::request::is_safe_method;
 
 /// Below this many milliseconds left before the deadline, a retry could not get an answer in time.
 pub const MIN_RETRY_BUDGET_MS: u64 = 50;
@@ -25,8 +26,11 @@ pub struct Attempted<'a> {
 /// only for a safe method (RFC 9110 §9.2.1) without a body; only once; and only with time left.
 pub fn should_retry(outcome: &OriginOutcome<'_>, req: &Attempted<'_>) -> bool {
     let cured_by_retry = matches!(outcome, OriginOutcome::Failure(kind) if kind.is_retryable());
-    let safe = matches!(req.method, "GET" | "HEAD" | "OPTIONS" | "TRACE");
-    cured_by_retry && safe && !req.has_body && req.attempts < 2 && req.ms_left >= MIN_RETRY_BUDGET_MS
+    cured_by_retry
+        && is_safe_method(req.method)
+        && !req.has_body
+        && req.attempts < 2
+        && req.ms_left >= MIN_RETRY_BUDGET_MS
 }
 
 #[cfg(test)]
