@@ -3,8 +3,6 @@
 //! back, so the common case never awaits wasm. Every rule stays here; JS only carries out the
 //! route. A failure comes back through [`fail`] to the same `handle` as every other request.
 
-use std::cell::RefCell;
-
 use edgepages_core::breaker::Health;
 use edgepages_core::breaker::table::Slot;
 use edgepages_core::{Clock, Gate, gate, target};
@@ -51,35 +49,10 @@ pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_m
     let mut shape = Vec::with_capacity(4 + 2 * edits.len());
     shape.extend([target.as_str().into(), deadline_ms.into(), slot.into(), keep.into()]);
     for edit in &edits {
-        shape.push(js_string(edit.name()));
-        shape.push(edit.value().map_or(JsValue::NULL, js_string));
+        shape.push(edit.name().into());
+        shape.push(edit.value().map_or(JsValue::NULL, JsValue::from));
     }
     Some(shape)
-}
-
-/// Strings the fast path hands JS again and again (header names, the site's host, the scheme),
-/// kept as JS strings: decoding each one anew on every request costs more than the rest of the
-/// route. A few at most, so a flood of distinct hosts cannot grow it.
-const CACHED_STRINGS: usize = 8;
-
-thread_local! {
-    static JS_STRINGS: RefCell<Vec<(String, JsValue)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// `s` as a JS string, from the cache when it is there.
-fn js_string(s: &str) -> JsValue {
-    JS_STRINGS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some((_, value)) = cache.iter().find(|(k, _)| k == s) {
-            return value.clone();
-        }
-        let value = JsValue::from_str(s);
-        if cache.len() == CACHED_STRINGS {
-            cache.remove(0);
-        }
-        cache.push((s.to_owned(), value.clone()));
-        value
-    })
 }
 
 /// Records a healthy answer for the breaker in `slot`, as `handle` does for its own requests. (A

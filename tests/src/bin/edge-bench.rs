@@ -447,14 +447,7 @@ fn slow_chunked(report: &mut String, workers: &Workers) -> Result<()> {
         if total != kib * 1024 {
             bail!("{name} gave {total} bytes of the chunked page, not {CHUNKED_MIB} MiB");
         }
-        writeln!(
-            report,
-            "   {name:<16} {:>6.1} s; workerd RSS {} MiB before, peak {} MiB (+{} MiB)",
-            started.elapsed().as_secs_f64(),
-            before / 1024,
-            peak / 1024,
-            peak.saturating_sub(before) / 1024
-        )?;
+        writeln!(report, "   {name:<16} {:>6.1} s; {}", started.elapsed().as_secs_f64(), rss_growth(before, peak))?;
     }
     writeln!(report)?;
     Ok(())
@@ -502,6 +495,16 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// workerd's memory before a transfer and at its peak, both in KiB, as the report shows it.
+fn rss_growth(before_kib: u64, peak_kib: u64) -> String {
+    format!(
+        "workerd RSS {} MiB before, peak {} MiB (+{} MiB)",
+        before_kib / 1024,
+        peak_kib / 1024,
+        peak_kib.saturating_sub(before_kib) / 1024
+    )
+}
+
 fn streaming(report: &mut String, workers: &Workers) -> Result<()> {
     writeln!(report, "3. {HUGE_MIB} MiB streamed through (goal: memory bounded, not growing with the body)")?;
     for (name, base) in [("Rust worker", &workers.rust), ("JS pass-through", &workers.js)] {
@@ -530,13 +533,7 @@ fn streaming(report: &mut String, workers: &Workers) -> Result<()> {
         }
         #[allow(clippy::cast_precision_loss)]
         let mib_s = total as f64 / 1_048_576.0 / secs;
-        writeln!(
-            report,
-            "   {name:<16} {secs:>6.2} s ({mib_s:>6.0} MiB/s); workerd RSS {} MiB before, peak {} MiB (+{} MiB)",
-            before / 1024,
-            peak / 1024,
-            peak.saturating_sub(before) / 1024
-        )?;
+        writeln!(report, "   {name:<16} {secs:>6.2} s ({mib_s:>6.0} MiB/s); {}", rss_growth(before, peak))?;
     }
     writeln!(report)?;
     Ok(())
