@@ -5,7 +5,7 @@
 //! update, to show that `If-Match` stops a write based on stale state (seed 004).
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
@@ -36,6 +36,7 @@ impl Seen {
 pub struct RecordingProxy {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    unknown_elements: Arc<AtomicBool>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -55,6 +56,10 @@ pub struct Faults {
     pub rival_policy: bool,
 }
 
+/// The elements [`RecordingProxy::set_unknown_elements`] adds to a distribution's config: a
+/// setting and an origin field that no aws-sdk-cloudfront models.
+pub const UNKNOWN_ELEMENTS: [&str; 2] = ["FutureSetting", "Origins/Items/Origin/FutureShield"];
+
 /// The `Sid` of the statement a rival's bucket policy holds.
 pub const RIVAL_STATEMENT: &str = "TheirsAddedMeanwhile";
 
@@ -66,8 +71,9 @@ struct Shared {
     seen: Arc<Mutex<Vec<Seen>>>,
     faults: Faults,
     uploads: AtomicUsize,
-    rival_done: std::sync::atomic::AtomicBool,
-    rival_policy_done: std::sync::atomic::AtomicBool,
+    rival_done: AtomicBool,
+    rival_policy_done: AtomicBool,
+    unknown_elements: Arc<AtomicBool>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -78,13 +84,15 @@ impl RecordingProxy {
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let url = format!("http://{}", listener.local_addr()?);
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let unknown_elements = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
             seen: seen.clone(),
             faults,
             uploads: AtomicUsize::new(0),
-            rival_done: std::sync::atomic::AtomicBool::new(false),
-            rival_policy_done: std::sync::atomic::AtomicBool::new(false),
+            rival_done: AtomicBool::new(false),
+            rival_policy_done: AtomicBool::new(false),
+            unknown_elements: unknown_elements.clone(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         runtime.spawn(async move {
@@ -98,7 +106,7 @@ impl RecordingProxy {
                 });
             }
         });
-        Ok(RecordingProxy { url, seen, runtime })
+        Ok(RecordingProxy { url, seen, unknown_elements, runtime })
     }
 
     /// Every request so far.
@@ -109,6 +117,12 @@ impl RecordingProxy {
     /// The write requests so far.
     pub fn writes(&self) -> Vec<Seen> {
         self.seen().into_iter().filter(Seen::is_write).collect()
+    }
+
+    /// From now on, or no longer, every distribution read carries [`UNKNOWN_ELEMENTS`], as
+    /// CloudFront's answers would once it has a feature newer than the SDK.
+    pub fn set_unknown_elements(&self, on: bool) {
+        self.unknown_elements.store(on, Ordering::SeqCst);
     }
 
     pub fn clear(&self) {
@@ -141,6 +155,9 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let is_page_upload =
         method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html");
     let is_distribution_update = method == hyper::Method::PUT && req.uri().path().ends_with("/config");
+    let is_distribution_read = method == hyper::Method::GET
+        && req.uri().path().starts_with("/2020-05-31/distribution/")
+        && req.uri().path().matches('/').count() == 3;
     let is_policy_read = method == hyper::Method::GET
         && req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "policy" || p.starts_with("policy=")));
     let authorization = req.headers().get("authorization").cloned();
@@ -161,8 +178,12 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let Ok(upstream) = upstream.body(Full::new(body)) else { return Ok(bad_gateway("could not build the request")) };
     match shared.client.request(upstream).await {
         Ok(resp) => {
-            let (parts, body) = resp.into_parts();
-            let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            let (mut parts, body) = resp.into_parts();
+            let mut body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            if is_distribution_read && parts.status.is_success() && shared.unknown_elements.load(Ordering::SeqCst) {
+                body = with_unknown_elements(&body);
+                parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            }
             if let Some(delay) = shared.faults.slow_uploads.filter(|_| is_page_upload) {
                 tokio::time::sleep(delay).await;
             }
@@ -210,6 +231,14 @@ async fn rival_update(shared: &Shared, path: &str, authorization: Option<hyper::
     let status = shared.client.request(write).await?.status();
     anyhow::ensure!(status.is_success(), "UpdateDistribution answered {status}");
     Ok(())
+}
+
+/// A distribution's XML with [`UNKNOWN_ELEMENTS`] in it.
+fn with_unknown_elements(body: &[u8]) -> Bytes {
+    let xml = String::from_utf8_lossy(body)
+        .replacen("</Origin>", "<FutureShield><Enabled>true</Enabled></FutureShield></Origin>", 1)
+        .replacen("</DistributionConfig>", "<FutureSetting>on</FutureSetting></DistributionConfig>", 1);
+    Bytes::from(xml)
 }
 
 /// The path of a path-and-query.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use aws::{Rig, serve};
 use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig};
 use edgepages_e2e::aws_fixture::Start;
-use edgepages_e2e::aws_proxy::{Faults, RIVAL_STATEMENT};
+use edgepages_e2e::aws_proxy::{Faults, RIVAL_STATEMENT, UNKNOWN_ELEMENTS};
 
 const PAGES: usize = 36;
 const OWNED_ORIGIN_PREFIX: &str = "edgepages-";
@@ -292,4 +292,22 @@ fn a_missing_distribution_or_bucket_is_named() {
     rig.edit_config(&rig.bucket, "no-such-bucket-here");
     let run = rig.run(&["plan"]).fails();
     assert!(run.stderr.contains("bucket no-such-bucket-here does not exist"), "{}", run.stderr);
+}
+
+#[test]
+fn a_distribution_setting_the_sdk_does_not_know_is_named_and_never_dropped() {
+    let rig = Rig::new(Start::Existing);
+    rig.run(&["publish", "--yes"]).ok();
+    rig.proxy.set_unknown_elements(true);
+    rig.proxy.clear();
+    let names = UNKNOWN_ELEMENTS.join(", ");
+    for args in [&["plan"][..], &["publish", "--yes"], &["rollback", "--yes"]] {
+        let run = rig.run(args).fails();
+        assert!(run.stderr.contains(&format!("cannot carry over: {names}")), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("upgrade edgepages"), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(rig.proxy.writes(), [], "nothing was written");
+    // Once the SDK knows them (here: once CloudFront stops sending them), both work again.
+    rig.proxy.set_unknown_elements(false);
+    rig.run(&["rollback", "--yes"]).ok();
 }

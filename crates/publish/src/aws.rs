@@ -14,6 +14,8 @@ use base64::Engine as _;
 use crate::desired::{Desired, PAGE_CACHE_CONTROL, PageObject};
 use crate::plan::Current;
 use crate::rollback::RollbackRecord;
+use crate::sdk_xml::{self, AnswerBody};
+use crate::unmodelled::dropped_elements;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AwsError {
@@ -47,6 +49,9 @@ pub struct ReadDistribution {
     pub config: DistributionConfig,
     pub etag: String,
     pub arn: String,
+    /// Elements of the config that the SDK's types do not model, so an update would drop them
+    /// ([`crate::unmodelled`]); a write must refuse while there are any.
+    pub unmodelled: Vec<String>,
 }
 
 /// The two clients `publish` uses, built by the caller from the AWS config chain.
@@ -72,6 +77,7 @@ impl Aws {
             distribution: dist.config,
             etag: dist.etag,
             distribution_arn: dist.arn,
+            unmodelled: dist.unmodelled,
             oac_id,
             bucket_policy,
         })
@@ -100,16 +106,22 @@ impl Aws {
         Ok(objects)
     }
 
+    /// Reads the distribution, and checks that its config survives a round trip through the
+    /// SDK's types: the XML it came in against the XML the SDK would send back for it.
     pub async fn read_distribution(&self, id: &str) -> Result<ReadDistribution, AwsError> {
-        let out = self.cloudfront.get_distribution().id(id).send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(
-                aws_sdk_cloudfront::operation::get_distribution::GetDistributionError::is_no_such_distribution,
-            ) {
-                AwsError::NoSuchDistribution { id: id.to_owned() }
-            } else {
-                call(format!("reading distribution {id}"))(e)
-            }
-        })?;
+        let answer = AnswerBody::default();
+        let out =
+            self.cloudfront.get_distribution().id(id).customize().interceptor(answer.clone()).send().await.map_err(
+                |e| {
+                    if e.as_service_error().is_some_and(
+                        aws_sdk_cloudfront::operation::get_distribution::GetDistributionError::is_no_such_distribution,
+                    ) {
+                        AwsError::NoSuchDistribution { id: id.to_owned() }
+                    } else {
+                        call(format!("reading distribution {id}"))(e)
+                    }
+                },
+            )?;
         let missing = |what: &str| AwsError::Call {
             action: format!("reading distribution {id}"),
             message: format!("the answer had no {what}"),
@@ -117,7 +129,14 @@ impl Aws {
         let etag = out.e_tag().ok_or_else(|| missing("ETag"))?.to_owned();
         let dist = out.distribution.ok_or_else(|| missing("Distribution"))?;
         let config = dist.distribution_config.ok_or_else(|| missing("DistributionConfig"))?;
-        Ok(ReadDistribution { config, etag, arn: dist.arn })
+        let checking = |message: String| AwsError::Call {
+            action: format!("checking that distribution {id} survives a round trip through the SDK"),
+            message,
+        };
+        let read = answer.take().map_err(checking)?;
+        let sent = sdk_xml::update_body(id, config.clone()).await.map_err(checking)?;
+        let unmodelled = dropped_elements(&read, &sent, "DistributionConfig").map_err(checking)?;
+        Ok(ReadDistribution { config, etag, arn: dist.arn, unmodelled })
     }
 
     /// The ID of the Origin Access Control called `name`, if there is one.

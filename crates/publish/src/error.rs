@@ -25,6 +25,26 @@ pub enum PlanError {
     BucketPolicy(String),
     #[error("building the CloudFront request: {0}")]
     Build(String),
+    #[error(
+        "distribution {id} has settings that this edgepages cannot carry over: {}. Its aws-sdk-cloudfront ({sdk}) \
+         does not know them, so an update would silently drop them; nothing was written. Please upgrade edgepages",
+        elements.join(", ")
+    )]
+    Unmodelled { id: String, elements: Vec<String>, sdk: &'static str },
+}
+
+impl PlanError {
+    /// Refuses a write to distribution `id` while it has elements the SDK would drop.
+    pub fn refuse_unmodelled(id: &str, elements: &[String]) -> Result<(), PlanError> {
+        if elements.is_empty() {
+            return Ok(());
+        }
+        Err(PlanError::Unmodelled {
+            id: id.to_owned(),
+            elements: elements.to_vec(),
+            sdk: aws_sdk_cloudfront::meta::PKG_VERSION,
+        })
+    }
 }
 
 impl From<aws_sdk_cloudfront::error::BuildError> for PlanError {

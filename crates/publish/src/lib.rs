@@ -12,6 +12,8 @@ pub mod hang;
 pub mod plan;
 pub mod policy;
 pub mod rollback;
+pub mod sdk_xml;
+pub mod unmodelled;
 pub mod verify;
 
 pub use desired::{Desired, ErrorPage, PageObject};

@@ -22,6 +22,8 @@ pub struct Current {
     /// The distribution's ETag, sent back as `If-Match`.
     pub etag: String,
     pub distribution_arn: String,
+    /// Config elements the SDK does not model; planning refuses while there are any.
+    pub unmodelled: Vec<String>,
     /// The Origin Access Control named for the bucket, if one exists.
     pub oac_id: Option<String>,
     pub bucket_policy: Option<String>,
@@ -102,6 +104,7 @@ impl Plan {
 
 /// Plans the change from `current` to `desired`.
 pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
+    PlanError::refuse_unmodelled(&desired.distribution_id, &current.unmodelled)?;
     let mut uploads = Vec::new();
     let mut unchanged = 0;
     for object in &desired.objects {
@@ -171,6 +174,7 @@ mod tests {
             distribution: existing(),
             etag: "E1".into(),
             distribution_arn: "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123".into(),
+            unmodelled: Vec::new(),
             oac_id: None,
             bucket_policy: None,
         }
@@ -253,6 +257,16 @@ mod tests {
             ]
         );
         assert!(p.traps[0].to_string().contains("--force"));
+    }
+
+    #[test]
+    fn a_distribution_with_elements_the_sdk_would_drop_is_refused_by_name() {
+        let mut c = current();
+        c.unmodelled = vec!["NewTopLevelSetting".into(), "Origins/Items/Origin/FutureShield".into()];
+        let e = plan(&desired(), &c).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("NewTopLevelSetting, Origins/Items/Origin/FutureShield"), "{text}");
+        assert!(text.contains("upgrade edgepages"), "{text}");
     }
 
     #[test]

@@ -7,15 +7,14 @@
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cloudfront::operation::create_origin_access_control::CreateOriginAccessControlOutput;
-use aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput;
 use aws_sdk_cloudfront::operation::list_origin_access_controls::ListOriginAccessControlsOutput;
 use aws_sdk_cloudfront::operation::update_distribution::{
     UpdateDistributionError, UpdateDistributionInput, UpdateDistributionOutput,
 };
 use aws_sdk_cloudfront::types::error::PreconditionFailed;
 use aws_sdk_cloudfront::types::{
-    CacheBehavior, CacheBehaviors, CustomOriginConfig, DefaultCacheBehavior, Distribution, DistributionConfig,
-    EventType, FunctionAssociation, FunctionAssociations, Origin, OriginAccessControl, OriginAccessControlList,
+    CacheBehavior, CacheBehaviors, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, EventType,
+    FunctionAssociation, FunctionAssociations, Origin, OriginAccessControl, OriginAccessControlList,
     OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
 };
 use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyOutput;
@@ -23,6 +22,8 @@ use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use aws_sdk_s3::operation::put_bucket_policy::{PutBucketPolicyInput, PutBucketPolicyOutput};
 use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
+use aws_smithy_types::body::SdkBody;
 use edgepages_publish::apply::{Progress, apply};
 use edgepages_publish::aws::{Aws, AwsError};
 use edgepages_publish::desired::md5_hex;
@@ -119,22 +120,28 @@ struct Mocks {
     aws: Aws,
 }
 
-fn mocks(update_fails: bool) -> Mocks {
+/// GetDistribution's answer for `config`, as CloudFront's XML: the SDK reads it as it would read
+/// the real thing, and `publish` sees the raw body it checks for elements the SDK would drop.
+async fn distribution_xml(config: &DistributionConfig) -> String {
+    let config = edgepages_publish::sdk_xml::update_body("E2EXAMPLE123", config.clone()).await.unwrap();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Distribution xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">\
+         <Id>E2EXAMPLE123</Id><ARN>{ARN}</ARN><Status>Deployed</Status>\
+         <LastModifiedTime>2026-01-01T00:00:00Z</LastModifiedTime>\
+         <InProgressInvalidationBatches>0</InProgressInvalidationBatches>\
+         <DomainName>d111111abcdef8.cloudfront.net</DomainName>{config}</Distribution>"
+    )
+}
+
+async fn mocks(update_fails: bool) -> Mocks {
     let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| ListObjectsV2Output::builder().build());
     let policy = mock!(aws_sdk_s3::Client::get_bucket_policy)
         .then_output(|| GetBucketPolicyOutput::builder().policy(THEIR_POLICY).build());
-    let get_distribution = mock!(aws_sdk_cloudfront::Client::get_distribution).then_output(|| {
-        let distribution = Distribution::builder()
-            .id("E2EXAMPLE123")
-            .arn(ARN)
-            .status("Deployed")
-            .last_modified_time(aws_smithy_types::DateTime::from_secs(0))
-            .in_progress_invalidation_batches(0)
-            .domain_name("d111111abcdef8.cloudfront.net")
-            .distribution_config(distribution_config())
-            .build()
-            .unwrap();
-        GetDistributionOutput::builder().distribution(distribution).e_tag("ETAG1").build()
+    let xml = distribution_xml(&distribution_config()).await;
+    let get_distribution = mock!(aws_sdk_cloudfront::Client::get_distribution).then_http_response(move || {
+        let mut response = HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(xml.clone()));
+        response.headers_mut().insert("ETag", "ETAG1");
+        response
     });
     let list_oacs = mock!(aws_sdk_cloudfront::Client::list_origin_access_controls).then_output(|| {
         ListOriginAccessControlsOutput::builder()
@@ -214,7 +221,7 @@ impl Progress for Quiet {
 
 #[tokio::test]
 async fn planning_reads_and_never_writes() {
-    let m = mocks(false);
+    let m = mocks(false).await;
     let current = m.aws.read_current(&desired()).await.unwrap();
     let p = plan(&desired(), &current).unwrap();
     assert_eq!(p.write_count(), 2 + 1 + 1 + 2);
@@ -230,7 +237,7 @@ async fn planning_reads_and_never_writes() {
 
 #[tokio::test]
 async fn publish_sends_if_match_and_the_fields_moto_drops() {
-    let m = mocks(false);
+    let m = mocks(false).await;
     let d = desired();
     let current = m.aws.read_current(&d).await.unwrap();
     let p = plan(&d, &current).unwrap();
@@ -267,7 +274,7 @@ async fn publish_sends_if_match_and_the_fields_moto_drops() {
 
 #[tokio::test]
 async fn precondition_failed_stops_without_retrying_or_saving_a_record() {
-    let m = mocks(true);
+    let m = mocks(true).await;
     let d = desired();
     let current = m.aws.read_current(&d).await.unwrap();
     let p = plan(&d, &current).unwrap();

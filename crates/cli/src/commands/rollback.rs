@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use edgepages_publish::PlanError;
 use edgepages_publish::distribution::describe;
 use serde_json::json;
 
@@ -32,6 +33,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             bail!("there is no rollback record at s3://{}/{key}: edgepages has not changed distribution {} yet", d.bucket, d.distribution_id);
         };
         let current = t.aws.read_distribution(&d.distribution_id).await?;
+        PlanError::refuse_unmodelled(&d.distribution_id, &current.unmodelled)?;
         if current.etag != record.published_etag {
             out.warn(&format!(
                 "distribution {} changed after the last publish (ETag {} then, {} now); rollback puts back only edgepages' own parts and keeps the rest",
