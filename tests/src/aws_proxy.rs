@@ -37,6 +37,7 @@ pub struct RecordingProxy {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     unknown_elements: Arc<AtomicBool>,
+    etags_rewritten: Arc<AtomicUsize>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -54,6 +55,9 @@ pub struct Faults {
     /// After answering the first read of a bucket policy, write a policy of a rival's own (with
     /// the statement [`RIVAL_STATEMENT`]), as someone changing it between a plan and its write.
     pub rival_policy: bool,
+    /// Give every S3 object an ETag that is not its body's MD5, as S3 does under SSE-KMS and
+    /// for multipart uploads: in listings and in `ETag` headers.
+    pub opaque_etags: bool,
 }
 
 /// The elements [`RecordingProxy::set_unknown_elements`] adds to a distribution's config: a
@@ -74,6 +78,7 @@ struct Shared {
     rival_done: AtomicBool,
     rival_policy_done: AtomicBool,
     unknown_elements: Arc<AtomicBool>,
+    etags_rewritten: Arc<AtomicUsize>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -85,6 +90,7 @@ impl RecordingProxy {
         let url = format!("http://{}", listener.local_addr()?);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let unknown_elements = Arc::new(AtomicBool::new(false));
+        let etags_rewritten = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
             seen: seen.clone(),
@@ -93,6 +99,7 @@ impl RecordingProxy {
             rival_done: AtomicBool::new(false),
             rival_policy_done: AtomicBool::new(false),
             unknown_elements: unknown_elements.clone(),
+            etags_rewritten: etags_rewritten.clone(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         runtime.spawn(async move {
@@ -106,7 +113,7 @@ impl RecordingProxy {
                 });
             }
         });
-        Ok(RecordingProxy { url, seen, unknown_elements, runtime })
+        Ok(RecordingProxy { url, seen, unknown_elements, etags_rewritten, runtime })
     }
 
     /// Every request so far.
@@ -123,6 +130,11 @@ impl RecordingProxy {
     /// CloudFront's answers would once it has a feature newer than the SDK.
     pub fn set_unknown_elements(&self, on: bool) {
         self.unknown_elements.store(on, Ordering::SeqCst);
+    }
+
+    /// How many S3 ETags [`Faults::opaque_etags`] has replaced so far.
+    pub fn etags_rewritten(&self) -> usize {
+        self.etags_rewritten.load(Ordering::SeqCst)
     }
 
     pub fn clear(&self) {
@@ -180,6 +192,19 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         Ok(resp) => {
             let (mut parts, body) = resp.into_parts();
             let mut body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            if shared.faults.opaque_etags && !path_and_query.starts_with("/2020-05-31/") {
+                let (rewritten, count) = opaque_etags(&body);
+                if count > 0 {
+                    body = rewritten;
+                    parts.headers.remove(hyper::header::CONTENT_LENGTH);
+                }
+                if let Some(etag) = parts.headers.get(hyper::header::ETAG).and_then(|v| v.to_str().ok()) {
+                    let opaque = hyper::header::HeaderValue::from_str(&format!("\"{}\"", opaque_etag(etag)));
+                    parts.headers.insert(hyper::header::ETAG, opaque.expect("hex digits and quotes"));
+                    shared.etags_rewritten.fetch_add(1, Ordering::SeqCst);
+                }
+                shared.etags_rewritten.fetch_add(count, Ordering::SeqCst);
+            }
             if is_distribution_read && parts.status.is_success() && shared.unknown_elements.load(Ordering::SeqCst) {
                 body = with_unknown_elements(&body);
                 parts.headers.remove(hyper::header::CONTENT_LENGTH);
@@ -231,6 +256,33 @@ async fn rival_update(shared: &Shared, path: &str, authorization: Option<hyper::
     let status = shared.client.request(write).await?.status();
     anyhow::ensure!(status.is_success(), "UpdateDistribution answered {status}");
     Ok(())
+}
+
+/// An ETag that is not an MD5: the value reversed, with a part count, as a multipart upload's.
+fn opaque_etag(etag: &str) -> String {
+    let hex: String = etag.trim_matches('"').chars().filter(char::is_ascii_hexdigit).rev().collect();
+    format!("{hex}-2")
+}
+
+/// An S3 listing with every `<ETag>` made opaque, and how many there were.
+fn opaque_etags(body: &[u8]) -> (Bytes, usize) {
+    let xml = String::from_utf8_lossy(body);
+    let mut out = String::with_capacity(xml.len());
+    let mut rest: &str = &xml;
+    let mut count = 0;
+    while let Some(start) = rest.find("<ETag>") {
+        let Some(len) = rest[start..].find("</ETag>") else { break };
+        let value = &rest[start + "<ETag>".len()..start + len];
+        let value = value.replace("&quot;", "").replace("&#34;", "");
+        out.push_str(&rest[..start]);
+        out.push_str("<ETag>&quot;");
+        out.push_str(&opaque_etag(&value));
+        out.push_str("&quot;</ETag>");
+        rest = &rest[start + len + "</ETag>".len()..];
+        count += 1;
+    }
+    out.push_str(rest);
+    (Bytes::from(out), count)
 }
 
 /// A distribution's XML with [`UNKNOWN_ELEMENTS`] in it.

@@ -311,3 +311,46 @@ fn a_distribution_setting_the_sdk_does_not_know_is_named_and_never_dropped() {
     rig.proxy.set_unknown_elements(false);
     rig.run(&["rollback", "--yes"]).ok();
 }
+
+#[test]
+fn pages_whose_etags_are_not_their_md5_are_not_uploaded_again() {
+    // Under SSE-KMS, and for multipart uploads, S3's ETag is not the body's MD5.
+    let rig = Rig::with_faults(Start::Existing, Faults { opaque_etags: true, ..Faults::default() }, "");
+    rig.run(&["publish", "--yes"]).ok();
+    rig.proxy.clear();
+    let run = rig.run(&["publish", "--yes"]).ok();
+    assert!(rig.proxy.etags_rewritten() >= PAGES, "the rig rewrote no listing: it tested nothing");
+    assert!(run.stdout.contains("up to date: nothing to write"), "{}", run.stdout);
+    assert_eq!(rig.proxy.writes(), []);
+}
+
+#[test]
+fn a_page_whose_content_type_changed_is_uploaded_again() {
+    let rig = Rig::new(Start::Existing);
+    rig.run(&["publish", "--yes"]).ok();
+    let key = "edgepages/503.html";
+    // Someone re-types one page in place, keeping its body, its Cache-Control and its metadata.
+    rig.block_on(async {
+        let head = rig.fixture.s3.head_object().bucket(&rig.bucket).key(key).send().await.unwrap();
+        rig.fixture
+            .s3
+            .copy_object()
+            .bucket(&rig.bucket)
+            .key(key)
+            .copy_source(format!("{}/{key}", rig.bucket))
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .content_type("text/plain")
+            .set_cache_control(head.cache_control)
+            .set_metadata(head.metadata)
+            .send()
+            .await
+            .unwrap();
+    });
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes"]).ok();
+    let writes = rig.proxy.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].method == "PUT" && writes[0].path.contains(key), "{writes:?}");
+    let head = rig.block_on(rig.fixture.s3.head_object().bucket(&rig.bucket).key(key).send()).unwrap();
+    assert_eq!(head.content_type(), Some("text/html; charset=utf-8"));
+}

@@ -1,7 +1,7 @@
 //! Thin adapters over already-built S3 and CloudFront clients: each call reads or writes one
 //! thing and turns the SDK's error into one that says what was being done.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_cloudfront::types::{
     DistributionConfig, OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
@@ -11,11 +11,16 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use base64::Engine as _;
 
-use crate::desired::{Desired, PAGE_CACHE_CONTROL, PageObject};
-use crate::plan::Current;
+use futures_util::StreamExt as _;
+
+use crate::desired::{DIGEST_METADATA, Desired, PAGE_CACHE_CONTROL, PageObject};
+use crate::plan::{Current, StoredObject};
 use crate::rollback::RollbackRecord;
 use crate::sdk_xml::{self, AnswerBody};
 use crate::unmodelled::dropped_elements;
+
+/// Objects read at a time when planning.
+const HEAD_CONCURRENCY: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AwsError {
@@ -68,7 +73,16 @@ impl Aws {
 
     /// Reads everything the plan needs. Read calls only.
     pub async fn read_current(&self, desired: &Desired) -> Result<Current, AwsError> {
-        let objects = self.list_objects(&desired.bucket, &desired.prefix).await?;
+        let listed = self.list_objects(&desired.bucket, &desired.prefix).await?;
+        // The pages publish would write are read whole (their digest and headers); the rest of
+        // the prefix is only listed.
+        let pages: Vec<String> =
+            desired.objects.iter().map(|o| o.key.clone()).filter(|key| listed.contains(key)).collect();
+        let mut objects: BTreeMap<String, StoredObject> =
+            listed.into_iter().map(|key| (key, StoredObject::default())).collect();
+        for (key, stored) in self.head_objects(&desired.bucket, &pages).await? {
+            objects.insert(key, stored.unwrap_or_default());
+        }
         let dist = self.read_distribution(&desired.distribution_id).await?;
         let oac_id = self.find_oac(&desired.oac_name()).await?;
         let bucket_policy = self.bucket_policy(&desired.bucket).await?;
@@ -83,9 +97,9 @@ impl Aws {
         })
     }
 
-    /// The objects under `prefix/`, by key, with their ETags.
-    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<BTreeMap<String, String>, AwsError> {
-        let mut objects = BTreeMap::new();
+    /// The keys under `prefix/`.
+    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<BTreeSet<String>, AwsError> {
+        let mut objects = BTreeSet::new();
         let mut pages = self.s3.list_objects_v2().bucket(bucket).prefix(format!("{prefix}/")).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {
@@ -99,7 +113,7 @@ impl Aws {
             })?;
             for object in page.contents() {
                 if let Some(key) = object.key() {
-                    objects.insert(key.to_owned(), object.e_tag().unwrap_or_default().trim_matches('"').to_owned());
+                    objects.insert(key.to_owned());
                 }
             }
         }
@@ -174,7 +188,8 @@ impl Aws {
         }
     }
 
-    /// Uploads one page, with its MD5 so that S3 rejects a body damaged on the way.
+    /// Uploads one page, with its MD5 so that S3 rejects a body damaged on the way, and its
+    /// digest, which the next plan compares.
     pub async fn put_page(&self, bucket: &str, page: &PageObject) -> Result<(), AwsError> {
         let md5 = md5::Digest::finalize(<md5::Md5 as md5::Digest>::new_with_prefix(&page.body));
         self.s3
@@ -183,6 +198,7 @@ impl Aws {
             .key(&page.key)
             .content_type(page.content_type)
             .cache_control(PAGE_CACHE_CONTROL)
+            .metadata(DIGEST_METADATA, &page.digest)
             .content_md5(base64::engine::general_purpose::STANDARD.encode(md5))
             .body(ByteStream::from(page.body.clone()))
             .send()
@@ -291,26 +307,35 @@ impl Aws {
         })
     }
 
-    /// The content type of each key, or `None` when the object does not exist.
+    /// Each key's headers and digest, or `None` when the object does not exist. A few at a time.
     pub async fn head_objects(
         &self,
         bucket: &str,
         keys: &[String],
-    ) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    ) -> Result<BTreeMap<String, Option<StoredObject>>, AwsError> {
+        let heads = keys.iter().map(|key| async move { (key.clone(), self.head_object(bucket, key).await) });
         let mut found = BTreeMap::new();
-        for key in keys {
-            let content_type = match self.s3.head_object().bucket(bucket).key(key).send().await {
-                Ok(out) => Some(out.content_type.unwrap_or_default()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found) =>
-                {
-                    None
-                }
-                Err(e) => return Err(call(format!("reading s3://{bucket}/{key}"))(e)),
-            };
-            found.insert(key.clone(), content_type);
+        let mut answers = futures_util::stream::iter(heads).buffer_unordered(HEAD_CONCURRENCY);
+        while let Some((key, stored)) = answers.next().await {
+            found.insert(key, stored?);
         }
         Ok(found)
+    }
+
+    async fn head_object(&self, bucket: &str, key: &str) -> Result<Option<StoredObject>, AwsError> {
+        match self.s3.head_object().bucket(bucket).key(key).send().await {
+            Ok(out) => Ok(Some(StoredObject {
+                digest: out.metadata.as_ref().and_then(|m| m.get(DIGEST_METADATA)).cloned(),
+                content_type: out.content_type,
+                cache_control: out.cache_control,
+            })),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(call(format!("reading s3://{bucket}/{key}"))(e)),
+        }
     }
 }

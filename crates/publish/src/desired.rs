@@ -4,7 +4,7 @@
 use edgepages_core::PageKind;
 use edgepages_core::config::{Config, OriginTimeouts};
 use edgepages_core::static_pages::StaticPage;
-use md5::{Digest as _, Md5};
+use sha2::{Digest as _, Sha256};
 
 use crate::error::PlanError;
 
@@ -18,13 +18,41 @@ pub const CACHING_OPTIMIZED_POLICY_ID: &str = "658327ea-f89d-4fab-a63d-7e88639e5
 /// Error TTLs above this are a trap: an outage's page outlives the outage.
 pub const MAX_SAFE_ERROR_TTL: u32 = 60;
 
+/// The user metadata (`x-amz-meta-edgepages-digest`) that holds a page object's [`digest`].
+pub const DIGEST_METADATA: &str = "edgepages-digest";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageObject {
     pub key: String,
     pub body: Vec<u8>,
     pub content_type: &'static str,
-    /// Hex MD5 of the body: the ETag S3 gives a single-part upload.
-    pub md5: String,
+    /// The object's [`digest`], stored with it. S3's ETag cannot stand in: under SSE-KMS and
+    /// for multipart uploads it is not the body's MD5, and it never covers the headers.
+    pub digest: String,
+}
+
+impl PageObject {
+    pub fn new(key: impl Into<String>, body: Vec<u8>, content_type: &'static str) -> PageObject {
+        let digest = digest(&body, content_type, PAGE_CACHE_CONTROL);
+        PageObject { key: key.into(), body, content_type, digest }
+    }
+}
+
+/// SHA-256 over everything `publish` sets on a page object: its content type, its
+/// `Cache-Control` and its body. A change to any of them changes the digest.
+pub fn digest(body: &[u8], content_type: &str, cache_control: &str) -> String {
+    use std::fmt::Write as _;
+    let hash = Sha256::new()
+        .chain_update(content_type.as_bytes())
+        .chain_update(b"\n")
+        .chain_update(cache_control.as_bytes())
+        .chain_update(b"\n")
+        .chain_update(body)
+        .finalize();
+    hash.iter().fold(String::from("sha256:"), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// One `CustomErrorResponse` that `publish` owns.
@@ -74,15 +102,8 @@ impl Desired {
                 }
             })
             .collect();
-        let objects = pages
-            .iter()
-            .map(|p| PageObject {
-                key: p.key.clone(),
-                body: p.body.clone().into_bytes(),
-                content_type: p.content_type,
-                md5: md5_hex(p.body.as_bytes()),
-            })
-            .collect();
+        let objects =
+            pages.iter().map(|p| PageObject::new(p.key.clone(), p.body.clone().into_bytes(), p.content_type)).collect();
         Ok(Desired {
             bucket: s3.bucket.clone(),
             region: region.to_owned(),
@@ -127,26 +148,13 @@ impl Desired {
     }
 }
 
-pub fn md5_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    Md5::digest(bytes).iter().fold(String::with_capacity(32), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use super::{Desired, ErrorPage, PageObject, md5_hex};
+    use super::{Desired, ErrorPage, PageObject};
 
     /// A small desired state: two pages, codes 502 and 503, a 10 s error TTL.
     pub fn desired() -> Desired {
-        let page = |key: &str, body: &str| PageObject {
-            key: key.into(),
-            body: body.as_bytes().to_vec(),
-            content_type: "text/html; charset=utf-8",
-            md5: md5_hex(body.as_bytes()),
-        };
+        let page = |key: &str, body: &str| PageObject::new(key, body.as_bytes().to_vec(), "text/html; charset=utf-8");
         Desired {
             bucket: "pages-bucket".into(),
             region: "eu-west-1".into(),

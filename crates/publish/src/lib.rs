@@ -18,5 +18,5 @@ pub mod verify;
 
 pub use desired::{Desired, ErrorPage, PageObject};
 pub use error::PlanError;
-pub use plan::{Change, ChangeKind, Current, Plan, Trap, plan};
+pub use plan::{Change, ChangeKind, Current, Plan, StoredObject, Trap, plan};
 pub use rollback::RollbackRecord;

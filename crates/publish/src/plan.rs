@@ -6,18 +6,37 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
-use crate::desired::{Desired, MAX_SAFE_ERROR_TTL};
+use crate::desired::{Desired, MAX_SAFE_ERROR_TTL, PAGE_CACHE_CONTROL, PageObject};
 pub use crate::distribution::{Change, ChangeKind};
 use crate::distribution::{NEW_OAC, OwnedKeys, describe, error_responses, with_desired};
 use crate::error::PlanError;
 use crate::policy;
 use crate::rollback::OwnedState;
 
+/// A page object as S3 holds it: what `publish` compares with the page it would upload.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoredObject {
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    /// The [`digest`](crate::desired::digest) stored with it, if it has one.
+    pub digest: Option<String>,
+}
+
+impl StoredObject {
+    /// Whether S3 already holds exactly `page`: its digest, and the headers it covers.
+    pub fn holds(&self, page: &PageObject) -> bool {
+        self.digest.as_deref() == Some(page.digest.as_str())
+            && self.content_type.as_deref() == Some(page.content_type)
+            && self.cache_control.as_deref() == Some(PAGE_CACHE_CONTROL)
+    }
+}
+
 /// What `publish` read before planning.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Current {
-    /// The objects under the prefix, by key, with their ETags (quotes removed).
-    pub objects: BTreeMap<String, String>,
+    /// The objects under the prefix, by key. Only the pages `publish` would write are read
+    /// whole; the others are listed, with an empty [`StoredObject`].
+    pub objects: BTreeMap<String, StoredObject>,
     pub distribution: DistributionConfig,
     /// The distribution's ETag, sent back as `If-Match`.
     pub etag: String,
@@ -109,7 +128,7 @@ pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
     let mut unchanged = 0;
     for object in &desired.objects {
         match current.objects.get(&object.key) {
-            Some(etag) if *etag == object.md5 => unchanged += 1,
+            Some(stored) if stored.holds(object) => unchanged += 1,
             Some(_) => uploads.push(Upload { key: object.key.clone(), kind: ChangeKind::Modify }),
             None => uploads.push(Upload { key: object.key.clone(), kind: ChangeKind::Add }),
         }
@@ -180,10 +199,19 @@ mod tests {
         }
     }
 
+    /// What S3 holds once `page` is uploaded.
+    fn stored(page: &PageObject) -> StoredObject {
+        StoredObject {
+            content_type: Some(page.content_type.to_owned()),
+            cache_control: Some(PAGE_CACHE_CONTROL.to_owned()),
+            digest: Some(page.digest.clone()),
+        }
+    }
+
     /// `current` after the plan has been carried out.
     fn applied(desired: &Desired, mut current: Current, plan: &Plan) -> Current {
         for object in &desired.objects {
-            current.objects.insert(object.key.clone(), object.md5.clone());
+            current.objects.insert(object.key.clone(), stored(object));
         }
         current.oac_id = Some("OAC1".into());
         current.distribution = with_desired(&current.distribution, desired, "OAC1").unwrap();
@@ -217,14 +245,41 @@ mod tests {
     fn only_changed_pages_are_uploaded_and_stale_ones_are_kept() {
         let d = desired();
         let mut c = current();
-        c.objects.insert("edgepages/502.html".into(), d.objects[0].md5.clone());
-        c.objects.insert("edgepages/503.html".into(), "0123".into());
-        c.objects.insert("edgepages/old.html".into(), "beef".into());
-        c.objects.insert("edgepages/_edgepages/rollback-E2EXAMPLE123.json".into(), "f00d".into());
+        c.objects.insert("edgepages/502.html".into(), stored(&d.objects[0]));
+        c.objects.insert("edgepages/503.html".into(), stored(&d.objects[0]));
+        c.objects.insert("edgepages/old.html".into(), StoredObject::default());
+        c.objects.insert("edgepages/_edgepages/rollback-E2EXAMPLE123.json".into(), StoredObject::default());
         let p = plan(&d, &c).unwrap();
         assert_eq!(p.uploads, [Upload { key: "edgepages/503.html".into(), kind: ChangeKind::Modify }]);
         assert_eq!(p.unchanged, 1);
         assert_eq!(p.left_in_place, ["edgepages/old.html"]);
+    }
+
+    #[test]
+    fn a_page_is_uploaded_again_when_its_headers_change_even_if_its_body_does_not() {
+        let d = desired();
+        let page = &d.objects[0];
+        let mut c = current();
+        c.objects.insert(page.key.clone(), stored(page));
+        c.objects.insert(d.objects[1].key.clone(), stored(&d.objects[1]));
+        assert!(plan(&d, &c).unwrap().uploads.is_empty());
+
+        // Published by an older edgepages: no digest at all.
+        let mut older = stored(page);
+        older.digest = None;
+        // Its Cache-Control was another one, and so was the digest that covered it.
+        let other_cache_control = StoredObject {
+            cache_control: Some("no-store".into()),
+            digest: Some(crate::desired::digest(&page.body, page.content_type, "no-store")),
+            ..stored(page)
+        };
+        // Someone changed its content type, keeping the metadata.
+        let other_type = StoredObject { content_type: Some("text/plain".into()), ..stored(page) };
+        for changed in [older, other_cache_control, other_type] {
+            c.objects.insert(page.key.clone(), changed.clone());
+            let p = plan(&d, &c).unwrap();
+            assert_eq!(p.uploads, [Upload { key: page.key.clone(), kind: ChangeKind::Modify }], "{changed:?}");
+        }
     }
 
     /// `current()` with a single-page-app style 404 → 200 rewrite.

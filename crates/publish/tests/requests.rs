@@ -26,7 +26,6 @@ use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use edgepages_publish::apply::{Progress, apply};
 use edgepages_publish::aws::{Aws, AwsError};
-use edgepages_publish::desired::md5_hex;
 use edgepages_publish::{Desired, ErrorPage, PageObject, RollbackRecord, plan};
 
 const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123";
@@ -34,13 +33,11 @@ const THEIR_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Their
 
 fn desired() -> Desired {
     let page = |code: u16| {
-        let body = format!("<p>{code}</p>");
-        PageObject {
-            key: format!("edgepages/{code}.html"),
-            md5: md5_hex(body.as_bytes()),
-            body: body.into_bytes(),
-            content_type: "text/html; charset=utf-8",
-        }
+        PageObject::new(
+            format!("edgepages/{code}.html"),
+            format!("<p>{code}</p>").into_bytes(),
+            "text/html; charset=utf-8",
+        )
     };
     Desired {
         bucket: "pages-bucket".into(),

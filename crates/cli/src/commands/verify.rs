@@ -120,7 +120,13 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
     let d = &t.desired;
     let dist = t.aws.read_distribution(&d.distribution_id).await?;
     let keys: Vec<String> = d.error_pages.iter().map(|p| object_key(&page_path(&dist.config, d, p.code))).collect();
-    let objects = t.aws.head_objects(&d.bucket, &keys).await?;
+    let objects = t
+        .aws
+        .head_objects(&d.bucket, &keys)
+        .await?
+        .into_iter()
+        .map(|(key, stored)| (key, stored.map(|s| s.content_type.unwrap_or_default())))
+        .collect();
     let mut checks = verify(d, &Live { distribution: dist.config, objects });
     if let Some(url) = url {
         checks.push(check_url(&client()?, url).await);
