@@ -43,6 +43,7 @@ pub struct RecordingProxy {
 
 /// How the proxy misbehaves.
 #[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::struct_excessive_bools, reason = "each is one independent fault a test switches on")]
 pub struct Faults {
     /// Fail the page upload with this 1-based number with S3's `AccessDenied`.
     pub fail_upload: Option<usize>,
@@ -58,6 +59,8 @@ pub struct Faults {
     /// Give every S3 object an ETag that is not its body's MD5, as S3 does under SSE-KMS and
     /// for multipart uploads: in listings and in `ETag` headers.
     pub opaque_etags: bool,
+    /// Refuse every rollback record upload with S3's `AccessDenied`.
+    pub fail_record: bool,
 }
 
 /// The elements [`RecordingProxy::set_unknown_elements`] adds to a distribution's config: a
@@ -155,13 +158,12 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     if method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html") {
         let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
         if shared.faults.fail_upload == Some(n) {
-            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied (injected by the test proxy)</Message></Error>";
-            return Ok(Response::builder()
-                .status(403)
-                .header("content-type", "application/xml")
-                .body(Full::new(Bytes::from_static(body.as_bytes())))
-                .expect("a static response"));
+            return Ok(access_denied());
         }
+    }
+
+    if shared.faults.fail_record && method == hyper::Method::PUT && req.uri().path().contains("/_edgepages/rollback") {
+        return Ok(access_denied());
     }
 
     let is_page_upload =
@@ -315,6 +317,16 @@ async fn rival_policy(
     let status = shared.client.request(write.body(Full::new(Bytes::from(policy)))?).await?.status();
     anyhow::ensure!(status.is_success(), "PutBucketPolicy answered {status}");
     Ok(())
+}
+
+/// S3's `AccessDenied`, which the SDK does not retry.
+fn access_denied() -> Response<Full<Bytes>> {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied (injected by the test proxy)</Message></Error>";
+    Response::builder()
+        .status(403)
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .expect("a static response")
 }
 
 /// An answer the SDK does not retry, so a broken rig shows up as itself.

@@ -54,7 +54,8 @@ fn a_fresh_distribution_gets_its_pages_error_responses_and_a_verified_route() {
 
     let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
     assert_eq!(keys.iter().filter(|k| has_extension(k, "html")).count(), PAGES);
-    assert!(keys.contains(&format!("edgepages/_edgepages/rollback-{}.json", rig.distribution)));
+    let records = format!("edgepages/_edgepages/rollback/{}/", rig.distribution);
+    assert_eq!(keys.iter().filter(|k| k.starts_with(&records)).count(), 1, "one rollback record: {keys:?}");
     assert!(keys.iter().all(|k| k.starts_with("edgepages/")), "nothing outside the prefix: {keys:?}");
 
     let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
@@ -353,4 +354,68 @@ fn a_page_whose_content_type_changed_is_uploaded_again() {
     assert!(writes[0].method == "PUT" && writes[0].path.contains(key), "{writes:?}");
     let head = rig.block_on(rig.fixture.s3.head_object().bucket(&rig.bucket).key(key).send()).unwrap();
     assert_eq!(head.content_type(), Some("text/html; charset=utf-8"));
+}
+
+/// The IDs `rollback --list --json` shows, oldest first, and whether each was rolled back.
+fn records(rig: &Rig) -> Vec<(String, bool)> {
+    let run = rig.run(&["--json", "rollback", "--list"]).ok();
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    list["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_owned(), !r["rolled_back"].is_null()))
+        .collect()
+}
+
+#[test]
+fn each_publish_keeps_its_record_and_a_rollback_is_never_repeated_or_silently_older() {
+    let rig = Rig::new(Start::Existing);
+    let (original, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    rig.run(&["publish", "--yes"]).ok();
+    let (first, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    rig.edit_config("error_caching_min_ttl = 10", "error_caching_min_ttl = 5");
+    rig.run(&["publish", "--yes"]).ok();
+    let listed = records(&rig);
+    assert_eq!(listed.len(), 2, "each publish keeps its own record: {listed:?}");
+    let (older, newer) = (listed[0].0.clone(), listed[1].0.clone());
+
+    let run = rig.run(&["rollback", "--yes"]).ok();
+    assert!(run.stdout.contains(&format!("rollback of publish {newer}")), "{}", run.stdout);
+    assert_eq!(rig.block_on(rig.fixture.config(&rig.distribution)).unwrap().0, first, "the newest publish undone");
+    assert_eq!(records(&rig), [(older.clone(), false), (newer.clone(), true)], "the record is marked as used");
+
+    rig.proxy.clear();
+    let again = rig.run(&["rollback", "--yes"]).fails();
+    assert!(again.stderr.contains(&format!("publish {newer} was already rolled back")), "{}", again.stderr);
+    assert!(again.stderr.contains(&format!("edgepages rollback --record {older}")), "{}", again.stderr);
+    assert_eq!(rig.proxy.writes(), [], "a refused rollback writes nothing");
+
+    let run = rig.run(&["rollback", "--yes", "--record", &older]).ok();
+    assert!(run.stdout.contains(&format!("rollback of publish {older}")), "{}", run.stdout);
+    assert_eq!(rig.block_on(rig.fixture.config(&rig.distribution)).unwrap().0, original);
+}
+
+#[test]
+fn a_record_s3_would_not_take_is_kept_beside_the_config_and_undoes_its_own_publish() {
+    let rig = Rig::with_faults(Start::Existing, Faults { fail_record: true, ..Faults::default() }, "");
+    let (original, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let run = rig.run(&["publish", "--yes"]).fails();
+    assert!(run.stderr.contains("rollback record was NOT saved to S3"), "{}", run.stderr);
+    let dir = rig.config.parent().unwrap();
+    let kept: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("edgepages-rollback-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let file = kept[0].to_string_lossy().into_owned();
+    assert!(run.stderr.contains(&format!("edgepages rollback --from-file {file}")), "{}", run.stderr);
+
+    let plain = rig.run(&["rollback", "--yes"]).fails();
+    assert!(plain.stderr.contains("there is no rollback record"), "{}", plain.stderr);
+    rig.run(&["rollback", "--yes", "--from-file", &file]).ok();
+    assert_eq!(rig.block_on(rig.fixture.config(&rig.distribution)).unwrap().0, original);
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&kept[0]).unwrap()).unwrap();
+    assert!(record["rolled_back"]["etag"].is_string(), "the kept record is marked as used: {record}");
 }

@@ -10,6 +10,7 @@ use crate::aws::{Aws, AwsError};
 use crate::desired::Desired;
 use crate::distribution::with_desired;
 use crate::plan::{Current, Plan};
+use crate::records::record_key;
 use crate::rollback::{RECORD_FORMAT, RollbackRecord};
 
 /// Uploads run this many at a time.
@@ -42,13 +43,19 @@ pub struct ApplyError {
     pub written: Applied,
     /// Whether the distribution had been changed when the error happened.
     pub distribution_changed: bool,
+    /// The rollback record that could not be saved, when that was the failure: the caller
+    /// keeps it elsewhere, since no other copy exists.
+    pub unsaved_record: Option<Box<RollbackRecord>>,
 }
 
+/// Carries out `plan`. `published_at` (RFC 3339, UTC) dates the rollback record; the caller
+/// reads the clock.
 pub async fn apply(
     aws: &Aws,
     desired: &Desired,
     current: &Current,
     plan: &Plan,
+    published_at: &str,
     progress: &dyn Progress,
 ) -> Result<Applied, ApplyError> {
     let mut done = Applied::default();
@@ -56,6 +63,7 @@ pub async fn apply(
         source,
         written: written.clone(),
         distribution_changed,
+        unsaved_record: None,
     };
 
     if !plan.uploads.is_empty() {
@@ -124,15 +132,19 @@ pub async fn apply(
             .map_err(|e| fail(e, &done, false))?;
         done.distribution_etag = Some(etag.clone());
 
-        let key = desired.rollback_key();
+        let key = record_key(desired, published_at, &etag);
         progress.step(&format!("saving the rollback record s3://{}/{key}", desired.bucket));
         let record = RollbackRecord {
             format: RECORD_FORMAT,
             distribution_id: desired.distribution_id.clone(),
+            published_at: Some(published_at.to_owned()),
             published_etag: etag,
             before: plan.before.clone(),
+            rolled_back: None,
         };
-        aws.put_record(&desired.bucket, &key, &record).await.map_err(|e| fail(e, &done, true))?;
+        if let Err(e) = aws.put_record(&desired.bucket, &key, &record).await {
+            return Err(ApplyError { unsaved_record: Some(Box::new(record)), ..fail(e, &done, true) });
+        }
         done.rollback_record = Some(key);
     }
     Ok(done)

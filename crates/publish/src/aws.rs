@@ -15,6 +15,7 @@ use futures_util::StreamExt as _;
 
 use crate::desired::{DIGEST_METADATA, Desired, PAGE_CACHE_CONTROL, PageObject};
 use crate::plan::{Current, StoredObject};
+use crate::records::{Listed, legacy_key, records_prefix};
 use crate::rollback::RollbackRecord;
 use crate::sdk_xml::{self, AnswerBody};
 use crate::unmodelled::dropped_elements;
@@ -73,7 +74,7 @@ impl Aws {
 
     /// Reads everything the plan needs. Read calls only.
     pub async fn read_current(&self, desired: &Desired) -> Result<Current, AwsError> {
-        let listed = self.list_objects(&desired.bucket, &desired.prefix).await?;
+        let listed = self.list_keys(&desired.bucket, &format!("{}/", desired.prefix)).await?;
         // The pages publish would write are read whole (their digest and headers); the rest of
         // the prefix is only listed.
         let pages: Vec<String> =
@@ -97,10 +98,10 @@ impl Aws {
         })
     }
 
-    /// The keys under `prefix/`.
-    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<BTreeSet<String>, AwsError> {
+    /// The keys that start with `prefix`.
+    pub async fn list_keys(&self, bucket: &str, prefix: &str) -> Result<BTreeSet<String>, AwsError> {
         let mut objects = BTreeSet::new();
-        let mut pages = self.s3.list_objects_v2().bucket(bucket).prefix(format!("{prefix}/")).into_paginator().send();
+        let mut pages = self.s3.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {
                 if e.as_service_error()
@@ -108,7 +109,7 @@ impl Aws {
                 {
                     AwsError::NoSuchBucket { bucket: bucket.to_owned() }
                 } else {
-                    call(format!("listing s3://{bucket}/{prefix}/"))(e)
+                    call(format!("listing s3://{bucket}/{prefix}"))(e)
                 }
             })?;
             for object in page.contents() {
@@ -281,6 +282,22 @@ impl Aws {
             .await
             .map_err(call(format!("saving the rollback record s3://{bucket}/{key}")))?;
         Ok(())
+    }
+
+    /// Every rollback record of `desired`'s distribution, oldest first: a record from before
+    /// records were kept per publish comes first.
+    pub async fn records(&self, desired: &Desired) -> Result<Vec<Listed>, AwsError> {
+        let mut records = Vec::new();
+        let legacy = legacy_key(desired);
+        if let Some(record) = self.get_record(&desired.bucket, &legacy).await? {
+            records.push(Listed::new(legacy, record));
+        }
+        for key in self.list_keys(&desired.bucket, &records_prefix(desired)).await? {
+            if let Some(record) = self.get_record(&desired.bucket, &key).await? {
+                records.push(Listed::new(key, record));
+            }
+        }
+        Ok(records)
     }
 
     pub async fn get_record(&self, bucket: &str, key: &str) -> Result<Option<RollbackRecord>, AwsError> {

@@ -136,12 +136,6 @@ impl Desired {
         format!("edgepages-{}", self.bucket)
     }
 
-    /// Where the rollback record lives: inside the owned prefix, but not a page, so the bucket
-    /// policy (pages only) keeps it away from viewers.
-    pub fn rollback_key(&self) -> String {
-        format!("{}/_edgepages/rollback-{}.json", self.prefix, self.distribution_id)
-    }
-
     /// The S3 keys the distribution may read: the pages.
     pub fn readable_resource(&self) -> String {
         format!("arn:aws:s3:::{}/{}/*.html", self.bucket, self.prefix)

@@ -11,6 +11,7 @@ pub mod glob;
 pub mod hang;
 pub mod plan;
 pub mod policy;
+pub mod records;
 pub mod rollback;
 pub mod sdk_xml;
 pub mod unmodelled;

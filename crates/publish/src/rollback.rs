@@ -11,18 +11,33 @@ use crate::desired::Desired;
 use crate::distribution::{OwnedKeys, behaviors, error_response, origins};
 use crate::error::PlanError;
 
-/// Written next to the pages after each publish that changed the distribution.
+/// Written next to the pages after each publish that changed the distribution, one per publish
+/// ([`crate::records`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RollbackRecord {
     pub format: u32,
     pub distribution_id: String,
+    /// When the publish was made (RFC 3339, UTC); absent from format 1 records.
+    #[serde(default)]
+    pub published_at: Option<String>,
     /// The distribution's ETag just after the publish; a different ETag at rollback time means
     /// someone changed the distribution since.
     pub published_etag: String,
     pub before: OwnedState,
+    /// Set once a rollback has undone this publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back: Option<RolledBack>,
 }
 
-pub const RECORD_FORMAT: u32 = 1;
+/// When a rollback undid a publish, and the distribution's ETag after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolledBack {
+    pub at: String,
+    pub etag: String,
+}
+
+/// Format 2 added the publish time and the rollback mark; format 1 records still read.
+pub const RECORD_FORMAT: u32 = 2;
 
 /// The owned parts of a distribution config, as they were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -320,7 +335,9 @@ mod tests {
         let record = RollbackRecord {
             format: RECORD_FORMAT,
             distribution_id: "E2EXAMPLE123".into(),
+            published_at: Some("2026-12-02T08:10:50Z".into()),
             published_etag: "E1".into(),
+            rolled_back: Some(RolledBack { at: "2026-12-02T09:00:00Z".into(), etag: "E2".into() }),
             before: OwnedState::capture(
                 &with_desired(&existing(), &with_timeouts(), "OAC1").unwrap(),
                 &with_timeouts(),
@@ -328,5 +345,22 @@ mod tests {
         };
         let text = serde_json::to_string(&record).unwrap();
         assert_eq!(serde_json::from_str::<RollbackRecord>(&text).unwrap(), record);
+    }
+
+    #[test]
+    fn a_format_1_record_still_reads() {
+        let mut record = RollbackRecord {
+            format: 1,
+            distribution_id: "E2EXAMPLE123".into(),
+            published_at: None,
+            published_etag: "E1".into(),
+            before: OwnedState::capture(&existing(), &desired()),
+            rolled_back: None,
+        };
+        let mut v = serde_json::to_value(&record).unwrap();
+        v.as_object_mut().unwrap().remove("published_at");
+        assert_eq!(serde_json::from_value::<RollbackRecord>(v).unwrap(), record);
+        record.format = RECORD_FORMAT;
+        assert!(!serde_json::to_string(&record).unwrap().contains("rolled_back"));
     }
 }

@@ -162,7 +162,7 @@ async fn mocks(update_fails: bool) -> Mocks {
     let seen = records.clone();
     let put_object = mock!(aws_sdk_s3::Client::put_object)
         .match_requests(move |req| {
-            if req.key().is_some_and(|k| k.contains("/_edgepages/rollback-")) {
+            if req.key().is_some_and(|k| k.contains("/_edgepages/rollback/")) {
                 let body = req.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
                 seen.lock().unwrap().push(body);
             }
@@ -238,7 +238,7 @@ async fn publish_sends_if_match_and_the_fields_moto_drops() {
     let d = desired();
     let current = m.aws.read_current(&d).await.unwrap();
     let p = plan(&d, &current).unwrap();
-    let applied = apply(&m.aws, &d, &current, &p, &Quiet).await.unwrap();
+    let applied = apply(&m.aws, &d, &current, &p, "2026-12-02T08:10:50Z", &Quiet).await.unwrap();
     assert_eq!(applied.uploaded.len(), 2);
     assert_eq!(applied.created_oac.as_deref(), Some("OACNEW"));
     assert_eq!(applied.distribution_etag.as_deref(), Some("ETAG2"));
@@ -261,6 +261,7 @@ async fn publish_sends_if_match_and_the_fields_moto_drops() {
     let records = m.records.lock().unwrap();
     let record: RollbackRecord = serde_json::from_str(&records[0]).unwrap();
     assert_eq!(record.published_etag, "ETAG2");
+    assert_eq!(record.published_at.as_deref(), Some("2026-12-02T08:10:50Z"));
     assert!(record.before.origin.is_none() && record.before.behavior.is_none());
 
     let policies = m.policies.lock().unwrap();
@@ -275,7 +276,7 @@ async fn precondition_failed_stops_without_retrying_or_saving_a_record() {
     let d = desired();
     let current = m.aws.read_current(&d).await.unwrap();
     let p = plan(&d, &current).unwrap();
-    let err = apply(&m.aws, &d, &current, &p, &Quiet).await.unwrap_err();
+    let err = apply(&m.aws, &d, &current, &p, "2026-12-02T08:10:50Z", &Quiet).await.unwrap_err();
     assert!(matches!(err.source, AwsError::PreconditionFailed { ref id } if id == "E2EXAMPLE123"), "{err:?}");
     assert!(!err.distribution_changed);
     assert!(err.to_string().contains("changed by someone else"), "{err}");

@@ -1,11 +1,12 @@
 //! `edgepages publish`: render, read, plan, confirm, upload the changed pages, then update the
 //! distribution with `If-Match`, save the rollback record, and verify.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use edgepages_publish::apply::{Applied, ApplyError, Progress, apply};
-use edgepages_publish::{Current, Plan, plan};
+use edgepages_publish::{Current, Plan, RollbackRecord, plan};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -64,9 +65,10 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             Applied::default()
         } else {
             crate::confirm::ask(args.yes, &format!("Make these {} writes?", plan.write_count()))?;
-            apply(&t.aws, &t.desired, &current, &plan, &BarProgress::new(out))
+            let published_at = now_rfc3339();
+            apply(&t.aws, &t.desired, &current, &plan, &published_at, &BarProgress::new(out))
                 .await
-                .map_err(|e| explain(e, plan.uploads.len()))?
+                .map_err(|e| explain(e, plan.uploads.len(), &global.config))?
         };
         let checks = if args.no_verify { Vec::new() } else { super::verify::checks(&t, None).await? };
         let ok = checks.iter().all(|c| c.ok);
@@ -96,8 +98,15 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     })
 }
 
-/// Says what a failed apply had written, and what it had not.
-fn explain(e: ApplyError, planned_uploads: usize) -> anyhow::Error {
+/// Now, as RFC 3339 in UTC to the millisecond: the time a publish's record carries, which also
+/// orders the records.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// Says what a failed apply had written, and what it had not. A rollback record that S3 did
+/// not take is written beside the config, since no other copy of it exists.
+fn explain(e: ApplyError, planned_uploads: usize, config: &Path) -> anyhow::Error {
     let w = &e.written;
     let mut done = vec![format!("{} of {planned_uploads} page uploads", w.uploaded.len())];
     if let Some(id) = &w.created_oac {
@@ -107,8 +116,22 @@ fn explain(e: ApplyError, planned_uploads: usize) -> anyhow::Error {
         done.push("bucket policy written".into());
     }
     let distribution = if e.distribution_changed {
+        let kept = match &e.unsaved_record {
+            Some(record) => match keep_locally(record, config) {
+                Ok(path) => format!(
+                    "; it is kept in {path} instead: `edgepages rollback --from-file {path}` undoes this publish, \
+                     and plain `edgepages rollback` would NOT (it would undo an older one)",
+                    path = path.display()
+                ),
+                Err(why) => format!(
+                    "; it could not be kept locally either ({why}); a rollback cannot undo this publish, \
+                     so note the distribution's settings now"
+                ),
+            },
+            None => String::new(),
+        };
         format!(
-            "the distribution WAS updated (ETag {}) but its rollback record was not saved",
+            "the distribution WAS updated (ETag {}) but its rollback record was NOT saved to S3{kept}",
             w.distribution_etag.as_deref().unwrap_or("?")
         )
     } else {
@@ -118,6 +141,22 @@ fn explain(e: ApplyError, planned_uploads: usize) -> anyhow::Error {
     let summary =
         format!("publish stopped; done before the failure: {}; {distribution}; uploaded: {uploaded}", done.join(", "));
     anyhow::Error::new(e).context(summary)
+}
+
+/// Writes `record` beside `config` (never over an existing file); returns the path.
+fn keep_locally(record: &RollbackRecord, config: &Path) -> Result<PathBuf> {
+    let dir = config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let stamp: String =
+        record.published_at.as_deref().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect();
+    let path = dir.join(format!("edgepages-rollback-{}-{stamp}.json", record.distribution_id));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    let text = serde_json::to_vec_pretty(record).context("serialising the record")?;
+    std::io::Write::write_all(&mut file, &text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 /// Upload progress: a bar on a terminal, lines with `-v` otherwise.

@@ -1,16 +1,21 @@
-//! `edgepages rollback`: puts the distribution's edgepages parts back as they were before the
-//! last publish that changed them, from the record saved next to the pages, with `If-Match`.
-//! Everything else on the distribution, including changes made since by others, stays.
+//! `edgepages rollback`: puts the distribution's edgepages parts back as they were before a
+//! publish, from that publish's record, with `If-Match`, then marks the record as used. The
+//! newest publish by default; an older one only when named. Everything else on the
+//! distribution, including changes made since by others, stays.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use edgepages_publish::PlanError;
 use edgepages_publish::distribution::describe;
+use edgepages_publish::records::{Listed, choose};
+use edgepages_publish::rollback::RolledBack;
 use serde_json::json;
 
 use crate::aws_setup::{runtime, target};
 use crate::cli::Global;
+use crate::commands::publish::now_rfc3339;
 use crate::output::Output;
 use crate::plan_view::show_change;
 
@@ -22,32 +27,80 @@ pub struct Args {
     /// Show what would change and stop, without any write call.
     #[arg(long)]
     dry_run: bool,
+    /// List the rollback records, oldest first, and stop.
+    #[arg(long, conflicts_with_all = ["record", "from_file"])]
+    list: bool,
+    /// Undo this publish (an ID from `--list`) instead of the newest.
+    #[arg(long, value_name = "ID", conflicts_with = "from_file")]
+    record: Option<String>,
+    /// Undo the publish whose record is in this file: the copy `publish` keeps beside the
+    /// config when S3 would not take the record.
+    #[arg(long, value_name = "FILE")]
+    from_file: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let t = target(&global.config).await?;
         let d = &t.desired;
-        let key = d.rollback_key();
-        let Some(record) = t.aws.get_record(&d.bucket, &key).await? else {
-            bail!("there is no rollback record at s3://{}/{key}: edgepages has not changed distribution {} yet", d.bucket, d.distribution_id);
+        let chosen = if let Some(path) = &args.from_file {
+            let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let record = serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not a rollback record edgepages can read", path.display()))?;
+            Listed::new(path.display().to_string(), record)
+        } else {
+            let records = t.aws.records(d).await?;
+            if args.list {
+                list(out, &records)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let chosen = choose(&records, args.record.as_deref(), &d.distribution_id)?.clone();
+            if let Some(newest) = records.last().filter(|newest| newest.id != chosen.id) {
+                out.warn(&format!(
+                    "this undoes publish {}, not the newest one ({}); the newer publish's parts are put back as they were before {}",
+                    chosen.id, newest.id, chosen.id
+                ));
+            }
+            chosen
         };
+        if chosen.record.distribution_id != d.distribution_id {
+            bail!(
+                "record {} is for distribution {}, not {}",
+                chosen.id,
+                chosen.record.distribution_id,
+                d.distribution_id
+            );
+        }
+        let record = &chosen.record;
         let current = t.aws.read_distribution(&d.distribution_id).await?;
         PlanError::refuse_unmodelled(&d.distribution_id, &current.unmodelled)?;
         if current.etag != record.published_etag {
             out.warn(&format!(
-                "distribution {} changed after the last publish (ETag {} then, {} now); rollback puts back only edgepages' own parts and keeps the rest",
-                d.distribution_id, record.published_etag, current.etag
+                "distribution {} changed after publish {} (ETag {} then, {} now); rollback puts back only edgepages' own parts and keeps the rest",
+                d.distribution_id, chosen.id, record.published_etag, current.etag
             ));
         }
         let restored = record.before.restore(&current.config)?;
         let changes = describe(&current.config, &restored, &record.before.keys());
+        let undoes = json!({
+            "id": chosen.id,
+            "published_at": record.published_at,
+            "published_etag": record.published_etag,
+        });
         if out.json && (args.dry_run || changes.is_empty()) {
-            out.json(&json!({ "if_match": current.etag, "changes": changes, "applied": false }))?;
+            out.json(
+                &json!({ "undoes": undoes, "if_match": current.etag, "changes": changes, "applied": false }),
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
         if !out.json {
-            out.result(&format!("rollback of distribution {} (If-Match: {}):", d.distribution_id, current.etag));
+            out.result(&format!(
+                "rollback of publish {} ({}) on distribution {} (If-Match: {}):",
+                chosen.id,
+                record.published_at.as_deref().unwrap_or("time not recorded"),
+                d.distribution_id,
+                current.etag
+            ));
             for change in &changes {
                 show_change(out, change);
             }
@@ -61,11 +114,60 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         }
         crate::confirm::ask(args.yes, "Roll back these changes?")?;
         let etag = t.aws.update_distribution(&d.distribution_id, restored, &current.etag).await?;
-        if out.json {
-            out.json(&json!({ "if_match": current.etag, "changes": changes, "applied": true, "etag": etag }))?;
+
+        let mut used = record.clone();
+        used.rolled_back = Some(RolledBack { at: now_rfc3339(), etag: etag.clone() });
+        let marked = if args.from_file.is_some() {
+            std::fs::write(&chosen.key, serde_json::to_vec_pretty(&used)?)
+                .with_context(|| format!("marking {} as used", chosen.key))
         } else {
-            out.good("rolled back", &format!("distribution {} (ETag {etag})", d.distribution_id));
+            t.aws.put_record(&d.bucket, &chosen.key, &used).await.map_err(anyhow::Error::from)
+        };
+        if let Err(e) = marked {
+            return Err(e.context(format!(
+                "the distribution WAS rolled back (ETag {etag}), but record {} could not be marked as used, so a \
+                 second rollback would undo publish {} again",
+                chosen.id, chosen.id
+            )));
+        }
+        if out.json {
+            out.json(&json!({
+                "undoes": undoes, "if_match": current.etag, "changes": changes, "applied": true, "etag": etag,
+            }))?;
+        } else {
+            out.good("rolled back", &format!("publish {} on distribution {} (ETag {etag})", chosen.id, d.distribution_id));
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The records, oldest first: ID, time, ETag, and whether a rollback used it.
+fn list(out: &Output, records: &[Listed]) -> Result<()> {
+    if out.json {
+        let rows: Vec<_> = records
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "published_at": r.record.published_at,
+                    "published_etag": r.record.published_etag,
+                    "rolled_back": r.record.rolled_back,
+                })
+            })
+            .collect();
+        return out.json(&json!({ "records": rows }));
+    }
+    if records.is_empty() {
+        out.result("no rollback records: edgepages has not changed this distribution yet");
+    }
+    for r in records {
+        let state = r.record.rolled_back.as_ref().map_or_else(String::new, |b| format!("  rolled back at {}", b.at));
+        out.result(&format!(
+            "{}  published {}  ETag {}{state}",
+            r.id,
+            r.record.published_at.as_deref().unwrap_or("(time not recorded)"),
+            r.record.published_etag
+        ));
+    }
+    Ok(())
 }
