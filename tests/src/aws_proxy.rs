@@ -61,6 +61,9 @@ pub struct Faults {
     pub opaque_etags: bool,
     /// Refuse every rollback record upload with S3's `AccessDenied`.
     pub fail_record: bool,
+    /// After each `UpdateDistribution`, this many distribution reads say `InProgress`, as
+    /// CloudFront's do while it deploys a change (moto's say `Deployed` at once).
+    pub deploying_reads: Option<usize>,
 }
 
 /// The elements [`RecordingProxy::set_unknown_elements`] adds to a distribution's config: a
@@ -82,6 +85,8 @@ struct Shared {
     rival_policy_done: AtomicBool,
     unknown_elements: Arc<AtomicBool>,
     etags_rewritten: Arc<AtomicUsize>,
+    /// Distribution reads still to answer `InProgress`.
+    deploying: AtomicUsize,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
@@ -103,6 +108,7 @@ impl RecordingProxy {
             rival_policy_done: AtomicBool::new(false),
             unknown_elements: unknown_elements.clone(),
             etags_rewritten: etags_rewritten.clone(),
+            deploying: AtomicUsize::new(0),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
         runtime.spawn(async move {
@@ -206,6 +212,20 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
                     shared.etags_rewritten.fetch_add(1, Ordering::SeqCst);
                 }
                 shared.etags_rewritten.fetch_add(count, Ordering::SeqCst);
+            }
+            if is_distribution_update && parts.status.is_success() {
+                shared.deploying.store(shared.faults.deploying_reads.unwrap_or(0), Ordering::SeqCst);
+            }
+            if is_distribution_read
+                && parts.status.is_success()
+                && shared.deploying.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+            {
+                body = Bytes::from(String::from_utf8_lossy(&body).replacen(
+                    "<Status>Deployed</Status>",
+                    "<Status>InProgress</Status>",
+                    1,
+                ));
+                parts.headers.remove(hyper::header::CONTENT_LENGTH);
             }
             if is_distribution_read && parts.status.is_success() && shared.unknown_elements.load(Ordering::SeqCst) {
                 body = with_unknown_elements(&body);

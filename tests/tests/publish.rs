@@ -418,4 +418,38 @@ fn a_record_s3_would_not_take_is_kept_beside_the_config_and_undoes_its_own_publi
     assert_eq!(rig.block_on(rig.fixture.config(&rig.distribution)).unwrap().0, original);
     let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&kept[0]).unwrap()).unwrap();
     assert!(record["rolled_back"]["etag"].is_string(), "the kept record is marked as used: {record}");
+    let again = rig.run(&["rollback", "--yes", "--from-file", &file]).fails();
+    assert!(again.stderr.contains("was already rolled back"), "{}", again.stderr);
+}
+
+/// The distribution reads (GetDistribution) after the first update, in order.
+fn reads_after_update(rig: &Rig) -> usize {
+    let seen = rig.proxy.seen();
+    let update = seen.iter().position(|s| s.method == "PUT" && s.path.ends_with("/config")).unwrap();
+    let read = format!("/2020-05-31/distribution/{}", rig.distribution);
+    seen[update..].iter().filter(|s| s.method == "GET" && s.path == read).count()
+}
+
+#[test]
+fn publish_wait_returns_once_the_distribution_is_deployed() {
+    let rig = Rig::with_faults(Start::Existing, Faults { deploying_reads: Some(2), ..Faults::default() }, "");
+    let run = rig.run(&["publish", "--yes", "--wait", "--no-verify"]).ok();
+    assert!(run.stdout.contains(&format!("deployed distribution {}", rig.distribution)), "{}", run.stdout);
+    assert_eq!(reads_after_update(&rig), 3, "two reads said InProgress, the third Deployed, then it stopped");
+}
+
+#[test]
+fn publish_wait_gives_up_after_its_timeout_and_says_the_change_is_made() {
+    let rig = Rig::with_faults(Start::Existing, Faults { deploying_reads: Some(usize::MAX), ..Faults::default() }, "");
+    let run = rig.run(&["publish", "--yes", "--wait", "--wait-timeout", "2s"]).fails();
+    assert!(run.stderr.contains("the publish is complete"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("distribution {} is still InProgress after 2s", rig.distribution)),
+        "{}",
+        run.stderr
+    );
+    assert!(reads_after_update(&rig) >= 2, "it polled");
+    let bad = rig.run(&["publish", "--wait-timeout", "soon"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--wait-timeout"), "{}", bad.stderr);
 }

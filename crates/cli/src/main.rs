@@ -5,6 +5,7 @@ mod aws_setup;
 mod cli;
 mod commands;
 mod confirm;
+mod deploy_wait;
 mod output;
 mod plan_view;
 mod site_files;

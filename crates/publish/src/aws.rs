@@ -154,6 +154,18 @@ impl Aws {
         Ok(ReadDistribution { config, etag, arn: dist.arn, unmodelled })
     }
 
+    /// What CloudFront says of the distribution's deployment: `InProgress` or `Deployed`.
+    pub async fn distribution_status(&self, id: &str) -> Result<String, AwsError> {
+        let out = self
+            .cloudfront
+            .get_distribution()
+            .id(id)
+            .send()
+            .await
+            .map_err(call(format!("reading the status of distribution {id}")))?;
+        Ok(out.distribution.map(|d| d.status).unwrap_or_default())
+    }
+
     /// The ID of the Origin Access Control called `name`, if there is one.
     pub async fn find_oac(&self, name: &str) -> Result<Option<String>, AwsError> {
         let mut marker: Option<String> = None;

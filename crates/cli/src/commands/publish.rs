@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::aws_setup::{Target, runtime, target};
 use crate::cli::Global;
+use crate::deploy_wait::{WaitArgs, seconds, until_deployed};
 use crate::output::Output;
 use crate::plan_view;
 
@@ -31,6 +32,8 @@ pub struct Args {
     /// Skip the verification after publishing.
     #[arg(long)]
     no_verify: bool,
+    #[command(flatten)]
+    wait: WaitArgs,
 }
 
 /// Reads the current state and plans against it; read calls only.
@@ -70,12 +73,21 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
                 .await
                 .map_err(|e| explain(e, plan.uploads.len(), &global.config))?
         };
+        let deployed_after = if args.wait.wait {
+            let waited = until_deployed(&t.aws, &t.desired.distribution_id, args.wait.wait_timeout, out)
+                .await
+                .context(if plan.is_empty() { "nothing was written" } else { "the publish is complete" })?;
+            Some(waited)
+        } else {
+            None
+        };
         let checks = if args.no_verify { Vec::new() } else { super::verify::checks(&t, None).await? };
         let ok = checks.iter().all(|c| c.ok);
         if out.json {
             out.json(&json!({
                 "plan": plan_view::to_json(&t.desired, &current, &plan),
                 "applied": applied,
+                "deployed_after_s": deployed_after.map(|d| d.as_secs()),
                 "verify": { "ok": ok, "checks": checks },
             }))?;
         } else {
@@ -90,6 +102,12 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
                             .as_ref()
                             .map_or_else(String::new, |e| format!(", distribution updated (ETag {e})"))
                     ),
+                );
+            }
+            if let Some(waited) = deployed_after {
+                out.good(
+                    "deployed",
+                    &format!("distribution {} (waited {})", t.desired.distribution_id, seconds(waited)),
                 );
             }
             super::verify::show(out, &checks);

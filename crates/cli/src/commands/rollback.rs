@@ -13,9 +13,10 @@ use edgepages_publish::records::{Listed, choose};
 use edgepages_publish::rollback::RolledBack;
 use serde_json::json;
 
-use crate::aws_setup::{runtime, target};
+use crate::aws_setup::{Target, runtime, target};
 use crate::cli::Global;
 use crate::commands::publish::now_rfc3339;
+use crate::deploy_wait::{WaitArgs, seconds, until_deployed};
 use crate::output::Output;
 use crate::plan_view::show_change;
 
@@ -37,32 +38,15 @@ pub struct Args {
     /// config when S3 would not take the record.
     #[arg(long, value_name = "FILE")]
     from_file: Option<PathBuf>,
+    #[command(flatten)]
+    wait: WaitArgs,
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let t = target(&global.config).await?;
         let d = &t.desired;
-        let chosen = if let Some(path) = &args.from_file {
-            let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let record = serde_json::from_slice(&text)
-                .with_context(|| format!("{} is not a rollback record edgepages can read", path.display()))?;
-            Listed::new(path.display().to_string(), record)
-        } else {
-            let records = t.aws.records(d).await?;
-            if args.list {
-                list(out, &records)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            let chosen = choose(&records, args.record.as_deref(), &d.distribution_id)?.clone();
-            if let Some(newest) = records.last().filter(|newest| newest.id != chosen.id) {
-                out.warn(&format!(
-                    "this undoes publish {}, not the newest one ({}); the newer publish's parts are put back as they were before {}",
-                    chosen.id, newest.id, chosen.id
-                ));
-            }
-            chosen
-        };
+        let Some(chosen) = chosen_record(args, &t, out).await? else { return Ok(ExitCode::SUCCESS) };
         if chosen.record.distribution_id != d.distribution_id {
             bail!(
                 "record {} is for distribution {}, not {}",
@@ -115,29 +99,73 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         crate::confirm::ask(args.yes, "Roll back these changes?")?;
         let etag = t.aws.update_distribution(&d.distribution_id, restored, &current.etag).await?;
 
-        let mut used = record.clone();
-        used.rolled_back = Some(RolledBack { at: now_rfc3339(), etag: etag.clone() });
-        let marked = if args.from_file.is_some() {
-            std::fs::write(&chosen.key, serde_json::to_vec_pretty(&used)?)
-                .with_context(|| format!("marking {} as used", chosen.key))
-        } else {
-            t.aws.put_record(&d.bucket, &chosen.key, &used).await.map_err(anyhow::Error::from)
-        };
-        if let Err(e) = marked {
-            return Err(e.context(format!(
-                "the distribution WAS rolled back (ETag {etag}), but record {} could not be marked as used, so a \
-                 second rollback would undo publish {} again",
-                chosen.id, chosen.id
-            )));
+        mark_used(&t, &chosen, args.from_file.is_some(), &etag).await?;
+        if !out.json {
+            out.good("rolled back", &format!("publish {} on distribution {} (ETag {etag})", chosen.id, d.distribution_id));
         }
+        let deployed_after = if args.wait.wait {
+            let waited = until_deployed(&t.aws, &d.distribution_id, args.wait.wait_timeout, out)
+                .await
+                .context("the rollback is complete")?;
+            if !out.json {
+                out.good("deployed", &format!("distribution {} (waited {})", d.distribution_id, seconds(waited)));
+            }
+            Some(waited.as_secs())
+        } else {
+            None
+        };
         if out.json {
             out.json(&json!({
                 "undoes": undoes, "if_match": current.etag, "changes": changes, "applied": true, "etag": etag,
+                "deployed_after_s": deployed_after,
             }))?;
-        } else {
-            out.good("rolled back", &format!("publish {} on distribution {} (ETag {etag})", chosen.id, d.distribution_id));
         }
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The record to undo: from `--from-file`, `--record`, or the newest. `None` after `--list`.
+async fn chosen_record(args: &Args, t: &Target, out: &Output) -> Result<Option<Listed>> {
+    if let Some(path) = &args.from_file {
+        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let record = serde_json::from_slice(&text)
+            .with_context(|| format!("{} is not a rollback record edgepages can read", path.display()))?;
+        let kept = [Listed::new(path.display().to_string(), record)];
+        return Ok(Some(choose(&kept, None, &t.desired.distribution_id)?.clone()));
+    }
+    let records = t.aws.records(&t.desired).await?;
+    if args.list {
+        list(out, &records)?;
+        return Ok(None);
+    }
+    let chosen = choose(&records, args.record.as_deref(), &t.desired.distribution_id)?.clone();
+    if let Some(newest) = records.last().filter(|newest| newest.id != chosen.id) {
+        out.warn(&format!(
+            "this undoes publish {}, not the newest one ({}); the newer publish's parts are put back as they were before {}",
+            chosen.id, newest.id, chosen.id
+        ));
+    }
+    Ok(Some(chosen))
+}
+
+/// Marks `chosen` as undone, where it was read from; says loudly when that fails, since a
+/// second rollback would then undo the same publish again.
+async fn mark_used(t: &Target, chosen: &Listed, from_file: bool, etag: &str) -> Result<()> {
+    let mut used = chosen.record.clone();
+    used.rolled_back = Some(RolledBack { at: now_rfc3339(), etag: etag.to_owned() });
+    let marked = if from_file {
+        serde_json::to_vec_pretty(&used)
+            .map_err(anyhow::Error::from)
+            .and_then(|text| std::fs::write(&chosen.key, text).map_err(anyhow::Error::from))
+    } else {
+        t.aws.put_record(&t.desired.bucket, &chosen.key, &used).await.map_err(anyhow::Error::from)
+    };
+    marked.with_context(|| {
+        format!(
+            "the distribution WAS rolled back (ETag {etag}), but record {} could not be marked as used, so a \
+             second rollback would undo publish {} again",
+            chosen.id, chosen.id
+        )
     })
 }
 
