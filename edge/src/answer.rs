@@ -13,16 +13,9 @@ pub const FALLBACK_HTML: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback
 const FALLBACK_CSP: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.csp"));
 
 /// The fallback page's headers; the JS entry uses the same list when the wasm module traps.
-pub const FALLBACK_HEADERS: [(&str, &str); 8] = [
-    ("content-type", "text/html; charset=utf-8"),
-    ("cache-control", "no-store"),
-    ("x-robots-tag", "noindex"),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
-    ("content-security-policy", FALLBACK_CSP),
-    ("retry-after", "10"),
-    ("x-edgepages", "error; kind=fallback; cause=internal"),
-];
+pub fn fallback_headers() -> [(&'static str, &'static str); 8] {
+    render::fallback_headers(FALLBACK_CSP)
+}
 
 /// The request's facts, copied out of the worker's JS-backed request. The healthy path needs only
 /// the method and path; the headers a page needs are read only when a page may be answered,
@@ -103,7 +96,7 @@ pub fn page(page: &PageDecision, site: &Site, facts: &RequestFacts<'_>, now_unix
 /// The static branded page, served when anything inside the worker fails.
 pub fn fallback() -> worker::Result<Response> {
     let headers = Headers::new();
-    for (name, value) in FALLBACK_HEADERS {
+    for (name, value) in fallback_headers() {
         headers.set(name, value)?;
     }
     Ok(Response::builder().with_status(500).with_headers(headers).fixed(FALLBACK_HTML.as_bytes().to_vec()))

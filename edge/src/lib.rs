@@ -56,7 +56,7 @@ async fn respond(
 #[wasm_bindgen]
 pub fn fallback_page() -> Vec<String> {
     let headers: serde_json::Map<String, serde_json::Value> =
-        answer::FALLBACK_HEADERS.iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
+        answer::fallback_headers().iter().map(|(k, v)| ((*k).to_owned(), (*v).into())).collect();
     vec![answer::FALLBACK_HTML.to_owned(), serde_json::Value::Object(headers).to_string()]
 }
 

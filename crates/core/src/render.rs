@@ -129,6 +129,21 @@ pub struct RenderError {
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
+/// The headers of the static fallback page, rendered when an adapter is built with `csp` as its
+/// policy: every adapter answers with it when rendering at request time fails or its code traps.
+pub fn fallback_headers(csp: &str) -> [(&'static str, &str); 8] {
+    [
+        ("content-type", "text/html; charset=utf-8"),
+        ("cache-control", "no-store"),
+        ("x-robots-tag", "noindex"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("content-security-policy", csp),
+        ("retry-after", "10"),
+        ("x-edgepages", "error; kind=fallback; cause=internal"),
+    ]
+}
+
 /// Renders the answer for `page`.
 pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Result<Rendered, RenderError> {
     let locale = page.locale;

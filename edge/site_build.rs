@@ -1,0 +1,46 @@
+// The site baking shared by the build scripts of both edge adapters (`edge/build.rs` and
+// `lambda-edge/build.rs` include it): reads `edgepages.toml` (or `$EDGEPAGES_CONFIG`, relative to
+// the repository root) and its logo, checks them exactly as `edgepages check` does, and writes the
+// prepared `Site` as Rust source for `include!` (so no parser ships to the edge), plus the static
+// fallback page for when rendering itself fails. Plain comments: an included file cannot hold
+// inner doc comments.
+
+use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+use edgepages_core::config::load;
+use edgepages_core::{PageKind, RenderContext, Site, render, static_page};
+
+/// Bakes the site into `OUT_DIR`: `site.rs`, `fallback.html`, `fallback.csp`.
+fn bake_site() {
+    let root = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("..");
+    println!("cargo:rerun-if-env-changed=EDGEPAGES_CONFIG");
+    let config_path = root.join(env::var("EDGEPAGES_CONFIG").unwrap_or_else(|_| "edgepages.toml".into()));
+    println!("cargo:rerun-if-changed={}", config_path.display());
+
+    let text =
+        fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&format!("reading {}: {e}", config_path.display())));
+    let config = load::parse(&text, &config_path.display().to_string()).unwrap_or_else(|e| fail(&e.to_string()));
+    let logo = config.brand.logo.as_ref().map(|logo| {
+        let path: PathBuf = config_path.parent().unwrap_or(&root).join(logo);
+        println!("cargo:rerun-if-changed={}", path.display());
+        fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("reading brand.logo {}: {e}", path.display())))
+    });
+    let site = Site::new(config, logo.as_deref()).unwrap_or_else(|e| fail(&format!("brand.logo: {e}")));
+
+    let default =
+        edgepages_core::locale::find(&site.config.locales.default).expect("a checked config has a bundled default");
+    let fallback = render(&static_page(PageKind::Fallback, default, &site.config), &site, &RenderContext::default())
+        .unwrap_or_else(|e| fail(&e.to_string()));
+
+    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_owned();
+    fs::write(out.join("site.rs"), edgepages_core::bake::to_rust(&site)).expect("writing site.rs");
+    let csp = fallback.header("content-security-policy").expect("an HTML page has a CSP");
+    fs::write(out.join("fallback.csp"), csp).expect("writing fallback.csp");
+    fs::write(out.join("fallback.html"), fallback.body).expect("writing fallback.html");
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1)
+}

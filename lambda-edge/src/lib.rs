@@ -1,0 +1,82 @@
+//! The edgepages Lambda@Edge function: CloudFront's origin-response event in, the origin's
+//! response untouched or a branded page out, decided by the same core as the Cloudflare worker
+//! (`edge/`). Built as a plain wasm module (no wasm-bindgen) that `index.mjs` loads in Node.js,
+//! since Lambda@Edge runs only AWS's Node.js and Python runtimes, with no environment.
+//!
+//! - [`event`]: the documented event and response shapes;
+//! - [`respond`]: the decision, carried out;
+//! - [`headers`]: what CloudFront forbids a function to set;
+//! - `abi`: the few exports `index.mjs` calls (wasm only).
+
+#[cfg(target_arch = "wasm32")]
+mod abi;
+pub mod event;
+pub mod headers;
+pub mod respond;
+
+use std::sync::OnceLock;
+
+use edgepages_core::{Clock, Rendered, Site};
+use serde_json::json;
+
+use crate::respond::Answer;
+
+/// The site from `edgepages.toml`, checked and prepared when the function was built.
+fn baked_site() -> Site {
+    include!(concat!(env!("OUT_DIR"), "/site.rs"))
+}
+
+fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(baked_site)
+}
+
+/// The generic page rendered at build time, for when rendering at request time fails.
+const FALLBACK_HTML: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.html"));
+const FALLBACK_CSP: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.csp"));
+
+/// The static fallback page, as rendered when the function was built.
+pub fn fallback() -> Rendered {
+    Rendered {
+        status: 500,
+        headers: edgepages_core::render::fallback_headers(FALLBACK_CSP)
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned()))
+            .collect(),
+        body: FALLBACK_HTML.to_owned(),
+    }
+}
+
+/// Answers one origin-response event (JSON), as JSON for `index.mjs`: `{"response": {...}}` to
+/// replace the origin's response, `{"pass": true}` to return it untouched, and `"error"` beside
+/// `pass` when the event could not be read (the origin's response then goes through untouched:
+/// edgepages never replaces what it does not understand).
+pub fn handle(event_json: &[u8], now_unix_s: u64, seed: u64) -> String {
+    let event = match serde_json::from_slice::<event::Event>(event_json) {
+        Ok(event) => event,
+        Err(e) => return json!({ "pass": true, "error": format!("unreadable event: {e}") }).to_string(),
+    };
+    #[cfg(feature = "chaos")]
+    assert!(
+        !event.records.first().is_some_and(|r| r.cf.request.querystring.contains("chaos=panic")),
+        "chaos=panic: the test-only chaos feature panics here on purpose"
+    );
+    match respond::respond(&event, site(), Clock { now_unix_s, seed }, &fallback()) {
+        Answer::PassThrough => json!({ "pass": true }).to_string(),
+        Answer::Replace(generated) => json!({ "response": generated }).to_string(),
+    }
+}
+
+/// The statuses the function may replace, as a JSON array, for `index.mjs` to skip the module
+/// for every other one.
+pub fn replaceable_json() -> String {
+    json!(respond::replaceable_statuses(site())).to_string()
+}
+
+/// The fallback page as a CloudFront response, for `index.mjs` to keep in case the module traps.
+pub fn fallback_json() -> String {
+    json!({ "response": respond::generated(&fallback(), false) }).to_string()
+}
+
+#[cfg(test)]
+mod tests;

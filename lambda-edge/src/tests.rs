@@ -1,0 +1,133 @@
+//! The function's answers to events shaped as AWS documents them, natively: the same calls the
+//! wasm module makes, minus the JSON hop to JavaScript.
+
+use serde_json::Value;
+
+use crate::event::tests::documented;
+use crate::respond::{MAX_GENERATED_BYTES, size};
+use crate::{fallback_json, handle};
+
+const NOW: u64 = 1_790_000_000;
+
+fn answer(event: &str) -> Value {
+    serde_json::from_str(&handle(event.as_bytes(), NOW, 7)).unwrap()
+}
+
+fn header<'v>(response: &'v Value, name: &str) -> Option<&'v str> {
+    response["headers"][name][0]["value"].as_str()
+}
+
+#[test]
+fn an_albs_own_5xx_becomes_the_branded_page_with_the_real_status() {
+    for (status, phrase) in
+        [(500, "Internal Server Error"), (502, "Bad Gateway"), (503, "Service Unavailable"), (504, "Gateway Timeout")]
+    {
+        let out = answer(&documented(status, &[("Accept", "text/html")], &[("Server", "awselb/2.0")]));
+        let r = &out["response"];
+        assert_eq!(r["status"], status.to_string());
+        assert_eq!(r["statusDescription"], phrase);
+        assert_eq!(r["bodyEncoding"], "text");
+        assert_eq!(header(r, "content-type"), Some("text/html; charset=utf-8"));
+        assert!(header(r, "retry-after").is_some_and(|v| v.parse::<u32>().is_ok()), "{r}");
+        assert!(r["body"].as_str().unwrap().contains("<meta name=\"generator\" content=\"edgepages\">"), "{status}");
+        assert_eq!(r["headers"]["content-type"][0]["key"], "Content-Type");
+    }
+}
+
+#[test]
+fn a_healthy_or_client_error_response_passes_untouched() {
+    for status in [200, 301, 404] {
+        assert_eq!(answer(&documented(status, &[], &[])), serde_json::json!({ "pass": true }), "{status}");
+    }
+}
+
+#[test]
+fn the_format_and_language_follow_the_forwarded_headers() {
+    let json = answer(&documented(503, &[("Accept", "application/json")], &[]));
+    assert_eq!(header(&json["response"], "content-type"), Some("application/problem+json"));
+    let problem: Value = serde_json::from_str(json["response"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(problem["status"], 503);
+
+    let text = answer(&documented(503, &[("Accept", "*/*")], &[]));
+    assert_eq!(header(&text["response"], "content-type"), Some("text/plain; charset=utf-8"));
+
+    for (accept_language, tag) in [("fr-CA,fr;q=0.9", "fr"), ("ar", "ar"), ("xx-nope", "en"), (";;;,q=", "en")] {
+        let page = answer(&documented(503, &[("Accept", "text/html"), ("Accept-Language", accept_language)], &[]));
+        assert_eq!(header(&page["response"], "content-language"), Some(tag), "{accept_language}");
+    }
+    // Nothing forwarded (no origin request policy): the default language, as HTML.
+    let bare = answer(&documented(503, &[], &[]));
+    assert_eq!(header(&bare["response"], "content-language"), Some("en"));
+}
+
+#[test]
+fn the_origins_retry_after_is_kept_and_cloudfronts_request_id_is_shown() {
+    let out = answer(&documented(503, &[("Accept", "text/html")], &[("Retry-After", "120")]));
+    assert_eq!(header(&out["response"], "retry-after"), Some("120"));
+    assert!(
+        out["response"]["body"].as_str().unwrap().contains("4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="),
+        "the request ID on the page"
+    );
+}
+
+#[test]
+fn no_header_cloudfront_forbids_is_ever_set() {
+    let out =
+        answer(&documented(502, &[("Accept", "text/html")], &[("Via", "1.1 alb"), ("Transfer-Encoding", "chunked")]));
+    for name in out["response"]["headers"].as_object().unwrap().keys() {
+        assert!(crate::headers::allowed(name), "{name}");
+    }
+    let fallback: Value = serde_json::from_str(&fallback_json()).unwrap();
+    for name in fallback["response"]["headers"].as_object().unwrap().keys() {
+        assert!(crate::headers::allowed(name), "{name}");
+    }
+}
+
+#[test]
+fn the_largest_answer_stays_far_under_cloudfronts_limit() {
+    // The longest URI CloudFront passes (under 8,192 characters with the query) and long
+    // request headers: the page shows a cut path, so the answer stays small.
+    let long =
+        documented(502, &[("Accept", &"text/html,".repeat(800)), ("Accept-Language", &"fr;q=0.9,".repeat(800))], &[])
+            .replace("\"uri\":\"/\"", &format!("\"uri\":\"/{}\"", "a".repeat(4000)))
+            .replace("\"querystring\":\"\"", &format!("\"querystring\":\"q={}\"", "%F0%9F%98%80".repeat(340)));
+    let event: crate::event::Event = serde_json::from_str(&long).unwrap();
+    assert!(event.records[0].cf.request.uri.len() + event.records[0].cf.request.querystring.len() > 8000);
+    let crate::respond::Answer::Replace(generated) = crate::respond::respond(
+        &event,
+        crate::site(),
+        edgepages_core::Clock { now_unix_s: NOW, seed: 7 },
+        &crate::fallback(),
+    ) else {
+        panic!("a 502 is replaced");
+    };
+    assert!(size(&generated) < MAX_GENERATED_BYTES / 10, "{}", size(&generated));
+}
+
+#[test]
+fn a_head_request_gets_the_headers_and_no_body() {
+    let out =
+        answer(&documented(503, &[("Accept", "text/html")], &[]).replace("\"method\":\"GET\"", "\"method\":\"HEAD\""));
+    assert_eq!(out["response"]["body"], "");
+    assert_eq!(header(&out["response"], "content-type"), Some("text/html; charset=utf-8"));
+}
+
+#[test]
+fn an_unreadable_event_passes_the_origins_response_through_and_says_why() {
+    let out = answer("{\"Records\": 3}");
+    assert_eq!(out["pass"], true);
+    assert!(out["error"].as_str().unwrap().starts_with("unreadable event:"), "{out}");
+}
+
+#[test]
+fn the_statuses_handed_to_javascript_are_exactly_those_replaced() {
+    let replaceable = crate::respond::replaceable_statuses(crate::site());
+    assert!(replaceable.iter().all(|s| (500..=599).contains(s)), "{replaceable:?}");
+    for status in [500, 502, 503, 504] {
+        assert!(replaceable.contains(&status), "{status}");
+    }
+    for status in 100..=599 {
+        let replaced = answer(&documented(status, &[("Accept", "text/html")], &[])).get("response").is_some();
+        assert_eq!(replaced, replaceable.contains(&status), "{status}");
+    }
+}
