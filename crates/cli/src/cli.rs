@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{check, init, plan, publish, render, rollback, verify};
+use crate::commands::{check, init, lambda_edge, plan, publish, render, rollback, verify};
 
 #[derive(Debug, Parser)]
 #[command(name = "edgepages", version, about, long_about = None, propagate_version = true)]
@@ -54,4 +54,7 @@ pub enum Command {
     Verify(verify::Args),
     /// Put the distribution's edgepages parts back as they were before the last publish.
     Rollback(rollback::Args),
+    /// Build the Lambda@Edge origin-response function for CloudFront (`package`).
+    #[command(name = "lambda-edge")]
+    LambdaEdge(lambda_edge::Args),
 }

@@ -262,3 +262,23 @@ fn the_deploy_gate_accepts_2xx_and_3xx_unless_told_otherwise() {
     let redirect = answering(301, 1);
     edgepages(dir.path()).args(["verify", "--healthy", &redirect]).assert().success();
 }
+
+#[test]
+fn lambda_edge_package_refuses_a_bad_config_or_source_before_compiling() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "[edge]\ndeadline_ms = 50\n").unwrap();
+    edgepages(dir.path())
+        .args(["lambda-edge", "package", "--out", "f.zip"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("edgepages.toml is not a valid edgepages config"));
+
+    edgepages(dir.path()).args(["init", "--force"]).assert().success();
+    edgepages(dir.path())
+        .args(["lambda-edge", "package", "--out", "f.zip", "--source"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not an edgepages source tree (no lambda-edge/Cargo.toml)"));
+    assert!(!dir.path().join("f.zip").exists());
+}

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod init;
+pub mod lambda_edge;
 pub mod plan;
 pub mod publish;
 pub mod render;
@@ -22,5 +23,6 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => publish::run(args, &cli.global, out),
         Command::Verify(args) => verify::run(args, &cli.global, out),
         Command::Rollback(args) => rollback::run(args, &cli.global, out),
+        Command::LambdaEdge(args) => lambda_edge::run(args, &cli.global, out),
     }
 }
