@@ -1,8 +1,10 @@
-//! The test rig: a fault-injecting origin, a harness that runs the worker in `wrangler dev`, and
+//! The test rig: a fault-injecting origin, a harness that runs the worker in `wrangler dev`, a
+//! CloudFront stand-in that calls the packaged Lambda@Edge function, and
 //! an AWS API server (moto) with a recording proxy and fixtures for the publish tests.
 
 pub mod aws_fixture;
 pub mod aws_proxy;
+pub mod cloudfront;
 pub mod fault_origin;
 pub mod moto;
 pub mod process;
