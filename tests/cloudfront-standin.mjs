@@ -2,8 +2,9 @@
 // request to an origin as a CloudFront behavior would, then calls the packaged Lambda@Edge
 // function with the origin-response event AWS documents, and answers with what it returns. It
 // models only what the function sees, not CloudFront: no cache, and when the origin cannot be
-// reached or misses the read timeout it answers with a bare CloudFront-style error itself (the
-// function is not called: CloudFront's custom error responses are the backstop there).
+// reached or misses the read timeout it answers with a bare CloudFront-style error itself and does
+// not call the function. AWS's documentation does not settle whether CloudFront calls it then;
+// this is the worse case, where CloudFront's custom error responses are the backstop.
 //
 // Usage: node tests/cloudfront-standin.mjs ZIP LISTEN_PORT ORIGIN_URL [READ_TIMEOUT_MS]
 // The origin request policy forwards Accept and Accept-Language (what `publish` is to set up).

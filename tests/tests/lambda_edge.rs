@@ -59,9 +59,10 @@ fn an_api_client_gets_problem_json_and_the_origins_retry_after() {
 }
 
 #[test]
-fn a_hang_is_cloudfronts_own_504_which_the_function_never_sees() {
-    // CloudFront generates this answer itself; the custom error responses `publish` sets are
-    // what brand it (the stand-in does not model them).
+fn a_hang_is_cloudfronts_own_504_in_the_stand_in() {
+    // The stand-in does not call the function when the origin hangs: the worse case, which AWS's
+    // documentation does not rule out. The custom error responses `publish` sets brand it there
+    // (the stand-in does not model them).
     let r = get("/account?fault=hang", "text/html", "en");
     assert_eq!(r.status(), 504);
     assert_eq!(r.headers()["x-standin"], "cloudfront-generated");
