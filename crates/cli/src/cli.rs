@@ -52,7 +52,7 @@ pub enum Command {
     Publish(publish::Args),
     /// Check that every configured error code reaches its page on CloudFront; non-zero on a mismatch.
     Verify(verify::Args),
-    /// Put the distribution's edgepages parts back as they were before the last publish.
+    /// Undo a publish's changes to the distribution (the newest by default; --list shows them).
     Rollback(rollback::Args),
     /// Build the Lambda@Edge origin-response function for CloudFront (`package`).
     #[command(name = "lambda-edge")]
