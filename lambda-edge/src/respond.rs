@@ -2,10 +2,11 @@
 //! as the worker's do, and a page decision comes back as the response CloudFront expects. Pure:
 //! the clock and the seed come from the caller.
 
+use edgepages_core::config::Maintenance;
 use edgepages_core::outcome::OriginOutcome;
 use edgepages_core::page::reason_phrase;
 use edgepages_core::request::request_id;
-use edgepages_core::{Clock, Decision, RenderContext, Rendered, RequestFacts, Site, decide, render};
+use edgepages_core::{Clock, Decision, Gate, RenderContext, Rendered, RequestFacts, Site, decide, gate, render};
 
 use crate::event::{Event, Generated, Header, Headers, first};
 use crate::headers::{allowed, canonical};
@@ -49,12 +50,18 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
         content_type: first(&cf.response.headers, "content-type"),
         retry_after: first(&cf.response.headers, "retry-after"),
     };
-    let page = match decide(&facts, &outcome, &site.config, clock) {
-        Decision::PassThrough => return Answer::PassThrough,
-        Decision::Page(page) => page,
-        // No copy is kept here: CloudFront's own cache is the stale store (`stale-if-error`
-        // from the origin), and this function runs only when it had none to serve.
-        Decision::ServeStale { fallback, .. } => fallback,
+    // Maintenance (baked into the function: it has no environment) answers every request, as
+    // the worker's gate does; there is no bypass, since no secret can be baked into the code.
+    let page = if let Gate::Answer(page) = gate(&facts, &site.config, clock) {
+        page
+    } else {
+        match decide(&facts, &outcome, &site.config, clock) {
+            Decision::PassThrough => return Answer::PassThrough,
+            Decision::Page(page) => page,
+            // No copy is kept here: CloudFront's own cache is the stale store (`stale-if-error`
+            // from the origin), and this function runs only when it had none to serve.
+            Decision::ServeStale { fallback, .. } => fallback,
+        }
     };
     let head = facts.method == "HEAD";
     let answer = match render(&page, site, &RenderContext::for_request(&facts, clock.now_unix_s)) {
@@ -69,8 +76,12 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
 
 /// Every status this function may replace: any other goes back untouched without asking the
 /// module, which `index.mjs` does to keep a healthy response's cost near a plain handler's.
-/// Computed by asking [`decide`] itself, with a request that no rule lets through.
+/// Computed by asking [`decide`] itself, with a request that no rule lets through; every status
+/// when the site has maintenance configured, since that depends on the clock.
 pub fn replaceable_statuses(site: &Site) -> Vec<u16> {
+    if site.config.edge.maintenance != Maintenance::Off {
+        return (100..=599).collect();
+    }
     let facts = RequestFacts { method: "GET", path: "/", accept: Some("text/html"), ..RequestFacts::default() };
     (100..=599)
         .filter(|&status| {

@@ -131,3 +131,31 @@ fn the_statuses_handed_to_javascript_are_exactly_those_replaced() {
         assert_eq!(replaced, replaceable.contains(&status), "{status}");
     }
 }
+
+/// The bundled site with `[edge] maintenance` set to `value`.
+fn in_maintenance(value: &str) -> edgepages_core::Site {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../edgepages.toml")).unwrap();
+    assert!(text.contains("maintenance = \"off\""), "the bundled config sets maintenance");
+    let text = text.replacen("maintenance = \"off\"", &format!("maintenance = \"{value}\""), 1);
+    let config = edgepages_core::config::load::parse(&text, "edgepages.toml").unwrap();
+    edgepages_core::Site::new(config, None).unwrap()
+}
+
+#[test]
+fn maintenance_answers_every_response_as_the_worker_does_until_its_end() {
+    use crate::respond::{Answer, replaceable_statuses, respond};
+    let event: crate::event::Event =
+        serde_json::from_str(&documented(200, &[("Accept", "text/html"), ("Accept-Language", "de")], &[])).unwrap();
+    let clock = edgepages_core::Clock { now_unix_s: NOW, seed: 7 };
+    let site = in_maintenance("on");
+    let Answer::Replace(page) = respond(&event, &site, clock, &crate::fallback()) else {
+        panic!("a 200 in maintenance")
+    };
+    assert_eq!(page.status, "503");
+    assert_eq!(page.headers["x-edgepages"][0].value, "error; kind=maintenance; cause=maintenance");
+    assert_eq!(page.headers["content-language"][0].value, "de");
+    assert_eq!(replaceable_statuses(&site).len(), 500, "every status goes to the module");
+
+    let ended = in_maintenance("2026-01-01T00:00:00Z");
+    assert_eq!(respond(&event, &ended, clock, &crate::fallback()), Answer::PassThrough, "over by now");
+}
