@@ -4,11 +4,11 @@
 // baked into the wasm when it is built; this file holds no rule of its own.
 //
 // The function never throws: a thrown error or a timeout would give the viewer CloudFront's
-// unbranded 502/503. If the module traps (a panic), the viewer gets the fallback page copied out
-// of the module at load time, and the next event gets a fresh instance.
+// unbranded 502/503. If the module traps (a panic), an origin error gets the fallback page copied
+// out of the module at load time (a healthy response goes back untouched), and the next event
+// gets a fresh instance.
 import { readFileSync } from "node:fs";
 
-const module = new WebAssembly.Module(readFileSync(new URL("./edgepages.wasm", import.meta.url)));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -24,12 +24,20 @@ let fallbackAnswer = {
   body: "Service unavailable. Please try again shortly.\n",
   bodyEncoding: "text",
 };
+// The compiled module: undefined until tried, null if edgepages.wasm did not compile (it never
+// will then: the file does not change while the function runs).
+let module;
 let instance = null;
 // The statuses the module may replace, as it said at load time; any other response goes back
 // without entering the module. Until it has said, every status is asked about.
 let replaceable = null;
 
 function fresh() {
+  if (module === undefined) {
+    module = null;
+    module = new WebAssembly.Module(readFileSync(new URL("./edgepages.wasm", import.meta.url)));
+  }
+  if (module === null) throw new Error("edgepages.wasm did not compile");
   instance = new WebAssembly.Instance(module, {});
   return instance.exports;
 }
@@ -68,6 +76,10 @@ export const handler = async (event) => {
     // A trap leaves the instance in an unknown state: the next event gets a new one.
     instance = null;
     log({ event: "function_threw", error: String((error && error.message) || error) });
+    // The function's own failure never costs a visitor a healthy page: only an origin error
+    // (or an unreadable status) gets the fallback page.
+    const status = original ? Number(original.status) : NaN;
+    if (status >= 100 && status < 500) return original;
     return structuredClone(fallbackAnswer);
   }
 };

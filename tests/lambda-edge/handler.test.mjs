@@ -7,7 +7,7 @@
 // EDGEPAGES_LAMBDA_ZIP to test another. scripts/test builds it before running this suite.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -157,6 +157,19 @@ test("a panic inside the module ends in the branded fallback page, and the next 
   assert.ok(answer.body.includes('<meta name="generator" content="edgepages">'));
   const next = wellFormed(await handler(event(502, { request: { Accept: "text/html" } })));
   assert.equal(next.status, "502");
+});
+
+test("a module that cannot load costs no healthy page, and origin errors still get a page", async () => {
+  // The same index.mjs beside a broken edgepages.wasm, in a folder of its own.
+  const broken = mkdtempSync(join(tmpdir(), "edgepages-lambda-broken-"));
+  copyFileSync(join(dir, "index.mjs"), join(broken, "index.mjs"));
+  writeFileSync(join(broken, "edgepages.wasm"), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]));
+  const failing = (await import(pathToFileURL(join(broken, "index.mjs")).href)).handler;
+  const healthy = event(200);
+  assert.equal(await failing(healthy), healthy.Records[0].cf.response);
+  const answer = wellFormed(await failing(event(502, { request: { Accept: "text/html" } })));
+  assert.equal(answer.status, "500");
+  assert.match(answer.body, /try again/);
 });
 
 test("an event the module cannot read passes the origin's response through", async () => {
