@@ -8,27 +8,16 @@
 //
 // Usage: node tests/cloudfront-standin.mjs ZIP LISTEN_PORT ORIGIN_URL [READ_TIMEOUT_MS]
 // The origin request policy forwards Accept and Accept-Language (what `publish` is to set up).
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+
+import { originResponse, unpack } from "./lambda-edge/event.mjs";
 
 const [zip, port, originUrl, readTimeoutArg] = process.argv.slice(2);
 const readTimeout = Number(readTimeoutArg || 10_000);
 const FORWARDED = ["accept", "accept-language", "user-agent"];
 
-const dir = mkdtempSync(join(tmpdir(), "edgepages-standin-"));
-execFileSync("python3", ["-m", "zipfile", "-e", zip, dir]);
-const { handler } = await import(pathToFileURL(join(dir, "index.mjs")).href);
-
-const cfHeaders = (pairs) => {
-  const out = {};
-  for (const [key, value] of pairs) (out[key.toLowerCase()] ||= []).push({ key, value });
-  return out;
-};
+const { handler } = await unpack(zip);
 
 function bare(res, status, text) {
   res.writeHead(status, { "content-type": "text/html", server: "CloudFront", "x-standin": "cloudfront-generated" });
@@ -52,27 +41,18 @@ createServer(async (req, res) => {
     return;
   }
   const originHeaders = [...origin.headers].filter(([name]) => !["connection", "transfer-encoding", "content-length"].includes(name));
-  const response = { headers: cfHeaders(originHeaders), status: String(origin.status), statusDescription: origin.statusText };
-  const event = {
-    Records: [{
-      cf: {
-        config: {
-          distributionDomainName: "d111111abcdef8.cloudfront.net",
-          distributionId: "EDFDVBD6EXAMPLE",
-          eventType: "origin-response",
-          requestId: randomBytes(42).toString("base64url"),
-        },
-        request: {
-          clientIp: req.socket.remoteAddress,
-          headers: cfHeaders(forwarded.map(([name, value]) => [name.replace(/(^|-)\w/g, (c) => c.toUpperCase()), value])),
-          method: req.method,
-          querystring: url.search.slice(1),
-          uri: url.pathname,
-        },
-        response,
-      },
-    }],
-  };
+  const event = originResponse({
+    status: origin.status,
+    statusDescription: origin.statusText,
+    requestHeaders: forwarded.map(([name, value]) => [name.replace(/(^|-)\w/g, (c) => c.toUpperCase()), value]),
+    responseHeaders: originHeaders,
+    method: req.method,
+    uri: url.pathname,
+    querystring: url.search.slice(1),
+    requestId: randomBytes(42).toString("base64url"),
+    clientIp: req.socket.remoteAddress,
+  });
+  const response = event.Records[0].cf.response;
   const answer = await handler(event);
   if (answer === response) {
     res.writeHead(origin.status, Object.fromEntries(originHeaders));

@@ -3,35 +3,22 @@
 // each time), a warm intercepted 502 (p50, p99), a pass-through 200 against a plain JS handler
 // that returns its input, and the zip's size. Prints one JSON object.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { statSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+
+import { extract, load, originResponse } from "../lambda-edge/event.mjs";
 
 const [zip, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg || 7);
-const dir = mkdtempSync(join(tmpdir(), "edgepages-lambda-bench-"));
-execFileSync("python3", ["-m", "zipfile", "-e", zip, dir]);
-const index = pathToFileURL(join(dir, "index.mjs")).href;
 
 function event(status) {
-  const h = (key, value) => ({ [key.toLowerCase()]: [{ key, value }] });
-  return {
-    Records: [{
-      cf: {
-        config: { distributionId: "EDFDVBD6EXAMPLE", eventType: "origin-response", requestId: "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==" },
-        request: {
-          clientIp: "203.0.113.178",
-          headers: { ...h("Host", "shop.example"), ...h("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"), ...h("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.8") },
-          method: "GET",
-          querystring: "page=2",
-          uri: "/products/42",
-        },
-        response: { headers: { ...h("Server", "awselb/2.0"), ...h("Content-Type", "text/html") }, status: String(status), statusDescription: "x" },
-      },
-    }],
-  };
+  return originResponse({
+    status,
+    uri: "/products/42",
+    querystring: "page=2",
+    requestHeaders: [["Host", "shop.example"], ["Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"], ["Accept-Language", "fr-FR,fr;q=0.9,en;q=0.8"]],
+    responseHeaders: [["Server", "awselb/2.0"], ["Content-Type", "text/html"]],
+  });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -40,19 +27,20 @@ const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length -
 if (process.env.EDGEPAGES_BENCH_COLD) {
   // One cold start, in this fresh process: import, then the first intercepted answer.
   const start = performance.now();
-  const { handler } = await import(index);
+  const handler = await load(process.env.EDGEPAGES_BENCH_COLD);
   await handler(event(502));
   console.log(performance.now() - start);
   process.exit(0);
 }
 
+const dir = extract(zip);
 const cold = [];
 for (let i = 0; i < runs; i++) {
-  const out = execFileSync(process.execPath, [process.argv[1], zip], { env: { ...process.env, EDGEPAGES_BENCH_COLD: "1" } });
+  const out = execFileSync(process.execPath, [process.argv[1], zip], { env: { ...process.env, EDGEPAGES_BENCH_COLD: dir } });
   cold.push(Number(String(out).trim()));
 }
 
-const { handler } = await import(index);
+const handler = await load(dir);
 const plain = async (e) => e.Records[0].cf.response;
 
 async function perCall(fn, status, n) {
