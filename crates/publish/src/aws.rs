@@ -55,9 +55,6 @@ pub struct ReadDistribution {
     pub config: DistributionConfig,
     pub etag: String,
     pub arn: String,
-    /// Elements of the config that the SDK's types do not model, so an update would drop them
-    /// ([`crate::unmodelled`]); a write must refuse while there are any.
-    pub unmodelled: Vec<String>,
 }
 
 /// The two clients `publish` uses, built by the caller from the AWS config chain.
@@ -84,7 +81,7 @@ impl Aws {
         for (key, stored) in self.head_objects(&desired.bucket, &pages).await? {
             objects.insert(key, stored.unwrap_or_default());
         }
-        let dist = self.read_distribution(&desired.distribution_id).await?;
+        let (dist, unmodelled) = self.read_distribution_to_update(&desired.distribution_id).await?;
         let oac_id = self.find_oac(&desired.oac_name()).await?;
         let bucket_policy = self.bucket_policy(&desired.bucket).await?;
         Ok(Current {
@@ -92,7 +89,7 @@ impl Aws {
             distribution: dist.config,
             etag: dist.etag,
             distribution_arn: dist.arn,
-            unmodelled: dist.unmodelled,
+            unmodelled,
             oac_id,
             bucket_policy,
         })
@@ -121,9 +118,28 @@ impl Aws {
         Ok(objects)
     }
 
-    /// Reads the distribution, and checks that its config survives a round trip through the
-    /// SDK's types: the XML it came in against the XML the SDK would send back for it.
+    /// Reads the distribution, for a caller that only looks at it (`verify`).
     pub async fn read_distribution(&self, id: &str) -> Result<ReadDistribution, AwsError> {
+        Ok(self.get_distribution(id).await?.0)
+    }
+
+    /// Reads the distribution for a caller that may write it back (`plan`, `publish`,
+    /// `rollback`), with the elements of its config that such a write would drop: the XML it
+    /// came in, against the XML the SDK would send back for the same config.
+    pub async fn read_distribution_to_update(&self, id: &str) -> Result<(ReadDistribution, Vec<String>), AwsError> {
+        let (dist, answer) = self.get_distribution(id).await?;
+        let checking = |message: String| AwsError::Call {
+            action: format!("checking that distribution {id} survives a round trip through the SDK"),
+            message,
+        };
+        let read = answer.take().map_err(checking)?;
+        let sent = sdk_xml::update_body(id, dist.config.clone()).await.map_err(checking)?;
+        let unmodelled = dropped_elements(&read, &sent, "DistributionConfig").map_err(checking)?;
+        Ok((dist, unmodelled))
+    }
+
+    /// `GetDistribution`, with the raw body of its answer.
+    async fn get_distribution(&self, id: &str) -> Result<(ReadDistribution, AnswerBody), AwsError> {
         let answer = AnswerBody::default();
         let out =
             self.cloudfront.get_distribution().id(id).customize().interceptor(answer.clone()).send().await.map_err(
@@ -144,14 +160,7 @@ impl Aws {
         let etag = out.e_tag().ok_or_else(|| missing("ETag"))?.to_owned();
         let dist = out.distribution.ok_or_else(|| missing("Distribution"))?;
         let config = dist.distribution_config.ok_or_else(|| missing("DistributionConfig"))?;
-        let checking = |message: String| AwsError::Call {
-            action: format!("checking that distribution {id} survives a round trip through the SDK"),
-            message,
-        };
-        let read = answer.take().map_err(checking)?;
-        let sent = sdk_xml::update_body(id, config.clone()).await.map_err(checking)?;
-        let unmodelled = dropped_elements(&read, &sent, "DistributionConfig").map_err(checking)?;
-        Ok(ReadDistribution { config, etag, arn: dist.arn, unmodelled })
+        Ok((ReadDistribution { config, etag, arn: dist.arn }, answer))
     }
 
     /// What CloudFront says of the distribution's deployment: `InProgress` or `Deployed`.

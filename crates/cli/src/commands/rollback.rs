@@ -56,8 +56,8 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             );
         }
         let record = &chosen.record;
-        let current = t.aws.read_distribution(&d.distribution_id).await?;
-        PlanError::refuse_unmodelled(&d.distribution_id, &current.unmodelled)?;
+        let (current, unmodelled) = t.aws.read_distribution_to_update(&d.distribution_id).await?;
+        PlanError::refuse_unmodelled(&d.distribution_id, &unmodelled)?;
         if current.etag != record.published_etag {
             out.warn(&format!(
                 "distribution {} changed after publish {} (ETag {} then, {} now); rollback puts back only edgepages' own parts and keeps the rest",
