@@ -35,15 +35,28 @@ fn site() -> &'static Site {
 const FALLBACK_HTML: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.html"));
 const FALLBACK_CSP: &str = include_str!(concat!(env!("OUT_DIR"), "/fallback.csp"));
 
-/// The static fallback page, as rendered when the function was built.
-pub fn fallback() -> Rendered {
-    Rendered {
+/// The static fallback page, as rendered when the function was built; made once per instance.
+pub fn fallback() -> &'static Rendered {
+    static FALLBACK: OnceLock<Rendered> = OnceLock::new();
+    FALLBACK.get_or_init(|| Rendered {
         status: 500,
         headers: edgepages_core::render::fallback_headers(FALLBACK_CSP)
             .iter()
             .map(|(name, value)| (*name, (*value).to_owned()))
             .collect(),
         body: FALLBACK_HTML.to_owned(),
+    })
+}
+
+/// What `index.mjs` gets when a page replaces the origin's response.
+#[derive(serde::Serialize)]
+struct Reply<'a> {
+    response: &'a event::Generated,
+}
+
+impl Reply<'_> {
+    fn json(generated: &event::Generated) -> String {
+        serde_json::to_string(&Reply { response: generated }).expect("a generated response serialises")
     }
 }
 
@@ -61,9 +74,9 @@ pub fn handle(event_json: &[u8], now_unix_s: u64, seed: u64) -> String {
         !event.records.first().is_some_and(|r| r.cf.request.querystring.contains("chaos=panic")),
         "chaos=panic: the test-only chaos feature panics here on purpose"
     );
-    match respond::respond(&event, site(), Clock { now_unix_s, seed }, &fallback()) {
+    match respond::respond(&event, site(), Clock { now_unix_s, seed }, fallback()) {
         Answer::PassThrough => json!({ "pass": true }).to_string(),
-        Answer::Replace(generated) => json!({ "response": generated }).to_string(),
+        Answer::Replace(generated) => Reply::json(&generated),
     }
 }
 
@@ -75,7 +88,7 @@ pub fn replaceable_json() -> String {
 
 /// The fallback page as a CloudFront response, for `index.mjs` to keep in case the module traps.
 pub fn fallback_json() -> String {
-    json!({ "response": respond::generated(&fallback(), false) }).to_string()
+    Reply::json(&respond::generated(fallback(), false))
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ fn the_largest_answer_stays_far_under_cloudfronts_limit() {
         &event,
         crate::site(),
         edgepages_core::Clock { now_unix_s: NOW, seed: 7 },
-        &crate::fallback(),
+        crate::fallback(),
     ) else {
         panic!("a 502 is replaced");
     };
@@ -148,7 +148,7 @@ fn maintenance_answers_every_response_as_the_worker_does_until_its_end() {
         serde_json::from_str(&documented(200, &[("Accept", "text/html"), ("Accept-Language", "de")], &[])).unwrap();
     let clock = edgepages_core::Clock { now_unix_s: NOW, seed: 7 };
     let site = in_maintenance("on");
-    let Answer::Replace(page) = respond(&event, &site, clock, &crate::fallback()) else {
+    let Answer::Replace(page) = respond(&event, &site, clock, crate::fallback()) else {
         panic!("a 200 in maintenance")
     };
     assert_eq!(page.status, "503");
@@ -157,5 +157,5 @@ fn maintenance_answers_every_response_as_the_worker_does_until_its_end() {
     assert_eq!(replaceable_statuses(&site).len(), 500, "every status goes to the module");
 
     let ended = in_maintenance("2026-01-01T00:00:00Z");
-    assert_eq!(respond(&event, &ended, clock, &crate::fallback()), Answer::PassThrough, "over by now");
+    assert_eq!(respond(&event, &ended, clock, crate::fallback()), Answer::PassThrough, "over by now");
 }
