@@ -67,7 +67,12 @@ impl Reply<'_> {
 pub fn handle(event_json: &[u8], now_unix_s: u64, seed: u64) -> String {
     let event = match serde_json::from_slice::<event::Event>(event_json) {
         Ok(event) => event,
-        Err(e) => return json!({ "pass": true, "error": format!("unreadable event: {e}") }).to_string(),
+        // Where and what kind, never the text: serde quotes an offending value, and index.mjs logs
+        // this line.
+        Err(e) => {
+            let why = format!("unreadable event: {:?} error at line {}, column {}", e.classify(), e.line(), e.column());
+            return json!({ "pass": true, "error": why }).to_string();
+        }
     };
     #[cfg(feature = "chaos")]
     assert!(

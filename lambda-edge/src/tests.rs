@@ -117,6 +117,12 @@ fn an_unreadable_event_passes_the_origins_response_through_and_says_why() {
     let out = answer("{\"Records\": 3}");
     assert_eq!(out["pass"], true);
     assert!(out["error"].as_str().unwrap().starts_with("unreadable event:"), "{out}");
+    // A value of the wrong type is never quoted into the log line.
+    let secret = documented(502, &[], &[]).replacen("\"headers\":{}", "\"headers\":\"session=s3cr3t\"", 1);
+    assert!(secret.contains("s3cr3t"));
+    let out = answer(&secret);
+    assert_eq!(out["pass"], true);
+    assert!(!out["error"].as_str().unwrap().contains("s3cr3t"), "{out}");
 }
 
 #[test]
