@@ -68,11 +68,20 @@ pub fn maintenance_worker() -> &'static Worker {
     })
 }
 
-/// A worker of its own for the panic test: a panic strands every request in flight on its
-/// isolate, so it must not share one with other tests.
+/// A worker of its own for the chaos tests: a panic strands every request in flight on its
+/// isolate, so it must not share one with other tests, and its tests take turns
+/// ([`chaos_turn`]).
 pub fn chaos_worker() -> &'static Worker {
     static WORKER: OnceLock<Worker> = OnceLock::new();
     WORKER.get_or_init(|| Worker::start("chaos", &[("ORIGIN_URL", &rig().origin.url())]).unwrap())
+}
+
+/// Held for the whole of a test on [`chaos_worker`]: one test's panic would otherwise strand
+/// another's requests in flight, and what the panic leaves behind (callbacks of the discarded
+/// wasm instance, logged as stray errors) would land in the middle of another test.
+pub fn chaos_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A worker in production's mode: `ORIGIN_URL` empty, so each request goes to its own URL, as on
