@@ -29,11 +29,13 @@ pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// S3 and CloudFront clients for `endpoint`.
+/// S3, CloudFront, Lambda (us-east-1) and IAM clients for `endpoint`.
 #[derive(Debug, Clone)]
 pub struct Fixture {
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
 }
 
 /// What kind of distribution a test starts from.
@@ -62,7 +64,13 @@ impl Fixture {
             .load()
             .await;
         let s3 = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
-        Fixture { s3: aws_sdk_s3::Client::from_conf(s3), cloudfront: aws_sdk_cloudfront::Client::new(&shared) }
+        let lambda = aws_sdk_lambda::config::Builder::from(&shared).region(Region::new("us-east-1")).build();
+        Fixture {
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            cloudfront: aws_sdk_cloudfront::Client::new(&shared),
+            lambda: aws_sdk_lambda::Client::from_conf(lambda),
+            iam: aws_sdk_iam::Client::new(&shared),
+        }
     }
 
     pub async fn bucket(&self) -> Result<String> {

@@ -23,12 +23,18 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// The `Action` of a query-protocol call (IAM's), which every call POSTs.
+    pub action: Option<String>,
 }
 
 impl Seen {
-    /// Everything but GET and HEAD changes state on S3 and CloudFront.
+    /// Everything but GET and HEAD changes state on S3, CloudFront and Lambda; IAM's calls are
+    /// all POSTs, and only its `Get…` and `List…` actions read.
     pub fn is_write(&self) -> bool {
-        self.method != "GET" && self.method != "HEAD"
+        match &self.action {
+            Some(action) => !action.starts_with("Get") && !action.starts_with("List"),
+            None => self.method != "GET" && self.method != "HEAD",
+        }
     }
 }
 
@@ -157,9 +163,19 @@ impl RecordingProxy {
 }
 
 async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+    let req = Request::from_parts(parts, ());
     let method = req.method().clone();
     let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    shared.seen.lock().expect("the log lock").push(Seen { method: method.to_string(), path: path_and_query.clone() });
+    let action = (method == hyper::Method::POST)
+        .then(|| form_urlencoded::parse(&body).find(|(key, _)| key == "Action").map(|(_, value)| value.into_owned()))
+        .flatten();
+    shared.seen.lock().expect("the log lock").push(Seen {
+        method: method.to_string(),
+        path: path_and_query.clone(),
+        action,
+    });
 
     if method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html") {
         let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
@@ -189,8 +205,7 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         return Ok(rig_failure(&format!("the test proxy's rival update failed: {why}")));
     }
 
-    let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+    let (parts, ()) = req.into_parts();
     let mut upstream = Request::builder().method(parts.method).uri(format!("{}{path_and_query}", shared.upstream));
     for (name, value) in &parts.headers {
         upstream = upstream.header(name, value);

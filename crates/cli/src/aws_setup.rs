@@ -1,5 +1,5 @@
-//! Builds the S3 and CloudFront clients from the AWS config chain, as the aws CLI does
-//! (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials), and everything `plan`,
+//! Builds the S3, CloudFront, Lambda and IAM clients from the AWS config chain, as the aws CLI
+//! does (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials), and everything `plan`,
 //! `publish`, `verify` and `rollback` share: the site, its pages and the desired state.
 
 use std::path::Path;
@@ -9,7 +9,9 @@ use aws_config::{BehaviorVersion, Region};
 use edgepages_core::static_pages;
 use edgepages_publish::Desired;
 use edgepages_publish::aws::Aws;
+use edgepages_publish::function::{FunctionSpec, REGION as FUNCTION_REGION, aws::FunctionAws};
 
+use crate::output::Output;
 use crate::site_files::load_site;
 
 /// The site rendered into its desired state, and clients for its bucket's region.
@@ -63,4 +65,49 @@ pub async fn target(config_path: &Path) -> Result<Target> {
 /// A runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// The Lambda@Edge function of `[cloudfront.lambda_edge]`, with clients for it.
+#[derive(Debug)]
+pub struct FunctionTarget {
+    pub spec: FunctionSpec,
+    pub aws: FunctionAws,
+}
+
+/// Where the function's code comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum FunctionCode<'a> {
+    /// A zip made by `edgepages lambda-edge package`.
+    Zip(&'a Path),
+    /// Packaged now, for this config.
+    Package,
+}
+
+/// The function target, or `None` when the config does not enable the function.
+pub async fn function_target(
+    config_path: &Path,
+    code: FunctionCode<'_>,
+    out: &Output,
+) -> Result<Option<FunctionTarget>> {
+    let site = load_site(config_path)?;
+    let Some(cloudfront) =
+        site.config.cloudfront.as_ref().filter(|cf| cf.lambda_edge.as_ref().is_some_and(|f| f.enabled))
+    else {
+        return Ok(None);
+    };
+    let zip = match code {
+        FunctionCode::Zip(path) => {
+            std::fs::read(path).with_context(|| format!("reading the function's zip {}", path.display()))?
+        }
+        FunctionCode::Package => crate::commands::lambda_edge::package_for(config_path, None, None, out)?,
+    };
+    let spec = FunctionSpec::new(cloudfront, zip).context("[cloudfront.lambda_edge] is enabled")?;
+    Ok(Some(FunctionTarget { spec, aws: function_clients().await }))
+}
+
+/// Lambda's client for us-east-1, where Lambda@Edge functions live, and IAM's.
+pub async fn function_clients() -> FunctionAws {
+    let shared =
+        aws_config::defaults(BehaviorVersion::latest()).region(Region::from_static(FUNCTION_REGION)).load().await;
+    FunctionAws::new(aws_sdk_lambda::Client::new(&shared), aws_sdk_iam::Client::new(&shared))
 }

@@ -5,6 +5,7 @@ use edgepages_publish::plan::{Change, ChangeKind, Plan};
 use edgepages_publish::{Current, Desired};
 use serde_json::json;
 
+use crate::commands::publish::PlannedFunction;
 use crate::output::Output;
 
 const ADD: Style = AnsiColor::Green.on_default();
@@ -12,9 +13,15 @@ const MODIFY: Style = AnsiColor::Yellow.on_default();
 const REMOVE: Style = AnsiColor::Red.on_default();
 const HEAD: Style = Style::new().bold();
 
-pub fn show(out: &Output, desired: &Desired, current: &Current, plan: &Plan) -> anyhow::Result<()> {
+pub fn show(
+    out: &Output,
+    desired: &Desired,
+    current: &Current,
+    plan: &Plan,
+    function: Option<&PlannedFunction>,
+) -> anyhow::Result<()> {
     if out.json {
-        return out.json(&to_json(desired, current, plan));
+        return out.json(&to_json(desired, current, plan, function));
     }
     out.result(&format!(
         "{HEAD}plan{HEAD:#} for distribution {} and s3://{}/{}/",
@@ -65,11 +72,24 @@ pub fn show(out: &Output, desired: &Desired, current: &Current, plan: &Plan) -> 
     for trap in &plan.traps {
         out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap}"));
     }
+    let function_writes = function.map_or(0, |f| f.plan.write_count());
+    if let Some(f) = function {
+        if f.plan.changes.is_empty() {
+            let version =
+                f.plan.current_version.as_ref().map_or_else(String::new, |v| format!(", version {}", v.version));
+            out.result(&format!("  Lambda@Edge function {} (us-east-1): no change{version}", f.target.spec.name));
+        } else {
+            out.result("  Lambda@Edge (us-east-1):");
+            for change in &f.plan.changes {
+                show_change(out, change);
+            }
+        }
+    }
     out.result("");
-    if plan.is_empty() {
+    if plan.is_empty() && function_writes == 0 {
         out.good("up to date:", "nothing to write");
     } else {
-        out.result(&format!("{} write calls", plan.write_count()));
+        out.result(&format!("{} write calls", plan.write_count() + function_writes));
     }
     Ok(())
 }
@@ -93,8 +113,23 @@ fn marked(kind: ChangeKind, text: &str) -> String {
     format!("{style}{sign} {text}{style:#}")
 }
 
-pub fn to_json(desired: &Desired, current: &Current, plan: &Plan) -> serde_json::Value {
+pub fn to_json(
+    desired: &Desired,
+    current: &Current,
+    plan: &Plan,
+    function: Option<&PlannedFunction>,
+) -> serde_json::Value {
+    let function_writes = function.map_or(0, |f| f.plan.write_count());
     json!({
+        "function": function.map(|f| json!({
+            "name": f.target.spec.name,
+            "region": edgepages_publish::function::REGION,
+            "code_sha256": f.target.spec.code_sha256,
+            "steps": f.plan.steps,
+            "changes": f.plan.changes,
+            "current_version": f.plan.current_version.as_ref().map(|v| &v.arn),
+            "writes": function_writes,
+        })),
         "distribution_id": desired.distribution_id,
         "bucket": desired.bucket,
         "prefix": desired.prefix,
@@ -106,6 +141,6 @@ pub fn to_json(desired: &Desired, current: &Current, plan: &Plan) -> serde_json:
         "bucket_policy": plan.bucket_policy.is_some(),
         "distribution_changes": plan.changes,
         "traps": plan.traps.iter().map(|t| json!({ "trap": t, "message": t.to_string() })).collect::<Vec<_>>(),
-        "writes": plan.write_count(),
+        "writes": plan.write_count() + function_writes,
     })
 }

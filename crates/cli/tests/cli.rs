@@ -52,6 +52,28 @@ fn init_writes_a_starter_that_checks_and_renders() {
 }
 
 #[test]
+fn the_starters_commented_publish_sections_are_valid_once_uncommented() {
+    let dir = TempDir::new().unwrap();
+    edgepages(dir.path()).arg("init").assert().success();
+    let starter = fs::read_to_string(dir.path().join("edgepages.toml")).unwrap();
+    let (head, publish) = starter.split_once("# [s3]").expect("the starter shows [s3]");
+    let mut text = format!("{head}[s3]\n");
+    for line in publish.lines() {
+        let uncommented = line.strip_prefix("# ").unwrap_or(line);
+        // Prose stays a comment; tables and keys come back.
+        if uncommented.starts_with('[') || uncommented.contains(" = ") {
+            text.push_str(uncommented);
+        } else {
+            text.push('#');
+        }
+        text.push('\n');
+    }
+    assert!(text.contains("\n[cloudfront.lambda_edge]\nenabled = true\n"), "{text}");
+    fs::write(dir.path().join("edgepages.toml"), &text).unwrap();
+    edgepages(dir.path()).arg("check").assert().success();
+}
+
+#[test]
 fn init_never_overwrites_without_force() {
     let dir = TempDir::new().unwrap();
     fs::write(dir.path().join("edgepages.toml"), "# mine\n").unwrap();

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::config::{
-    Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, Locales, Maintenance,
-    OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
+    Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget, Locales,
+    Maintenance, OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
 };
 use crate::page::PageKind;
 use crate::site::Site;
@@ -115,7 +115,8 @@ bake_struct!(BreakerPolicy at "config" { enabled, window_s, min_requests, failur
 bake_struct!(PathRule at "config" { prefix, deadline_ms, origin });
 bake_struct!(RetryAfter at "config" { timeout, connect, error, overload, maintenance, jitter_percent });
 bake_struct!(S3Target at "config" { bucket, prefix, region });
-bake_struct!(CloudFrontTarget at "config" { distribution_id, error_codes, error_caching_min_ttl, origin });
+bake_struct!(CloudFrontTarget at "config" { distribution_id, error_codes, error_caching_min_ttl, origin, lambda_edge });
+bake_struct!(LambdaEdgeTarget at "config" { enabled, role_arn, function_name });
 bake_struct!(OriginTimeouts at "config" { id, connection_attempts, connection_timeout, read_timeout });
 
 impl Bake for HexColor {

@@ -42,9 +42,14 @@ pub enum AwsError {
     NoSuchBucket { bucket: String },
     #[error("{key} in bucket {bucket} is not a rollback record edgepages can read: {message}")]
     BadRecord { bucket: String, key: String, message: String },
+    #[error(
+        "function {name} was changed by someone else after it was read (its revision no longer matched); \
+         nothing of theirs was overwritten. Run `edgepages plan` to see it as it is now"
+    )]
+    FunctionChanged { name: String },
 }
 
-fn call<E: std::error::Error>(action: impl Into<String>) -> impl FnOnce(E) -> AwsError {
+pub(crate) fn call<E: std::error::Error>(action: impl Into<String>) -> impl FnOnce(E) -> AwsError {
     let action = action.into();
     move |e| AwsError::Call { action, message: DisplayErrorContext(&e).to_string() }
 }

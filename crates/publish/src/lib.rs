@@ -7,6 +7,7 @@ pub mod aws;
 pub mod desired;
 pub mod distribution;
 pub mod error;
+pub mod function;
 pub mod glob;
 pub mod hang;
 pub mod plan;

@@ -47,24 +47,7 @@ struct PackageArgs {
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     let Action::Package(args) = &args.action;
-    // The config's problems are reported here, as `check` reports them, not from inside cargo.
-    load_site(&global.config)?;
-    let config = std::path::absolute(&global.config).context("resolving the config's path")?;
-    let source = match &args.source {
-        Some(dir) => dir.clone(),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
-    };
-    if !source.join("lambda-edge/Cargo.toml").is_file() {
-        bail!(
-            "{} is not an edgepages source tree (no lambda-edge/Cargo.toml): pass --source with a checkout of the \
-             edgepages version this binary is ({})",
-            source.display(),
-            env!("CARGO_PKG_VERSION")
-        );
-    }
-    let wasm = build(&source, &config, args.features.as_deref(), out)?;
-    let wasm = optimise(&wasm, out)?;
-    let zip = package(&wasm)?;
+    let zip = package_for(&global.config, args.source.as_deref(), args.features.as_deref(), out)?;
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -76,6 +59,28 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         out.good("packaged", &format!("{} ({} bytes, CodeSha256 {sha})", args.out.display(), zip.len()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The function's zip for the site at `config`, compiled from `source` (by default the tree
+/// this binary was built from). The config is checked first.
+pub fn package_for(config: &Path, source: Option<&Path>, features: Option<&str>, out: &Output) -> Result<Vec<u8>> {
+    load_site(config)?;
+    let config = std::path::absolute(config).context("resolving the config's path")?;
+    let source = match source {
+        Some(dir) => dir.to_path_buf(),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+    };
+    if !source.join("lambda-edge/Cargo.toml").is_file() {
+        bail!(
+            "{} is not an edgepages source tree (no lambda-edge/Cargo.toml): pass --source with a checkout of the \
+             edgepages version this binary is ({})",
+            source.display(),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let wasm = build(&source, &config, features, out)?;
+    let wasm = optimise(&wasm, out)?;
+    package(&wasm)
 }
 
 /// Compiles the function with `config` baked in; returns the wasm module's bytes.

@@ -11,13 +11,16 @@ use crate::output::Output;
 use crate::plan_view;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    function: super::publish::FunctionArgs,
+}
 
-pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let t = target(&global.config).await?;
-        let (current, plan) = super::publish::read_and_plan(&t, out).await?;
-        plan_view::show(out, &t.desired, &current, &plan)?;
+        let (current, plan, function) = super::publish::read_and_plan(&t, &args.function, &global.config, out).await?;
+        plan_view::show(out, &t.desired, &current, &plan, function.as_ref())?;
         Ok(ExitCode::SUCCESS)
     })
 }

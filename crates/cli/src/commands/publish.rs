@@ -6,11 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use edgepages_publish::apply::{Applied, ApplyError, Progress, apply};
+use edgepages_publish::function::aws::FunctionApplied;
+use edgepages_publish::function::plan::{Found, FunctionPlan, Step};
 use edgepages_publish::{Current, Plan, RollbackRecord, plan};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::aws_setup::{Target, runtime, target};
+use crate::aws_setup::{FunctionCode, FunctionTarget, Target, function_target, runtime, target};
 use crate::cli::Global;
 use crate::deploy_wait::{WaitArgs, seconds, until_deployed};
 use crate::output::Output;
@@ -34,15 +36,49 @@ pub struct Args {
     no_verify: bool,
     #[command(flatten)]
     wait: WaitArgs,
+    #[command(flatten)]
+    function: FunctionArgs,
+}
+
+/// How `plan` and `publish` get the Lambda@Edge function's code.
+#[derive(Debug, clap::Args)]
+pub struct FunctionArgs {
+    /// The Lambda@Edge function's zip, made by `edgepages lambda-edge package`; without it, the
+    /// function is packaged for this config first (when [cloudfront.lambda_edge] is enabled).
+    #[arg(long, value_name = "FILE.zip")]
+    lambda_zip: Option<PathBuf>,
+}
+
+/// The Lambda@Edge function's part of a plan.
+#[derive(Debug)]
+pub struct PlannedFunction {
+    pub target: FunctionTarget,
+    pub found: Found,
+    pub plan: FunctionPlan,
 }
 
 /// Reads the current state and plans against it; read calls only.
-pub async fn read_and_plan(t: &Target, out: &Output) -> Result<(Current, Plan)> {
+pub async fn read_and_plan(
+    t: &Target,
+    function: &FunctionArgs,
+    config: &Path,
+    out: &Output,
+) -> Result<(Current, Plan, Option<PlannedFunction>)> {
+    let code = function.lambda_zip.as_deref().map_or(FunctionCode::Package, FunctionCode::Zip);
+    let function = match function_target(config, code, out).await? {
+        Some(target) => {
+            out.progress(&format!("reading function {} in us-east-1", target.spec.name));
+            let found = target.aws.read(&target.spec).await?;
+            let plan = edgepages_publish::function::plan::plan(&target.spec, &found)?;
+            Some(PlannedFunction { target, found, plan })
+        }
+        None => None,
+    };
     let d = &t.desired;
     out.progress(&format!("reading s3://{}/{}/ and distribution {}", d.bucket, d.prefix, d.distribution_id));
     let current = t.aws.read_current(d).await?;
     let plan = plan(d, &current)?;
-    Ok((current, plan))
+    Ok((current, plan, function))
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
@@ -51,9 +87,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     }
     runtime()?.block_on(async {
         let t = target(&global.config).await?;
-        let (current, plan) = read_and_plan(&t, out).await?;
+        let (current, plan, function) = read_and_plan(&t, &args.function, &global.config, out).await?;
         if !out.json || args.dry_run {
-            plan_view::show(out, &t.desired, &current, &plan)?;
+            plan_view::show(out, &t.desired, &current, &plan, function.as_ref())?;
         }
         if !plan.traps.is_empty() && !args.force {
             bail!(
@@ -64,12 +100,30 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         if args.dry_run {
             return Ok(ExitCode::SUCCESS);
         }
+        let function_writes = function.as_ref().map_or(0, |f| f.plan.write_count());
+        let writes = plan.write_count() + function_writes;
+        if writes > 0 {
+            crate::confirm::ask(args.yes, &format!("Make these {writes} writes?"))?;
+        }
+        let progress = BarProgress::new(out);
+        // The function first: it does nothing until a distribution uses it.
+        let mut function_applied = FunctionApplied::default();
+        if let Some(f) = function.as_ref().filter(|f| f.plan.write_count() > 0) {
+            f.target.aws.apply(&f.target.spec, &f.found, &f.plan, &progress, &mut function_applied).await.map_err(
+                |e| {
+                    anyhow::Error::new(e).context(format!(
+                        "publish stopped at the Lambda@Edge function; done before the failure: {}; no page and \
+                         the distribution were not touched",
+                        function_done(&function_applied)
+                    ))
+                },
+            )?;
+        }
         let applied = if plan.is_empty() {
             Applied::default()
         } else {
-            crate::confirm::ask(args.yes, &format!("Make these {} writes?", plan.write_count()))?;
             let published_at = now_rfc3339();
-            apply(&t.aws, &t.desired, &current, &plan, &published_at, &BarProgress::new(out))
+            apply(&t.aws, &t.desired, &current, &plan, &published_at, &progress)
                 .await
                 .map_err(|e| explain(e, plan.uploads.len(), &global.config))?
         };
@@ -81,16 +135,24 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         } else {
             None
         };
-        let checks = if args.no_verify { Vec::new() } else { super::verify::checks(&t, None).await? };
+        let checks = if args.no_verify {
+            Vec::new()
+        } else {
+            super::verify::checks(&t, None, function.as_ref().map(|f| f.target.spec.name.as_str())).await?
+        };
         let ok = checks.iter().all(|c| c.ok);
         if out.json {
             out.json(&json!({
-                "plan": plan_view::to_json(&t.desired, &current, &plan),
+                "plan": plan_view::to_json(&t.desired, &current, &plan, function.as_ref()),
                 "applied": applied,
+                "function_applied": function.as_ref().map(|_| &function_applied),
                 "deployed_after_s": deployed_after.map(|d| d.as_secs()),
                 "verify": { "ok": ok, "checks": checks },
             }))?;
         } else {
+            if function_writes > 0 {
+                out.good("published", &format!("function {}", function_done(&function_applied)));
+            }
             if !plan.is_empty() {
                 out.good(
                     "published",
@@ -114,6 +176,23 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         }
         Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     })
+}
+
+/// What was written of the function, in words.
+fn function_done(done: &FunctionApplied) -> String {
+    let said: Vec<String> = done
+        .done
+        .iter()
+        .map(|step| match step {
+            Step::CreateRole => format!("role {} created", done.created_role.as_deref().unwrap_or("?")),
+            Step::PutLoggingPolicy => "the role's logging policy put".to_owned(),
+            Step::CreateFunction => "function created".to_owned(),
+            Step::UpdateCode => "code updated".to_owned(),
+            Step::UpdateSetup => "settings updated".to_owned(),
+            Step::PublishVersion => format!("version {} published", done.published_version.as_deref().unwrap_or("?")),
+        })
+        .collect();
+    if said.is_empty() { "nothing".to_owned() } else { said.join(", ") }
 }
 
 /// Now, as RFC 3339 in UTC to the millisecond: the time a publish's record carries, which also

@@ -194,6 +194,38 @@ mod tests {
     }
 
     #[test]
+    fn the_lambda_edge_section_is_checked() {
+        let section =
+            |body: &str| format!("{MINIMAL}[cloudfront]\ndistribution_id = \"E1\"\n[cloudfront.lambda_edge]\n{body}");
+        let e = err(&section(
+            "enabled = true\nfunction_name = \"my function\"\nrole_arn = \"arn:aws:iam::12345:role/x\"\n",
+        ));
+        assert!(
+            e.contains("site.toml:7:17: cloudfront.lambda_edge.function_name: \"my function\" must be 1 to 64 letters"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "site.toml:8:12: cloudfront.lambda_edge.role_arn: \"arn:aws:iam::12345:role/x\" is not an IAM role ARN"
+            ),
+            "{e}"
+        );
+        let e = err(&section("function_name = \"f\"\n"));
+        assert!(e.contains("cloudfront.lambda_edge: missing field `enabled`"), "{e}");
+        let e = err(&section("enabled = true\nrole = \"r\"\n"));
+        assert!(e.contains("site.toml:7:1: cloudfront.lambda_edge.role: unknown field `role`"), "{e}");
+
+        let config = parse(
+            &section("enabled = true\nrole_arn = \"arn:aws:iam::123456789012:role/service-role/edge@fn\"\n"),
+            "site.toml",
+        )
+        .unwrap();
+        let cf = config.cloudfront.unwrap();
+        assert_eq!(cf.function_name().as_deref(), Some("edgepages-E1"));
+        assert!(cf.lambda_edge.unwrap().enabled);
+    }
+
+    #[test]
     fn stale_and_breaker_settings_are_checked() {
         let e = err(&format!(
             "{MINIMAL}[edge]\nstale_types = [\"text/html\", \"text/html; charset=utf-8\"]\n[edge.breaker]\nfailure_percent = 0\nwindow_s = 61\ncooldown_s = 0\n"

@@ -245,6 +245,37 @@ pub struct CloudFrontTarget {
     /// fails in seconds rather than CloudFront's default 30 s × 3 attempts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginTimeouts>,
+    /// The Lambda@Edge function `publish` deploys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_edge: Option<LambdaEdgeTarget>,
+}
+
+/// `[cloudfront.lambda_edge]`: the Lambda@Edge function `publish` deploys in us-east-1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaEdgeTarget {
+    /// Whether `publish` deploys the function; `false` leaves the function alone.
+    pub enabled: bool,
+    /// The function's execution role. Without it, `publish` creates (or reuses)
+    /// [`LambdaEdgeTarget::DEFAULT_ROLE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// The function's name; `edgepages-<distribution_id>` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<String>,
+}
+
+impl LambdaEdgeTarget {
+    /// The role `publish` creates when the config names none.
+    pub const DEFAULT_ROLE: &'static str = "edgepages-lambda-edge";
+}
+
+impl CloudFrontTarget {
+    /// The function's name: `[cloudfront.lambda_edge] function_name`, or its default.
+    pub fn function_name(&self) -> Option<String> {
+        let target = self.lambda_edge.as_ref()?;
+        Some(target.function_name.clone().unwrap_or_else(|| format!("edgepages-{}", self.distribution_id)))
+    }
 }
 
 /// `[cloudfront.origin]`: the custom origin's connection settings, by origin ID.
@@ -508,6 +539,9 @@ impl Config {
             if cf.error_caching_min_ttl > 31_536_000 {
                 out.add(KeyPath::new(&["cloudfront", "error_caching_min_ttl"]), "must be at most 31536000 seconds");
             }
+            if let Some(function) = &cf.lambda_edge {
+                check_lambda_edge(function, out);
+            }
             if let Some(origin) = &cf.origin {
                 let key = |k: &str| KeyPath::new(&["cloudfront", "origin", k]);
                 if origin.id.is_empty() || origin.id.len() > 128 {
@@ -543,6 +577,42 @@ impl Config {
 
 /// Collects problems in the order they are found.
 struct Problems(Vec<Problem>);
+
+fn check_lambda_edge(function: &LambdaEdgeTarget, out: &mut Problems) {
+    let key = |k: &str| KeyPath::new(&["cloudfront", "lambda_edge", k]);
+    if let Some(name) = &function.function_name
+        && (name.is_empty()
+            || name.len() > 64
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)))
+    {
+        out.add(
+            key("function_name"),
+            format!("{name:?} must be 1 to 64 letters, digits, - and _ (a Lambda function name)"),
+        );
+    }
+    if let Some(arn) = &function.role_arn
+        && !is_role_arn(arn)
+    {
+        out.add(key("role_arn"), format!("{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"));
+    }
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path and name>`.
+fn is_role_arn(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let name = resource.strip_prefix("role/").unwrap_or_default();
+    partition.starts_with("aws")
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && !name.ends_with('/')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
+}
 
 impl Problems {
     fn add(&mut self, key: KeyPath, message: impl Into<String>) {

@@ -1,0 +1,188 @@
+//! `edgepages plan` and `publish` deploying the Lambda@Edge function against moto's Lambda and
+//! IAM, through the recording proxy: created with its role, left alone when nothing changed,
+//! a new version only for new code, and a role the config names used and never touched.
+
+#![allow(clippy::unwrap_used)]
+
+mod aws;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use aws::Rig;
+use edgepages_e2e::aws_fixture::{Start, unique};
+use edgepages_e2e::cloudfront::chaos_zip;
+use edgepages_publish::function::code_sha256;
+
+/// `[cloudfront.lambda_edge]` for `function`, with `more` lines.
+fn section(function: &str, more: &str) -> String {
+    format!("\n[cloudfront.lambda_edge]\nenabled = true\nfunction_name = \"{function}\"\n{more}")
+}
+
+/// The packaged function, and a copy with one more file in it: the same function, new code.
+/// `by-hand.zip` beside it is a third.
+fn zips(dir: &Path) -> (PathBuf, PathBuf) {
+    let v1 = chaos_zip();
+    let bytes = std::fs::read(&v1).unwrap_or_else(|e| panic!("{}: {e} (run scripts/build-lambda-edge)", v1.display()));
+    let with_note = |note: &str, name: &str| {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            out.raw_copy_file(archive.by_index(i).unwrap()).unwrap();
+        }
+        out.start_file("NOTE", zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(note.as_bytes()).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, out.finish().unwrap().into_inner()).unwrap();
+        path
+    };
+    with_note("uploaded by hand", "by-hand.zip");
+    (v1, with_note("the next release", "next.zip"))
+}
+
+fn sha(path: &Path) -> String {
+    code_sha256(&std::fs::read(path).unwrap())
+}
+
+/// The published versions' numbers and code, oldest first.
+fn versions(rig: &Rig, function: &str) -> Vec<(String, String)> {
+    let listed = rig.block_on(rig.fixture.lambda.list_versions_by_function().function_name(function).send()).unwrap();
+    listed
+        .versions()
+        .iter()
+        .filter(|v| v.version() != Some("$LATEST"))
+        .map(|v| (v.version().unwrap().to_owned(), v.code_sha256().unwrap().to_owned()))
+        .collect()
+}
+
+/// The write calls the proxy saw, as `METHOD path` or IAM's action.
+fn writes(rig: &Rig) -> Vec<String> {
+    rig.proxy
+        .writes()
+        .into_iter()
+        .map(|w| w.action.unwrap_or_else(|| format!("{} {}", w.method, w.path.split('?').next().unwrap_or_default())))
+        .collect()
+}
+
+#[test]
+fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_code() {
+    let function = unique("edgepages-fn");
+    let rig = Rig::with(Start::Existing, None, &section(&function, ""));
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = zips(dir.path());
+    let zip = |path: &Path| path.to_str().unwrap().to_owned();
+
+    let planned = rig.run(&["plan", "--lambda-zip", &zip(&v1)]).ok();
+    assert!(planned.stdout.contains("+ role edgepages-lambda-edge"), "{}", planned.stdout);
+    assert!(planned.stdout.contains(&format!("+ function {function} (us-east-1)")), "{}", planned.stdout);
+    assert_eq!(writes(&rig), Vec::<String>::new(), "plan wrote");
+
+    let published = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
+    assert!(
+        published.stdout.contains(&format!("ok   function {function} (us-east-1): version 1 holds its code")),
+        "{}",
+        published.stdout
+    );
+    let role =
+        rig.block_on(rig.fixture.iam.get_role().role_name("edgepages-lambda-edge").send()).unwrap().role.unwrap();
+    let trust = percent_decode(role.assume_role_policy_document().unwrap());
+    assert!(trust.contains("edgelambda.amazonaws.com") && trust.contains("lambda.amazonaws.com"), "{trust}");
+    let logging = rig
+        .block_on(
+            rig.fixture
+                .iam
+                .get_role_policy()
+                .role_name("edgepages-lambda-edge")
+                .policy_name(format!("logs-{function}"))
+                .send(),
+        )
+        .unwrap();
+    assert!(percent_decode(&logging.policy_document).contains(&format!("/aws/lambda/us-east-1.{function}")));
+    let latest = rig.block_on(rig.fixture.lambda.get_function_configuration().function_name(&function).send()).unwrap();
+    assert_eq!(
+        (latest.runtime().map(aws_sdk_lambda::types::Runtime::as_str), latest.handler(), latest.role()),
+        (Some("nodejs22.x"), Some("index.handler"), Some(role.arn.as_str()))
+    );
+    assert_eq!(latest.code_sha256(), Some(sha(&v1).as_str()));
+    assert_eq!(versions(&rig, &function), [("1".to_owned(), sha(&v1))]);
+
+    // Nothing changed: read, and not one write.
+    rig.proxy.clear();
+    let again = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
+    assert!(again.stdout.contains("up to date: nothing to write"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains(&format!("function {function} (us-east-1): no change, version 1")),
+        "{}",
+        again.stdout
+    );
+    let seen = rig.proxy.seen();
+    assert!(seen.iter().any(|s| s.action.as_deref() == Some("GetRole")), "the role was not read: {seen:?}");
+    assert!(seen.iter().any(|s| s.path.contains(&format!("/functions/{function}/versions"))), "{seen:?}");
+    assert_eq!(writes(&rig), Vec::<String>::new());
+
+    // New code: the code is updated and exactly one version published.
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).ok();
+    assert_eq!(
+        writes(&rig),
+        [
+            format!("PUT /2015-03-31/functions/{function}/code"),
+            format!("POST /2015-03-31/functions/{function}/versions")
+        ]
+    );
+    assert_eq!(versions(&rig, &function), [("1".to_owned(), sha(&v1)), ("2".to_owned(), sha(&v2))]);
+
+    // Back to the first code: version 1 already holds it, so no new version.
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
+    assert_eq!(writes(&rig), [format!("PUT /2015-03-31/functions/{function}/code")]);
+    assert_eq!(versions(&rig, &function).len(), 2);
+    rig.run(&["verify"]).ok();
+
+    // Code uploaded by hand and never published: no version a distribution can use holds it.
+    let by_hand = std::fs::read(dir.path().join("by-hand.zip")).unwrap();
+    let update = rig.fixture.lambda.update_function_code().function_name(&function).zip_file(by_hand.into());
+    rig.block_on(update.send()).unwrap();
+    let failed = rig.run(&["verify"]).fails();
+    assert!(
+        failed.stdout.contains(&format!("FAIL function {function} (us-east-1): no published version holds its code")),
+        "{}",
+        failed.stdout
+    );
+}
+
+#[test]
+fn a_role_the_config_names_is_used_and_never_touched() {
+    let function = unique("edgepages-fn");
+    let role_name = unique("theirs");
+    let rig = Rig::with(Start::Fresh, None, "");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+    let role = rig
+        .block_on(rig.fixture.iam.create_role().role_name(&role_name).assume_role_policy_document(trust).send())
+        .unwrap()
+        .role
+        .unwrap();
+    let config = std::fs::read_to_string(&rig.config).unwrap();
+    std::fs::write(&rig.config, config + &section(&function, &format!("role_arn = \"{}\"\n", role.arn))).unwrap();
+
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes", "--lambda-zip", chaos_zip().to_str().unwrap()]).ok();
+    let latest = rig.block_on(rig.fixture.lambda.get_function_configuration().function_name(&function).send()).unwrap();
+    assert_eq!(latest.role(), Some(role.arn.as_str()));
+    let iam: Vec<_> = rig.proxy.seen().into_iter().filter_map(|s| s.action).collect();
+    assert_eq!(iam, Vec::<String>::new(), "the named role was read or changed");
+    assert_eq!(versions(&rig, &function).len(), 1);
+}
+
+#[test]
+fn a_missing_zip_is_named_before_anything_is_read() {
+    let rig = Rig::with(Start::Fresh, None, &section(&unique("edgepages-fn"), ""));
+    let run = rig.run(&["plan", "--lambda-zip", "/nonexistent/function.zip"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("reading the function's zip /nonexistent/function.zip"), "{}", run.stderr);
+    assert!(rig.proxy.seen().is_empty(), "{:?}", rig.proxy.seen());
+}
+
+fn percent_decode(text: &str) -> String {
+    form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes()).next().unwrap().1.into_owned()
+}
