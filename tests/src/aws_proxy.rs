@@ -43,6 +43,7 @@ pub struct RecordingProxy {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     unknown_elements: Arc<AtomicBool>,
+    fail_publish_version: Arc<AtomicBool>,
     etags_rewritten: Arc<AtomicUsize>,
     runtime: tokio::runtime::Runtime,
 }
@@ -90,6 +91,7 @@ struct Shared {
     rival_done: AtomicBool,
     rival_policy_done: AtomicBool,
     unknown_elements: Arc<AtomicBool>,
+    fail_publish_version: Arc<AtomicBool>,
     etags_rewritten: Arc<AtomicUsize>,
     /// Distribution reads still to answer `InProgress`.
     deploying: AtomicUsize,
@@ -104,6 +106,7 @@ impl RecordingProxy {
         let url = format!("http://{}", listener.local_addr()?);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let unknown_elements = Arc::new(AtomicBool::new(false));
+        let fail_publish_version = Arc::new(AtomicBool::new(false));
         let etags_rewritten = Arc::new(AtomicUsize::new(0));
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
@@ -113,6 +116,7 @@ impl RecordingProxy {
             rival_done: AtomicBool::new(false),
             rival_policy_done: AtomicBool::new(false),
             unknown_elements: unknown_elements.clone(),
+            fail_publish_version: fail_publish_version.clone(),
             etags_rewritten: etags_rewritten.clone(),
             deploying: AtomicUsize::new(0),
             client: Client::builder(TokioExecutor::new()).build_http(),
@@ -128,7 +132,7 @@ impl RecordingProxy {
                 });
             }
         });
-        Ok(RecordingProxy { url, seen, unknown_elements, etags_rewritten, runtime })
+        Ok(RecordingProxy { url, seen, unknown_elements, fail_publish_version, etags_rewritten, runtime })
     }
 
     /// Every request so far.
@@ -145,6 +149,13 @@ impl RecordingProxy {
     /// CloudFront's answers would once it has a feature newer than the SDK.
     pub fn set_unknown_elements(&self, on: bool) {
         self.unknown_elements.store(on, Ordering::SeqCst);
+    }
+
+    /// From now on, or no longer, every Lambda `PublishVersion` is refused with Lambda's
+    /// `AccessDeniedException` (a role without `lambda:PublishVersion`), so that a publish stops
+    /// between uploading the function's code and publishing it.
+    pub fn set_fail_publish_version(&self, on: bool) {
+        self.fail_publish_version.store(on, Ordering::SeqCst);
     }
 
     /// How many S3 ETags [`Faults::opaque_etags`] has replaced so far.
@@ -186,6 +197,14 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
 
     if shared.faults.fail_record && method == hyper::Method::PUT && req.uri().path().contains("/_edgepages/rollback") {
         return Ok(access_denied());
+    }
+
+    if shared.fail_publish_version.load(Ordering::SeqCst)
+        && method == hyper::Method::POST
+        && req.uri().path().starts_with("/2015-03-31/functions/")
+        && req.uri().path().ends_with("/versions")
+    {
+        return Ok(lambda_access_denied());
     }
 
     let is_page_upload =
@@ -360,6 +379,16 @@ fn access_denied() -> Response<Full<Bytes>> {
     Response::builder()
         .status(403)
         .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .expect("a static response")
+}
+
+fn lambda_access_denied() -> Response<Full<Bytes>> {
+    let body = r#"{"Type":"User","Message":"not allowed to publish versions (injected by the test proxy)"}"#;
+    Response::builder()
+        .status(403)
+        .header("content-type", "application/json")
+        .header("x-amzn-errortype", "AccessDeniedException")
         .body(Full::new(Bytes::from_static(body.as_bytes())))
         .expect("a static response")
 }

@@ -175,6 +175,57 @@ fn a_role_the_config_names_is_used_and_never_touched() {
 }
 
 #[test]
+fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_it() {
+    let function = unique("edgepages-fn");
+    let role_name = unique("theirs");
+    let rig = Rig::new(Start::Existing);
+    let trust = edgepages_publish::function::policies::trust_policy().to_string();
+    let role = rig
+        .block_on(rig.fixture.iam.create_role().role_name(&role_name).assume_role_policy_document(trust).send())
+        .unwrap()
+        .role
+        .unwrap();
+    let config = std::fs::read_to_string(&rig.config).unwrap();
+    std::fs::write(&rig.config, config + &section(&function, &format!("role_arn = \"{}\"\n", role.arn))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = zips(dir.path());
+    let zip = |path: &Path| path.to_str().unwrap().to_owned();
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
+    rig.proxy.set_fail_publish_version(true);
+    let (before, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+
+    rig.proxy.clear();
+    let stopped = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).fails();
+    assert!(
+        stopped.stderr.contains(
+            "publish stopped at the Lambda@Edge function; done before the failure: code updated; no page and the \
+             distribution were not touched"
+        ),
+        "{}",
+        stopped.stderr
+    );
+    assert!(stopped.stderr.contains("AccessDenied"), "{}", stopped.stderr);
+    assert_eq!(
+        writes(&rig),
+        [
+            format!("PUT /2015-03-31/functions/{function}/code"),
+            format!("POST /2015-03-31/functions/{function}/versions")
+        ],
+        "the code, then the refused publish, and nothing after"
+    );
+    let (after, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_eq!(after, before, "the distribution was touched");
+    assert_eq!(versions(&rig, &function), [("1".to_owned(), sha(&v1))]);
+
+    // Allowed again: the code is there, so only the version is published.
+    rig.proxy.set_fail_publish_version(false);
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).ok();
+    assert_eq!(writes(&rig), [format!("POST /2015-03-31/functions/{function}/versions")]);
+    assert_eq!(versions(&rig, &function), [("1".to_owned(), sha(&v1)), ("2".to_owned(), sha(&v2))]);
+}
+
+#[test]
 fn a_missing_zip_is_named_before_anything_is_read() {
     let rig = Rig::with(Start::Fresh, None, &section(&unique("edgepages-fn"), ""));
     let run = rig.run(&["plan", "--lambda-zip", "/nonexistent/function.zip"]);
