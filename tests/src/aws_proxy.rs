@@ -188,23 +188,8 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         action,
     });
 
-    if method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html") {
-        let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
-        if shared.faults.fail_upload == Some(n) {
-            return Ok(access_denied());
-        }
-    }
-
-    if shared.faults.fail_record && method == hyper::Method::PUT && req.uri().path().contains("/_edgepages/rollback") {
-        return Ok(access_denied());
-    }
-
-    if shared.fail_publish_version.load(Ordering::SeqCst)
-        && method == hyper::Method::POST
-        && req.uri().path().starts_with("/2015-03-31/functions/")
-        && req.uri().path().ends_with("/versions")
-    {
-        return Ok(lambda_access_denied());
+    if let Some(refusal) = refused(&shared, &method, req.uri().path()) {
+        return Ok(refusal);
     }
 
     let is_page_upload =
@@ -278,6 +263,27 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         }
         Err(e) => Ok(bad_gateway(&e.to_string())),
     }
+}
+
+/// The refusal a fault injects for this request, if any: it never reaches moto.
+fn refused(shared: &Shared, method: &hyper::Method, path: &str) -> Option<Response<Full<Bytes>>> {
+    if method == hyper::Method::PUT && std::path::Path::new(path).extension().is_some_and(|e| e == "html") {
+        let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
+        if shared.faults.fail_upload == Some(n) {
+            return Some(access_denied());
+        }
+    }
+    if shared.faults.fail_record && method == hyper::Method::PUT && path.contains("/_edgepages/rollback") {
+        return Some(access_denied());
+    }
+    if shared.fail_publish_version.load(Ordering::SeqCst)
+        && method == hyper::Method::POST
+        && path.starts_with("/2015-03-31/functions/")
+        && path.ends_with("/versions")
+    {
+        return Some(lambda_access_denied());
+    }
+    None
 }
 
 /// Reads the distribution (`path` is its `/config`) and writes its config back with another
