@@ -19,6 +19,19 @@ fn section(function: &str, more: &str) -> String {
     format!("\n[cloudfront.lambda_edge]\nenabled = true\nfunction_name = \"{function}\"\n{more}")
 }
 
+/// A rig whose config enables a function of its own with a role of the team's own (made here,
+/// trusted by Lambda@Edge): the rig, the function's name and the role's ARN.
+fn with_their_role(start: Start) -> (Rig, String, String) {
+    let function = unique("edgepages-fn");
+    let rig = Rig::new(start);
+    let trust = edgepages_publish::function::policies::trust_policy().to_string();
+    let create = rig.fixture.iam.create_role().role_name(unique("theirs")).assume_role_policy_document(trust);
+    let role_arn = rig.block_on(create.send()).unwrap().role.unwrap().arn;
+    let config = std::fs::read_to_string(&rig.config).unwrap();
+    std::fs::write(&rig.config, config + &section(&function, &format!("role_arn = \"{role_arn}\"\n"))).unwrap();
+    (rig, function, role_arn)
+}
+
 /// The packaged function, and a copy with one more file in it: the same function, new code.
 /// `by-hand.zip` beside it is a third.
 fn zips(dir: &Path) -> (PathBuf, PathBuf) {
@@ -153,22 +166,12 @@ fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_cod
 
 #[test]
 fn a_role_the_config_names_is_used_and_never_touched() {
-    let function = unique("edgepages-fn");
-    let role_name = unique("theirs");
-    let rig = Rig::with(Start::Fresh, None, "");
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
-    let role = rig
-        .block_on(rig.fixture.iam.create_role().role_name(&role_name).assume_role_policy_document(trust).send())
-        .unwrap()
-        .role
-        .unwrap();
-    let config = std::fs::read_to_string(&rig.config).unwrap();
-    std::fs::write(&rig.config, config + &section(&function, &format!("role_arn = \"{}\"\n", role.arn))).unwrap();
+    let (rig, function, role_arn) = with_their_role(Start::Fresh);
 
     rig.proxy.clear();
     rig.run(&["publish", "--yes", "--lambda-zip", chaos_zip().to_str().unwrap()]).ok();
     let latest = rig.block_on(rig.fixture.lambda.get_function_configuration().function_name(&function).send()).unwrap();
-    assert_eq!(latest.role(), Some(role.arn.as_str()));
+    assert_eq!(latest.role(), Some(role_arn.as_str()));
     let iam: Vec<_> = rig.proxy.seen().into_iter().filter_map(|s| s.action).collect();
     assert_eq!(iam, Vec::<String>::new(), "the named role was read or changed");
     assert_eq!(versions(&rig, &function).len(), 1);
@@ -176,17 +179,7 @@ fn a_role_the_config_names_is_used_and_never_touched() {
 
 #[test]
 fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_it() {
-    let function = unique("edgepages-fn");
-    let role_name = unique("theirs");
-    let rig = Rig::new(Start::Existing);
-    let trust = edgepages_publish::function::policies::trust_policy().to_string();
-    let role = rig
-        .block_on(rig.fixture.iam.create_role().role_name(&role_name).assume_role_policy_document(trust).send())
-        .unwrap()
-        .role
-        .unwrap();
-    let config = std::fs::read_to_string(&rig.config).unwrap();
-    std::fs::write(&rig.config, config + &section(&function, &format!("role_arn = \"{}\"\n", role.arn))).unwrap();
+    let (rig, function, _) = with_their_role(Start::Existing);
     let dir = tempfile::tempdir().unwrap();
     let (v1, v2) = zips(dir.path());
     let zip = |path: &Path| path.to_str().unwrap().to_owned();
