@@ -8,7 +8,7 @@ use aws_sdk_cloudfront::types::{
     OriginAccessControlSigningProtocols,
 };
 use aws_sdk_s3::primitives::ByteStream;
-use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use base64::Engine as _;
 
 use futures_util::StreamExt as _;
@@ -49,9 +49,38 @@ pub enum AwsError {
     FunctionChanged { name: String },
 }
 
-pub(crate) fn call<E: std::error::Error>(action: impl Into<String>) -> impl FnOnce(E) -> AwsError {
+/// Turns an AWS call's error into one that says what was being done and what AWS answered:
+/// the service's own code and message, or, when the call never got an answer, the chain of
+/// causes (no SDK debug dump).
+pub(crate) fn call<E>(action: impl Into<String>) -> impl FnOnce(E) -> AwsError
+where
+    E: std::error::Error + ProvideErrorMetadata,
+{
     let action = action.into();
-    move |e| AwsError::Call { action, message: DisplayErrorContext(&e).to_string() }
+    move |e| AwsError::Call { action, message: answered(&e) }
+}
+
+/// What AWS answered, in words: `Code: message`, or the chain of causes.
+pub(crate) fn answered<E: std::error::Error + ProvideErrorMetadata>(e: &E) -> String {
+    match (e.code(), e.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => causes(e),
+    }
+}
+
+/// `error: cause: cause`, each said once.
+pub(crate) fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The distribution as read: its config, ETag and ARN.
@@ -205,10 +234,7 @@ impl Aws {
     pub async fn bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
         match self.s3.get_bucket_policy().bucket(bucket).send().await {
             Ok(out) => Ok(out.policy),
-            Err(e)
-                if e.as_service_error().and_then(aws_sdk_s3::error::ProvideErrorMetadata::code)
-                    == Some("NoSuchBucketPolicy") =>
-            {
+            Err(e) if e.as_service_error().and_then(ProvideErrorMetadata::code) == Some("NoSuchBucketPolicy") => {
                 Ok(None)
             }
             Err(e) => Err(call(format!("reading the policy of bucket {bucket}"))(e)),
@@ -242,7 +268,7 @@ impl Aws {
             .signing_behavior(OriginAccessControlSigningBehaviors::Always)
             .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
             .build()
-            .map_err(call("building the origin access control"))?;
+            .map_err(|e| AwsError::Call { action: "building the origin access control".into(), message: causes(&e) })?;
         let out = self
             .cloudfront
             .create_origin_access_control()
@@ -341,7 +367,10 @@ impl Aws {
             .body
             .collect()
             .await
-            .map_err(call(format!("reading the rollback record s3://{bucket}/{key}")))?
+            .map_err(|e| AwsError::Call {
+                action: format!("reading the rollback record s3://{bucket}/{key}"),
+                message: causes(&e),
+            })?
             .into_bytes();
         serde_json::from_slice(&bytes).map(Some).map_err(|e| AwsError::BadRecord {
             bucket: bucket.to_owned(),
@@ -380,5 +409,25 @@ impl Aws {
             }
             Err(e) => Err(call(format!("reading s3://{bucket}/{key}"))(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::causes;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("dispatch failure")]
+    struct Dispatch(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("dispatch failure: connection refused")]
+    struct Repeats(#[source] std::io::Error);
+
+    #[test]
+    fn causes_are_chained_and_each_said_once() {
+        let refused = || std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        assert_eq!(causes(&Dispatch(refused())), "dispatch failure: connection refused");
+        assert_eq!(causes(&Repeats(refused())), "dispatch failure: connection refused");
     }
 }
