@@ -88,6 +88,15 @@ fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_cod
     let planned = rig.run(&["plan", "--lambda-zip", &zip(&v1)]).ok();
     assert!(planned.stdout.contains("+ role edgepages-lambda-edge"), "{}", planned.stdout);
     assert!(planned.stdout.contains(&format!("+ function {function} (us-east-1)")), "{}", planned.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&rig.run(&["plan", "--json", "--lambda-zip", &zip(&v1)]).ok().stdout).unwrap();
+    assert_eq!(json["function"]["steps"], serde_json::json!(["create_role", "put_logging_policy", "create_function"]));
+    assert_eq!(json["function"]["code_sha256"], sha(&v1));
+    assert_eq!(json["function"]["region"], "us-east-1");
+    assert_eq!(json["function"]["writes"], 3);
+    // The pages, the OAC, the bucket policy, the distribution and its record, then the function's.
+    let uploads = json["uploads"].as_array().unwrap().len() as u64;
+    assert_eq!(json["writes"].as_u64(), Some(uploads + 1 + 1 + 2 + 3), "{json}");
     assert_eq!(writes(&rig), Vec::<String>::new(), "plan wrote");
 
     let published = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
