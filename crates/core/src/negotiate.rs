@@ -20,6 +20,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name in a [`variant`]: `html`, `problem` or `plain`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Problem => "problem",
+            Format::Plain => "plain",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Html => "text/html; charset=utf-8",
@@ -204,9 +213,30 @@ pub fn choose_language(
     best.map_or(default, |(_, l)| l)
 }
 
+/// The answer's variant for these headers, such as `html.fr`: the format and the language that
+/// [`choose_format`] and [`choose_language`] pick. Two requests with the same variant get the
+/// same page, so a cache keyed on it never serves one viewer's page to another.
+pub fn variant(
+    accept: Option<&str>,
+    accept_language: Option<&str>,
+    available: &[String],
+    default: &'static Locale,
+) -> String {
+    format!("{}.{}", choose_format(accept).tag(), choose_language(accept_language, available, default).tag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_variant_names_the_format_and_the_language() {
+        let available = vec!["en".to_owned(), "fr".to_owned()];
+        let en = locale::find("en").unwrap();
+        assert_eq!(variant(Some(CHROME), Some("fr-CA,fr;q=0.9"), &available, en), "html.fr");
+        assert_eq!(variant(Some("application/json"), None, &available, en), "problem.en");
+        assert_eq!(variant(None, Some("de"), &available, en), "plain.en");
+    }
 
     const CHROME: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
 
