@@ -191,8 +191,7 @@ impl FunctionAws {
                         .await
                         .map_err(|e| refused_if_changed(e, name, "updating the code of function"))?;
                     done.done.push(*step);
-                    revision = out.revision_id().map(str::to_owned);
-                    revision = self.wait_until_ready(name, None, progress).await?.or(revision);
+                    revision = self.settled(name, out.revision_id(), progress).await?;
                 }
                 Step::UpdateSetup => {
                     progress.step(&format!("setting the runtime, memory, timeout and role of function {name}"));
@@ -211,8 +210,7 @@ impl FunctionAws {
                         .await
                         .map_err(|e| refused_if_changed(e, name, "updating the settings of function"))?;
                     done.done.push(*step);
-                    revision = out.revision_id().map(str::to_owned);
-                    revision = self.wait_until_ready(name, None, progress).await?.or(revision);
+                    revision = self.settled(name, out.revision_id(), progress).await?;
                 }
                 Step::PublishVersion => {
                     progress.step(&format!("publishing a version of function {name}"));
@@ -295,6 +293,17 @@ impl FunctionAws {
                 }
             }
         }
+    }
+
+    /// After a write to `$LATEST` that answered `revision`: waits for the update to finish, and
+    /// returns the revision the next conditional write must send.
+    async fn settled(
+        &self,
+        name: &str,
+        revision: Option<&str>,
+        progress: &dyn Progress,
+    ) -> Result<Option<String>, AwsError> {
+        Ok(self.wait_until_ready(name, None, progress).await?.or_else(|| revision.map(str::to_owned)))
     }
 
     /// Waits while the function (or `version`) is being created or updated; returns its
