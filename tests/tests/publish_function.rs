@@ -200,8 +200,8 @@ fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_
     let stopped = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).fails();
     assert!(
         stopped.stderr.contains(
-            "publish stopped at the Lambda@Edge function; done before the failure: code updated; no page and the \
-             distribution were not touched"
+            "publish stopped at the Lambda@Edge function; done before the failure: code updated; neither the \
+             pages nor the distribution were touched"
         ),
         "{}",
         stopped.stderr

@@ -112,8 +112,8 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             f.target.aws.apply(&f.target.spec, &f.found, &f.plan, &progress, &mut function_applied).await.map_err(
                 |e| {
                     anyhow::Error::new(e).context(format!(
-                        "publish stopped at the Lambda@Edge function; done before the failure: {}; no page and \
-                         the distribution were not touched",
+                        "publish stopped at the Lambda@Edge function; done before the failure: {}; neither the \
+                         pages nor the distribution were touched",
                         function_done(&function_applied)
                     ))
                 },
