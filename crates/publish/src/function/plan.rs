@@ -139,8 +139,9 @@ pub fn plan(spec: &FunctionSpec, found: &Found) -> Result<FunctionPlan, Function
                 steps.push(Step::PublishVersion);
             }
             let newest = found.versions.last();
+            let before = changes.len();
             changes.extend(Change::between(
-                target,
+                target.clone(),
                 Some(newest.map_or_else(
                     || "no published version".to_owned(),
                     |v| format!("version {}: {}", v.version, describe(&v.code_sha256, &v.setup)),
@@ -150,6 +151,14 @@ pub fn plan(spec: &FunctionSpec, found: &Found) -> Result<FunctionPlan, Function
                     |v| format!("version {}: {}", v.version, describe(&v.code_sha256, &v.setup)),
                 )),
             ));
+            // The versions are as wanted, but `$LATEST` was changed by hand: say what is set back.
+            if changes.len() == before && steps.iter().any(|s| matches!(s, Step::UpdateCode | Step::UpdateSetup)) {
+                changes.extend(Change::between(
+                    format!("{target} $LATEST"),
+                    Some(describe(&latest.code_sha256, &latest.setup)),
+                    Some(describe(&spec.code_sha256, &wanted)),
+                ));
+            }
         }
     }
     Ok(FunctionPlan { steps, current_version, changes })
@@ -250,6 +259,19 @@ mod tests {
         latest.setup.timeout_s = 30;
         found.versions[0].setup.timeout_s = 30;
         assert_eq!(plan(&spec("v1"), &found).unwrap().steps, [Step::UpdateSetup, Step::PublishVersion]);
+    }
+
+    #[test]
+    fn latest_changed_by_hand_is_set_back_and_said() {
+        let mut found = deployed("v1");
+        found.latest.as_mut().unwrap().setup.timeout_s = 30;
+        let plan = plan(&spec("v1"), &found).unwrap();
+        assert_eq!(plan.steps, [Step::UpdateSetup]);
+        assert_eq!(plan.current_version.as_ref().unwrap().version, "1");
+        let change = &plan.changes[0];
+        assert_eq!(change.target, "function edgepages-E2EXAMPLE123 (us-east-1) $LATEST");
+        assert!(change.before.as_deref().unwrap().contains(", 30 s,"), "{change:?}");
+        assert!(change.after.as_deref().unwrap().contains(", 5 s,"), "{change:?}");
     }
 
     #[test]
