@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 use aws_config::{BehaviorVersion, Region};
+use edgepages_core::config::CloudFrontTarget;
 use edgepages_core::static_pages;
 use edgepages_publish::Desired;
 use edgepages_publish::aws::Aws;
@@ -19,6 +20,8 @@ use crate::site_files::load_site;
 pub struct Target {
     pub desired: Desired,
     pub aws: Aws,
+    /// The config's `[cloudfront]`, for the Lambda@Edge function's part.
+    pub cloudfront: CloudFrontTarget,
 }
 
 pub async fn target(config_path: &Path) -> Result<Target> {
@@ -59,7 +62,8 @@ pub async fn target(config_path: &Path) -> Result<Target> {
     let aws =
         Aws::new(aws_sdk_s3::Client::from_conf(s3.build()), aws_sdk_cloudfront::Client::from_conf(cloudfront.build()));
     let desired = Desired::new(config, &pages, &region)?;
-    Ok(Target { desired, aws })
+    let cloudfront = config.cloudfront.clone().context("[cloudfront] was checked above")?;
+    Ok(Target { desired, aws, cloudfront })
 }
 
 /// A runtime for one command.
@@ -83,25 +87,24 @@ pub enum FunctionCode<'a> {
     Package,
 }
 
-/// The function target, or `None` when the config does not enable the function.
+/// The function target of `t`'s config (at `config_path`), or `None` when it does not enable
+/// the function.
 pub async fn function_target(
+    t: &Target,
     config_path: &Path,
     code: FunctionCode<'_>,
     out: &Output,
 ) -> Result<Option<FunctionTarget>> {
-    let site = load_site(config_path)?;
-    let Some(cloudfront) =
-        site.config.cloudfront.as_ref().filter(|cf| cf.lambda_edge.as_ref().is_some_and(|f| f.enabled))
-    else {
+    if t.cloudfront.function_name().is_none() {
         return Ok(None);
-    };
+    }
     let zip = match code {
         FunctionCode::Zip(path) => {
             std::fs::read(path).with_context(|| format!("reading the function's zip {}", path.display()))?
         }
         FunctionCode::Package => crate::commands::lambda_edge::package_for(config_path, None, None, out)?,
     };
-    let spec = FunctionSpec::new(cloudfront, zip).context("[cloudfront.lambda_edge] is enabled")?;
+    let spec = FunctionSpec::new(&t.cloudfront, zip).context("[cloudfront.lambda_edge] is enabled")?;
     Ok(Some(FunctionTarget { spec, aws: function_clients().await }))
 }
 

@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, Result, bail};
-use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
 
 use crate::cli::Global;
 use crate::output::Output;
@@ -52,7 +50,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     std::fs::write(&args.out, &zip).with_context(|| format!("writing {}", args.out.display()))?;
-    let sha = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
+    let sha = edgepages_publish::function::code_sha256(&zip);
     if out.json {
         out.json(&serde_json::json!({ "zip": args.out, "bytes": zip.len(), "code_sha256": sha }))?;
     } else {

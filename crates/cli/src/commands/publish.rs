@@ -65,7 +65,7 @@ pub async fn read_and_plan(
     out: &Output,
 ) -> Result<(Current, Plan, Option<PlannedFunction>)> {
     let code = function.lambda_zip.as_deref().map_or(FunctionCode::Package, FunctionCode::Zip);
-    let function = match function_target(config, code, out).await? {
+    let function = match function_target(t, config, code, out).await? {
         Some(target) => {
             out.progress(&format!("reading function {} in us-east-1", target.spec.name));
             let found = target.aws.read(&target.spec).await?;
@@ -135,11 +135,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         } else {
             None
         };
-        let checks = if args.no_verify {
-            Vec::new()
-        } else {
-            super::verify::checks(&t, None, function.as_ref().map(|f| f.target.spec.name.as_str())).await?
-        };
+        let checks = if args.no_verify { Vec::new() } else { super::verify::checks(&t, None).await? };
         let ok = checks.iter().all(|c| c.ok);
         if out.json {
             out.json(&json!({

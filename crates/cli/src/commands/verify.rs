@@ -95,12 +95,7 @@ fn http_url(raw: &str) -> Result<String, String> {
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let checks = if args.healthy.is_empty() {
-            let function = crate::site_files::load_site(&global.config)?
-                .config
-                .cloudfront
-                .filter(|cf| cf.lambda_edge.as_ref().is_some_and(|f| f.enabled))
-                .and_then(|cf| cf.function_name());
-            checks(&target(&global.config).await?, args.url.as_deref(), function.as_deref()).await?
+            checks(&target(&global.config).await?, args.url.as_deref()).await?
         } else {
             let client = client()?;
             let mut checks = Vec::new();
@@ -120,8 +115,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     })
 }
 
-/// Reads back and checks, the Lambda@Edge `function` too when there is one; read calls only.
-pub async fn checks(t: &Target, url: Option<&str>, function: Option<&str>) -> Result<Vec<Check>> {
+/// Reads back and checks, the Lambda@Edge function too when the config enables it; read calls
+/// only.
+pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
     let d = &t.desired;
     let dist = t.aws.read_distribution(&d.distribution_id).await?;
     let keys: Vec<String> = d.error_pages.iter().map(|p| object_key(&page_path(&dist.config, d, p.code))).collect();
@@ -133,9 +129,9 @@ pub async fn checks(t: &Target, url: Option<&str>, function: Option<&str>) -> Re
         .map(|(key, stored)| (key, stored.map(|s| s.content_type.unwrap_or_default())))
         .collect();
     let mut checks = verify(d, &Live { distribution: dist.config, objects });
-    if let Some(name) = function {
-        let (latest, versions) = crate::aws_setup::function_clients().await.read_function(name).await?;
-        checks.push(edgepages_publish::function::verify::check(name, latest.as_ref(), &versions));
+    if let Some(name) = t.cloudfront.function_name() {
+        let (latest, versions) = crate::aws_setup::function_clients().await.read_function(&name).await?;
+        checks.push(edgepages_publish::function::verify::check(&name, latest.as_ref(), &versions));
     }
     if let Some(url) = url {
         checks.push(check_url(&client()?, url).await);

@@ -223,6 +223,8 @@ mod tests {
         let cf = config.cloudfront.unwrap();
         assert_eq!(cf.function_name().as_deref(), Some("edgepages-E1"));
         assert!(cf.lambda_edge.unwrap().enabled);
+        let off = parse(&section("enabled = false\nfunction_name = \"f\"\n"), "site.toml").unwrap();
+        assert_eq!(off.cloudfront.unwrap().function_name(), None, "a disabled function is not deployed");
     }
 
     #[test]

@@ -271,9 +271,10 @@ impl LambdaEdgeTarget {
 }
 
 impl CloudFrontTarget {
-    /// The function's name: `[cloudfront.lambda_edge] function_name`, or its default.
+    /// The name of the function `publish` deploys: `[cloudfront.lambda_edge] function_name`, or
+    /// its default; `None` unless the section is there with `enabled = true`.
     pub fn function_name(&self) -> Option<String> {
-        let target = self.lambda_edge.as_ref()?;
+        let target = self.lambda_edge.as_ref().filter(|t| t.enabled)?;
         Some(target.function_name.clone().unwrap_or_else(|| format!("edgepages-{}", self.distribution_id)))
     }
 }

@@ -73,12 +73,12 @@ pub struct FunctionSpec {
 impl FunctionSpec {
     /// The spec for `[cloudfront.lambda_edge]`, or `None` when it is absent or not enabled.
     pub fn new(cloudfront: &CloudFrontTarget, zip: Vec<u8>) -> Option<FunctionSpec> {
-        let target = cloudfront.lambda_edge.as_ref().filter(|t| t.enabled)?;
-        let role = match &target.role_arn {
-            Some(arn) => Role::Given(arn.clone()),
+        let name = cloudfront.function_name()?;
+        let role = match cloudfront.lambda_edge.as_ref().and_then(|t| t.role_arn.clone()) {
+            Some(arn) => Role::Given(arn),
             None => Role::Managed(LambdaEdgeTarget::DEFAULT_ROLE.to_owned()),
         };
-        Some(FunctionSpec { name: cloudfront.function_name()?, role, code_sha256: code_sha256(&zip), zip })
+        Some(FunctionSpec { name, role, code_sha256: code_sha256(&zip), zip })
     }
 }
 
