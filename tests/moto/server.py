@@ -1,17 +1,26 @@
-"""moto's S3 + CloudFront server on one port, with two known gaps closed for the publish tests.
+"""moto's S3 + CloudFront server on one port, with four known gaps closed for the publish tests.
 
-moto 5.2 (a) drops an origin's OriginAccessControlId and S3OriginConfig on a round trip, and
-(b) ignores If-Match on UpdateDistribution and never changes a distribution's ETag. Real
-CloudFront keeps both fields, rejects a stale If-Match with 412 PreconditionFailed and gives
-every update a new ETag. The patches below make moto do the same, so the end-to-end tests can
-show idempotence and conflicts; the exact requests are also pinned by aws-smithy-mocks tests.
+moto 5.2 (a) drops an origin's OriginAccessControlId and S3OriginConfig on a round trip,
+(b) ignores If-Match on UpdateDistribution and never changes a distribution's ETag, and
+(c) drops every behavior's LambdaFunctionAssociations and FunctionAssociations (it always
+answers Quantity 0). Real CloudFront keeps these fields, rejects a stale If-Match with 412
+PreconditionFailed and gives every update a new ETag. The patches below make moto do the same,
+so the end-to-end tests can show idempotence, conflicts and associations kept; the exact
+requests are also pinned by aws-smithy-mocks tests. (d) moto has no cache or origin request
+policies at all: GetCachePolicy and GetOriginRequestPolicy below answer for the managed
+policies the tests use, with the headers AWS documents for them
+(using-managed-cache-policies.html and using-managed-origin-request-policies.html in
+CloudFront's developer guide), and NoSuch… for any other ID.
 
 Usage: server.py PORT
 """
 
 import sys
 
-from moto.cloudfront import exceptions, models
+import datetime
+
+from moto.cloudfront import exceptions, models, responses, urls
+from moto.core.responses import ActionResult
 from moto.server import main
 
 
@@ -35,6 +44,20 @@ def _origin_init_keeping_s3_fields(self, origin):
         self.origin_access_control_id = origin["OriginAccessControlId"]
 
 
+_behaviour_init = models.DefaultCacheBehaviour.__init__
+
+
+def _behaviour_init_keeping_associations(self, config):
+    _behaviour_init(self, config)
+    for key, attribute in (
+        ("LambdaFunctionAssociations", "lambda_function_associations"),
+        ("FunctionAssociations", "function_associations"),
+    ):
+        given = config.get(key) or {}
+        items = given.get("Items") or []
+        setattr(self, attribute, {"Quantity": len(items), "Items": items} if items else {"Quantity": 0})
+
+
 def _update_distribution_honouring_if_match(self, dist_config, _id, if_match):
     if _id not in self.distributions or _id is None:
         raise exceptions.NoSuchDistribution
@@ -52,7 +75,79 @@ def _update_distribution_honouring_if_match(self, dist_config, _id, if_match):
 
 
 models.Origin.__init__ = _origin_init_keeping_s3_fields
+models.DefaultCacheBehaviour.__init__ = _behaviour_init_keeping_associations
 models.CloudFrontBackend.update_distribution = _update_distribution_honouring_if_match
+
+_MANAGED_CACHE_POLICIES = {
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": ("Managed-CachingDisabled", 0, {"HeaderBehavior": "none"}),
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": ("Managed-CachingOptimized", 1, {"HeaderBehavior": "none"}),
+}
+_MANAGED_ORIGIN_REQUEST_POLICIES = {
+    "216adef6-5c7f-47e4-b989-5492eafa07d3": ("Managed-AllViewer", {"HeaderBehavior": "allViewer"}),
+    "b689b0a8-53d0-40ab-baf2-68738e2966ac": (
+        "Managed-AllViewerExceptHostHeader",
+        {"HeaderBehavior": "allExcept", "Headers": {"Quantity": 1, "Items": ["host"]}},
+    ),
+    "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": (
+        "Managed-CORS-S3Origin",
+        {
+            "HeaderBehavior": "whitelist",
+            "Headers": {
+                "Quantity": 3,
+                "Items": ["origin", "access-control-request-headers", "access-control-request-method"],
+            },
+        },
+    ),
+}
+_EPOCH = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+class NoSuchPolicy(exceptions.CloudFrontException):
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code, "The policy does not exist.")
+
+
+def _get_cache_policy(self):
+    policy_id = self._get_param("Id")
+    if policy_id not in _MANAGED_CACHE_POLICIES:
+        raise NoSuchPolicy("NoSuchCachePolicy")
+    name, ttl, headers = _MANAGED_CACHE_POLICIES[policy_id]
+    config = {
+        "Name": name,
+        "MinTTL": ttl,
+        "DefaultTTL": ttl * 86400,
+        "MaxTTL": ttl * 31536000,
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": bool(ttl),
+            "HeadersConfig": headers,
+            "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "none"},
+        },
+    }
+    policy = {"Id": policy_id, "LastModifiedTime": _EPOCH, "CachePolicyConfig": config}
+    return ActionResult({"CachePolicy": policy, "ETag": "E" + policy_id[:8].upper()})
+
+
+def _get_origin_request_policy(self):
+    policy_id = self._get_param("Id")
+    if policy_id not in _MANAGED_ORIGIN_REQUEST_POLICIES:
+        raise NoSuchPolicy("NoSuchOriginRequestPolicy")
+    name, headers = _MANAGED_ORIGIN_REQUEST_POLICIES[policy_id]
+    config = {
+        "Name": name,
+        "HeadersConfig": headers,
+        "CookiesConfig": {"CookieBehavior": "all"},
+        "QueryStringsConfig": {"QueryStringBehavior": "all"},
+    }
+    policy = {"Id": policy_id, "LastModifiedTime": _EPOCH, "OriginRequestPolicyConfig": config}
+    return ActionResult({"OriginRequestPolicy": policy, "ETag": "E" + policy_id[:8].upper()})
+
+
+responses.CloudFrontResponse.get_cache_policy = _get_cache_policy
+responses.CloudFrontResponse.get_origin_request_policy = _get_origin_request_policy
+urls.url_paths["{0}/2020-05-31/cache-policy/(?P<Id>[^/]+)$"] = responses.CloudFrontResponse.dispatch
+urls.url_paths["{0}/2020-05-31/origin-request-policy/(?P<Id>[^/]+)$"] = responses.CloudFrontResponse.dispatch
 
 if __name__ == "__main__":
     port = sys.argv[1] if len(sys.argv) > 1 else "5000"

@@ -142,22 +142,30 @@ fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_cod
     assert!(seen.iter().any(|s| s.path.contains(&format!("/functions/{function}/versions"))), "{seen:?}");
     assert_eq!(writes(&rig), Vec::<String>::new());
 
-    // New code: the code is updated and exactly one version published.
+    // New code: the code is updated, exactly one version published, and the distribution
+    // moved to it (with its rollback record).
     rig.proxy.clear();
     rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).ok();
+    let distribution = format!("PUT /2020-05-31/distribution/{}/config", rig.distribution);
+    let written = writes(&rig);
     assert_eq!(
-        writes(&rig),
+        written[..3],
         [
             format!("PUT /2015-03-31/functions/{function}/code"),
-            format!("POST /2015-03-31/functions/{function}/versions")
+            format!("POST /2015-03-31/functions/{function}/versions"),
+            distribution.clone(),
         ]
     );
+    assert_eq!(written.len(), 4, "{written:?}");
     assert_eq!(versions(&rig, &function), [("1".to_owned(), sha(&v1)), ("2".to_owned(), sha(&v2))]);
 
-    // Back to the first code: version 1 already holds it, so no new version.
+    // Back to the first code: version 1 already holds it, so no new version; the distribution
+    // goes back to version 1.
     rig.proxy.clear();
     rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
-    assert_eq!(writes(&rig), [format!("PUT /2015-03-31/functions/{function}/code")]);
+    let written = writes(&rig);
+    assert_eq!(written[..2], [format!("PUT /2015-03-31/functions/{function}/code"), distribution]);
+    assert_eq!(written.len(), 3, "{written:?}");
     assert_eq!(versions(&rig, &function).len(), 2);
     rig.run(&["verify"]).ok();
 
@@ -232,7 +240,14 @@ fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_
     rig.proxy.set_fail_publish_version(false);
     rig.proxy.clear();
     rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).ok();
-    assert_eq!(writes(&rig), [format!("POST /2015-03-31/functions/{function}/versions")]);
+    let written = writes(&rig);
+    assert_eq!(
+        written[..2],
+        [
+            format!("POST /2015-03-31/functions/{function}/versions"),
+            format!("PUT /2020-05-31/distribution/{}/config", rig.distribution)
+        ]
+    );
     assert_eq!(versions(&rig, &function), [("1".to_owned(), sha(&v1)), ("2".to_owned(), sha(&v2))]);
 }
 
@@ -243,6 +258,213 @@ fn a_missing_zip_is_named_before_anything_is_read() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("reading the function's zip /nonexistent/function.zip"), "{}", run.stderr);
     assert!(rig.proxy.seen().is_empty(), "{:?}", rig.proxy.seen());
+}
+
+/// The team's own additions before edgepages comes: an `/api/*` behavior to the site's origin
+/// with their viewer-request Lambda@Edge function, and a CloudFront Function on the default
+/// behavior. Returns their Lambda association's ARN.
+fn their_functions(rig: &Rig) -> String {
+    use aws_sdk_cloudfront::types::{
+        CacheBehavior, EventType, FunctionAssociation, FunctionAssociations, LambdaFunctionAssociation,
+        LambdaFunctionAssociations, ViewerProtocolPolicy,
+    };
+    let auth = "arn:aws:lambda:us-east-1:123456789012:function:their-auth:7".to_owned();
+    let (mut config, etag) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let lambda = LambdaFunctionAssociation::builder()
+        .lambda_function_arn(&auth)
+        .event_type(EventType::ViewerRequest)
+        .include_body(false)
+        .build()
+        .unwrap();
+    let api = CacheBehavior::builder()
+        .path_pattern("/api/*")
+        .target_origin_id("alb")
+        .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
+        .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+        .lambda_function_associations(LambdaFunctionAssociations::builder().quantity(1).items(lambda).build().unwrap())
+        .build()
+        .unwrap();
+    let behaviors = config.cache_behaviors.as_mut().unwrap();
+    behaviors.items.as_mut().unwrap().push(api);
+    behaviors.quantity += 1;
+    let rewrite = FunctionAssociation::builder()
+        .function_arn("arn:aws:cloudfront::123456789012:function/their-rewrite")
+        .event_type(EventType::ViewerRequest)
+        .build()
+        .unwrap();
+    config.default_cache_behavior.as_mut().unwrap().function_associations =
+        Some(FunctionAssociations::builder().quantity(1).items(rewrite).build().unwrap());
+    let update = rig.fixture.cloudfront.update_distribution().id(&rig.distribution).if_match(etag);
+    rig.block_on(update.distribution_config(config).send()).unwrap();
+    auth
+}
+
+/// Puts the managed origin request policy AllViewerExceptHostHeader on the default behavior
+/// and `/api/*`, as a team proxying an app would.
+fn forward_all_but_host(rig: &Rig) {
+    const ALL_VIEWER_EXCEPT_HOST: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+    let (mut config, etag) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    config.default_cache_behavior.as_mut().unwrap().origin_request_policy_id = Some(ALL_VIEWER_EXCEPT_HOST.into());
+    for b in config.cache_behaviors.as_mut().unwrap().items.as_mut().unwrap() {
+        if b.path_pattern == "/api/*" {
+            b.origin_request_policy_id = Some(ALL_VIEWER_EXCEPT_HOST.into());
+        }
+    }
+    let update = rig.fixture.cloudfront.update_distribution().id(&rig.distribution).if_match(etag);
+    rig.block_on(update.distribution_config(config).send()).unwrap();
+}
+
+/// Each behavior's Lambda@Edge associations as `(path pattern or "default", event, ARN)`.
+fn lambda_associations(rig: &Rig) -> Vec<(String, String, String)> {
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let default = config.default_cache_behavior.as_ref().unwrap();
+    let mut listed = vec![("default".to_owned(), default.lambda_function_associations.clone())];
+    for b in config.cache_behaviors.as_ref().and_then(|b| b.items.clone()).unwrap_or_default() {
+        listed.push((b.path_pattern.clone(), b.lambda_function_associations.clone()));
+    }
+    listed
+        .into_iter()
+        .flat_map(|(behavior, list)| {
+            list.and_then(|l| l.items)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |a| (behavior.clone(), a.event_type.as_str().to_owned(), a.lambda_function_arn.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_version_is_associated_with_the_sites_behaviors_theirs_are_kept_and_rollback_puts_the_old_back() {
+    let function = unique("edgepages-fn");
+    let rig = Rig::with(Start::Existing, None, &section(&function, ""));
+    let auth = their_functions(&rig);
+    let (before, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = zips(dir.path());
+    let zip = |path: &Path| path.to_str().unwrap().to_owned();
+
+    let planned = rig.run(&["plan", "--lambda-zip", &zip(&v1)]).ok();
+    let placeholder = format!("arn:aws:lambda:us-east-1:(account):function:{function}:(new version)");
+    for behavior in ["default behavior", "behavior /api/*"] {
+        let line = format!("+ origin-response function, {behavior}\n        + {placeholder}\n");
+        assert!(planned.stdout.contains(&line), "{line} in\n{}", planned.stdout);
+    }
+
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
+    let version = |n: u32| {
+        let listed = versions(&rig, &function);
+        assert!(listed.len() >= n as usize, "{listed:?}");
+        let arn = rig
+            .block_on(
+                rig.fixture
+                    .lambda
+                    .get_function_configuration()
+                    .function_name(&function)
+                    .qualifier(n.to_string())
+                    .send(),
+            )
+            .unwrap()
+            .function_arn
+            .unwrap();
+        assert!(arn.ends_with(&format!(":{n}")), "{arn}");
+        arn
+    };
+    let ours = |arn: &str| {
+        vec![
+            ("default".to_owned(), "origin-response".to_owned(), arn.to_owned()),
+            ("/api/*".to_owned(), "viewer-request".to_owned(), auth.clone()),
+            ("/api/*".to_owned(), "origin-response".to_owned(), arn.to_owned()),
+        ]
+    };
+    let v1_arn = version(1);
+    assert_eq!(
+        lambda_associations(&rig),
+        ours(&v1_arn),
+        "on the default behavior and /api/*, not /static/* or the pages'"
+    );
+    let (after, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    assert_eq!(
+        after.default_cache_behavior.as_ref().unwrap().function_associations,
+        before.default_cache_behavior.as_ref().unwrap().function_associations,
+        "their CloudFront Function is kept"
+    );
+    let verified = rig.run(&["verify"]).ok();
+    assert!(
+        verified.stdout.contains(&format!(
+            "ok   function {function} on the distribution: version 1 on origin-response, on 2 behaviors"
+        )),
+        "{}",
+        verified.stdout
+    );
+    // Neither behavior forwards Accept or Accept-Language yet: a warning, not a failure.
+    assert!(
+        verified.stdout.contains(
+            "warn headers the function sees: default behavior does not forward accept or accept-language; behavior \
+             /api/* does not forward accept or accept-language: there the function answers HTML in the default \
+             language"
+        ),
+        "{}",
+        verified.stdout
+    );
+    assert!(verified.stdout.contains("checks passed, 1 with a warning"), "{}", verified.stdout);
+    forward_all_but_host(&rig);
+    let verified = rig.run(&["verify"]).ok();
+    assert!(
+        verified.stdout.contains(
+            "warn headers the function sees: default behavior forwards accept and accept-language without it in the \
+             cache key; behavior /api/* forwards accept and accept-language without it in the cache key: CloudFront \
+             keeps an error answer"
+        ),
+        "{}",
+        verified.stdout
+    );
+
+    // Nothing changed: not one write, the association included.
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
+    assert_eq!(writes(&rig), Vec::<String>::new());
+
+    // New code: a new version, and the distribution moved to it with If-Match.
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).ok();
+    let writes_now = writes(&rig);
+    assert_eq!(
+        writes_now[..2],
+        [
+            format!("PUT /2015-03-31/functions/{function}/code"),
+            format!("POST /2015-03-31/functions/{function}/versions")
+        ]
+    );
+    assert_eq!(writes_now[2], format!("PUT /2020-05-31/distribution/{}/config", rig.distribution), "{writes_now:?}");
+    assert_eq!(writes_now.len(), 4, "and its rollback record: {writes_now:?}");
+    let v2_arn = version(2);
+    assert_eq!(lambda_associations(&rig), ours(&v2_arn));
+
+    // Rollback: version 1 again, theirs untouched, and version 2 still there.
+    let dry = rig.run(&["rollback", "--dry-run"]).ok();
+    assert!(
+        dry.stdout.contains(&format!(
+            "~ origin-response function, default behavior\n        - {v2_arn}\n        + {v1_arn}\n"
+        )),
+        "{}",
+        dry.stdout
+    );
+    rig.run(&["rollback", "--yes"]).ok();
+    assert_eq!(lambda_associations(&rig), ours(&v1_arn));
+    assert_eq!(versions(&rig, &function).len(), 2, "old versions stay");
+    let failed = rig.run(&["verify"]).fails();
+    assert!(
+        failed
+            .stdout
+            .contains(&format!("FAIL function {function} on the distribution: default behavior runs {v1_arn}")),
+        "{}",
+        failed.stdout
+    );
+
+    // Turned off: publish takes its association away and keeps theirs.
+    rig.edit_config("enabled = true", "enabled = false");
+    rig.run(&["publish", "--yes"]).ok();
+    assert_eq!(lambda_associations(&rig), [("/api/*".to_owned(), "viewer-request".to_owned(), auth.clone())]);
 }
 
 fn percent_decode(text: &str) -> String {

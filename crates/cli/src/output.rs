@@ -52,6 +52,11 @@ impl Output {
         let _ = writeln!(self.stdout(), "{ERROR}{word}{ERROR:#} {rest}");
     }
 
+    /// A result line on stdout that starts with a yellow word such as `warn`.
+    pub fn warned(&self, word: &str, rest: &str) {
+        let _ = writeln!(self.stdout(), "{WARN}{word}{WARN:#} {rest}");
+    }
+
     /// A warning on stderr, always shown.
     pub fn warn(&self, line: &str) {
         let _ = writeln!(self.stderr(), "{WARN}warning:{WARN:#} {line}");

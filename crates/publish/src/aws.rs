@@ -14,6 +14,7 @@ use base64::Engine as _;
 use futures_util::StreamExt as _;
 
 use crate::desired::{DIGEST_METADATA, Desired, PAGE_CACHE_CONTROL, PageObject};
+use crate::forwarding::{Forwards, Policies};
 use crate::plan::{Current, StoredObject};
 use crate::records::{Listed, legacy_key, records_prefix};
 use crate::rollback::RollbackRecord;
@@ -170,6 +171,50 @@ impl Aws {
         let sent = sdk_xml::update_body(id, dist.config.clone()).await.map_err(checking)?;
         let unmodelled = dropped_elements(&read, &sent, "DistributionConfig").map_err(checking)?;
         Ok((dist, unmodelled))
+    }
+
+    /// The origin request and cache policies the function's behaviors name, for
+    /// [`forwarding::check`](crate::forwarding::check): each read once; one that cannot be read
+    /// is kept with AWS's answer, not guessed at.
+    pub async fn read_policies(&self, config: &DistributionConfig) -> Policies {
+        let mut policies = Policies::new();
+        for key in crate::association::targets(config) {
+            let (orp, cache) = crate::forwarding::policy_ids(config, &key);
+            if let Some(id) = orp.filter(|id| !policies.contains_key(id)) {
+                let read = self.cloudfront.get_origin_request_policy().id(&id).send().await.map_err(|e| answered(&e));
+                let forwards = read.map(|out| {
+                    let headers = out
+                        .origin_request_policy
+                        .and_then(|p| p.origin_request_policy_config)
+                        .and_then(|c| c.headers_config);
+                    headers.map_or(Forwards::Only(Vec::new()), |h| {
+                        Forwards::from_origin_request_policy(
+                            &h.header_behavior,
+                            h.headers.and_then(|h| h.items).as_deref().unwrap_or_default(),
+                        )
+                    })
+                });
+                policies.insert(id, forwards);
+            }
+            if let Some(id) = cache.filter(|id| !policies.contains_key(id)) {
+                let read = self.cloudfront.get_cache_policy().id(&id).send().await.map_err(|e| answered(&e));
+                let forwards = read.map(|out| {
+                    let headers = out
+                        .cache_policy
+                        .and_then(|p| p.cache_policy_config)
+                        .and_then(|c| c.parameters_in_cache_key_and_forwarded_to_origin)
+                        .and_then(|p| p.headers_config);
+                    headers.map_or(Forwards::Only(Vec::new()), |h| {
+                        Forwards::from_cache_policy(
+                            &h.header_behavior,
+                            h.headers.and_then(|h| h.items).as_deref().unwrap_or_default(),
+                        )
+                    })
+                });
+                policies.insert(id, forwards);
+            }
+        }
+        policies
     }
 
     /// `GetDistribution`, with the raw body of its answer.

@@ -6,6 +6,7 @@ use edgepages_core::config::{Config, OriginTimeouts};
 use edgepages_core::static_pages::StaticPage;
 use sha2::{Digest as _, Sha256};
 
+use crate::association::EdgeFunction;
 use crate::error::PlanError;
 
 /// `Cache-Control` on the page objects: short, so that a re-published page reaches viewers
@@ -77,6 +78,9 @@ pub struct Desired {
     pub error_pages: Vec<ErrorPage>,
     pub error_ttl: u32,
     pub origin_timeouts: Option<OriginTimeouts>,
+    /// The Lambda@Edge function's association, when `[cloudfront.lambda_edge]` is there. Its
+    /// version is known only once the function is read (or published), so the caller sets it.
+    pub edge_function: Option<EdgeFunction>,
 }
 
 impl Desired {
@@ -113,6 +117,7 @@ impl Desired {
             error_pages,
             error_ttl: cf.error_caching_min_ttl,
             origin_timeouts: cf.origin.clone(),
+            edge_function: None,
         })
     }
 
@@ -161,6 +166,7 @@ pub(crate) mod tests_support {
                 .collect(),
             error_ttl: 10,
             origin_timeouts: None,
+            edge_function: None,
         }
     }
 }

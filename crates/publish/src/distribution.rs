@@ -9,6 +9,7 @@ use aws_sdk_cloudfront::types::{
 };
 use serde::Serialize;
 
+use crate::association;
 use crate::desired::{CACHING_OPTIMIZED_POLICY_ID, Desired};
 use crate::error::PlanError;
 
@@ -60,6 +61,9 @@ pub fn with_desired(
     set_behavior(&mut config, desired)?;
     set_error_responses(&mut config, desired);
     set_origin_timeouts(&mut config, desired)?;
+    if let Some(function) = &desired.edge_function {
+        association::set(&mut config, function)?;
+    }
     Ok(config)
 }
 
@@ -71,6 +75,8 @@ pub struct OwnedKeys {
     pub codes: Vec<u16>,
     /// The site origin whose timeouts are managed, if any.
     pub timeouts_origin: Option<String>,
+    /// Whether the behaviors' origin-response functions are managed.
+    pub origin_response: bool,
 }
 
 impl OwnedKeys {
@@ -80,6 +86,7 @@ impl OwnedKeys {
             path_pattern: desired.path_pattern(),
             codes: desired.error_pages.iter().map(|p| p.code).collect(),
             timeouts_origin: desired.origin_timeouts.as_ref().map(|t| t.id.clone()),
+            origin_response: desired.edge_function.is_some(),
         }
     }
 }
@@ -112,6 +119,15 @@ pub fn describe(before: &DistributionConfig, after: &DistributionConfig, owned: 
             origins(before).iter().find(|o| &o.id == id).map(summarise_timeouts),
             origins(after).iter().find(|o| &o.id == id).map(summarise_timeouts),
         ));
+    }
+    if owned.origin_response {
+        for key in association::all_keys(before, after) {
+            changes.extend(Change::between(
+                format!("origin-response function, {key}"),
+                association::summary(before, &key),
+                association::summary(after, &key),
+            ));
+        }
     }
     changes
 }

@@ -15,6 +15,11 @@ pub enum PlanError {
          for its pages bucket, so rename that origin or the bucket"
     )]
     OriginIdTaken { id: String },
+    #[error(
+        "the distribution's {behavior} already has an origin-response function, {arn}, which is not edgepages'; \
+         a behavior takes one, so remove it or set [cloudfront.lambda_edge] enabled = false"
+    )]
+    OriginResponseTaken { behavior: String, arn: String },
     #[error("[cloudfront.origin] id = {id:?} is not an origin of the distribution; it has: {}", available.join(", "))]
     UnknownOrigin { id: String, available: Vec<String> },
     #[error(

@@ -3,10 +3,12 @@
 //! adapters over already-built AWS clients.
 
 pub mod apply;
+pub mod association;
 pub mod aws;
 pub mod desired;
 pub mod distribution;
 pub mod error;
+pub mod forwarding;
 pub mod function;
 pub mod glob;
 pub mod hang;

@@ -3,10 +3,12 @@
 //! rollback keeps whatever anyone else changed since.
 
 use aws_sdk_cloudfront::types::{
-    AllowedMethods, CachedMethods, DistributionConfig, Method, S3OriginConfig, ViewerProtocolPolicy,
+    AllowedMethods, CachedMethods, DistributionConfig, EventType, LambdaFunctionAssociation, Method, S3OriginConfig,
+    ViewerProtocolPolicy,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::association::{self, BehaviorKey};
 use crate::desired::Desired;
 use crate::distribution::{OwnedKeys, behaviors, error_response, origins};
 use crate::error::PlanError;
@@ -48,6 +50,18 @@ pub struct OwnedState {
     pub behavior: Option<BehaviorFields>,
     pub error_responses: Vec<ErrorResponseFields>,
     pub timeouts: Option<TimeoutFields>,
+    /// The origin-response associations of the behaviors the Lambda@Edge function goes on;
+    /// `None` when publish did not manage them (and in records older than the function).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_response: Option<Vec<OriginResponseFields>>,
+}
+
+/// One behavior's origin-response association as it was; `arn: None` when it had none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OriginResponseFields {
+    pub behavior: BehaviorKey,
+    pub arn: Option<String>,
+    pub include_body: Option<bool>,
 }
 
 /// The fields of the pages origin that `publish` sets.
@@ -135,7 +149,20 @@ impl OwnedState {
                 read_timeout: o.custom_origin_config.as_ref().and_then(|c| c.origin_read_timeout),
             })
         });
-        OwnedState { origin_id, origin, path_pattern, behavior, error_responses, timeouts }
+        let origin_response = desired.edge_function.as_ref().map(|_| {
+            association::targets(config)
+                .into_iter()
+                .map(|key| {
+                    let found = association::origin_response(config, &key);
+                    OriginResponseFields {
+                        arn: found.map(|a| a.lambda_function_arn.clone()),
+                        include_body: found.and_then(|a| a.include_body),
+                        behavior: key,
+                    }
+                })
+                .collect()
+        });
+        OwnedState { origin_id, origin, path_pattern, behavior, error_responses, timeouts, origin_response }
     }
 
     /// The names of the parts this state covers, to describe a rollback's changes.
@@ -145,6 +172,7 @@ impl OwnedState {
             path_pattern: self.path_pattern.clone(),
             codes: self.error_responses.iter().map(|r| r.code).collect(),
             timeouts_origin: self.timeouts.as_ref().map(|t| t.origin_id.clone()),
+            origin_response: self.origin_response.is_some(),
         }
     }
 
@@ -155,6 +183,19 @@ impl OwnedState {
         self.restore_behavior(&mut config)?;
         self.restore_error_responses(&mut config);
         self.restore_timeouts(&mut config);
+        for fields in self.origin_response.iter().flatten() {
+            let was = match &fields.arn {
+                Some(arn) => Some(
+                    LambdaFunctionAssociation::builder()
+                        .lambda_function_arn(arn)
+                        .event_type(EventType::OriginResponse)
+                        .set_include_body(fields.include_body)
+                        .build()?,
+                ),
+                None => None,
+            };
+            association::put(&mut config, &fields.behavior, was)?;
+        }
         Ok(config)
     }
 
@@ -292,6 +333,31 @@ mod tests {
         let published = with_desired(&original, &d, "OAC1").unwrap();
         assert_ne!(published, original);
         assert_eq!(state.restore(&published).unwrap(), original);
+    }
+
+    #[test]
+    fn restore_puts_the_previous_function_associations_back() {
+        use crate::association::{BehaviorKey, EdgeFunction, origin_response};
+        let arn = |v: u32| format!("arn:aws:lambda:us-east-1:123456789012:function:edgepages-E2EXAMPLE123:{v}");
+        let mut d = desired();
+        d.edge_function = Some(EdgeFunction { name: "edgepages-E2EXAMPLE123".into(), version_arn: Some(arn(1)) });
+        let original = existing();
+        let first = with_desired(&original, &d, "OAC1").unwrap();
+        let state = OwnedState::capture(&original, &d);
+        assert_eq!(state.restore(&first).unwrap(), original);
+
+        d.edge_function.as_mut().unwrap().version_arn = Some(arn(2));
+        let state = OwnedState::capture(&first, &d);
+        let second = with_desired(&first, &d, "OAC1").unwrap();
+        let restored = state.restore(&second).unwrap();
+        assert_eq!(origin_response(&restored, &BehaviorKey(None)).unwrap().lambda_function_arn, arn(1));
+        assert_eq!(restored, first);
+        // A record survives JSON, and one written before the function existed reads as none.
+        let text = serde_json::to_string(&state).unwrap();
+        assert_eq!(serde_json::from_str::<OwnedState>(&text).unwrap(), state);
+        let mut old = serde_json::to_value(&state).unwrap();
+        old.as_object_mut().unwrap().remove("origin_response");
+        assert_eq!(serde_json::from_value::<OwnedState>(old).unwrap().origin_response, None);
     }
 
     #[test]

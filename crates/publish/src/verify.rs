@@ -24,6 +24,9 @@ pub struct Live {
 pub struct Check {
     pub subject: String,
     pub ok: bool,
+    /// A pass that is worse than it could be, such as headers the function cannot see.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
     pub detail: String,
 }
 
@@ -108,12 +111,27 @@ fn route(desired: &Desired, config: &DistributionConfig, path: &str) -> Check {
     pass(subject, format!("{behavior} → origin {target} ({})", origin.domain_name))
 }
 
+impl Check {
+    pub fn pass(subject: String, detail: String) -> Check {
+        Check { subject, ok: true, warning: false, detail }
+    }
+
+    pub fn fail(subject: String, detail: String) -> Check {
+        Check { subject, ok: false, warning: false, detail }
+    }
+
+    /// Passes, but says what is worse than it could be.
+    pub fn warn(subject: String, detail: String) -> Check {
+        Check { subject, ok: true, warning: true, detail }
+    }
+}
+
 fn pass(subject: String, detail: String) -> Check {
-    Check { subject, ok: true, detail }
+    Check::pass(subject, detail)
 }
 
 fn fail(subject: String, detail: String) -> Check {
-    Check { subject, ok: false, detail }
+    Check::fail(subject, detail)
 }
 
 #[cfg(test)]

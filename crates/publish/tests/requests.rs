@@ -51,6 +51,7 @@ fn desired() -> Desired {
             .collect(),
         error_ttl: 10,
         origin_timeouts: None,
+        edge_function: None,
     }
 }
 

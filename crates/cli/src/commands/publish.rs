@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use edgepages_publish::apply::{Applied, ApplyError, Progress, apply};
+use edgepages_publish::association::EdgeFunction;
 use edgepages_publish::function::aws::FunctionApplied;
 use edgepages_publish::function::plan::{Found, FunctionPlan, Step};
+use edgepages_publish::function::planned_version_arn;
 use edgepages_publish::{Current, Plan, RollbackRecord, plan};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -57,9 +59,10 @@ pub struct PlannedFunction {
     pub plan: FunctionPlan,
 }
 
-/// Reads the current state and plans against it; read calls only.
+/// Reads the current state and plans against it; read calls only. Sets what `t`'s desired
+/// state associates of the function, which only reading it tells.
 pub async fn read_and_plan(
-    t: &Target,
+    t: &mut Target,
     function: &FunctionArgs,
     config: &Path,
     out: &Output,
@@ -74,6 +77,10 @@ pub async fn read_and_plan(
         }
         None => None,
     };
+    t.desired.edge_function = t.cloudfront.configured_function_name().map(|name| EdgeFunction {
+        version_arn: function.as_ref().map(|f| planned_version_arn(&f.target.spec, &f.found, &f.plan)),
+        name,
+    });
     let d = &t.desired;
     out.progress(&format!("reading s3://{}/{}/ and distribution {}", d.bucket, d.prefix, d.distribution_id));
     let current = t.aws.read_current(d).await?;
@@ -86,8 +93,8 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
     }
     runtime()?.block_on(async {
-        let t = target(&global.config).await?;
-        let (current, plan, function) = read_and_plan(&t, &args.function, &global.config, out).await?;
+        let mut t = target(&global.config).await?;
+        let (current, plan, function) = read_and_plan(&mut t, &args.function, &global.config, out).await?;
         if !out.json || args.dry_run {
             plan_view::show(out, &t.desired, &current, &plan, function.as_ref())?;
         }
@@ -118,6 +125,16 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
                     ))
                 },
             )?;
+        }
+        if let (Some(f), Some(edge)) = (&function, t.desired.edge_function.as_mut()) {
+            // The version Lambda just numbered, in place of the plan's placeholder.
+            edge.version_arn = Some(
+                function_applied
+                    .published_version
+                    .clone()
+                    .or_else(|| f.plan.current_version.as_ref().map(|v| v.arn.clone()))
+                    .context("the function has no version to associate")?,
+            );
         }
         let applied = if plan.is_empty() {
             Applied::default()

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use edgepages_publish::function;
 use edgepages_publish::verify::{Check, Live, object_key, page_path, verify};
 
 use crate::aws_setup::{Target, runtime, target};
@@ -128,10 +129,15 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         .into_iter()
         .map(|(key, stored)| (key, stored.map(|s| s.content_type.unwrap_or_default())))
         .collect();
-    let mut checks = verify(d, &Live { distribution: dist.config, objects });
+    let live = Live { distribution: dist.config, objects };
+    let mut checks = verify(d, &live);
     if let Some(name) = t.cloudfront.function_name() {
         let (latest, versions) = crate::aws_setup::function_clients().await.read_function(&name).await?;
-        checks.push(edgepages_publish::function::verify::check(&name, latest.as_ref(), &versions));
+        checks.push(function::verify::check(&name, latest.as_ref(), &versions));
+        let version = function::verify::holding_latest(latest.as_ref(), &versions);
+        checks.push(function::verify::associated(&live.distribution, &name, version));
+        let policies = t.aws.read_policies(&live.distribution).await;
+        checks.push(edgepages_publish::forwarding::check(&live.distribution, &policies));
     }
     if let Some(url) = url {
         checks.push(check_url(&client()?, url).await);
@@ -157,11 +163,12 @@ struct Answered {
 
 /// Requests `url` as a browser would; a failed request is a failed check on `subject`.
 async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<Answered, Check> {
-    let response = client.get(url).header("accept", "text/html").send().await.map_err(|e| Check {
-        subject: subject.to_owned(),
-        ok: false,
-        detail: format!("request failed: {}", error_chain(&e)),
-    })?;
+    let response = client
+        .get(url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .map_err(|e| Check::fail(subject.to_owned(), format!("request failed: {}", error_chain(&e))))?;
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (edgepages, content_type) = (header("x-edgepages"), header("content-type").unwrap_or_default());
     let status = response.status();
@@ -197,7 +204,7 @@ async fn check_healthy(client: &reqwest::Client, url: &str, accepted: &[Expected
     } else {
         (true, format!("answered {status}"))
     };
-    Check { subject, ok, detail }
+    if ok { Check::pass(subject, detail) } else { Check::fail(subject, detail) }
 }
 
 /// Requests `url`, which must fail with the branded page.
@@ -215,19 +222,24 @@ async fn check_url(client: &reqwest::Client, url: &str) -> Check {
     } else {
         (true, format!("answered {status} with the branded page"))
     };
-    Check { subject, ok, detail }
+    if ok { Check::pass(subject, detail) } else { Check::fail(subject, detail) }
 }
 
 pub fn show(out: &Output, checks: &[Check]) {
     for check in checks {
-        if check.ok {
+        if check.warning {
+            out.warned("warn", &format!("{}: {}", check.subject, check.detail));
+        } else if check.ok {
             out.good("ok  ", &format!("{}: {}", check.subject, check.detail));
         } else {
             out.bad("FAIL", &format!("{}: {}", check.subject, check.detail));
         }
     }
     let failed = checks.iter().filter(|c| !c.ok).count();
-    if failed == 0 {
+    let warned = checks.iter().filter(|c| c.warning).count();
+    if failed == 0 && warned > 0 {
+        out.good("verified:", &format!("{} checks passed, {warned} with a warning", checks.len()));
+    } else if failed == 0 {
         out.good("verified:", &format!("{} checks passed", checks.len()));
     } else {
         out.bad("not verified:", &format!("{failed} of {} checks failed", checks.len()));

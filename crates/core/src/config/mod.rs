@@ -274,7 +274,14 @@ impl CloudFrontTarget {
     /// The name of the function `publish` deploys: `[cloudfront.lambda_edge] function_name`, or
     /// its default; `None` unless the section is there with `enabled = true`.
     pub fn function_name(&self) -> Option<String> {
-        let target = self.lambda_edge.as_ref().filter(|t| t.enabled)?;
+        self.lambda_edge.as_ref().filter(|t| t.enabled)?;
+        self.configured_function_name()
+    }
+
+    /// The function's name whenever the section is there, enabled or not: with
+    /// `enabled = false`, publish takes this function's association away.
+    pub fn configured_function_name(&self) -> Option<String> {
+        let target = self.lambda_edge.as_ref()?;
         Some(target.function_name.clone().unwrap_or_else(|| format!("edgepages-{}", self.distribution_id)))
     }
 }

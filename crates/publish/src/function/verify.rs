@@ -1,18 +1,54 @@
-//! `verify`'s check of the function, from what was read back: it exists in us-east-1, and a
+//! `verify`'s checks of the function, from what was read back: it exists in us-east-1, a
 //! published version (the kind a distribution can use) holds the code it has now, with the
-//! runtime, handler, memory and timeout `publish` sets.
+//! runtime, handler, memory and timeout `publish` sets, and that version is the one every
+//! behavior to the site's origin runs on origin-response.
+
+use aws_sdk_cloudfront::types::DistributionConfig;
 
 use super::plan::FoundVersion;
 use super::{HANDLER, MEMORY_MB, RUNTIME, TIMEOUT_S};
+use crate::association::{origin_response, targets};
 use crate::verify::Check;
+
+/// The newest published version that holds `latest`'s code.
+pub fn holding_latest<'a>(latest: Option<&FoundVersion>, versions: &'a [FoundVersion]) -> Option<&'a FoundVersion> {
+    let latest = latest?;
+    versions.iter().rev().find(|v| v.code_sha256 == latest.code_sha256)
+}
+
+/// Every behavior to the site's origin runs `version` (the one [`holding_latest`]) on
+/// origin-response.
+pub fn associated(config: &DistributionConfig, name: &str, version: Option<&FoundVersion>) -> Check {
+    let subject = format!("function {name} on the distribution");
+    let Some(version) = version else {
+        return Check::fail(subject, "no published version to associate: run `edgepages publish`".into());
+    };
+    let wrong: Vec<String> = targets(config)
+        .iter()
+        .filter_map(|key| match origin_response(config, key).map(|a| a.lambda_function_arn.as_str()) {
+            Some(arn) if arn == version.arn => None,
+            Some(arn) => Some(format!("{key} runs {arn}")),
+            None => Some(format!("{key} has no origin-response function")),
+        })
+        .collect();
+    if wrong.is_empty() {
+        let count = targets(config).len();
+        Check::pass(subject, format!("version {} on origin-response, on {count} behaviors", version.version))
+    } else {
+        Check::fail(
+            subject,
+            format!("{}; expected version {}: run `edgepages publish`", wrong.join("; "), version.version),
+        )
+    }
+}
 
 pub fn check(name: &str, latest: Option<&FoundVersion>, versions: &[FoundVersion]) -> Check {
     let subject = format!("function {name} (us-east-1)");
-    let fail = |detail: String| Check { subject: subject.clone(), ok: false, detail };
+    let fail = |detail: String| Check::fail(subject.clone(), detail);
     let Some(latest) = latest else {
         return fail("does not exist: run `edgepages publish`".into());
     };
-    let Some(version) = versions.iter().rev().find(|v| v.code_sha256 == latest.code_sha256) else {
+    let Some(version) = holding_latest(Some(latest), versions) else {
         return fail(format!(
             "no published version holds its code (CodeSha256 {}): run `edgepages publish`",
             latest.code_sha256
@@ -27,11 +63,7 @@ pub fn check(name: &str, latest: Option<&FoundVersion>, versions: &[FoundVersion
             version.version, s.runtime, s.handler, s.memory_mb, s.timeout_s
         ));
     }
-    Check {
-        subject,
-        ok: true,
-        detail: format!("version {} holds its code ({}), {RUNTIME}", version.version, version.code_sha256),
-    }
+    Check::pass(subject, format!("version {} holds its code ({}), {RUNTIME}", version.version, version.code_sha256))
 }
 
 #[cfg(test)]
@@ -65,5 +97,23 @@ mod tests {
         old.setup.runtime = "nodejs16.x".into();
         let c = check("f", Some(&version("$LATEST", "A")), &[old]);
         assert!(!c.ok && c.detail.starts_with("version 1 runs nodejs16.x"), "{c:?}");
+    }
+
+    #[test]
+    fn the_association_must_be_the_version_that_holds_the_code_on_every_behavior() {
+        use crate::association::{EdgeFunction, set};
+        use crate::distribution::tests::existing;
+        let v2 = version("2", "B");
+        let mut config = existing();
+        let c = associated(&config, "f", Some(&v2));
+        assert!(!c.ok && c.detail.starts_with("default behavior has no origin-response function"), "{c:?}");
+        set(&mut config, &EdgeFunction { name: "f".into(), version_arn: Some(version("1", "A").arn) }).unwrap();
+        let c = associated(&config, "f", Some(&v2));
+        assert!(!c.ok && c.detail.contains("runs arn:aws:lambda:us-east-1:123456789012:function:f:1"), "{c:?}");
+        set(&mut config, &EdgeFunction { name: "f".into(), version_arn: Some(v2.arn.clone()) }).unwrap();
+        let c = associated(&config, "f", Some(&v2));
+        assert!(c.ok, "{c:?}");
+        assert_eq!(c.detail, "version 2 on origin-response, on 1 behaviors");
+        assert!(!associated(&config, "f", None).ok);
     }
 }
