@@ -36,6 +36,20 @@ pub struct Fixture {
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    endpoint: String,
+}
+
+/// An ALB made by `tests/moto/alb_fixture.py`: its listener (default action: forward to the
+/// first target group), its target groups, and the team's own two rules.
+#[derive(Debug, Clone)]
+pub struct Alb {
+    pub listener_arn: String,
+    pub target_groups: Vec<String>,
+    /// The team's rules by what they are for: `api` (path `/api/*`, priority 10) and `admin`
+    /// (host `admin.example.com`, priority 20).
+    pub rules: std::collections::BTreeMap<String, String>,
+    pub dns_name: String,
 }
 
 /// What kind of distribution a test starts from.
@@ -70,7 +84,39 @@ impl Fixture {
             cloudfront: aws_sdk_cloudfront::Client::new(&shared),
             lambda: aws_sdk_lambda::Client::from_conf(lambda),
             iam: aws_sdk_iam::Client::new(&shared),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
+            endpoint: endpoint.to_owned(),
         }
+    }
+
+    /// A VPC, an ALB, target groups and a listener with the team's rules, in moto (by boto3,
+    /// since moto's ALB needs EC2 subnets and this crate has no EC2 client).
+    pub fn alb(&self) -> Result<Alb> {
+        let out = std::process::Command::new(crate::moto::python())
+            .arg(repo_root().join("tests/moto/alb_fixture.py"))
+            .arg(&self.endpoint)
+            .arg(unique("shop").replace('-', ""))
+            .output()
+            .context("running tests/moto/alb_fixture.py")?;
+        anyhow::ensure!(out.status.success(), "alb_fixture.py failed: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("reading alb_fixture.py's answer")?;
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned).context("alb_fixture.py: a string");
+        Ok(Alb {
+            listener_arn: text(&v["listener_arn"])?,
+            target_groups: v["target_groups"]
+                .as_array()
+                .context("target_groups")?
+                .iter()
+                .map(text)
+                .collect::<Result<_>>()?,
+            rules: v["rules"]
+                .as_object()
+                .context("rules")?
+                .iter()
+                .map(|(k, arn)| Ok((k.clone(), text(arn)?)))
+                .collect::<Result<_>>()?,
+            dns_name: text(&v["dns_name"])?,
+        })
     }
 
     pub async fn bucket(&self) -> Result<String> {

@@ -28,11 +28,12 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Everything but GET and HEAD changes state on S3, CloudFront and Lambda; IAM's calls are
-    /// all POSTs, and only its `Get…` and `List…` actions read.
+    /// Everything but GET and HEAD changes state on S3, CloudFront and Lambda; IAM's and Elastic
+    /// Load Balancing's calls are all POSTs, and only their `Get…`, `List…` and `Describe…`
+    /// actions read.
     pub fn is_write(&self) -> bool {
         match &self.action {
-            Some(action) => !action.starts_with("Get") && !action.starts_with("List"),
+            Some(action) => !["Get", "List", "Describe"].iter().any(|read| action.starts_with(read)),
             None => self.method != "GET" && self.method != "HEAD",
         }
     }
@@ -45,6 +46,7 @@ pub struct RecordingProxy {
     unknown_elements: Arc<AtomicBool>,
     fail_publish_version: Arc<AtomicBool>,
     etags_rewritten: Arc<AtomicUsize>,
+    rival_rule: Arc<Mutex<Option<(String, u32)>>>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -93,6 +95,7 @@ struct Shared {
     unknown_elements: Arc<AtomicBool>,
     fail_publish_version: Arc<AtomicBool>,
     etags_rewritten: Arc<AtomicUsize>,
+    rival_rule: Arc<Mutex<Option<(String, u32)>>>,
     /// Distribution reads still to answer `InProgress`.
     deploying: AtomicUsize,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -108,6 +111,7 @@ impl RecordingProxy {
         let unknown_elements = Arc::new(AtomicBool::new(false));
         let fail_publish_version = Arc::new(AtomicBool::new(false));
         let etags_rewritten = Arc::new(AtomicUsize::new(0));
+        let rival_rule = Arc::new(Mutex::new(None));
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
             seen: seen.clone(),
@@ -118,6 +122,7 @@ impl RecordingProxy {
             unknown_elements: unknown_elements.clone(),
             fail_publish_version: fail_publish_version.clone(),
             etags_rewritten: etags_rewritten.clone(),
+            rival_rule: rival_rule.clone(),
             deploying: AtomicUsize::new(0),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
@@ -132,7 +137,7 @@ impl RecordingProxy {
                 });
             }
         });
-        Ok(RecordingProxy { url, seen, unknown_elements, fail_publish_version, etags_rewritten, runtime })
+        Ok(RecordingProxy { url, seen, unknown_elements, fail_publish_version, etags_rewritten, rival_rule, runtime })
     }
 
     /// Every request so far.
@@ -156,6 +161,13 @@ impl RecordingProxy {
     /// between uploading the function's code and publishing it.
     pub fn set_fail_publish_version(&self, on: bool) {
         self.fail_publish_version.store(on, Ordering::SeqCst);
+    }
+
+    /// Once, right after answering the next `DescribeRules`, move the listener rule `arn` to
+    /// `priority` (`SetRulePriorities`), as someone working on the listener between a read and
+    /// a write would.
+    pub fn set_rival_rule(&self, arn: &str, priority: u32) {
+        *self.rival_rule.lock().expect("the rival lock") = Some((arn.to_owned(), priority));
     }
 
     /// How many S3 ETags [`Faults::opaque_etags`] has replaced so far.
@@ -185,13 +197,14 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     shared.seen.lock().expect("the log lock").push(Seen {
         method: method.to_string(),
         path: path_and_query.clone(),
-        action,
+        action: action.clone(),
     });
 
     if let Some(refusal) = refused(&shared, &method, req.uri().path()) {
         return Ok(refusal);
     }
 
+    let is_rules_read = action.as_deref() == Some("DescribeRules");
     let is_page_upload =
         method == hyper::Method::PUT && std::path::Path::new(req.uri().path()).extension().is_some_and(|e| e == "html");
     let is_distribution_update = method == hyper::Method::PUT && req.uri().path().ends_with("/config");
@@ -250,6 +263,14 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
                 body = with_unknown_elements(&body);
                 parts.headers.remove(hyper::header::CONTENT_LENGTH);
             }
+            if is_rules_read && parts.status.is_success() {
+                let rival = shared.rival_rule.lock().expect("the rival lock").take();
+                if let Some((arn, priority)) = rival
+                    && let Err(why) = rival_rule(&shared, &arn, priority, authorization.clone()).await
+                {
+                    return Ok(rig_failure(&format!("the test proxy's rival rule change failed: {why}")));
+                }
+            }
             if let Some(delay) = shared.faults.slow_uploads.filter(|_| is_page_upload) {
                 tokio::time::sleep(delay).await;
             }
@@ -289,6 +310,31 @@ fn refused(shared: &Shared, method: &hyper::Method, path: &str) -> Option<Respon
 /// Reads the distribution (`path` is its `/config`) and writes its config back with another
 /// comment, with the ETag it just read: the binary's own `If-Match` is now out of date. The
 /// binary's `authorization` header goes along: moto routes on it and checks no signature.
+/// Moves listener rule `arn` to `priority`, signed as the binary's own request was.
+async fn rival_rule(
+    shared: &Shared,
+    arn: &str,
+    priority: u32,
+    authorization: Option<hyper::header::HeaderValue>,
+) -> Result<()> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("Action", "SetRulePriorities")
+        .append_pair("Version", "2015-12-01")
+        .append_pair("RulePriorities.member.1.RuleArn", arn)
+        .append_pair("RulePriorities.member.1.Priority", &priority.to_string())
+        .finish();
+    let mut request = Request::builder()
+        .method(hyper::Method::POST)
+        .uri(format!("{}/", shared.upstream))
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let status = shared.client.request(request.body(Full::new(Bytes::from(body)))?).await?.status();
+    anyhow::ensure!(status.is_success(), "SetRulePriorities answered {status}");
+    Ok(())
+}
+
 async fn rival_update(shared: &Shared, path: &str, authorization: Option<hyper::header::HeaderValue>) -> Result<()> {
     let config_uri = format!("{}{path}", shared.upstream);
     let distribution_uri = config_uri.trim_end_matches("/config").to_owned();

@@ -20,7 +20,7 @@ pub struct Moto {
 }
 
 /// The venv's Python: `EDGEPAGES_MOTO_PYTHON`, or `.venv/bin/python` at the repository root.
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     std::env::var_os("EDGEPAGES_MOTO_PYTHON").map_or_else(|| repo_root().join(".venv/bin/python"), PathBuf::from)
 }
 

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 use aws_config::{BehaviorVersion, Region};
-use edgepages_core::config::CloudFrontTarget;
+use edgepages_core::config::{AlbTarget, CloudFrontTarget};
 use edgepages_core::static_pages;
 use edgepages_publish::Desired;
+use edgepages_publish::alb::aws::AlbAws;
 use edgepages_publish::aws::Aws;
 use edgepages_publish::function::{FunctionSpec, REGION as FUNCTION_REGION, aws::FunctionAws};
 
@@ -106,6 +107,16 @@ pub async fn function_target(
     };
     let spec = FunctionSpec::new(&t.cloudfront, zip).context("[cloudfront.lambda_edge] is enabled")?;
     Ok(Some(FunctionTarget { spec, aws: function_clients().await }))
+}
+
+/// The Elastic Load Balancing client for `[alb]`'s region (its own, or its listener's), or the
+/// AWS chain's.
+pub async fn alb_client(alb: &AlbTarget) -> AlbAws {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = alb.region() {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
+    AlbAws::new(aws_sdk_elasticloadbalancingv2::Client::new(&loader.load().await))
 }
 
 /// Lambda's client for us-east-1, where Lambda@Edge functions live, and IAM's.

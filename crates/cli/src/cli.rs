@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{check, init, lambda_edge, plan, publish, render, rollback, verify};
+use crate::commands::{check, init, lambda_edge, maintenance, plan, publish, render, rollback, verify};
 
 #[derive(Debug, Parser)]
 #[command(name = "edgepages", version, about, long_about = None, propagate_version = true)]
@@ -57,4 +57,6 @@ pub enum Command {
     /// Build the Lambda@Edge origin-response function for CloudFront (`package`).
     #[command(name = "lambda-edge")]
     LambdaEdge(lambda_edge::Args),
+    /// Switch a maintenance page at the ALB itself ([alb]): on, off, status, or print the page.
+    Maintenance(maintenance::Args),
 }

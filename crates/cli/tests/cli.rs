@@ -74,6 +74,38 @@ fn the_starters_commented_publish_sections_are_valid_once_uncommented() {
 }
 
 #[test]
+fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_every_locale() {
+    let dir = TempDir::new().unwrap();
+    let alb = "[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2\"\n";
+    let head = "[brand]\nname = \"Shop\"\n[locales]\ndefault = \"en\"\navailable = [\"en\", \"fr\"]\n";
+    fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}")).unwrap();
+    edgepages(dir.path()).arg("check").assert().success();
+
+    // Each sentence within the copy limit, together too long for the ALB.
+    let long = "Nous améliorons le site. ".repeat(11);
+    let copy = format!("[copy.fr.maintenance]\nmessage = \"{long}\"\nadvice = \"{long}\"\n");
+    fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}{copy}")).unwrap();
+    edgepages(dir.path()).arg("check").assert().failure().stderr(
+        predicate::str::contains(
+            "the ALB's maintenance page (a fixed response, at most 1024 characters) is too long: fr is ",
+        )
+        .and(predicate::str::contains("en is").not()),
+    );
+    // The same copy without [alb] is fine: only the ALB has the limit.
+    fs::write(dir.path().join("edgepages.toml"), format!("{head}{copy}")).unwrap();
+    edgepages(dir.path()).arg("check").assert().success();
+
+    fs::write(
+        dir.path().join("edgepages.toml"),
+        format!("{head}[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2\"\nbypass_cidrs = [\"203.0.113.7/24\"]\n"),
+    )
+    .unwrap();
+    edgepages(dir.path()).arg("check").assert().failure().stderr(predicate::str::contains(
+        "edgepages.toml:8:17: alb.bypass_cidrs[0]: \"203.0.113.7/24\" has host bits set; the network is 203.0.113.0/24",
+    ));
+}
+
+#[test]
 fn init_never_overwrites_without_force() {
     let dir = TempDir::new().unwrap();
     fs::write(dir.path().join("edgepages.toml"), "# mine\n").unwrap();

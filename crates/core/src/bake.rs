@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::config::{
-    Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget, Locales,
-    Maintenance, OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
+    AlbTarget, Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget,
+    Locales, Maintenance, OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
 };
 use crate::page::PageKind;
 use crate::site::Site;
@@ -105,7 +105,7 @@ macro_rules! bake_struct {
     };
 }
 
-bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront });
+bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb });
 bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dark });
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
@@ -117,6 +117,7 @@ bake_struct!(RetryAfter at "config" { timeout, connect, error, overload, mainten
 bake_struct!(S3Target at "config" { bucket, prefix, region });
 bake_struct!(CloudFrontTarget at "config" { distribution_id, error_codes, error_caching_min_ttl, origin, lambda_edge });
 bake_struct!(LambdaEdgeTarget at "config" { enabled, role_arn, function_name });
+bake_struct!(AlbTarget at "config" { listener_arn, region, canonical_host, bypass_cidrs });
 bake_struct!(OriginTimeouts at "config" { id, connection_attempts, connection_timeout, read_timeout });
 
 impl Bake for HexColor {

@@ -18,6 +18,7 @@
 #[cfg(feature = "bake")]
 pub mod bake;
 pub mod breaker;
+pub mod compact;
 pub mod config;
 pub mod decide;
 pub mod forward;

@@ -50,10 +50,10 @@ impl Rendered {
 
 /// One page's sentences, after the config's overrides.
 #[derive(Debug, Clone, Copy)]
-struct Copy<'a> {
-    title: &'a str,
-    message: &'a str,
-    advice: &'a str,
+pub(crate) struct Copy<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) advice: &'a str,
 }
 
 #[derive(Template)]
@@ -127,6 +127,12 @@ struct Problem<'a> {
 pub struct RenderError {
     format: Format,
     source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl RenderError {
+    pub(crate) fn html(source: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        RenderError { format: Format::Html, source }
+    }
 }
 
 /// The headers of the static fallback page, rendered when an adapter is built with `csp` as its
@@ -239,7 +245,7 @@ pub fn stale_banner(site: &Site, locale: &Locale, age_s: u64) -> Result<String, 
     .map_err(|e| RenderError { format: Format::Html, source: e.into() })
 }
 
-fn page_copy<'a>(bundled: &'a PageCopy, custom: Option<&'a CopyOverride>) -> Copy<'a> {
+pub(crate) fn page_copy<'a>(bundled: &'a PageCopy, custom: Option<&'a CopyOverride>) -> Copy<'a> {
     let pick = |custom: Option<&'a String>, bundled: &'a str| custom.map_or(bundled, String::as_str);
     Copy {
         title: pick(custom.and_then(|c| c.title.as_ref()), bundled.title),
@@ -249,7 +255,7 @@ fn page_copy<'a>(bundled: &'a PageCopy, custom: Option<&'a CopyOverride>) -> Cop
 }
 
 /// `2026-11-24 18:00 UTC`: unambiguous in every locale; the page's script localises it.
-fn shown_time(unix_s: u64) -> String {
+pub(crate) fn shown_time(unix_s: u64) -> String {
     let iso = rfc3339(unix_s);
     format!("{} {} UTC", &iso[..10], &iso[11..16])
 }

@@ -48,6 +48,14 @@ pub enum AwsError {
          nothing of theirs was overwritten. Run `edgepages plan` to see it as it is now"
     )]
     FunctionChanged { name: String },
+    #[error(
+        "listener {arn} was changed by someone else after it was read, so nothing more was written: {}. Run the \
+         command again to plan from the listener as it is now",
+        said.join("; ")
+    )]
+    ListenerChanged { arn: String, said: Vec<String> },
+    #[error("listener {arn} does not exist (or these credentials cannot see it)")]
+    NoSuchListener { arn: String },
 }
 
 /// Turns an AWS call's error into one that says what was being done and what AWS answered:

@@ -2,6 +2,7 @@
 //! plan (a pure function of desired and current), rollback records, verification, and thin
 //! adapters over already-built AWS clients.
 
+pub mod alb;
 pub mod apply;
 pub mod association;
 pub mod aws;

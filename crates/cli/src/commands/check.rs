@@ -22,6 +22,14 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     let pages = static_pages(&site).context("rendering the HTML pages")?;
     let other_formats = render_other_formats(&site)?;
 
+    // With [alb], the ALB's own maintenance page must fit its fixed-response limit in every
+    // locale, even though it serves the default one: a locale can become the default.
+    let alb_over = if site.config.alb.is_some() {
+        edgepages_core::compact::over_limit(&site).context("rendering the ALB's maintenance page")?
+    } else {
+        Vec::new()
+    };
+
     let mut weights: Vec<_> = pages.iter().map(|p| (p.key.as_str(), gzip_len(p.body.as_bytes()))).collect();
     weights.sort_by_key(|(key, gz)| (std::cmp::Reverse(*gz), *key));
     let over: Vec<_> = weights.iter().filter(|(_, gz)| *gz > BUDGET_GZIP_BYTES).collect();
@@ -36,7 +44,17 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             "budget_gzip_bytes": BUDGET_GZIP_BYTES,
             "largest": { "key": largest_key, "gzip_bytes": largest },
             "over_budget": over.iter().map(|(k, gz)| serde_json::json!({ "key": k, "gzip_bytes": gz })).collect::<Vec<_>>(),
+            "alb_page_over_limit": alb_over.iter().map(|(tag, chars)| serde_json::json!({ "locale": tag, "chars": chars })).collect::<Vec<_>>(),
         }))?;
+    }
+    if !alb_over.is_empty() {
+        let list: Vec<_> = alb_over.iter().map(|(tag, chars)| format!("{tag} is {chars} characters")).collect();
+        anyhow::bail!(
+            "the ALB's maintenance page (a fixed response, at most {} characters) is too long: {}; shorten \
+             [brand] name or that locale's [copy.<locale>.maintenance] text",
+            edgepages_core::compact::ALB_BODY_LIMIT,
+            list.join("; ")
+        );
     }
     if !over.is_empty() {
         let list: Vec<_> = over.iter().map(|(k, gz)| format!("{k} is {gz} bytes gzipped")).collect();

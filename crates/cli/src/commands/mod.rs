@@ -3,6 +3,7 @@
 pub mod check;
 pub mod init;
 pub mod lambda_edge;
+pub mod maintenance;
 pub mod plan;
 pub mod publish;
 pub mod render;
@@ -24,5 +25,6 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(args, &cli.global, out),
         Command::Rollback(args) => rollback::run(args, &cli.global, out),
         Command::LambdaEdge(args) => lambda_edge::run(args, &cli.global, out),
+        Command::Maintenance(args) => maintenance::run(args, &cli.global, out),
     }
 }

@@ -4,6 +4,7 @@
 //! The model is plain serde data so that the edge can carry it baked in as JSON; reading TOML
 //! with line-and-key errors lives in [`load`] behind the `toml` feature.
 
+mod alb;
 mod color;
 #[cfg(feature = "toml")]
 pub mod load;
@@ -14,6 +15,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use alb::{AlbTarget, MAX_BYPASS_CIDRS};
 pub use color::HexColor;
 pub use maintenance::{Maintenance, rfc3339};
 
@@ -37,6 +39,9 @@ pub struct Config {
     pub s3: Option<S3Target>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudfront: Option<CloudFrontTarget>,
+    /// The load balancer `edgepages maintenance` switches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alb: Option<AlbTarget>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -509,6 +514,9 @@ impl Config {
     }
 
     fn check_targets(&self, out: &mut Problems) {
+        if let Some(alb) = &self.alb {
+            alb::check(alb, out);
+        }
         if let Some(s3) = &self.s3 {
             if let Err(why) = check_bucket_name(&s3.bucket) {
                 out.add(KeyPath::new(&["s3", "bucket"]), why);

@@ -1,0 +1,228 @@
+//! The thin adapter over an already-built Elastic Load Balancing client: reads the listener
+//! (its default actions, its rules and their tags) and carries out a plan. An ALB has no ETags,
+//! so before every write the listener is read again and the write refused if anyone else's
+//! rule or the default action changed since the plan.
+
+use aws_sdk_elasticloadbalancingv2::Client;
+use aws_sdk_elasticloadbalancingv2::types::{Action, Rule, RuleCondition, Tag};
+
+use super::desired::{Wanted, bypass_conditions, maintenance_actions, maintenance_conditions, normalised};
+use super::plan::{AlbPlan, Found, FoundRule, Step, drift, others_state};
+use super::{ROLE_TAG, Role, UNTIL_TAG};
+use crate::aws::{AwsError, call};
+
+/// Tags are read this many rules at a time (the API's limit).
+const TAGS_PER_CALL: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct AlbAws {
+    client: Client,
+}
+
+/// What an apply did, step by step, for the caller to report (also after a failure).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AlbApplied {
+    pub done: Vec<Step>,
+    /// The ARNs of the rules created, in order.
+    pub created: Vec<String>,
+}
+
+impl AlbAws {
+    pub fn new(client: Client) -> Self {
+        AlbAws { client }
+    }
+
+    /// The listener as it is now.
+    pub async fn read(&self, listener_arn: &str) -> Result<Found, AwsError> {
+        let listeners = self.client.describe_listeners().listener_arns(listener_arn).send().await.map_err(|e| {
+            if e.as_service_error().is_some_and(aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersError::is_listener_not_found_exception) {
+                AwsError::NoSuchListener { arn: listener_arn.to_owned() }
+            } else {
+                call(format!("reading listener {listener_arn}"))(e)
+            }
+        })?;
+        let listener = listeners
+            .listeners
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .ok_or_else(|| AwsError::NoSuchListener { arn: listener_arn.to_owned() })?;
+        let default_actions = listener.default_actions.unwrap_or_default();
+
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .client
+                .describe_rules()
+                .listener_arn(listener_arn)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(call(format!("reading the rules of listener {listener_arn}")))?;
+            rules.extend(page.rules.unwrap_or_default());
+            marker = page.next_marker.filter(|m| !m.is_empty());
+            if marker.is_none() {
+                break;
+            }
+        }
+        let rules: Vec<Rule> = rules.into_iter().filter(|r| r.is_default != Some(true)).collect();
+
+        let arns: Vec<String> = rules.iter().filter_map(|r| r.rule_arn.clone()).collect();
+        let mut tags = std::collections::BTreeMap::new();
+        for chunk in arns.chunks(TAGS_PER_CALL) {
+            let described = self
+                .client
+                .describe_tags()
+                .set_resource_arns(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(call(format!("reading the tags of listener {listener_arn}'s rules")))?;
+            for d in described.tag_descriptions.unwrap_or_default() {
+                tags.insert(d.resource_arn.unwrap_or_default(), d.tags.unwrap_or_default());
+            }
+        }
+        let tag = |arn: &str, key: &str| {
+            tags.get(arn)
+                .and_then(|t: &Vec<Tag>| t.iter().find(|t| t.key.as_deref() == Some(key)))
+                .and_then(|t| t.value.clone())
+        };
+        let rules = rules
+            .into_iter()
+            .map(|r| {
+                let arn = r.rule_arn.unwrap_or_default();
+                let priority = r.priority.as_deref().and_then(|p| p.parse().ok()).unwrap_or(u32::MAX);
+                FoundRule {
+                    role: tag(&arn, ROLE_TAG).as_deref().and_then(Role::from_tag),
+                    until: tag(&arn, UNTIL_TAG),
+                    priority,
+                    conditions: r.conditions.unwrap_or_default(),
+                    actions: r.actions.unwrap_or_default(),
+                    arn,
+                }
+            })
+            .collect();
+        Ok(Found { default_actions, rules })
+    }
+
+    /// Carries out `plan`, made from `found`. Each step re-reads the listener first.
+    pub async fn apply(
+        &self,
+        listener_arn: &str,
+        found: &Found,
+        plan: &AlbPlan,
+        wanted: &Wanted,
+        done: &mut AlbApplied,
+    ) -> Result<(), AwsError> {
+        let planned = others_state(found);
+        for step in &plan.steps {
+            let now = self.read(listener_arn).await?;
+            let said = drift(&planned, &others_state(&now));
+            if !said.is_empty() {
+                return Err(AwsError::ListenerChanged { arn: listener_arn.to_owned(), said });
+            }
+            match step {
+                Step::Create { role, priority } => {
+                    let (conditions, actions) = rule_for(*role, found, wanted);
+                    let created = self
+                        .client
+                        .create_rule()
+                        .listener_arn(listener_arn)
+                        .priority(i32::try_from(*priority).unwrap_or(i32::MAX))
+                        .set_conditions(Some(conditions))
+                        .set_actions(Some(actions))
+                        .set_tags(Some(tags(*role, wanted)))
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            if e.as_service_error().is_some_and(aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError::is_too_many_rules_exception) {
+                                AwsError::Call {
+                                    action: format!("adding the {} rule", role.as_str()),
+                                    message: format!(
+                                        "listener {listener_arn} is at its rule limit; remove a rule and run this again"
+                                    ),
+                                }
+                            } else {
+                                call(format!("adding the {} rule at priority {priority}", role.as_str()))(e)
+                            }
+                        })?;
+                    let arn = created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn);
+                    done.created.push(arn.unwrap_or_default());
+                }
+                Step::Modify { role, arn } => {
+                    let (conditions, actions) = rule_for(*role, found, wanted);
+                    self.client
+                        .modify_rule()
+                        .rule_arn(arn)
+                        .set_conditions(Some(conditions))
+                        .set_actions(Some(actions))
+                        .send()
+                        .await
+                        .map_err(call(format!("changing the {} rule {arn}", role.as_str())))?;
+                    if *role == Role::Maintenance {
+                        self.retag_until(arn, wanted.until.as_deref()).await?;
+                    }
+                }
+                Step::Delete { role, arn } => {
+                    self.client
+                        .delete_rule()
+                        .rule_arn(arn)
+                        .send()
+                        .await
+                        .map_err(call(format!("removing the {} rule {arn}", role.as_str())))?;
+                }
+            }
+            done.done.push(step.clone());
+        }
+        Ok(())
+    }
+
+    async fn retag_until(&self, arn: &str, until: Option<&str>) -> Result<(), AwsError> {
+        let action = format!("tagging the maintenance rule {arn}");
+        match until {
+            Some(until) => {
+                self.client
+                    .add_tags()
+                    .resource_arns(arn)
+                    .tags(Tag::builder().key(UNTIL_TAG).value(until).build())
+                    .send()
+                    .await
+                    .map_err(call(action))?;
+            }
+            None => {
+                self.client.remove_tags().resource_arns(arn).tag_keys(UNTIL_TAG).send().await.map_err(call(action))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The conditions and actions of edgepages' rule `role`.
+fn rule_for(role: Role, found: &Found, wanted: &Wanted) -> (Vec<RuleCondition>, Vec<Action>) {
+    match role {
+        Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), with_orders(&found.default_actions)),
+        Role::Maintenance => (maintenance_conditions(), maintenance_actions(&wanted.page)),
+    }
+}
+
+/// The default actions as a rule's actions: the same, numbered in their order.
+fn with_orders(actions: &[Action]) -> Vec<Action> {
+    normalised(actions)
+        .into_iter()
+        .zip(1..)
+        .map(|(mut a, order)| {
+            a.order = Some(order);
+            a
+        })
+        .collect()
+}
+
+fn tags(role: Role, wanted: &Wanted) -> Vec<Tag> {
+    let mut tags = vec![Tag::builder().key(ROLE_TAG).value(role.as_str()).build()];
+    if role == Role::Maintenance
+        && let Some(until) = &wanted.until
+    {
+        tags.push(Tag::builder().key(UNTIL_TAG).value(until).build());
+    }
+    tags
+}

@@ -1,0 +1,108 @@
+//! The rules `maintenance on` wants: the maintenance rule (every path, a fixed 503 with the
+//! compact page) and, for the team's addresses, a bypass rule that forwards exactly as the
+//! listener's default action does. ALB conditions cannot be negated, so the bypass is a rule of
+//! its own at a higher priority, not an exception inside the maintenance rule.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, FixedResponseActionConfig, PathPatternConditionConfig, RuleCondition,
+    SourceIpConditionConfig,
+};
+
+/// What the config and the command line ask of the listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// The compact page, at most 1024 characters.
+    pub page: String,
+    /// The promised end (RFC 3339), if any.
+    pub until: Option<String>,
+    /// The team's networks; no bypass rule when empty.
+    pub bypass_cidrs: Vec<String>,
+}
+
+/// Every path.
+pub fn maintenance_conditions() -> Vec<RuleCondition> {
+    vec![
+        RuleCondition::builder()
+            .field("path-pattern")
+            .path_pattern_config(PathPatternConditionConfig::builder().values("*").build())
+            .build(),
+    ]
+}
+
+/// A 503 with the page.
+pub fn maintenance_actions(page: &str) -> Vec<Action> {
+    vec![
+        Action::builder()
+            .r#type(ActionTypeEnum::FixedResponse)
+            .order(1)
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .status_code("503")
+                    .content_type(edgepages_core::compact::CONTENT_TYPE)
+                    .message_body(page)
+                    .build(),
+            )
+            .build(),
+    ]
+}
+
+/// The team's networks.
+pub fn bypass_conditions(cidrs: &[String]) -> Vec<RuleCondition> {
+    vec![
+        RuleCondition::builder()
+            .field("source-ip")
+            .source_ip_config(SourceIpConditionConfig::builder().set_values(Some(cidrs.to_vec())).build())
+            .build(),
+    ]
+}
+
+/// What a condition matches, whichever way it was written: its field and its sorted values.
+pub fn condition_key(c: &RuleCondition) -> (String, Vec<String>) {
+    let mut values: Vec<String> = [
+        c.path_pattern_config.as_ref().and_then(|p| p.values.clone()),
+        c.source_ip_config.as_ref().and_then(|p| p.values.clone()),
+        c.host_header_config.as_ref().and_then(|p| p.values.clone()),
+        c.values.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .collect();
+    values.sort();
+    values.dedup();
+    (c.field.clone().unwrap_or_default(), values)
+}
+
+/// Whether two lists of conditions match the same requests.
+pub fn same_conditions(a: &[RuleCondition], b: &[RuleCondition]) -> bool {
+    let keys = |list: &[RuleCondition]| {
+        let mut keys: Vec<_> = list.iter().map(condition_key).collect();
+        keys.sort();
+        keys
+    };
+    keys(a) == keys(b)
+}
+
+/// Actions as compared: in their order, with the order numbers themselves left out (the ALB
+/// fills them in).
+pub fn normalised(actions: &[Action]) -> Vec<Action> {
+    let mut sorted = actions.to_vec();
+    sorted.sort_by_key(|a| a.order.unwrap_or(0));
+    sorted
+        .into_iter()
+        .map(|mut a| {
+            a.order = None;
+            a
+        })
+        .collect()
+}
+
+/// The fixed response's body, if the actions are one fixed response.
+pub fn fixed_body(actions: &[Action]) -> Option<&str> {
+    match actions {
+        [a] if a.r#type == Some(ActionTypeEnum::FixedResponse) => {
+            a.fixed_response_config.as_ref().and_then(|f| f.message_body.as_deref())
+        }
+        _ => None,
+    }
+}

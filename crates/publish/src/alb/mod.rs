@@ -1,0 +1,42 @@
+//! The ALB half: a maintenance page switched at the load balancer itself, as listener rules
+//! that edgepages creates, tags as its own and removes, never touching anyone else's. What the
+//! rules should be ([`desired`]), the plan from the listener as read ([`plan`]), and the thin
+//! adapter over an already-built Elastic Load Balancing client ([`aws`]).
+
+pub mod aws;
+pub mod desired;
+pub mod plan;
+
+/// The tag every rule edgepages creates carries; its value says which rule it is.
+pub const ROLE_TAG: &str = "edgepages";
+/// The tag on the maintenance rule that holds the promised end (RFC 3339), for `status`.
+pub const UNTIL_TAG: &str = "edgepages-until";
+/// Rules a listener may have besides its default rule (the ALB quota "rules per listener").
+pub const MAX_RULES: usize = 100;
+
+/// Which of edgepages' rules a rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Forwards the team's addresses exactly as the listener's default action does.
+    Bypass,
+    /// Answers everything else with the compact maintenance page, as a 503.
+    Maintenance,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Bypass => "bypass",
+            Role::Maintenance => "maintenance",
+        }
+    }
+
+    pub fn from_tag(value: &str) -> Option<Role> {
+        match value {
+            "bypass" => Some(Role::Bypass),
+            "maintenance" => Some(Role::Maintenance),
+            _ => None,
+        }
+    }
+}

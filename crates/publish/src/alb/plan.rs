@@ -1,0 +1,528 @@
+//! The listener's plan: a pure function of the listener as read ([`Found`]) and what is
+//! [`Wanted`], listing the rule writes in the order they are made. Only rules tagged as
+//! edgepages' are ever changed or removed; nobody else's rule, priority or default action is.
+//! Also `status`, and the description of anything others changed between a read and a write.
+
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleCondition};
+use serde::Serialize;
+
+use super::desired::{
+    Wanted, bypass_conditions, condition_key, fixed_body, maintenance_actions, maintenance_conditions, normalised,
+    same_conditions,
+};
+use super::{MAX_RULES, Role};
+use crate::distribution::{Change, ChangeKind};
+
+/// One rule of the listener, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundRule {
+    pub arn: String,
+    pub priority: u32,
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<Action>,
+    /// Which of edgepages' rules it is, by its tag; `None` for everyone else's.
+    pub role: Option<Role>,
+    /// The maintenance rule's promised end, from its tag.
+    pub until: Option<String>,
+}
+
+/// The listener as read: its default actions and every rule but the default one.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Found {
+    pub default_actions: Vec<Action>,
+    pub rules: Vec<FoundRule>,
+}
+
+impl Found {
+    fn ours(&self, role: Role) -> Vec<&FoundRule> {
+        self.rules.iter().filter(|r| r.role == Some(role)).collect()
+    }
+
+    fn others(&self) -> impl Iterator<Item = &FoundRule> {
+        self.rules.iter().filter(|r| r.role.is_none())
+    }
+}
+
+/// One write, in the order they are made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    Create { role: Role, priority: u32 },
+    Modify { role: Role, arn: String },
+    Delete { role: Role, arn: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlbPlan {
+    pub steps: Vec<Step>,
+    pub changes: Vec<Change>,
+    /// Others' rules evaluated before the maintenance rule, which still reach their targets:
+    /// `priority: what they match`.
+    pub ahead: Vec<String>,
+}
+
+impl AlbPlan {
+    pub fn write_count(&self) -> usize {
+        self.steps.len()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlbPlanError {
+    #[error(
+        "the listener has {count} {role} rules tagged {tag}={role}; edgepages makes one. Delete the extra ones \
+         ({arns}), then run this again",
+        tag = super::ROLE_TAG, role = role.as_str(), arns = arns.join(", ")
+    )]
+    Duplicate { role: Role, count: usize, arns: Vec<String> },
+    #[error(
+        "no free priority is left before the maintenance rule (priority {maintenance}) for the bypass rule; \
+         run `edgepages maintenance off`, then `on` again"
+    )]
+    NoPriorityBeforeMaintenance { maintenance: u32 },
+    #[error(
+        "the listener would have {would} rules, over the ALB's limit of {MAX_RULES} per listener; remove some rules \
+         (or drop [alb] bypass_cidrs) and run this again"
+    )]
+    TooManyRules { would: usize },
+}
+
+/// The lowest priorities are evaluated first.
+const TOP: u32 = 1;
+const LOWEST: u32 = 50_000;
+
+fn free_priority(taken: &[u32], from: u32, below: u32) -> Option<u32> {
+    (from..below).find(|p| !taken.contains(p))
+}
+
+fn single(found: &Found, role: Role) -> Result<Option<&FoundRule>, AlbPlanError> {
+    match found.ours(role).as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => {
+            Err(AlbPlanError::Duplicate { role, count: many.len(), arns: many.iter().map(|r| r.arn.clone()).collect() })
+        }
+    }
+}
+
+/// `maintenance on`: the maintenance rule, and the bypass rule when there are bypass networks.
+pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
+    let maintenance = single(found, Role::Maintenance)?;
+    let mut taken: Vec<u32> = found.others().map(|r| r.priority).collect();
+    taken.extend(maintenance.map(|r| r.priority));
+    let mut steps = Vec::new();
+    let mut changes = Vec::new();
+
+    // The bypass first, so that the team is never locked out while the page goes up.
+    let bypass_priority = plan_bypass(found, wanted, maintenance, &taken, &mut steps, &mut changes)?;
+    taken.extend(bypass_priority);
+
+    let page_summary = || {
+        format!(
+            "every path → 503, {} characters{}",
+            wanted.page.chars().count(),
+            wanted.until.as_deref().map_or_else(String::new, |u| format!(", until {u}"))
+        )
+    };
+    let maintenance_priority = match maintenance {
+        None => {
+            let priority = free_priority(&taken, bypass_priority.map_or(TOP, |b| b + 1), LOWEST + 1)
+                .ok_or(AlbPlanError::TooManyRules { would: found.rules.len() + 1 })?;
+            steps.push(Step::Create { role: Role::Maintenance, priority });
+            changes.push(change(
+                ChangeKind::Add,
+                format!("maintenance rule, priority {priority}"),
+                None,
+                Some(page_summary()),
+            ));
+            priority
+        }
+        Some(rule) => {
+            let page_matches = fixed_body(&rule.actions) == Some(wanted.page.as_str())
+                && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
+                && same_conditions(&rule.conditions, &maintenance_conditions());
+            if !page_matches || rule.until != wanted.until {
+                steps.push(Step::Modify { role: Role::Maintenance, arn: rule.arn.clone() });
+                changes.push(change(
+                    ChangeKind::Modify,
+                    format!("maintenance rule, priority {}", rule.priority),
+                    Some(describe_rule(rule)),
+                    Some(page_summary()),
+                ));
+            }
+            rule.priority
+        }
+    };
+
+    let would = found.others().count() + 1 + usize::from(bypass_priority.is_some());
+    if would > MAX_RULES {
+        return Err(AlbPlanError::TooManyRules { would });
+    }
+    let ahead = found
+        .others()
+        .filter(|r| r.priority < maintenance_priority)
+        .map(|r| format!("{}: {}", r.priority, describe_rule(r)))
+        .collect();
+    Ok(AlbPlan { steps, changes, ahead })
+}
+
+/// The bypass rule's steps; returns its priority once they are made (`None`: no bypass).
+fn plan_bypass(
+    found: &Found,
+    wanted: &Wanted,
+    maintenance: Option<&FoundRule>,
+    taken: &[u32],
+    steps: &mut Vec<Step>,
+    changes: &mut Vec<Change>,
+) -> Result<Option<u32>, AlbPlanError> {
+    let bypass = single(found, Role::Bypass)?;
+    let describe = || {
+        format!(
+            "{} → the listener's default action ({})",
+            wanted.bypass_cidrs.join(", "),
+            describe_actions(&found.default_actions)
+        )
+    };
+    match (bypass, !wanted.bypass_cidrs.is_empty()) {
+        (None, true) => {
+            let below = maintenance.map_or(LOWEST, |m| m.priority);
+            let priority = free_priority(taken, TOP, below)
+                .ok_or(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: below })?;
+            steps.push(Step::Create { role: Role::Bypass, priority });
+            changes.push(change(ChangeKind::Add, format!("bypass rule, priority {priority}"), None, Some(describe())));
+            Ok(Some(priority))
+        }
+        (Some(rule), true) => {
+            let conditions_match = same_conditions(&rule.conditions, &bypass_conditions(&wanted.bypass_cidrs));
+            if !conditions_match || normalised(&rule.actions) != normalised(&found.default_actions) {
+                steps.push(Step::Modify { role: Role::Bypass, arn: rule.arn.clone() });
+                changes.push(change(
+                    ChangeKind::Modify,
+                    format!("bypass rule, priority {}", rule.priority),
+                    Some(describe_rule(rule)),
+                    Some(describe()),
+                ));
+            }
+            Ok(Some(rule.priority))
+        }
+        (Some(rule), false) => {
+            steps.push(Step::Delete { role: Role::Bypass, arn: rule.arn.clone() });
+            changes.push(change(
+                ChangeKind::Remove,
+                format!("bypass rule, priority {}", rule.priority),
+                Some(describe_rule(rule)),
+                None,
+            ));
+            Ok(None)
+        }
+        (None, false) => Ok(None),
+    }
+}
+
+/// `maintenance off`: edgepages' rules removed, the maintenance rule first.
+pub fn plan_off(found: &Found) -> AlbPlan {
+    let mut ours: Vec<&FoundRule> = found.rules.iter().filter(|r| r.role.is_some()).collect();
+    ours.sort_by_key(|r| (std::cmp::Reverse(r.role), r.priority));
+    let steps =
+        ours.iter().map(|r| Step::Delete { role: r.role.unwrap_or(Role::Maintenance), arn: r.arn.clone() }).collect();
+    let changes = ours
+        .iter()
+        .map(|r| {
+            change(
+                ChangeKind::Remove,
+                format!("{} rule, priority {}", r.role.map_or("?", Role::as_str), r.priority),
+                Some(describe_rule(r)),
+                None,
+            )
+        })
+        .collect();
+    AlbPlan { steps, changes, ahead: Vec::new() }
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub on: bool,
+    pub until: Option<String>,
+    /// The promised end has passed and the page is still up: the ALB cannot take a rule down
+    /// by itself.
+    pub overdue: bool,
+    /// edgepages' rules: `(role, priority, ARN)`.
+    pub rules: Vec<(Role, u32, String)>,
+}
+
+/// `now` is RFC 3339 in UTC, compared as text (both are `YYYY-MM-DDTHH:MM:SSZ`).
+pub fn status(found: &Found, now: &str) -> Status {
+    let maintenance = found.ours(Role::Maintenance).first().copied();
+    let until = maintenance.and_then(|m| m.until.clone());
+    let mut rules: Vec<_> =
+        found.rules.iter().filter_map(|r| r.role.map(|role| (role, r.priority, r.arn.clone()))).collect();
+    rules.sort_by_key(|(_, p, _)| *p);
+    Status { on: maintenance.is_some(), overdue: until.as_deref().is_some_and(|u| u <= now), until, rules }
+}
+
+/// A line per rule of others and the default actions: what a re-read compares to refuse a
+/// write when anyone changed the listener since it was planned.
+pub fn others_state(found: &Found) -> Vec<String> {
+    let mut lines = vec![format!("default action: {}", describe_actions(&found.default_actions))];
+    let mut others: Vec<&FoundRule> = found.others().collect();
+    others.sort_by_key(|r| r.priority);
+    lines.extend(others.iter().map(|r| format!("rule {} at priority {}: {}", r.arn, r.priority, describe_rule(r))));
+    lines
+}
+
+/// What changed between two [`others_state`]s, in words; empty when nothing did.
+pub fn drift(before: &[String], now: &[String]) -> Vec<String> {
+    let mut said: Vec<String> = before.iter().filter(|l| !now.contains(l)).map(|l| format!("was: {l}")).collect();
+    said.extend(now.iter().filter(|l| !before.contains(l)).map(|l| format!("now: {l}")));
+    said
+}
+
+fn describe_rule(rule: &FoundRule) -> String {
+    let conditions: Vec<String> = rule
+        .conditions
+        .iter()
+        .map(|c| {
+            let (field, values) = condition_key(c);
+            format!("{field} {}", values.join(" | "))
+        })
+        .collect();
+    format!("{} → {}", conditions.join(" and "), describe_actions(&rule.actions))
+}
+
+fn describe_actions(actions: &[Action]) -> String {
+    normalised(actions)
+        .iter()
+        .map(|a| {
+            let kind = a.r#type.as_ref().map_or("?", ActionTypeEnum::as_str);
+            if let Some(f) = &a.fixed_response_config {
+                format!(
+                    "{kind} {} {} ({} characters)",
+                    f.status_code.as_deref().unwrap_or(""),
+                    f.content_type.as_deref().unwrap_or(""),
+                    f.message_body.as_deref().map_or(0, |b| b.chars().count())
+                )
+            } else if let Some(tg) = &a.target_group_arn {
+                format!("{kind} {tg}")
+            } else if let Some(forward) = &a.forward_config {
+                let groups: Vec<&str> =
+                    forward.target_groups.iter().flatten().filter_map(|t| t.target_group_arn.as_deref()).collect();
+                format!("{kind} {}", groups.join(", "))
+            } else {
+                kind.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", then ")
+}
+
+fn change(kind: ChangeKind, target: String, before: Option<String>, after: Option<String>) -> Change {
+    Change { kind, target, before, after }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        ActionTypeEnum, HostHeaderConditionConfig, PathPatternConditionConfig,
+    };
+
+    use super::*;
+
+    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
+
+    fn forward(tg: &str) -> Vec<Action> {
+        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
+    }
+
+    fn theirs(priority: u32, condition: RuleCondition) -> FoundRule {
+        FoundRule {
+            arn: format!("arn:rule/theirs-{priority}"),
+            priority,
+            conditions: vec![condition],
+            actions: forward(TG),
+            role: None,
+            until: None,
+        }
+    }
+
+    /// A listener with the team's `/api/*` rule at 10 and a host rule at 20.
+    fn listener() -> Found {
+        let path = RuleCondition::builder()
+            .field("path-pattern")
+            .path_pattern_config(PathPatternConditionConfig::builder().values("/api/*").build())
+            .build();
+        let host = RuleCondition::builder()
+            .field("host-header")
+            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
+            .build();
+        Found { default_actions: forward(TG), rules: vec![theirs(10, path), theirs(20, host)] }
+    }
+
+    fn wanted(cidrs: &[&str], until: Option<&str>) -> Wanted {
+        Wanted {
+            page: "<!doctype html><p>back soon</p>".into(),
+            until: until.map(str::to_owned),
+            bypass_cidrs: cidrs.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    /// `found` once `plan` was carried out, as the adapter would leave it.
+    fn applied(found: &Found, plan: &AlbPlan, wanted: &Wanted) -> Found {
+        let mut after = found.clone();
+        for step in &plan.steps {
+            match step {
+                Step::Create { role, priority } => after.rules.push(made(*role, *priority, found, wanted)),
+                Step::Modify { role, arn } => {
+                    let priority = after.rules.iter().find(|r| &r.arn == arn).unwrap().priority;
+                    after.rules.retain(|r| &r.arn != arn);
+                    let mut rule = made(*role, priority, found, wanted);
+                    rule.arn.clone_from(arn);
+                    after.rules.push(rule);
+                }
+                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
+            }
+        }
+        after
+    }
+
+    fn made(role: Role, priority: u32, found: &Found, wanted: &Wanted) -> FoundRule {
+        let (conditions, actions) = match role {
+            Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), found.default_actions.clone()),
+            Role::Maintenance => (maintenance_conditions(), maintenance_actions(&wanted.page)),
+        };
+        FoundRule {
+            arn: format!("arn:rule/ours-{priority}"),
+            priority,
+            conditions,
+            actions,
+            role: Some(role),
+            until: if role == Role::Maintenance { wanted.until.clone() } else { None },
+        }
+    }
+
+    #[test]
+    fn on_puts_the_bypass_then_the_page_at_the_first_free_priorities_and_twice_is_nothing() {
+        let found = listener();
+        let want = wanted(&["203.0.113.0/24"], Some("2026-12-02T18:00:00Z"));
+        let plan = plan_on(&found, &want).unwrap();
+        assert_eq!(
+            plan.steps,
+            [Step::Create { role: Role::Bypass, priority: 1 }, Step::Create { role: Role::Maintenance, priority: 2 }]
+        );
+        assert_eq!(plan.ahead, Vec::<String>::new());
+        assert!(plan.changes[1].after.as_deref().unwrap().ends_with("until 2026-12-02T18:00:00Z"));
+        let after = applied(&found, &plan, &want);
+        assert_eq!(plan_on(&after, &want).unwrap().steps, []);
+        assert_eq!(others_state(&after), others_state(&found), "nobody else's rule changed");
+    }
+
+    #[test]
+    fn others_rules_ahead_of_the_page_are_listed_never_renumbered() {
+        let mut found = listener();
+        found.rules[0].priority = 1;
+        let plan = plan_on(&found, &wanted(&[], None)).unwrap();
+        assert_eq!(plan.steps, [Step::Create { role: Role::Maintenance, priority: 2 }]);
+        assert_eq!(plan.ahead, [format!("1: path-pattern /api/* → forward {TG}")]);
+    }
+
+    #[test]
+    fn a_new_end_time_or_new_networks_modify_in_place_and_dropping_the_networks_deletes_the_bypass() {
+        let found = listener();
+        let first = wanted(&["203.0.113.0/24"], None);
+        let on = applied(&found, &plan_on(&found, &first).unwrap(), &first);
+
+        let later = wanted(&["203.0.113.0/24"], Some("2026-12-02T20:00:00Z"));
+        assert_eq!(
+            plan_on(&on, &later).unwrap().steps,
+            [Step::Modify { role: Role::Maintenance, arn: "arn:rule/ours-2".into() }]
+        );
+
+        let more = wanted(&["203.0.113.0/24", "2001:db8::/32"], None);
+        assert_eq!(
+            plan_on(&on, &more).unwrap().steps,
+            [Step::Modify { role: Role::Bypass, arn: "arn:rule/ours-1".into() }]
+        );
+
+        let none = wanted(&[], None);
+        assert_eq!(
+            plan_on(&on, &none).unwrap().steps,
+            [Step::Delete { role: Role::Bypass, arn: "arn:rule/ours-1".into() }]
+        );
+    }
+
+    #[test]
+    fn a_changed_default_action_updates_the_bypass_to_match() {
+        let found = listener();
+        let want = wanted(&["203.0.113.0/24"], None);
+        let mut on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
+        on.default_actions = forward("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1");
+        assert_eq!(
+            plan_on(&on, &want).unwrap().steps,
+            [Step::Modify { role: Role::Bypass, arn: "arn:rule/ours-1".into() }]
+        );
+    }
+
+    #[test]
+    fn off_removes_only_ours_the_page_first_and_restores_the_listener_exactly() {
+        let found = listener();
+        let want = wanted(&["203.0.113.0/24"], None);
+        let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
+        let off = plan_off(&on);
+        assert_eq!(
+            off.steps,
+            [
+                Step::Delete { role: Role::Maintenance, arn: "arn:rule/ours-2".into() },
+                Step::Delete { role: Role::Bypass, arn: "arn:rule/ours-1".into() }
+            ]
+        );
+        assert_eq!(applied(&on, &off, &want), found);
+        assert_eq!(plan_off(&found).steps, []);
+    }
+
+    #[test]
+    fn status_reports_an_overdue_end() {
+        let found = listener();
+        let want = wanted(&[], Some("2026-12-02T18:00:00Z"));
+        let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
+        let before = status(&on, "2026-12-02T17:59:59Z");
+        assert!(before.on && !before.overdue);
+        assert_eq!(before.rules, [(Role::Maintenance, 1, "arn:rule/ours-1".to_owned())]);
+        assert!(status(&on, "2026-12-02T18:00:00Z").overdue);
+        assert!(!status(&found, "2026-12-02T18:00:00Z").on);
+    }
+
+    #[test]
+    fn duplicates_a_full_listener_and_no_room_for_the_bypass_are_refused() {
+        let found = listener();
+        let want = wanted(&[], None);
+        let mut twice = applied(&found, &plan_on(&found, &want).unwrap(), &want);
+        let mut copy = twice.rules.last().unwrap().clone();
+        copy.arn = "arn:rule/copy".into();
+        copy.priority = 30;
+        twice.rules.push(copy);
+        assert!(matches!(plan_on(&twice, &want), Err(AlbPlanError::Duplicate { count: 2, .. })));
+
+        let mut full = listener();
+        full.rules = (1..=100).map(|p| theirs(p, maintenance_conditions()[0].clone())).collect();
+        assert_eq!(plan_on(&full, &want), Err(AlbPlanError::TooManyRules { would: 101 }));
+
+        // The page sits at 1 and the team's rules fill nothing before it: no room for a bypass.
+        let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
+        assert_eq!(
+            plan_on(&on, &wanted(&["203.0.113.0/24"], None)),
+            Err(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: 1 })
+        );
+    }
+
+    #[test]
+    fn drift_names_what_changed() {
+        let found = listener();
+        let mut now = found.clone();
+        now.rules[1].priority = 5;
+        let said = drift(&others_state(&found), &others_state(&now));
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[0].starts_with("was: rule arn:rule/theirs-20 at priority 20"), "{said:?}");
+        assert!(said[1].starts_with("now: rule arn:rule/theirs-20 at priority 5"), "{said:?}");
+        assert!(drift(&others_state(&found), &others_state(&found)).is_empty());
+    }
+}
