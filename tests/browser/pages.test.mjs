@@ -3,7 +3,8 @@
 // overflows, the server-set lang and dir hold, and the page still speaks with JavaScript off.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { AXE_SOURCE, KINDS, LOCALES, ROOT, artifact, launch, pageHandler, render, serve } from "./helpers.mjs";
@@ -12,13 +13,32 @@ let site;
 let browser;
 let server;
 const files = new Map();
+const albPages = new Map();
 
 before(async () => {
   site = render();
   for (const locale of LOCALES) {
     for (const kind of KINDS) files.set(`/${locale}/${kind}`, join(site.out, site.prefix, locale, `${kind}.html`));
   }
+  // The ALB's own maintenance page, as `edgepages maintenance page` prints it for each locale.
+  for (const locale of LOCALES) {
+    const page = execFileSync(
+      "cargo",
+      ["run", "--quiet", "--locked", "-p", "edgepages", "--", "--config", join(ROOT, "edgepages.toml"), "maintenance", "page", "--locale", locale, "--until", "2099-12-02T18:00:00Z"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    const file = join(site.out, `alb-${locale}.html`);
+    writeFileSync(file, page.replace(/\n$/, ""));
+    albPages.set(`/alb/${locale}`, file);
+  }
   server = await serve((req, res) => {
+    const alb = albPages.get(req.url.split("?")[0]);
+    if (alb) {
+      // As an ALB fixed response serves it: text/html, no charset parameter.
+      res.writeHead(503, { "content-type": "text/html" });
+      res.end(readFileSync(alb));
+      return;
+    }
     const file = files.get(req.url.split("?")[0]);
     if (!file) {
       res.writeHead(404).end();
@@ -92,6 +112,45 @@ test("every page, locale, colour scheme and width passes axe, stays self-contain
           await page.screenshot({ path: artifact(`${locale}-${kind}-${scheme}-${width}.png`), fullPage: true });
           await page.close();
         }
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("the ALB's compact maintenance page passes axe, requests nothing, fits its 1024 characters and the screen", async () => {
+  const failures = [];
+  for (const locale of LOCALES) {
+    const text = readFileSync(albPages.get(`/alb/${locale}`), "utf8");
+    if ([...text].length > 1024) failures.push(`${locale}: ${[...text].length} characters`);
+    for (const scheme of ["light", "dark"]) {
+      for (const width of [320, 1280]) {
+        const page = await browser.newPage();
+        const url = `${server.url}/alb/${locale}`;
+        const requests = [];
+        page.on("request", (r) => requests.push(r.url()));
+        await page.setViewportSize({ width, height: 800 });
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.goto(url);
+        const where = `alb/${locale} ${scheme} ${width}px`;
+        for (const v of (await axe(page)).violations) {
+          failures.push(`${where}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+        }
+        const others = requests.filter((r) => r !== url);
+        if (others.length) failures.push(`${where}: requested ${others.join(", ")}`);
+        if (width === 320) {
+          for (const o of await page.evaluate(overflowing)) failures.push(`${where}: overflow: ${o}`);
+        }
+        const seen = await page.evaluate(() => ({
+          lang: document.documentElement.lang,
+          heading: document.querySelector("h1")?.innerText.trim(),
+          until: document.querySelector("time")?.getAttribute("datetime"),
+        }));
+        if (seen.lang !== locale || !seen.heading || seen.until !== "2099-12-02T18:00:00Z") {
+          failures.push(`${where}: ${JSON.stringify(seen)}`);
+        }
+        await page.screenshot({ path: artifact(`alb-${locale}-${scheme}-${width}.png`), fullPage: true });
+        await page.close();
       }
     }
   }
