@@ -209,9 +209,7 @@ mod tests {
             )
             .build()
             .unwrap();
-        let behaviors = config.cache_behaviors.as_mut().unwrap();
-        behaviors.items.as_mut().unwrap().push(api);
-        behaviors.quantity = 2;
+        crate::distribution::tests::push_behavior(&mut config, api);
         config
     }
 

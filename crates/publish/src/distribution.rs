@@ -372,6 +372,15 @@ pub(crate) mod tests {
             .unwrap()
     }
 
+    /// Adds `behavior` after the others, as a team's own.
+    pub fn push_behavior(config: &mut DistributionConfig, behavior: CacheBehavior) {
+        let behaviors =
+            config.cache_behaviors.get_or_insert_with(|| CacheBehaviors::builder().quantity(0).build().unwrap());
+        let items = behaviors.items.get_or_insert_with(Vec::new);
+        items.push(behavior);
+        behaviors.quantity = len_i32(items.len());
+    }
+
     #[test]
     fn adds_the_origin_the_behavior_first_and_the_error_responses() {
         let before = existing();

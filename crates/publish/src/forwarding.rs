@@ -206,9 +206,7 @@ mod tests {
             .set_origin_request_policy_id(api_orp.map(str::to_owned))
             .build()
             .unwrap();
-        let behaviors = config.cache_behaviors.as_mut().unwrap();
-        behaviors.items.as_mut().unwrap().push(api);
-        behaviors.quantity = 2;
+        crate::distribution::tests::push_behavior(&mut config, api);
         config
     }
 
