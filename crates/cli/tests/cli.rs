@@ -69,6 +69,7 @@ fn the_starters_commented_publish_sections_are_valid_once_uncommented() {
         text.push('\n');
     }
     assert!(text.contains("\n[cloudfront.lambda_edge]\nenabled = true\n"), "{text}");
+    assert!(text.contains("\n[alb]\nlistener_arn = "), "{text}");
     fs::write(dir.path().join("edgepages.toml"), &text).unwrap();
     edgepages(dir.path()).arg("check").assert().success();
 }
