@@ -133,10 +133,36 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
     assert_eq!(json["status"]["on"], true);
     assert_eq!(json["status"]["overdue"], false);
 
-    // A new end time changes the page in place.
+    // A new end time changes the page in place; no end time takes the tag away.
     rig.proxy.clear();
     rig.run(&["maintenance", "on", "--until", "2099-12-03T09:00:00Z", "--yes"]).ok();
     assert_eq!(writes(&rig), ["ModifyRule", "AddTags"]);
+    rig.proxy.clear();
+    rig.run(&["maintenance", "on", "--yes"]).ok();
+    assert_eq!(writes(&rig), ["ModifyRule", "RemoveTags"]);
+    let (page_rule, page_tags) = &rules(&rig, &alb)[1];
+    assert_eq!(page_tags, &[("edgepages".to_owned(), "maintenance".to_owned())]);
+    let body = page_rule.actions()[0].fixed_response_config.as_ref().unwrap().message_body.clone().unwrap();
+    assert!(!body.contains("<time"), "{body}");
+
+    // An end that has passed: the ALB cannot end the rule by itself, so status says so.
+    let page_arn = page_rule.rule_arn.clone().unwrap();
+    let past = aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+        .key("edgepages-until")
+        .value("2001-01-01T00:00:00Z")
+        .build();
+    rig.block_on(rig.fixture.elb.add_tags().resource_arns(page_arn).tags(past).send()).unwrap();
+    let overdue = rig.run(&["maintenance", "status"]).ok();
+    assert!(
+        overdue.stderr.contains(
+            "its end (2001-01-01T00:00:00Z) has passed and the page is still up: the ALB cannot end it by itself"
+        ),
+        "{}",
+        overdue.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&rig.run(&["--json", "maintenance", "status"]).ok().stdout).unwrap();
+    assert_eq!(json["status"]["overdue"], true);
 
     rig.proxy.clear();
     let off = rig.run(&["maintenance", "off", "--yes"]).ok();
