@@ -80,7 +80,12 @@ fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_ever
     let alb = "[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2\"\n";
     let head = "[brand]\nname = \"Shop\"\n[locales]\ndefault = \"en\"\navailable = [\"en\", \"fr\"]\n";
     fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}")).unwrap();
-    edgepages(dir.path()).arg("check").assert().success();
+    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("canonical_host").not());
+    // A key whose feature is not built yet is said, not silently ignored.
+    fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}canonical_host = \"www.example.com\"\n")).unwrap();
+    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains(
+        "warning: [alb] canonical_host = \"www.example.com\" has no effect yet: the guard that uses it is not built",
+    ));
 
     // Each sentence within the copy limit, together too long for the ALB.
     let long = "Nous améliorons le site. ".repeat(11);

@@ -18,6 +18,9 @@ pub struct Args {}
 pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     let site = load_site(&global.config)?;
     out.progress(&format!("{}: config and logo are valid", global.config.display()));
+    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref()) {
+        out.warn(&format!("[alb] canonical_host = {host:?} has no effect yet: the guard that uses it is not built"));
+    }
 
     let pages = static_pages(&site).context("rendering the HTML pages")?;
     let other_formats = render_other_formats(&site)?;
