@@ -50,11 +50,6 @@ pub fn render(site: &Site, locale: &Locale, until: Option<u64>) -> Result<String
     .map_err(|e| RenderError::html(e.into()))
 }
 
-/// The site's default locale, which the ALB's page is in.
-pub fn default_locale(site: &Site) -> Option<&'static Locale> {
-    locale::find(&site.config.locales.default)
-}
-
 /// Each of the site's locales whose page, in its longest form (with an end time), is over
 /// [`ALB_BODY_LIMIT`]: its tag and its length in characters.
 pub fn over_limit(site: &Site) -> Result<Vec<(String, usize)>, RenderError> {

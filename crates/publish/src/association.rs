@@ -2,7 +2,10 @@
 //! one and every other behavior that leads to the same origin, never the pages' own), setting
 //! it there while every other association is kept exactly, and reading it back.
 
-use aws_sdk_cloudfront::types::{DistributionConfig, EventType, LambdaFunctionAssociation, LambdaFunctionAssociations};
+use aws_sdk_cloudfront::types::{
+    CacheBehavior, DefaultCacheBehavior, DistributionConfig, EventType, LambdaFunctionAssociation,
+    LambdaFunctionAssociations,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PlanError;
@@ -48,16 +51,28 @@ pub fn targets(config: &DistributionConfig) -> Vec<BehaviorKey> {
         .collect()
 }
 
+/// Reads from behavior `key`, the default one with `default` and any other with `other`;
+/// `None` when the behavior does not exist. The two are different SDK types.
+pub fn read_behavior<'a, T>(
+    config: &'a DistributionConfig,
+    key: &BehaviorKey,
+    default: impl FnOnce(&'a DefaultCacheBehavior) -> T,
+    other: impl FnOnce(&'a CacheBehavior) -> T,
+) -> Option<T> {
+    match &key.0 {
+        None => config.default_cache_behavior.as_ref().map(default),
+        Some(pattern) => crate::distribution::behaviors(config).iter().find(|b| &b.path_pattern == pattern).map(other),
+    }
+}
+
 /// The associations of one behavior; `None` when the behavior does not exist.
 pub fn associations<'a>(config: &'a DistributionConfig, key: &BehaviorKey) -> Option<&'a [LambdaFunctionAssociation]> {
-    let list = match &key.0 {
-        None => config.default_cache_behavior.as_ref()?.lambda_function_associations.as_ref(),
-        Some(pattern) => crate::distribution::behaviors(config)
-            .iter()
-            .find(|b| &b.path_pattern == pattern)?
-            .lambda_function_associations
-            .as_ref(),
-    };
+    let list = read_behavior(
+        config,
+        key,
+        |b| b.lambda_function_associations.as_ref(),
+        |b| b.lambda_function_associations.as_ref(),
+    )?;
     Some(list.and_then(|l| l.items.as_deref()).unwrap_or(&[]))
 }
 
@@ -180,7 +195,7 @@ pub fn all_keys(before: &DistributionConfig, after: &DistributionConfig) -> Vec<
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_cloudfront::types::{CacheBehavior, ViewerProtocolPolicy};
+    use aws_sdk_cloudfront::types::ViewerProtocolPolicy;
 
     use super::*;
     use crate::distribution::tests::existing;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cloudfront::types::{CachePolicyHeaderBehavior, DistributionConfig, OriginRequestPolicyHeaderBehavior};
 
-use crate::association::{BehaviorKey, targets};
+use crate::association::{BehaviorKey, read_behavior, targets};
 use crate::verify::Check;
 
 /// The headers the function negotiates with.
@@ -69,28 +69,18 @@ pub fn policy_ids(config: &DistributionConfig, key: &BehaviorKey) -> (Option<Str
     let pick = |orp: &Option<String>, cache: &Option<String>| {
         (orp.clone().filter(|s| !s.is_empty()), cache.clone().filter(|s| !s.is_empty()))
     };
-    match &key.0 {
-        None => config
-            .default_cache_behavior
-            .as_ref()
-            .map_or((None, None), |b| pick(&b.origin_request_policy_id, &b.cache_policy_id)),
-        Some(pattern) => crate::distribution::behaviors(config)
-            .iter()
-            .find(|b| &b.path_pattern == pattern)
-            .map_or((None, None), |b| pick(&b.origin_request_policy_id, &b.cache_policy_id)),
-    }
+    read_behavior(
+        config,
+        key,
+        |b| pick(&b.origin_request_policy_id, &b.cache_policy_id),
+        |b| pick(&b.origin_request_policy_id, &b.cache_policy_id),
+    )
+    .unwrap_or((None, None))
 }
 
 #[allow(deprecated, reason = "legacy cache settings are still what some distributions have")]
 fn legacy_headers(config: &DistributionConfig, key: &BehaviorKey) -> Option<Vec<String>> {
-    let forwarded = match &key.0 {
-        None => config.default_cache_behavior.as_ref()?.forwarded_values.as_ref(),
-        Some(pattern) => crate::distribution::behaviors(config)
-            .iter()
-            .find(|b| &b.path_pattern == pattern)?
-            .forwarded_values
-            .as_ref(),
-    }?;
+    let forwarded = read_behavior(config, key, |b| b.forwarded_values.as_ref(), |b| b.forwarded_values.as_ref())??;
     Some(forwarded.headers.as_ref().and_then(|h| h.items.clone()).unwrap_or_default())
 }
 

@@ -50,7 +50,7 @@ pub fn verify(desired: &Desired, live: &Live) -> Vec<Check> {
         let code = page.code;
         let path = page_path(&live.distribution, desired, code);
         checks.push(match error_response(&live.distribution, code) {
-            None => fail(format!("error response {code}"), "the distribution has none".into()),
+            None => Check::fail(format!("error response {code}"), "the distribution has none".into()),
             Some(r) => {
                 let mut wrong = Vec::new();
                 if r.response_page_path.as_deref() != Some(page.page_path.as_str()) {
@@ -67,17 +67,24 @@ pub fn verify(desired: &Desired, live: &Live) -> Vec<Check> {
                     wrong.push(format!("cached {:?} s, expected {}", r.error_caching_min_ttl, desired.error_ttl));
                 }
                 if wrong.is_empty() {
-                    pass(format!("error response {code}"), format!("{path} as {code}, cached {} s", desired.error_ttl))
+                    Check::pass(
+                        format!("error response {code}"),
+                        format!("{path} as {code}, cached {} s", desired.error_ttl),
+                    )
                 } else {
-                    fail(format!("error response {code}"), wrong.join("; "))
+                    Check::fail(format!("error response {code}"), wrong.join("; "))
                 }
             }
         });
         let key = object_key(&path);
         checks.push(match live.objects.get(&key) {
-            Some(Some(ct)) if ct.starts_with("text/html") => pass(format!("object {key}"), format!("exists, {ct}")),
-            Some(Some(ct)) => fail(format!("object {key}"), format!("has content type {ct:?}, expected text/html")),
-            _ => fail(format!("object {key}"), format!("does not exist in bucket {}", desired.bucket)),
+            Some(Some(ct)) if ct.starts_with("text/html") => {
+                Check::pass(format!("object {key}"), format!("exists, {ct}"))
+            }
+            Some(Some(ct)) => {
+                Check::fail(format!("object {key}"), format!("has content type {ct:?}, expected text/html"))
+            }
+            _ => Check::fail(format!("object {key}"), format!("does not exist in bucket {}", desired.bucket)),
         });
         checks.push(route(desired, &live.distribution, &path));
     }
@@ -91,24 +98,27 @@ fn route(desired: &Desired, config: &DistributionConfig, path: &str) -> Check {
         Some(b) => (format!("cache behavior {}", b.path_pattern), b.target_origin_id.clone()),
         None => match &config.default_cache_behavior {
             Some(d) => ("the default cache behavior".to_owned(), d.target_origin_id.clone()),
-            None => return fail(subject, "no cache behavior matches".into()),
+            None => return Check::fail(subject, "no cache behavior matches".into()),
         },
     };
     let Some(origin) = origins(config).iter().find(|o| o.id == target) else {
-        return fail(subject, format!("{behavior} points at origin {target:?}, which does not exist"));
+        return Check::fail(subject, format!("{behavior} points at origin {target:?}, which does not exist"));
     };
     let bucket_host = format!("{}.s3.", desired.bucket);
     let bucket_host_global = format!("{}.s3.amazonaws.com", desired.bucket);
     if !(origin.domain_name.starts_with(&bucket_host) || origin.domain_name == bucket_host_global) {
-        return fail(subject, format!("{behavior} leads to {}, not bucket {}", origin.domain_name, desired.bucket));
+        return Check::fail(
+            subject,
+            format!("{behavior} leads to {}, not bucket {}", origin.domain_name, desired.bucket),
+        );
     }
     if origin.origin_access_control_id.as_deref().is_none_or(str::is_empty) {
-        return fail(
+        return Check::fail(
             subject,
             format!("origin {target} has no Origin Access Control, so CloudFront cannot read the bucket"),
         );
     }
-    pass(subject, format!("{behavior} → origin {target} ({})", origin.domain_name))
+    Check::pass(subject, format!("{behavior} → origin {target} ({})", origin.domain_name))
 }
 
 impl Check {
@@ -124,14 +134,6 @@ impl Check {
     pub fn warn(subject: String, detail: String) -> Check {
         Check { subject, ok: true, warning: true, detail }
     }
-}
-
-fn pass(subject: String, detail: String) -> Check {
-    Check::pass(subject, detail)
-}
-
-fn fail(subject: String, detail: String) -> Check {
-    Check::fail(subject, detail)
 }
 
 #[cfg(test)]

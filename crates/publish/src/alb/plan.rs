@@ -221,16 +221,15 @@ fn plan_bypass(
 
 /// `maintenance off`: edgepages' rules removed, the maintenance rule first.
 pub fn plan_off(found: &Found) -> AlbPlan {
-    let mut ours: Vec<&FoundRule> = found.rules.iter().filter(|r| r.role.is_some()).collect();
-    ours.sort_by_key(|r| (std::cmp::Reverse(r.role), r.priority));
-    let steps =
-        ours.iter().map(|r| Step::Delete { role: r.role.unwrap_or(Role::Maintenance), arn: r.arn.clone() }).collect();
+    let mut ours: Vec<(Role, &FoundRule)> = found.rules.iter().filter_map(|r| Some((r.role?, r))).collect();
+    ours.sort_by_key(|(role, r)| (std::cmp::Reverse(*role), r.priority));
+    let steps = ours.iter().map(|(role, r)| Step::Delete { role: *role, arn: r.arn.clone() }).collect();
     let changes = ours
         .iter()
-        .map(|r| {
+        .map(|(role, r)| {
             change(
                 ChangeKind::Remove,
-                format!("{} rule, priority {}", r.role.map_or("?", Role::as_str), r.priority),
+                format!("{} rule, priority {}", role.as_str(), r.priority),
                 Some(describe_rule(r)),
                 None,
             )
