@@ -214,3 +214,150 @@ fn without_an_alb_section_or_with_a_past_end_nothing_is_read() {
     assert!(run.stderr.contains("is not \"off\", \"on\" or an RFC 3339 time"), "{}", run.stderr);
     assert_eq!(rig.proxy.seen(), [], "nothing was read or written");
 }
+
+/// Points the test distribution's site origin (`alb`) at `domain`, as a site behind CloudFront has it.
+fn point_site_origin_at(rig: &Rig, domain: &str) {
+    let cf = &rig.fixture.cloudfront;
+    let got = rig.block_on(cf.get_distribution_config().id(&rig.distribution).send()).unwrap();
+    let mut config = got.distribution_config.unwrap();
+    let origins = config.origins.as_mut().unwrap();
+    domain.clone_into(&mut origins.items.iter_mut().find(|o| o.id == "alb").unwrap().domain_name);
+    let update =
+        cf.update_distribution().id(&rig.distribution).if_match(got.e_tag.unwrap()).distribution_config(config).send();
+    rig.block_on(update).unwrap();
+}
+
+/// The custom headers of the distribution's site origin, as read.
+fn origin_headers(rig: &Rig) -> Vec<(String, String)> {
+    let got = rig.block_on(rig.fixture.cloudfront.get_distribution_config().id(&rig.distribution).send()).unwrap();
+    let config = got.distribution_config.unwrap();
+    let origin = config.origins.unwrap().items.into_iter().find(|o| o.id == "alb").unwrap();
+    origin
+        .custom_headers
+        .and_then(|h| h.items)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|h| (h.header_name, h.header_value))
+        .collect()
+}
+
+fn tag_of(rule: &(Rule, Vec<(String, String)>)) -> Option<&str> {
+    rule.1.iter().find(|(k, _)| k == "edgepages").map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_finds_the_loop() {
+    let (rig, alb) = with_alb("canonical_host = \"www.example.com\"\n");
+    point_site_origin_at(&rig, &alb.dns_name);
+    let before = rules(&rig, &alb);
+    let default_before = default_actions(&rig, &alb);
+
+    rig.proxy.clear();
+    let dry = rig.run(&["publish", "--dry-run"]).ok();
+    for line in [
+        "+ guard copy rule, priority 3",
+        "+ guard copy rule, priority 4",
+        "+ guard pass rule, priority 5",
+        "+ x-edgepages-origin-verify on origin alb: a secret (fingerprint ",
+        "the redirect waits until the distribution has deployed the origin header",
+    ] {
+        assert!(dry.stdout.contains(line), "{line:?} in:\n{}", dry.stdout);
+    }
+    assert!(!dry.stdout.contains("guard redirect rule"), "{}", dry.stdout);
+    assert_eq!(writes(&rig), Vec::<String>::new(), "--dry-run wrote");
+
+    // First publish: the copies and the pass rule, then the distribution with the header.
+    let first = rig.run(&["publish", "--yes"]).ok();
+    let created: Vec<String> = writes(&rig).into_iter().filter(|w| w == "CreateRule").collect();
+    assert_eq!(created.len(), 3, "{:?}", writes(&rig));
+    let headers = origin_headers(&rig);
+    let secret = &headers.iter().find(|(n, _)| n == "x-edgepages-origin-verify").unwrap().1;
+    assert!(secret.len() == 32 && secret.chars().all(|c| c.is_ascii_hexdigit()), "{secret}");
+    for text in [&dry.stdout, &dry.stderr, &first.stdout, &first.stderr] {
+        assert!(!text.contains(secret.as_str()), "the secret was printed: {text}");
+    }
+    assert!(first.stdout.contains("ok   guard: no redirect loop"), "{}", first.stdout);
+    assert!(first.stdout.contains("warn guard: redirect: not in place yet"), "{}", first.stdout);
+
+    let after = rules(&rig, &alb);
+    assert_eq!(after.len(), 5);
+    assert_eq!(after[3], before[0], "their rules byte for byte");
+    assert_eq!(after[4], before[1]);
+    assert_eq!(default_actions(&rig, &alb), default_before);
+    let roles: Vec<Option<&str>> = after.iter().map(tag_of).collect();
+    assert_eq!(roles, [Some("guard-copy"), Some("guard-copy"), Some("guard-pass"), None, None]);
+    // The copy of their /api/* rule: their conditions and the header, their action.
+    let copy = &after[0].0;
+    let header = copy.conditions().iter().find_map(|c| c.http_header_config.as_ref()).unwrap();
+    assert_eq!(
+        (header.http_header_name.as_deref(), header.values()),
+        (Some("x-edgepages-origin-verify"), [secret.clone()].as_slice())
+    );
+    assert!(copy.conditions().iter().any(|c| c.path_pattern_config.as_ref().is_some_and(|p| p.values() == ["/api/*"])));
+    assert_eq!(copy.actions()[0].target_group_arn.as_deref(), Some(alb.target_groups[1].as_str()));
+    let pass = &after[2].0;
+    assert_eq!(
+        pass.actions()[0].target_group_arn.as_deref(),
+        Some(alb.target_groups[0].as_str()),
+        "as the default action"
+    );
+
+    // Second publish, with the header deployed: the redirect, and nothing else.
+    rig.proxy.clear();
+    let second = rig.run(&["publish", "--yes"]).ok();
+    assert_eq!(writes(&rig), ["CreateRule"], "{}", second.stdout);
+    let redirect = rules(&rig, &alb).remove(3);
+    assert_eq!(tag_of(&redirect), Some("guard-redirect"));
+    assert_eq!(redirect.0.priority.as_deref(), Some("6"));
+    assert_eq!(
+        redirect.0.conditions()[0].host_header_config.as_ref().unwrap().values(),
+        std::slice::from_ref(&alb.dns_name)
+    );
+    // moto serves no traffic, so the Location visitors would get is asserted from the rule.
+    let to = redirect.0.actions()[0].redirect_config.as_ref().unwrap();
+    assert_eq!(
+        (to.protocol.as_deref(), to.host.as_deref(), to.port.as_deref(), to.path.as_deref(), to.query.as_deref()),
+        (Some("HTTPS"), Some("www.example.com"), Some("443"), Some("/#{path}"), Some("#{query}"))
+    );
+    assert_eq!(
+        to.status_code.as_ref().map(aws_sdk_elasticloadbalancingv2::types::RedirectActionStatusCodeEnum::as_str),
+        Some("HTTP_301")
+    );
+    assert!(second.stdout.contains("ok   guard: no redirect loop"), "{}", second.stdout);
+    assert!(second.stdout.contains("ok   guard: redirect: priority 6"), "{}", second.stdout);
+
+    // Nothing changed: not one write.
+    rig.proxy.clear();
+    let third = rig.run(&["publish", "--yes"]).ok();
+    assert!(third.stdout.contains("no change"), "{}", third.stdout);
+    assert_eq!(writes(&rig), Vec::<String>::new());
+
+    // The loop: the header is taken off the origin by hand, and CloudFront's requests, which
+    // carry the ALB's name as Host, would now be redirected to the site they came from.
+    let cf = &rig.fixture.cloudfront;
+    let got = rig.block_on(cf.get_distribution_config().id(&rig.distribution).send()).unwrap();
+    let mut config = got.distribution_config.unwrap();
+    let origin = config.origins.as_mut().unwrap().items.iter_mut().find(|o| o.id == "alb").unwrap();
+    origin.custom_headers = None;
+    let update =
+        cf.update_distribution().id(&rig.distribution).if_match(got.e_tag.unwrap()).distribution_config(config).send();
+    rig.block_on(update).unwrap();
+    let looped = rig.run(&["verify"]).fails();
+    assert!(
+        looped.stdout.contains(&format!(
+            "FAIL guard: no redirect loop: default behavior: CloudFront's requests (Host {}) are redirected back to www.example.com by priority 6",
+            alb.dns_name
+        )),
+        "{}",
+        looped.stdout
+    );
+
+    // canonical_host gone: the guard comes off, the redirect first, and the listener is as it was.
+    rig.edit_config("canonical_host = \"www.example.com\"\n", "");
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes"]).ok();
+    let deleted: Vec<String> = writes(&rig).into_iter().filter(|w| w == "DeleteRule").collect();
+    assert_eq!(deleted.len(), 4, "{:?}", writes(&rig));
+    assert_eq!(rules(&rig, &alb), before);
+    assert_eq!(default_actions(&rig, &alb), default_before);
+}

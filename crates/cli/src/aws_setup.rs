@@ -23,6 +23,8 @@ pub struct Target {
     pub aws: Aws,
     /// The config's `[cloudfront]`, for the Lambda@Edge function's part.
     pub cloudfront: CloudFrontTarget,
+    /// The config's `[alb]`, for the guard's part.
+    pub alb: Option<AlbTarget>,
 }
 
 pub async fn target(config_path: &Path) -> Result<Target> {
@@ -64,7 +66,7 @@ pub async fn target(config_path: &Path) -> Result<Target> {
         Aws::new(aws_sdk_s3::Client::from_conf(s3.build()), aws_sdk_cloudfront::Client::from_conf(cloudfront.build()));
     let desired = Desired::new(config, &pages, &region)?;
     let cloudfront = config.cloudfront.clone().context("[cloudfront] was checked above")?;
-    Ok(Target { desired, aws, cloudfront })
+    Ok(Target { desired, aws, cloudfront, alb: config.alb.clone() })
 }
 
 /// A runtime for one command.

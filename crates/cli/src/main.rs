@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod confirm;
 mod deploy_wait;
+mod guard;
 mod output;
 mod plan_view;
 mod site_files;

@@ -6,6 +6,7 @@ use edgepages_publish::{Current, Desired};
 use serde_json::json;
 
 use crate::commands::publish::PlannedFunction;
+use crate::guard::PlannedGuard;
 use crate::output::Output;
 
 const ADD: Style = AnsiColor::Green.on_default();
@@ -19,9 +20,10 @@ pub fn show(
     current: &Current,
     plan: &Plan,
     function: Option<&PlannedFunction>,
+    guard: Option<&PlannedGuard>,
 ) -> anyhow::Result<()> {
     if out.json {
-        return out.json(&to_json(desired, current, plan, function));
+        return out.json(&to_json(desired, current, plan, function, guard));
     }
     out.result(&format!(
         "{HEAD}plan{HEAD:#} for distribution {} and s3://{}/{}/",
@@ -85,13 +87,39 @@ pub fn show(
             }
         }
     }
+    let guard_writes = guard.map_or(0, |g| g.plan.write_count());
+    if let Some(g) = guard {
+        show_guard(out, g);
+    }
     out.result("");
-    if plan.is_empty() && function_writes == 0 {
+    if plan.is_empty() && function_writes == 0 && guard_writes == 0 {
         out.good("up to date:", "nothing to write");
     } else {
-        out.result(&format!("{} write calls", plan.write_count() + function_writes));
+        out.result(&format!("{} write calls", plan.write_count() + function_writes + guard_writes));
     }
     Ok(())
+}
+
+fn show_guard(out: &Output, g: &PlannedGuard) {
+    if g.plan.changes.is_empty() {
+        out.result(&format!("  ALB guard on listener {}: no change", g.listener_arn));
+    } else {
+        out.result(&format!("  ALB guard on listener {} (re-read before each write):", g.listener_arn));
+        for change in &g.plan.changes {
+            show_change(out, change);
+        }
+    }
+    if g.plan.redirect_waits {
+        out.result(
+            "    the redirect waits until the distribution has deployed the origin header: publish again then, or \
+             every viewer would loop meanwhile",
+        );
+    }
+    for rule in &g.plan.ahead {
+        out.warn(&format!(
+            "rule {rule} comes before the guard's redirect: visitors of the ALB's own name it matches still reach it"
+        ));
+    }
 }
 
 pub fn show_change(out: &Output, change: &Change) {
@@ -118,9 +146,19 @@ pub fn to_json(
     current: &Current,
     plan: &Plan,
     function: Option<&PlannedFunction>,
+    guard: Option<&PlannedGuard>,
 ) -> serde_json::Value {
     let function_writes = function.map_or(0, |f| f.plan.write_count());
+    let guard_writes = guard.map_or(0, |g| g.plan.write_count());
     json!({
+        "guard": guard.map(|g| json!({
+            "listener_arn": g.listener_arn,
+            "steps": g.plan.steps,
+            "changes": g.plan.changes,
+            "redirect_waits": g.plan.redirect_waits,
+            "ahead": g.plan.ahead,
+            "writes": guard_writes,
+        })),
         "function": function.map(|f| json!({
             "name": f.target.spec.name,
             "region": edgepages_publish::function::REGION,
@@ -141,6 +179,6 @@ pub fn to_json(
         "bucket_policy": plan.bucket_policy.is_some(),
         "distribution_changes": plan.changes,
         "traps": plan.traps.iter().map(|t| json!({ "trap": t, "message": t.to_string() })).collect::<Vec<_>>(),
-        "writes": plan.write_count() + function_writes,
+        "writes": plan.write_count() + function_writes + guard_writes,
     })
 }

@@ -81,10 +81,10 @@ fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_ever
     let head = "[brand]\nname = \"Shop\"\n[locales]\ndefault = \"en\"\navailable = [\"en\", \"fr\"]\n";
     fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}")).unwrap();
     edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("canonical_host").not());
-    // A key whose feature is not built yet is said, not silently ignored.
+    // A key that does nothing in this config is said, not silently ignored.
     fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}canonical_host = \"www.example.com\"\n")).unwrap();
     edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains(
-        "warning: [alb] canonical_host = \"www.example.com\" has no effect yet: the guard that uses it is not built",
+        "warning: [alb] canonical_host = \"www.example.com\" has no effect without [cloudfront]",
     ));
 
     // Each sentence within the copy limit, together too long for the ALB.

@@ -81,6 +81,9 @@ pub struct Desired {
     /// The Lambda@Edge function's association, when `[cloudfront.lambda_edge]` is there. Its
     /// version is known only once the function is read (or published), so the caller sets it.
     pub edge_function: Option<EdgeFunction>,
+    /// The ALB guard's origin header, when `[alb]` is there; the secret is known only once the
+    /// distribution is read (it is kept from one publish to the next), so the caller sets it.
+    pub origin_header: Option<crate::origin_verify::OriginHeader>,
 }
 
 impl Desired {
@@ -118,6 +121,7 @@ impl Desired {
             error_ttl: cf.error_caching_min_ttl,
             origin_timeouts: cf.origin.clone(),
             edge_function: None,
+            origin_header: None,
         })
     }
 
@@ -167,6 +171,7 @@ pub(crate) mod tests_support {
             error_ttl: 10,
             origin_timeouts: None,
             edge_function: None,
+            origin_header: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::association;
 use crate::desired::{CACHING_OPTIMIZED_POLICY_ID, Desired};
 use crate::error::PlanError;
+use crate::origin_verify::{self, OriginHeader};
 
 /// Shown in a plan in place of the Origin Access Control's ID when it does not exist yet.
 pub const NEW_OAC: &str = "(new)";
@@ -64,6 +65,11 @@ pub fn with_desired(
     if let Some(function) = &desired.edge_function {
         association::set(&mut config, function)?;
     }
+    match &desired.origin_header {
+        Some(OriginHeader::Set(secret)) => origin_verify::set(&mut config, Some(secret))?,
+        Some(OriginHeader::Removed) => origin_verify::set(&mut config, None)?,
+        None => {}
+    }
     Ok(config)
 }
 
@@ -77,6 +83,8 @@ pub struct OwnedKeys {
     pub timeouts_origin: Option<String>,
     /// Whether the behaviors' origin-response functions are managed.
     pub origin_response: bool,
+    /// Whether the ALB guard's origin header is managed.
+    pub origin_header: bool,
 }
 
 impl OwnedKeys {
@@ -87,6 +95,7 @@ impl OwnedKeys {
             codes: desired.error_pages.iter().map(|p| p.code).collect(),
             timeouts_origin: desired.origin_timeouts.as_ref().map(|t| t.id.clone()),
             origin_response: desired.edge_function.is_some(),
+            origin_header: desired.origin_header.is_some(),
         }
     }
 }
@@ -128,6 +137,13 @@ pub fn describe(before: &DistributionConfig, after: &DistributionConfig, owned: 
                 association::summary(after, &key),
             ));
         }
+    }
+    if owned.origin_header {
+        changes.extend(Change::between(
+            "origin header".to_owned(),
+            origin_verify::summary(before),
+            origin_verify::summary(after),
+        ));
     }
     changes
 }

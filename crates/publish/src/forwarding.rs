@@ -84,13 +84,13 @@ fn legacy_headers(config: &DistributionConfig, key: &BehaviorKey) -> Option<Vec<
     Some(forwarded.headers.as_ref().and_then(|h| h.items.clone()).unwrap_or_default())
 }
 
-/// Of [`NEGOTIATED`], those that reach the origin on behavior `key`, and those of them in its
-/// cache key; `Err` names a policy that could not be read.
-fn reaching(
+/// What behavior `key` puts in its cache key, and what its origin request policy forwards;
+/// `Err` names a policy that could not be read.
+fn forwarding(
     config: &DistributionConfig,
     key: &BehaviorKey,
     policies: &Policies,
-) -> Result<(Vec<&'static str>, Vec<&'static str>), String> {
+) -> Result<(Forwards, Option<Forwards>), String> {
     let (orp, cache) = policy_ids(config, key);
     let read = |id: &String| match policies.get(id) {
         Some(Ok(forwards)) => Ok(forwards.clone()),
@@ -102,7 +102,28 @@ fn reaching(
         Some(id) => read(id)?,
         None => Forwards::from_legacy(&legacy_headers(config, key).unwrap_or_default()),
     };
-    let forwarded = orp.as_ref().map(read).transpose()?;
+    Ok((keyed, orp.as_ref().map(read).transpose()?))
+}
+
+/// Whether the viewer's `header` (lower-case) reaches the origin on behavior `key`.
+pub fn reaches_origin(
+    config: &DistributionConfig,
+    key: &BehaviorKey,
+    policies: &Policies,
+    header: &str,
+) -> Result<bool, String> {
+    let (keyed, forwarded) = forwarding(config, key, policies)?;
+    Ok(keyed.includes(header) || forwarded.is_some_and(|f| f.includes(header)))
+}
+
+/// Of [`NEGOTIATED`], those that reach the origin on behavior `key`, and those of them in its
+/// cache key; `Err` names a policy that could not be read.
+fn reaching(
+    config: &DistributionConfig,
+    key: &BehaviorKey,
+    policies: &Policies,
+) -> Result<(Vec<&'static str>, Vec<&'static str>), String> {
+    let (keyed, forwarded) = forwarding(config, key, policies)?;
     let seen = NEGOTIATED
         .into_iter()
         .filter(|h| keyed.includes(h) || forwarded.as_ref().is_some_and(|f| f.includes(h)))

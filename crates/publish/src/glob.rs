@@ -1,11 +1,17 @@
-//! CloudFront's path-pattern matching: `*` for any run of characters, `?` for exactly one,
-//! case-sensitive, with the leading `/` optional in the pattern.
+//! Wildcard matching as CloudFront's path patterns and the ALB's conditions do it: `*` for any
+//! run of characters, `?` for exactly one.
 
-/// Whether the viewer path `path` (which starts with `/`) matches `pattern`.
+/// Whether the viewer path `path` (which starts with `/`) matches `pattern`, case-sensitive, with
+/// the leading `/` optional in the pattern.
 pub fn path_matches(pattern: &str, path: &str) -> bool {
     let pattern =
         if pattern.starts_with('/') || pattern.starts_with('*') { pattern.to_owned() } else { format!("/{pattern}") };
-    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
+    wildcard_matches(&pattern, path)
+}
+
+/// Whether `text` matches `pattern` (`*` and `?`), case-sensitive.
+pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     // Iterative wildcard match with single backtrack point for the last `*`.
     let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
     while si < s.len() {

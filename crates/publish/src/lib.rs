@@ -13,6 +13,7 @@ pub mod forwarding;
 pub mod function;
 pub mod glob;
 pub mod hang;
+pub mod origin_verify;
 pub mod plan;
 pub mod policy;
 pub mod records;

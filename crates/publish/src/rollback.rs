@@ -173,6 +173,9 @@ impl OwnedState {
             codes: self.error_responses.iter().map(|r| r.code).collect(),
             timeouts_origin: self.timeouts.as_ref().map(|t| t.origin_id.clone()),
             origin_response: self.origin_response.is_some(),
+            // The guard's header is not rolled back: taking it away while the ALB still
+            // redirects its DNS name would loop every viewer (see the README).
+            origin_header: false,
         }
     }
 

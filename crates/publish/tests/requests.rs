@@ -52,6 +52,7 @@ fn desired() -> Desired {
         error_ttl: 10,
         origin_timeouts: None,
         edge_function: None,
+        origin_header: None,
     }
 }
 

@@ -18,8 +18,13 @@ pub struct Args {}
 pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     let site = load_site(&global.config)?;
     out.progress(&format!("{}: config and logo are valid", global.config.display()));
-    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref()) {
-        out.warn(&format!("[alb] canonical_host = {host:?} has no effect yet: the guard that uses it is not built"));
+    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
+        && site.config.cloudfront.is_none()
+    {
+        out.warn(&format!(
+            "[alb] canonical_host = {host:?} has no effect without [cloudfront]: `edgepages publish` puts the guard in \
+             place with the distribution's origin header, and an ALB-only site's guard is not built yet"
+        ));
     }
 
     let pages = static_pages(&site).context("rendering the HTML pages")?;

@@ -19,9 +19,9 @@ pub struct Args {
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let mut t = target(&global.config).await?;
-        let (current, plan, function) =
+        let (current, plan, function, guard) =
             super::publish::read_and_plan(&mut t, &args.function, &global.config, out).await?;
-        plan_view::show(out, &t.desired, &current, &plan, function.as_ref())?;
+        plan_view::show(out, &t.desired, &current, &plan, function.as_ref(), guard.as_ref())?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
+use edgepages_publish::alb::aws::AlbApplied;
 use edgepages_publish::apply::{Applied, ApplyError, Progress, apply};
 use edgepages_publish::association::EdgeFunction;
 use edgepages_publish::function::aws::FunctionApplied;
@@ -17,6 +18,7 @@ use serde_json::json;
 use crate::aws_setup::{FunctionCode, FunctionTarget, Target, function_target, runtime, target};
 use crate::cli::Global;
 use crate::deploy_wait::{WaitArgs, seconds, until_deployed};
+use crate::guard::PlannedGuard;
 use crate::output::Output;
 use crate::plan_view;
 
@@ -66,7 +68,7 @@ pub async fn read_and_plan(
     function: &FunctionArgs,
     config: &Path,
     out: &Output,
-) -> Result<(Current, Plan, Option<PlannedFunction>)> {
+) -> Result<(Current, Plan, Option<PlannedFunction>, Option<PlannedGuard>)> {
     let code = function.lambda_zip.as_deref().map_or(FunctionCode::Package, FunctionCode::Zip);
     let function = match function_target(t, config, code, out).await? {
         Some(target) => {
@@ -84,8 +86,9 @@ pub async fn read_and_plan(
     let d = &t.desired;
     out.progress(&format!("reading s3://{}/{}/ and distribution {}", d.bucket, d.prefix, d.distribution_id));
     let current = t.aws.read_current(d).await?;
-    let plan = plan(d, &current)?;
-    Ok((current, plan, function))
+    let guard = crate::guard::plan(t, &current.distribution).await?;
+    let plan = plan(&t.desired, &current)?;
+    Ok((current, plan, function, guard))
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
@@ -94,9 +97,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     }
     runtime()?.block_on(async {
         let mut t = target(&global.config).await?;
-        let (current, plan, function) = read_and_plan(&mut t, &args.function, &global.config, out).await?;
+        let (current, plan, function, guard) = read_and_plan(&mut t, &args.function, &global.config, out).await?;
         if !out.json || args.dry_run {
-            plan_view::show(out, &t.desired, &current, &plan, function.as_ref())?;
+            plan_view::show(out, &t.desired, &current, &plan, function.as_ref(), guard.as_ref())?;
         }
         if !plan.traps.is_empty() && !args.force {
             bail!(
@@ -108,7 +111,8 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         let function_writes = function.as_ref().map_or(0, |f| f.plan.write_count());
-        let writes = plan.write_count() + function_writes;
+        let guard_writes = guard.as_ref().map_or(0, |g| g.plan.write_count());
+        let writes = plan.write_count() + function_writes + guard_writes;
         if writes > 0 {
             crate::confirm::ask(args.yes, &format!("Make these {writes} writes?"))?;
         }
@@ -136,6 +140,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
                     .context("the function has no version to associate")?,
             );
         }
+        let guard_applied = apply_guard(guard.as_ref()).await?;
         let applied = if plan.is_empty() {
             Applied::default()
         } else {
@@ -156,28 +161,25 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         let ok = checks.iter().all(|c| c.ok);
         if out.json {
             out.json(&json!({
-                "plan": plan_view::to_json(&t.desired, &current, &plan, function.as_ref()),
+                "plan": plan_view::to_json(&t.desired, &current, &plan, function.as_ref(), guard.as_ref()),
+                "guard_applied": guard.as_ref().map(|_| &guard_applied),
                 "applied": applied,
                 "function_applied": function.as_ref().map(|_| &function_applied),
                 "deployed_after_s": deployed_after.map(|d| d.as_secs()),
                 "verify": { "ok": ok, "checks": checks },
             }))?;
         } else {
-            if function_writes > 0 {
-                out.good("published", &format!("function {}", function_done(&function_applied)));
-            }
-            if !plan.is_empty() {
-                out.good(
-                    "published",
-                    &format!(
-                        "{} pages uploaded{}",
-                        applied.uploaded.len(),
-                        applied
-                            .distribution_etag
-                            .as_ref()
-                            .map_or_else(String::new, |e| format!(", distribution updated (ETag {e})"))
-                    ),
-                );
+            let published = [
+                (function_writes > 0).then(|| format!("function {}", function_done(&function_applied))),
+                (guard_writes > 0).then(|| format!("ALB guard: {} rule writes", guard_applied.done.len())),
+                (!plan.is_empty()).then(|| {
+                    let etag = applied.distribution_etag.as_ref();
+                    let distribution = etag.map_or_else(String::new, |e| format!(", distribution updated (ETag {e})"));
+                    format!("{} pages uploaded{distribution}", applied.uploaded.len())
+                }),
+            ];
+            for line in published.iter().flatten() {
+                out.good("published", line);
             }
             if let Some(waited) = deployed_after {
                 out.good(
@@ -189,6 +191,24 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         }
         Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     })
+}
+
+/// The guard's rules, before the distribution: when they go in, the copies and the pass rule
+/// are there before CloudFront sends the header (the redirect waits for a later publish); when
+/// they go, the redirect is gone before the header is.
+async fn apply_guard(guard: Option<&PlannedGuard>) -> Result<AlbApplied> {
+    let mut done = AlbApplied::default();
+    if let Some(g) = guard.filter(|g| g.plan.write_count() > 0) {
+        g.aws.apply_guard(&g.listener_arn, &g.found, &g.plan, &mut done).await.map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "publish stopped at the ALB guard's rules after {} of {} rule writes; neither the pages nor the \
+                 distribution were touched",
+                done.done.len(),
+                g.plan.write_count()
+            ))
+        })?;
+    }
+    Ok(done)
 }
 
 /// What was written of the function, in words.

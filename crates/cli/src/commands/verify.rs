@@ -139,6 +139,11 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         let policies = t.aws.read_policies(&live.distribution).await;
         checks.push(edgepages_publish::forwarding::check(&live.distribution, &policies));
     }
+    if let Some(alb) = &t.alb
+        && let Some(host) = &alb.canonical_host
+    {
+        checks.extend(crate::guard::checks(alb, host, &live.distribution, t).await?);
+    }
     if let Some(url) = url {
         checks.push(check_url(&client()?, url).await);
     }

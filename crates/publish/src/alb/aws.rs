@@ -6,7 +6,8 @@
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{Action, Rule, RuleCondition, Tag};
 
-use super::desired::{Wanted, bypass_conditions, maintenance_actions, maintenance_conditions, normalised};
+use super::desired::{Wanted, bypass_conditions, maintenance_actions, maintenance_conditions};
+use super::guard::{GuardPlan, GuardStep, numbered};
 use super::plan::{AlbPlan, Found, FoundRule, Step, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
 use crate::aws::{AwsError, call};
@@ -98,6 +99,7 @@ impl AlbAws {
                     priority,
                     conditions: r.conditions.unwrap_or_default(),
                     actions: r.actions.unwrap_or_default(),
+                    transforms: r.transforms.unwrap_or_default(),
                     arn,
                 }
             })
@@ -177,6 +179,92 @@ impl AlbAws {
         Ok(())
     }
 
+    /// The DNS name of the load balancer that `listener_arn` belongs to.
+    pub async fn dns_name(&self, listener_arn: &str) -> Result<String, AwsError> {
+        let listeners = self
+            .client
+            .describe_listeners()
+            .listener_arns(listener_arn)
+            .send()
+            .await
+            .map_err(call(format!("reading listener {listener_arn}")))?;
+        let lb = listeners
+            .listeners
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .and_then(|l| l.load_balancer_arn)
+            .ok_or_else(|| AwsError::NoSuchListener { arn: listener_arn.to_owned() })?;
+        let described = self
+            .client
+            .describe_load_balancers()
+            .load_balancer_arns(&lb)
+            .send()
+            .await
+            .map_err(call(format!("reading load balancer {lb}")))?;
+        described.load_balancers.unwrap_or_default().into_iter().next().and_then(|l| l.dns_name).ok_or_else(|| {
+            AwsError::Call { action: format!("reading load balancer {lb}"), message: "it has no DNS name".into() }
+        })
+    }
+
+    /// Carries out the guard's `plan`, made from `found`. Each step re-reads the listener first.
+    pub async fn apply_guard(
+        &self,
+        listener_arn: &str,
+        found: &Found,
+        plan: &GuardPlan,
+        done: &mut AlbApplied,
+    ) -> Result<(), AwsError> {
+        let planned = others_state(found);
+        for step in &plan.steps {
+            let now = self.read(listener_arn).await?;
+            let said = drift(&planned, &others_state(&now));
+            if !said.is_empty() {
+                return Err(AwsError::ListenerChanged { arn: listener_arn.to_owned(), said });
+            }
+            match step {
+                GuardStep::Create { role, priority, spec } => {
+                    let created = self
+                        .client
+                        .create_rule()
+                        .listener_arn(listener_arn)
+                        .priority(i32::try_from(*priority).unwrap_or(i32::MAX))
+                        .set_conditions(Some(spec.conditions.clone()))
+                        .set_actions(Some(spec.actions.clone()))
+                        .set_transforms((!spec.transforms.is_empty()).then(|| spec.transforms.clone()))
+                        .tags(Tag::builder().key(ROLE_TAG).value(role.as_str()).build())
+                        .send()
+                        .await
+                        .map_err(call(format!("adding the {} rule at priority {priority}", role.as_str())))?;
+                    let arn = created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn);
+                    done.created.push(arn.unwrap_or_default());
+                    done.done.push(Step::Create { role: *role, priority: *priority });
+                }
+                GuardStep::Modify { role, arn, spec } => {
+                    self.client
+                        .modify_rule()
+                        .rule_arn(arn)
+                        .set_conditions(Some(spec.conditions.clone()))
+                        .set_actions(Some(spec.actions.clone()))
+                        .send()
+                        .await
+                        .map_err(call(format!("changing the {} rule {arn}", role.as_str())))?;
+                    done.done.push(Step::Modify { role: *role, arn: arn.clone() });
+                }
+                GuardStep::Delete { role, arn } => {
+                    self.client
+                        .delete_rule()
+                        .rule_arn(arn)
+                        .send()
+                        .await
+                        .map_err(call(format!("removing the {} rule {arn}", role.as_str())))?;
+                    done.done.push(Step::Delete { role: *role, arn: arn.clone() });
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn retag_until(&self, arn: &str, until: Option<&str>) -> Result<(), AwsError> {
         let action = format!("tagging the maintenance rule {arn}");
         match until {
@@ -200,21 +288,12 @@ impl AlbAws {
 /// The conditions and actions of edgepages' rule `role`.
 fn rule_for(role: Role, found: &Found, wanted: &Wanted) -> (Vec<RuleCondition>, Vec<Action>) {
     match role {
-        Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), with_orders(&found.default_actions)),
-        Role::Maintenance => (maintenance_conditions(), maintenance_actions(&wanted.page)),
+        Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), numbered(&found.default_actions)),
+        // Maintenance's plan makes no guard rule; the guard's steps carry their own.
+        Role::Maintenance | Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => {
+            (maintenance_conditions(), maintenance_actions(&wanted.page))
+        }
     }
-}
-
-/// The default actions as a rule's actions: the same, numbered in their order.
-fn with_orders(actions: &[Action]) -> Vec<Action> {
-    normalised(actions)
-        .into_iter()
-        .zip(1..)
-        .map(|(mut a, order)| {
-            a.order = Some(order);
-            a
-        })
-        .collect()
 }
 
 fn tags(role: Role, wanted: &Wanted) -> Vec<Tag> {

@@ -56,12 +56,27 @@ pub fn bypass_conditions(cidrs: &[String]) -> Vec<RuleCondition> {
     ]
 }
 
-/// What a condition matches, whichever way it was written: its field and its sorted values.
+/// What a condition matches, whichever way it was written: its field (with the header's name,
+/// lower-cased, for `http-header`) and its sorted values.
 pub fn condition_key(c: &RuleCondition) -> (String, Vec<String>) {
+    let query = c.query_string_config.as_ref().and_then(|q| q.values.as_ref()).map(|pairs| {
+        pairs
+            .iter()
+            .map(|p| format!("{}={}", p.key.as_deref().unwrap_or(""), p.value.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+    });
+    let regex = |r: Option<&Vec<String>>| r.map(|r| r.iter().map(|v| format!("regex:{v}")).collect::<Vec<_>>());
     let mut values: Vec<String> = [
         c.path_pattern_config.as_ref().and_then(|p| p.values.clone()),
+        c.path_pattern_config.as_ref().and_then(|p| regex(p.regex_values.as_ref())),
         c.source_ip_config.as_ref().and_then(|p| p.values.clone()),
         c.host_header_config.as_ref().and_then(|p| p.values.clone()),
+        c.host_header_config.as_ref().and_then(|p| regex(p.regex_values.as_ref())),
+        c.http_header_config.as_ref().and_then(|p| p.values.clone()),
+        c.http_header_config.as_ref().and_then(|p| regex(p.regex_values.as_ref())),
+        c.http_request_method_config.as_ref().and_then(|p| p.values.clone()),
+        query,
+        regex(c.regex_values.as_ref()),
         c.values.clone(),
     ]
     .into_iter()
@@ -70,7 +85,11 @@ pub fn condition_key(c: &RuleCondition) -> (String, Vec<String>) {
     .collect();
     values.sort();
     values.dedup();
-    (c.field.clone().unwrap_or_default(), values)
+    let mut field = c.field.clone().unwrap_or_default();
+    if let Some(name) = c.http_header_config.as_ref().and_then(|h| h.http_header_name.as_deref()) {
+        field = format!("{field} {}", name.to_ascii_lowercase());
+    }
+    (field, values)
 }
 
 /// Whether two lists of conditions match the same requests.

@@ -1,10 +1,13 @@
-//! The ALB half: a maintenance page switched at the load balancer itself, as listener rules
-//! that edgepages creates, tags as its own and removes, never touching anyone else's. What the
+//! The ALB half: a maintenance page switched at the load balancer itself, and the guard that
+//! keeps visitors off the ALB's own DNS name, as listener rules that edgepages creates, tags as
+//! its own and removes, never touching anyone else's. What the
 //! rules should be ([`desired`]), the plan from the listener as read ([`plan`]), and the thin
 //! adapter over an already-built Elastic Load Balancing client ([`aws`]).
 
 pub mod aws;
 pub mod desired;
+pub mod guard;
+pub mod loop_check;
 pub mod plan;
 
 /// The tag every rule edgepages creates carries; its value says which rule it is.
@@ -22,6 +25,12 @@ pub enum Role {
     Bypass,
     /// Answers everything else with the compact maintenance page, as a 503.
     Maintenance,
+    /// A copy of one of the team's rules for CloudFront's requests (the guard).
+    GuardCopy,
+    /// Forwards CloudFront's remaining requests as the default action does (the guard).
+    GuardPass,
+    /// Sends visitors of the ALB's own DNS name to the canonical host (the guard).
+    GuardRedirect,
 }
 
 impl Role {
@@ -29,13 +38,24 @@ impl Role {
         match self {
             Role::Bypass => "bypass",
             Role::Maintenance => "maintenance",
+            Role::GuardCopy => "guard-copy",
+            Role::GuardPass => "guard-pass",
+            Role::GuardRedirect => "guard-redirect",
         }
+    }
+
+    /// Maintenance's own rules, which `maintenance off` removes.
+    pub fn is_maintenance(self) -> bool {
+        matches!(self, Role::Bypass | Role::Maintenance)
     }
 
     pub fn from_tag(value: &str) -> Option<Role> {
         match value {
             "bypass" => Some(Role::Bypass),
             "maintenance" => Some(Role::Maintenance),
+            "guard-copy" => Some(Role::GuardCopy),
+            "guard-pass" => Some(Role::GuardPass),
+            "guard-redirect" => Some(Role::GuardRedirect),
             _ => None,
         }
     }

@@ -3,7 +3,7 @@
 //! edgepages' are ever changed or removed; nobody else's rule, priority or default action is.
 //! Also `status`, and the description of anything others changed between a read and a write.
 
-use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleCondition};
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleCondition, RuleTransform};
 use serde::Serialize;
 
 use super::desired::{
@@ -20,6 +20,8 @@ pub struct FoundRule {
     pub priority: u32,
     pub conditions: Vec<RuleCondition>,
     pub actions: Vec<Action>,
+    /// Rewrites the rule makes (host header, URL), kept on the guard's copies.
+    pub transforms: Vec<RuleTransform>,
     /// Which of edgepages' rules it is, by its tag; `None` for everyone else's.
     pub role: Option<Role>,
     /// The maintenance rule's promised end, from its tag.
@@ -40,6 +42,11 @@ impl Found {
 
     fn others(&self) -> impl Iterator<Item = &FoundRule> {
         self.rules.iter().filter(|r| r.role.is_none())
+    }
+
+    /// Where the guard's rules begin, if it is there: maintenance's rules must come before.
+    fn guard_first(&self) -> Option<u32> {
+        self.rules.iter().filter(|r| r.role.is_some_and(|role| !role.is_maintenance())).map(|r| r.priority).min()
     }
 }
 
@@ -81,6 +88,17 @@ pub enum AlbPlanError {
     )]
     NoPriorityBeforeMaintenance { maintenance: u32 },
     #[error(
+        "no free priority is left before edgepages' guard rules (from priority {guard}) for maintenance's rules, \
+         which must come first; remove [alb] canonical_host and publish, then run this again"
+    )]
+    NoPriorityBeforeGuard { guard: u32 },
+    #[error(
+        "the guard cannot copy rule {arn} (priority {priority}) for CloudFront's requests: with the origin header \
+         it would have {values} condition values, over the ALB's limit of {max} per rule; split the rule or drop a value",
+        max = super::guard::MAX_CONDITION_VALUES
+    )]
+    CopyOverLimit { priority: u32, arn: String, values: usize },
+    #[error(
         "the listener would have {would} rules, over the ALB's limit of {MAX_RULES} per listener; remove some rules \
          (or drop [alb] bypass_cidrs) and run this again"
     )]
@@ -108,8 +126,11 @@ fn single(found: &Found, role: Role) -> Result<Option<&FoundRule>, AlbPlanError>
 /// `maintenance on`: the maintenance rule, and the bypass rule when there are bypass networks.
 pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
     let maintenance = single(found, Role::Maintenance)?;
-    let mut taken: Vec<u32> = found.others().map(|r| r.priority).collect();
+    // Every rule but ours for maintenance keeps its priority; the guard's included.
+    let mut taken: Vec<u32> =
+        found.rules.iter().filter(|r| !r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).collect();
     taken.extend(maintenance.map(|r| r.priority));
+    let guard_first = found.guard_first();
     let mut steps = Vec::new();
     let mut changes = Vec::new();
 
@@ -126,8 +147,12 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
     };
     let maintenance_priority = match maintenance {
         None => {
-            let priority = free_priority(&taken, bypass_priority.map_or(TOP, |b| b + 1), LOWEST + 1)
-                .ok_or(AlbPlanError::TooManyRules { would: found.rules.len() + 1 })?;
+            let priority =
+                free_priority(&taken, bypass_priority.map_or(TOP, |b| b + 1), guard_first.unwrap_or(LOWEST + 1))
+                    .ok_or_else(|| match guard_first {
+                        Some(guard) => AlbPlanError::NoPriorityBeforeGuard { guard },
+                        None => AlbPlanError::TooManyRules { would: found.rules.len() + 1 },
+                    })?;
             steps.push(Step::Create { role: Role::Maintenance, priority });
             changes.push(change(
                 ChangeKind::Add,
@@ -154,7 +179,9 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
         }
     };
 
-    let would = found.others().count() + 1 + usize::from(bypass_priority.is_some());
+    let would = found.rules.iter().filter(|r| !r.role.is_some_and(Role::is_maintenance)).count()
+        + 1
+        + usize::from(bypass_priority.is_some());
     if would > MAX_RULES {
         return Err(AlbPlanError::TooManyRules { would });
     }
@@ -185,7 +212,7 @@ fn plan_bypass(
     };
     match (bypass, !wanted.bypass_cidrs.is_empty()) {
         (None, true) => {
-            let below = maintenance.map_or(LOWEST, |m| m.priority);
+            let below = maintenance.map_or_else(|| found.guard_first().unwrap_or(LOWEST), |m| m.priority);
             let priority = free_priority(taken, TOP, below)
                 .ok_or(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: below })?;
             steps.push(Step::Create { role: Role::Bypass, priority });
@@ -221,7 +248,8 @@ fn plan_bypass(
 
 /// `maintenance off`: edgepages' rules removed, the maintenance rule first.
 pub fn plan_off(found: &Found) -> AlbPlan {
-    let mut ours: Vec<(Role, &FoundRule)> = found.rules.iter().filter_map(|r| Some((r.role?, r))).collect();
+    let mut ours: Vec<(Role, &FoundRule)> =
+        found.rules.iter().filter_map(|r| Some((r.role.filter(|role| role.is_maintenance())?, r))).collect();
     ours.sort_by_key(|(role, r)| (std::cmp::Reverse(*role), r.priority));
     let steps = ours.iter().map(|(role, r)| Step::Delete { role: *role, arn: r.arn.clone() }).collect();
     let changes = ours
@@ -254,8 +282,11 @@ pub struct Status {
 pub fn status(found: &Found, now: &str) -> Status {
     let maintenance = found.ours(Role::Maintenance).first().copied();
     let until = maintenance.and_then(|m| m.until.clone());
-    let mut rules: Vec<_> =
-        found.rules.iter().filter_map(|r| r.role.map(|role| (role, r.priority, r.arn.clone()))).collect();
+    let mut rules: Vec<_> = found
+        .rules
+        .iter()
+        .filter_map(|r| r.role.filter(|role| role.is_maintenance()).map(|role| (role, r.priority, r.arn.clone())))
+        .collect();
     rules.sort_by_key(|(_, p, _)| *p);
     Status { on: maintenance.is_some(), overdue: until.as_deref().is_some_and(|u| u <= now), until, rules }
 }
@@ -278,18 +309,22 @@ pub fn drift(before: &[String], now: &[String]) -> Vec<String> {
 }
 
 fn describe_rule(rule: &FoundRule) -> String {
-    let conditions: Vec<String> = rule
-        .conditions
+    format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
+}
+
+/// Conditions in words: `field values and field values`.
+pub(crate) fn describe_conditions(conditions: &[RuleCondition]) -> String {
+    let conditions: Vec<String> = conditions
         .iter()
         .map(|c| {
             let (field, values) = condition_key(c);
             format!("{field} {}", values.join(" | "))
         })
         .collect();
-    format!("{} → {}", conditions.join(" and "), describe_actions(&rule.actions))
+    conditions.join(" and ")
 }
 
-fn describe_actions(actions: &[Action]) -> String {
+pub(crate) fn describe_actions(actions: &[Action]) -> String {
     normalised(actions)
         .iter()
         .map(|a| {
@@ -339,6 +374,7 @@ mod tests {
             priority,
             conditions: vec![condition],
             actions: forward(TG),
+            transforms: Vec::new(),
             role: None,
             until: None,
         }
@@ -388,12 +424,14 @@ mod tests {
         let (conditions, actions) = match role {
             Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), found.default_actions.clone()),
             Role::Maintenance => (maintenance_conditions(), maintenance_actions(&wanted.page)),
+            Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => unreachable!("maintenance makes no guard rule"),
         };
         FoundRule {
             arn: format!("arn:rule/ours-{priority}"),
             priority,
             conditions,
             actions,
+            transforms: Vec::new(),
             role: Some(role),
             until: if role == Role::Maintenance { wanted.until.clone() } else { None },
         }

@@ -1,0 +1,645 @@
+//! The guard's rules and their plan: no visitor is served on the ALB's own DNS name, and
+//! CloudFront's requests, which carry that name as `Host` unless the behavior forwards the
+//! viewer's, still are. A pure function of the listener as read and what is [`GuardWanted`].
+//!
+//! ALB conditions cannot be negated, so "redirect unless the request came from CloudFront" is
+//! a rule that lets CloudFront's requests through (they carry a secret origin header) ahead of
+//! the redirect. A rule that forwards ends the evaluation, so letting them through as the
+//! default action does would skip the team's own rules; instead every rule of theirs gets a
+//! copy with the secret header added, in their order, ahead of the pass rule. CloudFront's
+//! requests are then routed exactly as before, and nothing of theirs is renumbered.
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, HostHeaderConditionConfig, HttpHeaderConditionConfig, RedirectActionConfig,
+    RedirectActionStatusCodeEnum, RuleCondition, RuleTransform,
+};
+use serde::Serialize;
+
+use super::desired::{condition_key, normalised, same_conditions};
+use super::plan::{AlbPlanError, Found, FoundRule, describe_actions, describe_conditions};
+use super::{MAX_RULES, Role};
+use crate::distribution::{Change, ChangeKind};
+
+/// The custom origin header CloudFront adds to its requests to the ALB, and the ALB's rules
+/// look for. Its value is the secret.
+pub const ORIGIN_HEADER: &str = "x-edgepages-origin-verify";
+
+/// Condition values an ALB rule may hold in all (the quota "condition values per rule").
+pub const MAX_CONDITION_VALUES: usize = 5;
+
+/// Free priorities left at the top for maintenance's bypass and page rules, which must be
+/// evaluated before the guard's: the pass rule forwards, and would let CloudFront's requests
+/// past a maintenance rule below it.
+pub const ROOM_FOR_MAINTENANCE: usize = 2;
+
+/// What the config and the distribution as read ask of the listener.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GuardWanted {
+    /// The ALB's own DNS name, as the load balancer reports it.
+    pub alb_dns: String,
+    /// Where visitors of the ALB's DNS name are sent, such as `www.example.com`.
+    pub canonical_host: String,
+    /// The origin header's value. Never printed.
+    pub secret: String,
+    /// Whether the redirect may exist: only once CloudFront sends the header everywhere (see
+    /// [`redirect_allowed`]), or every viewer would loop while the distribution deploys.
+    pub redirect: bool,
+}
+
+impl std::fmt::Debug for GuardWanted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuardWanted")
+            .field("alb_dns", &self.alb_dns)
+            .field("canonical_host", &self.canonical_host)
+            .field("secret", &"(secret)")
+            .field("redirect", &self.redirect)
+            .finish()
+    }
+}
+
+/// The redirect may go in once the distribution as read sends the header with this secret and
+/// has deployed; once in, it stays while the header does (another change deploying does not
+/// bring back the risk).
+pub fn redirect_allowed(header_sent: bool, deployed: bool, redirect_exists: bool) -> bool {
+    header_sent && (deployed || redirect_exists)
+}
+
+/// A rule's content: what it matches, what it does, and its transforms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<Action>,
+    pub transforms: Vec<RuleTransform>,
+}
+
+/// One write of the guard, in the order they are made. The spec holds the secret, so it is
+/// never serialised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum GuardStep {
+    Create {
+        role: Role,
+        priority: u32,
+        #[serde(skip)]
+        spec: RuleSpec,
+    },
+    Modify {
+        role: Role,
+        arn: String,
+        #[serde(skip)]
+        spec: RuleSpec,
+    },
+    Delete {
+        role: Role,
+        arn: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuardPlan {
+    pub steps: Vec<GuardStep>,
+    pub changes: Vec<Change>,
+    /// The redirect is wanted but waits for the distribution to deploy the origin header.
+    pub redirect_waits: bool,
+    /// Others' rules evaluated before the redirect: visitors of the ALB's DNS name whose
+    /// requests they match still reach the targets. `priority: what they match`.
+    pub ahead: Vec<String>,
+}
+
+impl GuardPlan {
+    pub fn write_count(&self) -> usize {
+        self.steps.len()
+    }
+}
+
+/// The rule `rule` of the team's, for CloudFront's requests only.
+fn copy_of(rule: &FoundRule, secret: &str) -> Result<RuleSpec, AlbPlanError> {
+    let mut conditions: Vec<RuleCondition> = rule.conditions.iter().map(without_legacy_values).collect();
+    conditions.push(secret_condition(secret));
+    let values: usize = conditions.iter().map(|c| condition_key(c).1.len().max(1)).sum();
+    if values > MAX_CONDITION_VALUES {
+        return Err(AlbPlanError::CopyOverLimit { priority: rule.priority, arn: rule.arn.clone(), values });
+    }
+    Ok(RuleSpec { conditions, actions: numbered(&rule.actions), transforms: rule.transforms.clone() })
+}
+
+/// A condition as a rule accepts it back: DescribeRules returns the values both in the legacy
+/// `Values` and in the condition's config, and CreateRule takes only one of them.
+fn without_legacy_values(c: &RuleCondition) -> RuleCondition {
+    let mut c = c.clone();
+    let has_config = c.host_header_config.is_some()
+        || c.path_pattern_config.is_some()
+        || c.http_header_config.is_some()
+        || c.query_string_config.is_some()
+        || c.http_request_method_config.is_some()
+        || c.source_ip_config.is_some();
+    if has_config {
+        c.values = None;
+    }
+    c
+}
+
+fn secret_condition(secret: &str) -> RuleCondition {
+    RuleCondition::builder()
+        .field("http-header")
+        .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(ORIGIN_HEADER).values(secret).build())
+        .build()
+}
+
+/// Actions numbered in their order, as a new rule's must be.
+pub fn numbered(actions: &[Action]) -> Vec<Action> {
+    normalised(actions)
+        .into_iter()
+        .zip(1..)
+        .map(|(mut a, order)| {
+            a.order = Some(order);
+            a
+        })
+        .collect()
+}
+
+/// The redirect: requests for the ALB's DNS name go to the canonical host, path and query kept.
+pub fn redirect_spec(wanted: &GuardWanted) -> RuleSpec {
+    RuleSpec {
+        conditions: vec![
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(HostHeaderConditionConfig::builder().values(&wanted.alb_dns).build())
+                .build(),
+        ],
+        actions: vec![
+            Action::builder()
+                .r#type(ActionTypeEnum::Redirect)
+                .order(1)
+                .redirect_config(
+                    RedirectActionConfig::builder()
+                        .protocol("HTTPS")
+                        .port("443")
+                        .host(&wanted.canonical_host)
+                        .path("/#{path}")
+                        .query("#{query}")
+                        .status_code(RedirectActionStatusCodeEnum::Http301)
+                        .build(),
+                )
+                .build(),
+        ],
+        transforms: Vec::new(),
+    }
+}
+
+/// The copies of the team's rules, in their order, then the pass rule.
+fn core_specs(found: &Found, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec)>, AlbPlanError> {
+    let mut theirs: Vec<&FoundRule> = found.rules.iter().filter(|r| r.role.is_none()).collect();
+    theirs.sort_by_key(|r| r.priority);
+    let mut specs = theirs
+        .into_iter()
+        .map(|r| Ok((Role::GuardCopy, copy_of(r, &wanted.secret)?)))
+        .collect::<Result<Vec<_>, AlbPlanError>>()?;
+    specs.push((
+        Role::GuardPass,
+        RuleSpec {
+            conditions: vec![secret_condition(&wanted.secret)],
+            actions: numbered(&found.default_actions),
+            transforms: Vec::new(),
+        },
+    ));
+    Ok(specs)
+}
+
+fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
+    same_conditions(&rule.conditions, &spec.conditions)
+        && normalised(&rule.actions) == normalised(&spec.actions)
+        && rule.transforms == spec.transforms
+}
+
+fn ours(found: &Found, wanted_roles: &[Role]) -> Vec<FoundRule> {
+    let mut picked: Vec<FoundRule> =
+        found.rules.iter().filter(|r| r.role.is_some_and(|role| wanted_roles.contains(&role))).cloned().collect();
+    picked.sort_by_key(|r| r.priority);
+    picked
+}
+
+/// `publish` with `canonical_host` set: the guard's rules as `wanted`, changing only edgepages'
+/// own. `None` for `wanted` takes the guard away (the redirect first).
+pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPlan, AlbPlanError> {
+    let core = ours(found, &[Role::GuardCopy, Role::GuardPass]);
+    let redirect = ours(found, &[Role::GuardRedirect]);
+    if redirect.len() > 1 {
+        return Err(AlbPlanError::Duplicate {
+            role: Role::GuardRedirect,
+            count: redirect.len(),
+            arns: redirect.iter().map(|r| r.arn.clone()).collect(),
+        });
+    }
+    let redirect = redirect.into_iter().next();
+    let mut plan = GuardPlan { steps: Vec::new(), changes: Vec::new(), redirect_waits: false, ahead: Vec::new() };
+    let Some(wanted) = wanted else {
+        for rule in redirect.iter().chain(core.iter().rev()) {
+            delete(&mut plan, rule);
+        }
+        return Ok(plan);
+    };
+
+    let want_core = core_specs(found, wanted)?;
+    let want_redirect = wanted.redirect.then(|| redirect_spec(wanted));
+    plan.redirect_waits = !wanted.redirect;
+    let maintenance_last = found
+        .rules
+        .iter()
+        .filter(|r| matches!(r.role, Some(Role::Bypass | Role::Maintenance)))
+        .map(|r| r.priority)
+        .max();
+    let core_in_place = core.len() == want_core.len()
+        && core.iter().zip(&want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
+        && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
+
+    let mut taken: Vec<u32> = found.rules.iter().filter(|r| !is_guard(r)).map(|r| r.priority).collect();
+    let would = taken.len() + want_core.len() + usize::from(want_redirect.is_some());
+    if would > MAX_RULES {
+        return Err(AlbPlanError::TooManyRules { would });
+    }
+
+    let core_last = if core_in_place {
+        taken.extend(core.iter().map(|r| r.priority));
+        core.last().map(|r| r.priority)
+    } else {
+        // Rebuilt: the redirect goes first and comes back last, so CloudFront's requests are
+        // never redirected while their rules are missing.
+        for rule in redirect.iter().chain(core.iter().rev()) {
+            delete(&mut plan, rule);
+        }
+        let mut from = match maintenance_last {
+            Some(m) => m + 1,
+            None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::TooManyRules { would })?,
+        };
+        for (role, spec) in want_core {
+            let priority = free_after(&taken, from).ok_or(AlbPlanError::TooManyRules { would })?;
+            taken.push(priority);
+            from = priority + 1;
+            create(&mut plan, role, priority, spec, wanted);
+        }
+        from.checked_sub(1)
+    };
+    let redirect_kept = core_in_place.then_some(redirect.as_ref()).flatten();
+
+    let redirect_priority = match (redirect_kept, want_redirect) {
+        (Some(rule), Some(spec)) => {
+            if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
+                modify_or_move(&mut plan, rule, spec, &mut taken, core_last, wanted, would)?
+            } else {
+                Some(rule.priority)
+            }
+        }
+        (None, Some(spec)) => {
+            let priority =
+                free_after(&taken, core_last.map_or(1, |c| c + 1)).ok_or(AlbPlanError::TooManyRules { would })?;
+            create(&mut plan, Role::GuardRedirect, priority, spec, wanted);
+            Some(priority)
+        }
+        (Some(rule), None) => {
+            delete(&mut plan, rule);
+            None
+        }
+        (None, None) => None,
+    };
+    if let Some(at) = redirect_priority {
+        plan.ahead = found
+            .rules
+            .iter()
+            .filter(|r| r.role.is_none() && r.priority < at)
+            .map(|r| format!("{}: {}", r.priority, describe_conditions(&r.conditions)))
+            .collect();
+    }
+    Ok(plan)
+}
+
+/// A redirect that must change: in place when it still comes after the pass rule, otherwise
+/// deleted and created again after it.
+fn modify_or_move(
+    plan: &mut GuardPlan,
+    rule: &FoundRule,
+    spec: RuleSpec,
+    taken: &mut Vec<u32>,
+    core_last: Option<u32>,
+    wanted: &GuardWanted,
+    would: usize,
+) -> Result<Option<u32>, AlbPlanError> {
+    if core_last.is_none_or(|c| c < rule.priority) {
+        plan.changes.push(Change {
+            kind: ChangeKind::Modify,
+            target: format!("guard redirect rule, priority {}", rule.priority),
+            before: Some(describe_found(rule)),
+            after: Some(describe_spec(&spec, wanted)),
+        });
+        plan.steps.push(GuardStep::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
+        return Ok(Some(rule.priority));
+    }
+    delete(plan, rule);
+    let priority = free_after(taken, core_last.map_or(1, |c| c + 1)).ok_or(AlbPlanError::TooManyRules { would })?;
+    taken.push(priority);
+    create(plan, Role::GuardRedirect, priority, spec, wanted);
+    Ok(Some(priority))
+}
+
+fn is_guard(rule: &FoundRule) -> bool {
+    matches!(rule.role, Some(Role::GuardCopy | Role::GuardPass | Role::GuardRedirect))
+}
+
+fn free_after(taken: &[u32], from: u32) -> Option<u32> {
+    (from..=50_000).find(|p| !taken.contains(p))
+}
+
+/// The free priority after `skip` free ones, counting from `from`.
+fn nth_free(taken: &[u32], from: u32, skip: usize) -> Option<u32> {
+    (from..=50_000).filter(|p| !taken.contains(p)).nth(skip)
+}
+
+fn create(plan: &mut GuardPlan, role: Role, priority: u32, spec: RuleSpec, wanted: &GuardWanted) {
+    plan.changes.push(Change {
+        kind: ChangeKind::Add,
+        target: format!("{} rule, priority {priority}", role_words(role)),
+        before: None,
+        after: Some(describe_spec(&spec, wanted)),
+    });
+    plan.steps.push(GuardStep::Create { role, priority, spec });
+}
+
+fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
+    let role_of = rule.role.unwrap_or(Role::GuardCopy);
+    plan.changes.push(Change {
+        kind: ChangeKind::Remove,
+        target: format!("{} rule, priority {}", role_words(role_of), rule.priority),
+        before: Some(describe_found(rule)),
+        after: None,
+    });
+    plan.steps.push(GuardStep::Delete { role: role_of, arn: rule.arn.clone() });
+}
+
+fn role_words(role: Role) -> &'static str {
+    match role {
+        Role::GuardCopy => "guard copy",
+        Role::GuardPass => "guard pass",
+        Role::GuardRedirect => "guard redirect",
+        Role::Bypass => "bypass",
+        Role::Maintenance => "maintenance",
+    }
+}
+
+/// A rule in words, with any origin header's value hidden.
+pub fn describe_found(rule: &FoundRule) -> String {
+    format!("{} → {}", redacted_conditions(&rule.conditions), describe_actions(&rule.actions))
+}
+
+fn describe_spec(spec: &RuleSpec, _wanted: &GuardWanted) -> String {
+    format!("{} → {}", redacted_conditions(&spec.conditions), describe_actions(&spec.actions))
+}
+
+fn redacted_conditions(conditions: &[RuleCondition]) -> String {
+    let shown: Vec<RuleCondition> = conditions
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if let Some(h) = c.http_header_config.as_mut()
+                && h.http_header_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(ORIGIN_HEADER))
+            {
+                h.values = Some(vec!["(secret)".to_owned()]);
+                c.values = None;
+            }
+            c
+        })
+        .collect();
+    describe_conditions(&shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_elasticloadbalancingv2::types::PathPatternConditionConfig;
+
+    use super::*;
+    use crate::alb::desired::{Wanted, maintenance_conditions};
+    use crate::alb::plan::{Step, plan_off, plan_on};
+
+    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
+    const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn forward(tg: &str) -> Vec<Action> {
+        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
+    }
+
+    fn path(p: &str) -> RuleCondition {
+        RuleCondition::builder()
+            .field("path-pattern")
+            .values(p)
+            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
+            .build()
+    }
+
+    fn theirs(priority: u32, condition: RuleCondition, tg: &str) -> FoundRule {
+        FoundRule {
+            arn: format!("arn:rule/theirs-{priority}"),
+            priority,
+            conditions: vec![condition],
+            actions: forward(tg),
+            transforms: Vec::new(),
+            role: None,
+            until: None,
+        }
+    }
+
+    /// The team's `/api/*` rule at 10 and a host rule at 20.
+    fn listener() -> Found {
+        let host = RuleCondition::builder()
+            .field("host-header")
+            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
+            .build();
+        Found { default_actions: forward(TG), rules: vec![theirs(10, path("/api/*"), API), theirs(20, host, TG)] }
+    }
+
+    fn wanted(redirect: bool) -> GuardWanted {
+        GuardWanted {
+            alb_dns: "shop-1234567890.eu-west-1.elb.amazonaws.com".into(),
+            canonical_host: "www.example.com".into(),
+            secret: SECRET.into(),
+            redirect,
+        }
+    }
+
+    /// `found` once `plan` was carried out.
+    fn applied(found: &Found, plan: &GuardPlan) -> Found {
+        let mut after = found.clone();
+        for step in &plan.steps {
+            match step {
+                GuardStep::Create { role, priority, spec } => after.rules.push(FoundRule {
+                    arn: format!("arn:rule/ours-{priority}"),
+                    priority: *priority,
+                    conditions: spec.conditions.clone(),
+                    actions: spec.actions.clone(),
+                    transforms: spec.transforms.clone(),
+                    role: Some(*role),
+                    until: None,
+                }),
+                GuardStep::Modify { arn, spec, .. } => {
+                    let rule = after.rules.iter_mut().find(|r| &r.arn == arn).unwrap();
+                    rule.conditions.clone_from(&spec.conditions);
+                    rule.actions.clone_from(&spec.actions);
+                }
+                GuardStep::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
+            }
+        }
+        after
+    }
+
+    fn created(plan: &GuardPlan) -> Vec<(Role, u32)> {
+        plan.steps
+            .iter()
+            .filter_map(|s| match s {
+                GuardStep::Create { role, priority, .. } => Some((*role, *priority)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn copies_in_their_order_then_pass_leave_room_for_maintenance_and_the_redirect_waits_for_the_header() {
+        let found = listener();
+        let plan = plan_guard(&found, Some(&wanted(false))).unwrap();
+        assert_eq!(created(&plan), [(Role::GuardCopy, 3), (Role::GuardCopy, 4), (Role::GuardPass, 5)]);
+        assert!(plan.redirect_waits);
+        let GuardStep::Create { spec, .. } = &plan.steps[0] else { panic!() };
+        assert_eq!(spec.actions, forward(API), "the copy does what their /api/* rule does");
+        assert!(same_conditions(&spec.conditions, &[path("/api/*"), secret_condition(SECRET)]));
+        assert!(spec.conditions[0].values.is_none(), "the legacy values are not sent back with the config");
+
+        let first = applied(&found, &plan);
+        let second = plan_guard(&first, Some(&wanted(true))).unwrap();
+        assert_eq!(created(&second), [(Role::GuardRedirect, 6)]);
+        assert_eq!(second.steps.len(), 1);
+        assert_eq!(second.ahead, Vec::<String>::new(), "their rules come after the redirect");
+
+        let done = applied(&first, &second);
+        assert_eq!(plan_guard(&done, Some(&wanted(true))).unwrap().steps, [], "twice is nothing");
+    }
+
+    #[test]
+    fn their_rules_before_the_redirect_are_listed_never_renumbered() {
+        let mut found = listener();
+        found.rules[0].priority = 1;
+        let plan = plan_guard(&found, Some(&wanted(true))).unwrap();
+        assert_eq!(
+            created(&plan),
+            [(Role::GuardCopy, 4), (Role::GuardCopy, 5), (Role::GuardPass, 6), (Role::GuardRedirect, 7)]
+        );
+        assert_eq!(plan.ahead, ["1: path-pattern /api/*"]);
+    }
+
+    #[test]
+    fn the_secret_is_never_in_the_words_or_the_json() {
+        let plan = plan_guard(&listener(), Some(&wanted(true))).unwrap();
+        let words = format!("{:?}", plan.changes);
+        let json = serde_json::to_string(&plan).unwrap();
+        assert!(words.contains("x-edgepages-origin-verify (secret)"), "{words}");
+        assert!(!words.contains(SECRET) && !json.contains(SECRET));
+        assert!(!format!("{:?}", wanted(true)).contains(SECRET));
+    }
+
+    #[test]
+    fn a_changed_rule_of_theirs_rebuilds_the_copies_with_the_redirect_out_first_and_back_last() {
+        let found = listener();
+        let on = applied(&found, &plan_guard(&found, Some(&wanted(false))).unwrap());
+        let on = applied(&on, &plan_guard(&on, Some(&wanted(true))).unwrap());
+        let mut changed = on.clone();
+        changed.rules.iter_mut().find(|r| r.arn == "arn:rule/theirs-10").unwrap().actions = forward(TG);
+        let plan = plan_guard(&changed, Some(&wanted(true))).unwrap();
+        let roles: Vec<(&str, Role)> = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                GuardStep::Create { role, .. } => ("create", *role),
+                GuardStep::Modify { role, .. } => ("modify", *role),
+                GuardStep::Delete { role, .. } => ("delete", *role),
+            })
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("delete", Role::GuardRedirect),
+                ("delete", Role::GuardPass),
+                ("delete", Role::GuardCopy),
+                ("delete", Role::GuardCopy),
+                ("create", Role::GuardCopy),
+                ("create", Role::GuardCopy),
+                ("create", Role::GuardPass),
+                ("create", Role::GuardRedirect),
+            ]
+        );
+        let after = applied(&changed, &plan);
+        assert_eq!(plan_guard(&after, Some(&wanted(true))).unwrap().steps, []);
+    }
+
+    #[test]
+    fn a_new_canonical_host_modifies_the_redirect_in_place_and_none_takes_the_guard_away_redirect_first() {
+        let found = listener();
+        let on = applied(&found, &plan_guard(&found, Some(&wanted(false))).unwrap());
+        let on = applied(&on, &plan_guard(&on, Some(&wanted(true))).unwrap());
+        let mut elsewhere = wanted(true);
+        elsewhere.canonical_host = "shop.example.com".into();
+        let plan = plan_guard(&on, Some(&elsewhere)).unwrap();
+        assert!(matches!(plan.steps.as_slice(), [GuardStep::Modify { role: Role::GuardRedirect, .. }]));
+
+        let off = plan_guard(&on, None).unwrap();
+        assert!(matches!(off.steps.first(), Some(GuardStep::Delete { role: Role::GuardRedirect, .. })));
+        assert_eq!(applied(&on, &off), found, "the listener exactly as it was");
+    }
+
+    #[test]
+    fn maintenance_goes_in_before_the_guard_and_the_guard_after_maintenance() {
+        let found = listener();
+        let guarded = applied(&found, &plan_guard(&found, Some(&wanted(false))).unwrap());
+        let page = Wanted { page: "<p>soon</p>".into(), until: None, bypass_cidrs: vec!["203.0.113.0/24".into()] };
+        let on = plan_on(&guarded, &page).unwrap();
+        assert_eq!(
+            on.steps,
+            [Step::Create { role: Role::Bypass, priority: 1 }, Step::Create { role: Role::Maintenance, priority: 2 }]
+        );
+        assert_eq!(plan_off(&guarded).steps, [], "maintenance off leaves the guard");
+
+        // With maintenance already on, a new guard starts right after it.
+        let mut with_page = found.clone();
+        with_page.rules.push(FoundRule {
+            arn: "arn:rule/page".into(),
+            priority: 1,
+            conditions: maintenance_conditions(),
+            actions: forward(TG),
+            transforms: Vec::new(),
+            role: Some(Role::Maintenance),
+            until: None,
+        });
+        assert_eq!(
+            created(&plan_guard(&with_page, Some(&wanted(false))).unwrap()),
+            [(Role::GuardCopy, 2), (Role::GuardCopy, 3), (Role::GuardPass, 4)]
+        );
+    }
+
+    #[test]
+    fn a_rule_of_theirs_too_big_to_copy_and_a_full_listener_are_refused() {
+        let mut found = listener();
+        let five = RuleCondition::builder()
+            .field("path-pattern")
+            .path_pattern_config(
+                PathPatternConditionConfig::builder()
+                    .set_values(Some(["/a", "/b", "/c", "/d", "/e"].map(str::to_owned).to_vec()))
+                    .build(),
+            )
+            .build();
+        found.rules.push(theirs(30, five, TG));
+        assert_eq!(
+            plan_guard(&found, Some(&wanted(false))),
+            Err(AlbPlanError::CopyOverLimit { priority: 30, arn: "arn:rule/theirs-30".into(), values: 6 })
+        );
+
+        let mut full = listener();
+        full.rules = (1..=60).map(|p| theirs(p, path("/x"), TG)).collect();
+        assert!(matches!(plan_guard(&full, Some(&wanted(false))), Err(AlbPlanError::TooManyRules { would: 121 })));
+    }
+}
