@@ -361,3 +361,29 @@ fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_find
     assert_eq!(rules(&rig, &alb), before);
     assert_eq!(default_actions(&rig, &alb), default_before);
 }
+
+#[test]
+fn rolling_back_the_publish_that_put_the_guard_in_takes_its_rules_off_before_the_header() {
+    let (rig, alb) = with_alb("canonical_host = \"www.example.com\"\n");
+    point_site_origin_at(&rig, &alb.dns_name);
+    let before = rules(&rig, &alb);
+    rig.run(&["publish", "--yes"]).ok();
+    rig.run(&["publish", "--yes"]).ok();
+    assert_eq!(rules(&rig, &alb).len(), 6, "copies, pass, redirect and theirs");
+
+    rig.proxy.clear();
+    let dry = rig.run(&["rollback", "--dry-run"]).ok();
+    let redirect_at = dry.stdout.find("- guard redirect rule, priority 6").unwrap_or_else(|| panic!("{}", dry.stdout));
+    let pass_at = dry.stdout.find("- guard pass rule, priority 5").unwrap_or_else(|| panic!("{}", dry.stdout));
+    let header_at = dry.stdout.find("- origin header").unwrap_or_else(|| panic!("{}", dry.stdout));
+    assert!(redirect_at < pass_at && pass_at < header_at, "{}", dry.stdout);
+    assert_eq!(writes(&rig), Vec::<String>::new(), "--dry-run wrote");
+
+    rig.run(&["rollback", "--yes"]).ok();
+    let done = writes(&rig);
+    let deletes: Vec<usize> = done.iter().enumerate().filter(|(_, w)| *w == "DeleteRule").map(|(i, _)| i).collect();
+    assert_eq!(deletes, [0, 1, 2, 3], "the rules first: {done:?}");
+    assert!(done.len() > 4, "then the distribution: {done:?}");
+    assert_eq!(rules(&rig, &alb), before, "the listener as it was");
+    assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the header gone");
+}

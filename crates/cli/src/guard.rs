@@ -70,6 +70,20 @@ pub async fn plan(t: &mut Target, distribution: &DistributionConfig) -> Result<O
     Ok(Some(PlannedGuard { listener_arn: alb.listener_arn, aws, found, plan }))
 }
 
+/// Taking the guard's rules away, the redirect first: what a rollback of the publish that put
+/// the guard in does before it takes the header off the distribution.
+pub async fn removal(t: &Target) -> Result<PlannedGuard> {
+    let alb = t.alb.as_ref().context(
+        "this publish put the ALB guard in place; rolling it back takes the guard's rules off the listener before \
+         the header off the distribution (or every viewer would loop), and that needs [alb] listener_arn in the config",
+    )?;
+    let aws = alb_client(alb).await;
+    let found = aws.read(&alb.listener_arn).await?;
+    let plan =
+        plan_guard(&found, None).with_context(|| format!("planning the guard's removal on {}", alb.listener_arn))?;
+    Ok(PlannedGuard { listener_arn: alb.listener_arn.clone(), aws, found, plan })
+}
+
 /// `verify`'s checks of the guard: no loop for CloudFront's requests on any behavior to the
 /// site's origin, the redirect in place, and the copies current with the team's rules.
 pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConfig, t: &Target) -> Result<Vec<Check>> {

@@ -64,19 +64,19 @@ pub fn set(config: &mut DistributionConfig, secret: Option<&str>) -> Result<(), 
     };
     let mut items: Vec<OriginCustomHeader> =
         origin.custom_headers.as_ref().and_then(|h| h.items.clone()).unwrap_or_default();
+    let had = items.iter().any(|h| h.header_name.eq_ignore_ascii_case(ORIGIN_HEADER));
+    if secret.is_none() && !had {
+        return Ok(());
+    }
     items.retain(|h| !h.header_name.eq_ignore_ascii_case(ORIGIN_HEADER));
     if let Some(secret) = secret {
         items.push(OriginCustomHeader::builder().header_name(ORIGIN_HEADER).header_value(secret).build()?);
     }
-    origin.custom_headers = if items.is_empty() && origin.custom_headers.is_none() {
+    origin.custom_headers = if items.is_empty() {
         None
     } else {
-        Some(
-            CustomHeaders::builder()
-                .quantity(i32::try_from(items.len()).unwrap_or(i32::MAX))
-                .set_items(Some(items))
-                .build()?,
-        )
+        let quantity = i32::try_from(items.len()).unwrap_or(i32::MAX);
+        Some(CustomHeaders::builder().quantity(quantity).set_items(Some(items)).build()?)
     };
     Ok(())
 }

@@ -54,6 +54,11 @@ pub struct OwnedState {
     /// `None` when publish did not manage them (and in records older than the function).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_response: Option<Vec<OriginResponseFields>>,
+    /// Whether the ALB guard's origin header was on the site's origin; `None` when publish did
+    /// not manage it. Only its absence is restored (the guard's rules are taken away first):
+    /// the secret itself is never recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_header: Option<bool>,
 }
 
 /// One behavior's origin-response association as it was; `arn: None` when it had none.
@@ -162,7 +167,22 @@ impl OwnedState {
                 })
                 .collect()
         });
-        OwnedState { origin_id, origin, path_pattern, behavior, error_responses, timeouts, origin_response }
+        let origin_header = desired.origin_header.as_ref().map(|_| crate::origin_verify::secret(config).is_some());
+        OwnedState {
+            origin_id,
+            origin,
+            path_pattern,
+            behavior,
+            error_responses,
+            timeouts,
+            origin_response,
+            origin_header,
+        }
+    }
+
+    /// Whether undoing the publish takes the ALB guard away: it put the header on.
+    pub fn removes_guard(&self) -> bool {
+        self.origin_header == Some(false)
     }
 
     /// The names of the parts this state covers, to describe a rollback's changes.
@@ -173,9 +193,7 @@ impl OwnedState {
             codes: self.error_responses.iter().map(|r| r.code).collect(),
             timeouts_origin: self.timeouts.as_ref().map(|t| t.origin_id.clone()),
             origin_response: self.origin_response.is_some(),
-            // The guard's header is not rolled back: taking it away while the ALB still
-            // redirects its DNS name would loop every viewer (see the README).
-            origin_header: false,
+            origin_header: self.removes_guard(),
         }
     }
 
@@ -186,6 +204,9 @@ impl OwnedState {
         self.restore_behavior(&mut config)?;
         self.restore_error_responses(&mut config);
         self.restore_timeouts(&mut config);
+        if self.removes_guard() {
+            crate::origin_verify::set(&mut config, None)?;
+        }
         for fields in self.origin_response.iter().flatten() {
             let was = match &fields.arn {
                 Some(arn) => Some(
@@ -315,7 +336,7 @@ mod tests {
     use super::*;
     use crate::desired::tests_support::desired;
     use crate::distribution::tests::existing;
-    use crate::distribution::with_desired;
+    use crate::distribution::{describe, with_desired};
 
     fn with_timeouts() -> Desired {
         let mut d = desired();
@@ -336,6 +357,25 @@ mod tests {
         let published = with_desired(&original, &d, "OAC1").unwrap();
         assert_ne!(published, original);
         assert_eq!(state.restore(&published).unwrap(), original);
+    }
+
+    #[test]
+    fn a_publish_that_put_the_guards_header_on_rolls_back_without_it_and_one_that_found_it_keeps_it() {
+        use crate::origin_verify::{OriginHeader, secret};
+        let mut d = desired();
+        d.origin_header = Some(OriginHeader::Set("s3cret".into()));
+        let original = existing();
+        let state = OwnedState::capture(&original, &d);
+        let published = with_desired(&original, &d, "OAC1").unwrap();
+        assert_eq!(secret(&published), Some("s3cret"));
+        let restored = state.restore(&published).unwrap();
+        assert_eq!(secret(&restored), None);
+        assert_eq!(restored, original);
+        assert!(describe(&published, &restored, &state.keys()).iter().any(|c| c.target == "origin header"));
+
+        // Published again over a distribution that already had it: the rollback leaves it.
+        let again = OwnedState::capture(&published, &d);
+        assert_eq!(secret(&again.restore(&published).unwrap()), Some("s3cret"));
     }
 
     #[test]

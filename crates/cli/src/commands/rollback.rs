@@ -65,7 +65,13 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             ));
         }
         let restored = record.before.restore(&current.config)?;
-        let changes = describe(&current.config, &restored, &record.before.keys());
+        let mut changes = describe(&current.config, &restored, &record.before.keys());
+        let guard = if record.before.removes_guard() { Some(crate::guard::removal(&t).await?) } else { None };
+        // The guard's rules go before the header does, so they are listed first.
+        if let Some(g) = &guard {
+            changes.splice(0..0, g.plan.changes.iter().cloned());
+        }
+        let guard_writes = guard.as_ref().map_or(0, |g| g.plan.write_count());
         let undoes = json!({
             "id": chosen.id,
             "published_at": record.published_at,
@@ -89,7 +95,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
                 show_change(out, change);
             }
         }
-        if restored == current.config {
+        if restored == current.config && guard_writes == 0 {
             out.good("up to date:", "the distribution already matches the record; nothing to roll back");
             return Ok(ExitCode::SUCCESS);
         }
@@ -97,6 +103,16 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         crate::confirm::ask(args.yes, "Roll back these changes?")?;
+        if let Some(g) = guard.as_ref().filter(|_| guard_writes > 0) {
+            let mut done = edgepages_publish::alb::aws::AlbApplied::default();
+            g.aws.apply_guard(&g.listener_arn, &g.found, &g.plan, &mut done).await.map_err(|e| {
+                anyhow::Error::new(e).context(format!(
+                    "rollback stopped at the ALB guard's rules after {} of {guard_writes} rule writes; the \
+                     distribution was not touched",
+                    done.done.len()
+                ))
+            })?;
+        }
         let etag = t.aws.update_distribution(&d.distribution_id, restored, &current.etag).await?;
 
         mark_used(&t, &chosen, args.from_file.is_some(), &etag).await?;
