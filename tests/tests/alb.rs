@@ -387,3 +387,127 @@ fn rolling_back_the_publish_that_put_the_guard_in_takes_its_rules_off_before_the
     assert_eq!(rules(&rig, &alb), before, "the listener as it was");
     assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the header gone");
 }
+
+#[test]
+fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verify_finds_a_loop() {
+    let rig = Rig::new(Start::Fresh);
+    let alb = rig.fixture.alb().unwrap();
+    // The site without CloudFront: no [s3], no [cloudfront].
+    let mut text = String::new();
+    let mut skip = false;
+    for line in std::fs::read_to_string(&rig.config).unwrap().lines() {
+        if line.starts_with('[') {
+            skip = line.starts_with("[s3") || line.starts_with("[cloudfront");
+        }
+        if !skip {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let section = format!("\n[alb]\nlistener_arn = \"{}\"\ncanonical_host = \"www.example.com\"\n", alb.listener_arn);
+    std::fs::write(&rig.config, text + &section).unwrap();
+    let before = rules(&rig, &alb);
+
+    rig.proxy.clear();
+    let plan = rig.run(&["plan"]).ok();
+    assert!(plan.stdout.contains("+ guard redirect rule, priority 3"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 write calls"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("guard copy") && !plan.stdout.contains("guard pass"), "{}", plan.stdout);
+    assert_eq!(writes(&rig), Vec::<String>::new(), "plan wrote");
+
+    let published = rig.run(&["publish", "--yes"]).ok();
+    assert_eq!(writes(&rig), ["CreateRule"]);
+    assert!(published.stdout.contains("ok   guard: no redirect loop"), "{}", published.stdout);
+    assert!(published.stdout.contains("ok   guard: redirect: priority 3"), "{}", published.stdout);
+    let after = rules(&rig, &alb);
+    assert_eq!(tag_of(&after[0]), Some("guard-redirect"));
+    assert_eq!(
+        after[0].0.conditions()[0].host_header_config.as_ref().unwrap().values(),
+        std::slice::from_ref(&alb.dns_name)
+    );
+    assert!(
+        after.iter().all(|(r, _)| r.conditions().iter().all(|c| c.http_header_config.is_none())),
+        "no header rules"
+    );
+    assert_eq!(&after[1..], before.as_slice(), "their rules byte for byte");
+
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes"]).ok();
+    assert_eq!(writes(&rig), Vec::<String>::new(), "twice is nothing");
+
+    // Maintenance goes in before the guard's redirect.
+    rig.run(&["maintenance", "on", "--yes"]).ok();
+    let on = rules(&rig, &alb);
+    assert_eq!((tag_of(&on[0]), on[0].0.priority.as_deref()), (Some("maintenance"), Some("1")));
+    rig.run(&["maintenance", "off", "--yes"]).ok();
+    assert_eq!(rules(&rig, &alb), after, "off leaves the guard");
+
+    // A redirect of the team's own that sends the canonical host back to itself.
+    let back = rig
+        .fixture
+        .elb
+        .create_rule()
+        .listener_arn(&alb.listener_arn)
+        .priority(1)
+        .conditions(
+            aws_sdk_elasticloadbalancingv2::types::RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(
+                    aws_sdk_elasticloadbalancingv2::types::HostHeaderConditionConfig::builder()
+                        .values("www.example.com")
+                        .build(),
+                )
+                .build(),
+        )
+        .actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(ActionTypeEnum::Redirect)
+                .redirect_config(
+                    aws_sdk_elasticloadbalancingv2::types::RedirectActionConfig::builder()
+                        .host("#{host}")
+                        .protocol("HTTPS")
+                        .port("443")
+                        .status_code(aws_sdk_elasticloadbalancingv2::types::RedirectActionStatusCodeEnum::Http301)
+                        .build(),
+                )
+                .build(),
+        )
+        .send();
+    rig.block_on(back).unwrap();
+    let looped = rig.run(&["verify"]).fails();
+    assert!(
+        looped.stdout.contains(
+            "FAIL guard: no redirect loop: visitors of www.example.com are redirected back to it by priority 1"
+        ),
+        "{}",
+        looped.stdout
+    );
+}
+
+#[test]
+fn a_rule_moved_between_publishs_read_and_the_guards_write_stops_it_before_the_distribution() {
+    let (rig, alb) = with_alb("canonical_host = \"www.example.com\"\n");
+    point_site_origin_at(&rig, &alb.dns_name);
+    rig.proxy.set_rival_rule(&alb.rules["admin"], 15);
+    rig.proxy.clear();
+    let refused = rig.run(&["publish", "--yes"]).fails();
+    assert!(
+        refused.stderr.contains(&format!(
+            "listener {} was changed by someone else after it was read, so nothing more was written",
+            alb.listener_arn
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains(&format!("now: rule {} at priority 15", alb.rules["admin"])), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(
+            "publish stopped at the ALB guard's rules after 0 of 3 rule writes; neither the pages nor the distribution \
+             were touched"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(writes(&rig), Vec::<String>::new());
+    assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the distribution untouched");
+}

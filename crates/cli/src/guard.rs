@@ -57,7 +57,7 @@ pub async fn plan(t: &mut Target, distribution: &DistributionConfig) -> Result<O
             alb_dns: aws.dns_name(&alb.listener_arn).await?,
             canonical_host: host.clone(),
             redirect: redirect_allowed(sent, deployed, redirect_exists),
-            secret,
+            secret: Some(secret),
         })
     } else {
         if existing.is_some() {
@@ -132,7 +132,7 @@ pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConf
         let wanted = GuardWanted {
             alb_dns: aws.dns_name(&alb.listener_arn).await?,
             canonical_host: host.to_owned(),
-            secret,
+            secret: Some(secret),
             redirect: redirect.is_some(),
         };
         let stale = plan_guard(&found, Some(&wanted)).map_or(usize::MAX, |p| p.changes.len());

@@ -7,6 +7,7 @@ mod commands;
 mod confirm;
 mod deploy_wait;
 mod guard;
+mod guard_alone;
 mod output;
 mod plan_view;
 mod site_files;

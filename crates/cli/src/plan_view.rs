@@ -100,7 +100,7 @@ pub fn show(
     Ok(())
 }
 
-fn show_guard(out: &Output, g: &PlannedGuard) {
+pub fn show_guard(out: &Output, g: &PlannedGuard) {
     if g.plan.changes.is_empty() {
         out.result(&format!("  ALB guard on listener {}: no change", g.listener_arn));
     } else {
@@ -120,6 +120,18 @@ fn show_guard(out: &Output, g: &PlannedGuard) {
             "rule {rule} comes before the guard's redirect: visitors of the ALB's own name it matches still reach it"
         ));
     }
+}
+
+/// The guard's part of a plan, for machines.
+pub fn guard_json(g: &PlannedGuard) -> serde_json::Value {
+    json!({
+        "listener_arn": g.listener_arn,
+        "steps": g.plan.steps,
+        "changes": g.plan.changes,
+        "redirect_waits": g.plan.redirect_waits,
+        "ahead": g.plan.ahead,
+        "writes": g.plan.write_count(),
+    })
 }
 
 pub fn show_change(out: &Output, change: &Change) {
@@ -151,14 +163,7 @@ pub fn to_json(
     let function_writes = function.map_or(0, |f| f.plan.write_count());
     let guard_writes = guard.map_or(0, |g| g.plan.write_count());
     json!({
-        "guard": guard.map(|g| json!({
-            "listener_arn": g.listener_arn,
-            "steps": g.plan.steps,
-            "changes": g.plan.changes,
-            "redirect_waits": g.plan.redirect_waits,
-            "ahead": g.plan.ahead,
-            "writes": guard_writes,
-        })),
+        "guard": guard.map(guard_json),
         "function": function.map(|f| json!({
             "name": f.target.spec.name,
             "region": edgepages_publish::function::REGION,

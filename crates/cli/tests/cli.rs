@@ -81,10 +81,14 @@ fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_ever
     let head = "[brand]\nname = \"Shop\"\n[locales]\ndefault = \"en\"\navailable = [\"en\", \"fr\"]\n";
     fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}")).unwrap();
     edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("canonical_host").not());
-    // A key that does nothing in this config is said, not silently ignored.
-    fs::write(dir.path().join("edgepages.toml"), format!("{head}{alb}canonical_host = \"www.example.com\"\n")).unwrap();
+    // canonical_host alone is an ALB-only site's guard; with [s3] and no [cloudfront] it would do
+    // nothing, which is said, not silently ignored.
+    let guard = format!("{head}{alb}canonical_host = \"www.example.com\"\n");
+    fs::write(dir.path().join("edgepages.toml"), &guard).unwrap();
+    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("canonical_host").not());
+    fs::write(dir.path().join("edgepages.toml"), format!("{guard}[s3]\nbucket = \"my-pages\"\n")).unwrap();
     edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains(
-        "warning: [alb] canonical_host = \"www.example.com\" has no effect without [cloudfront]",
+        "warning: [alb] canonical_host = \"www.example.com\" has no effect with [s3] but no [cloudfront]",
     ));
 
     // Each sentence within the copy limit, together too long for the ALB.

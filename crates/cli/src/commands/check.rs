@@ -20,10 +20,11 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     out.progress(&format!("{}: config and logo are valid", global.config.display()));
     if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
         && site.config.cloudfront.is_none()
+        && site.config.s3.is_some()
     {
         out.warn(&format!(
-            "[alb] canonical_host = {host:?} has no effect without [cloudfront]: `edgepages publish` puts the guard in \
-             place with the distribution's origin header, and an ALB-only site's guard is not built yet"
+            "[alb] canonical_host = {host:?} has no effect with [s3] but no [cloudfront]: `edgepages publish` needs \
+             both for a site behind CloudFront, or neither for an ALB-only site"
         ));
     }
 

@@ -18,6 +18,9 @@ pub struct Args {
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
+        if let Some(alb) = crate::guard_alone::alb_only(&global.config)? {
+            return crate::guard_alone::publish(&alb, true, false, out).await;
+        }
         let mut t = target(&global.config).await?;
         let (current, plan, function, guard) =
             super::publish::read_and_plan(&mut t, &args.function, &global.config, out).await?;

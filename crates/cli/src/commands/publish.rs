@@ -96,6 +96,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
     }
     runtime()?.block_on(async {
+        if let Some(alb) = crate::guard_alone::alb_only(&global.config)? {
+            return crate::guard_alone::publish(&alb, args.dry_run, args.yes, out).await;
+        }
         let mut t = target(&global.config).await?;
         let (current, plan, function, guard) = read_and_plan(&mut t, &args.function, &global.config, out).await?;
         if !out.json || args.dry_run {

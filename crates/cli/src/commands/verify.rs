@@ -96,7 +96,10 @@ fn http_url(raw: &str) -> Result<String, String> {
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let checks = if args.healthy.is_empty() {
-            checks(&target(&global.config).await?, args.url.as_deref()).await?
+            match crate::guard_alone::alb_only(&global.config)?.filter(|_| args.url.is_none()) {
+                Some(alb) => crate::guard_alone::checks(&alb).await?,
+                None => checks(&target(&global.config).await?, args.url.as_deref()).await?,
+            }
         } else {
             let client = client()?;
             let mut checks = Vec::new();

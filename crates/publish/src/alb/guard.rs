@@ -39,8 +39,9 @@ pub struct GuardWanted {
     pub alb_dns: String,
     /// Where visitors of the ALB's DNS name are sent, such as `www.example.com`.
     pub canonical_host: String,
-    /// The origin header's value. Never printed.
-    pub secret: String,
+    /// The origin header's value, when CloudFront is in front; `None` for a site whose visitors
+    /// reach the ALB directly by the canonical host, which needs only the redirect. Never printed.
+    pub secret: Option<String>,
     /// Whether the redirect may exist: only once CloudFront sends the header everywhere (see
     /// [`redirect_allowed`]), or every viewer would loop while the distribution deploys.
     pub redirect: bool,
@@ -187,18 +188,19 @@ pub fn redirect_spec(wanted: &GuardWanted) -> RuleSpec {
     }
 }
 
-/// The copies of the team's rules, in their order, then the pass rule.
+/// The copies of the team's rules, in their order, then the pass rule; none without CloudFront.
 fn core_specs(found: &Found, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec)>, AlbPlanError> {
+    let Some(secret) = &wanted.secret else { return Ok(Vec::new()) };
     let mut theirs: Vec<&FoundRule> = found.rules.iter().filter(|r| r.role.is_none()).collect();
     theirs.sort_by_key(|r| r.priority);
     let mut specs = theirs
         .into_iter()
-        .map(|r| Ok((Role::GuardCopy, copy_of(r, &wanted.secret)?)))
+        .map(|r| Ok((Role::GuardCopy, copy_of(r, secret)?)))
         .collect::<Result<Vec<_>, AlbPlanError>>()?;
     specs.push((
         Role::GuardPass,
         RuleSpec {
-            conditions: vec![secret_condition(&wanted.secret)],
+            conditions: vec![secret_condition(secret)],
             actions: numbered(&found.default_actions),
             transforms: Vec::new(),
         },
@@ -259,6 +261,11 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
         return Err(AlbPlanError::TooManyRules { would });
     }
 
+    // Where edgepages' guard begins: after maintenance's rules, or leaving them room.
+    let start = match maintenance_last {
+        Some(m) => m + 1,
+        None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::TooManyRules { would })?,
+    };
     let core_last = if core_in_place {
         taken.extend(core.iter().map(|r| r.priority));
         core.last().map(|r| r.priority)
@@ -268,31 +275,29 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
         for rule in redirect.iter().chain(core.iter().rev()) {
             delete(&mut plan, rule);
         }
-        let mut from = match maintenance_last {
-            Some(m) => m + 1,
-            None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::TooManyRules { would })?,
-        };
+        let mut last = None;
         for (role, spec) in want_core {
+            let from = last.map_or(start, |l: u32| l + 1);
             let priority = free_after(&taken, from).ok_or(AlbPlanError::TooManyRules { would })?;
             taken.push(priority);
-            from = priority + 1;
+            last = Some(priority);
             create(&mut plan, role, priority, spec, wanted);
         }
-        from.checked_sub(1)
+        last
     };
+    let after_core = core_last.map_or(start, |c| c + 1);
     let redirect_kept = core_in_place.then_some(redirect.as_ref()).flatten();
 
     let redirect_priority = match (redirect_kept, want_redirect) {
         (Some(rule), Some(spec)) => {
             if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
-                modify_or_move(&mut plan, rule, spec, &mut taken, core_last, wanted, would)?
+                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core), wanted, would)?
             } else {
                 Some(rule.priority)
             }
         }
         (None, Some(spec)) => {
-            let priority =
-                free_after(&taken, core_last.map_or(1, |c| c + 1)).ok_or(AlbPlanError::TooManyRules { would })?;
+            let priority = free_after(&taken, after_core).ok_or(AlbPlanError::TooManyRules { would })?;
             create(&mut plan, Role::GuardRedirect, priority, spec, wanted);
             Some(priority)
         }
@@ -320,7 +325,7 @@ fn modify_or_move(
     rule: &FoundRule,
     spec: RuleSpec,
     taken: &mut Vec<u32>,
-    core_last: Option<u32>,
+    (core_last, after_core): (Option<u32>, u32),
     wanted: &GuardWanted,
     would: usize,
 ) -> Result<Option<u32>, AlbPlanError> {
@@ -335,7 +340,7 @@ fn modify_or_move(
         return Ok(Some(rule.priority));
     }
     delete(plan, rule);
-    let priority = free_after(taken, core_last.map_or(1, |c| c + 1)).ok_or(AlbPlanError::TooManyRules { would })?;
+    let priority = free_after(taken, after_core).ok_or(AlbPlanError::TooManyRules { would })?;
     taken.push(priority);
     create(plan, Role::GuardRedirect, priority, spec, wanted);
     Ok(Some(priority))
@@ -460,7 +465,7 @@ mod tests {
         GuardWanted {
             alb_dns: "shop-1234567890.eu-west-1.elb.amazonaws.com".into(),
             canonical_host: "www.example.com".into(),
-            secret: SECRET.into(),
+            secret: Some(SECRET.into()),
             redirect,
         }
     }
@@ -531,6 +536,26 @@ mod tests {
             [(Role::GuardCopy, 4), (Role::GuardCopy, 5), (Role::GuardPass, 6), (Role::GuardRedirect, 7)]
         );
         assert_eq!(plan.ahead, ["1: path-pattern /api/*"]);
+    }
+
+    #[test]
+    fn without_cloudfront_the_guard_is_the_redirect_alone_and_a_cloudfront_guard_shrinks_to_it() {
+        let found = listener();
+        let alone = GuardWanted { secret: None, ..wanted(true) };
+        let plan = plan_guard(&found, Some(&alone)).unwrap();
+        assert_eq!(created(&plan), [(Role::GuardRedirect, 3)]);
+
+        let behind = applied(&found, &plan_guard(&found, Some(&wanted(false))).unwrap());
+        let behind = applied(&behind, &plan_guard(&behind, Some(&wanted(true))).unwrap());
+        let shrunk = plan_guard(&behind, Some(&alone)).unwrap();
+        let after = applied(&behind, &shrunk);
+        let roles: Vec<Option<Role>> = {
+            let mut rules = after.rules.clone();
+            rules.sort_by_key(|r| r.priority);
+            rules.iter().map(|r| r.role).collect()
+        };
+        assert_eq!(roles, [Some(Role::GuardRedirect), None, None]);
+        assert_eq!(plan_guard(&after, Some(&alone)).unwrap().steps, []);
     }
 
     #[test]

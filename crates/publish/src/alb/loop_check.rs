@@ -170,7 +170,7 @@ mod tests {
         let wanted = GuardWanted {
             alb_dns: ALB.into(),
             canonical_host: "www.example.com".into(),
-            secret: SECRET.into(),
+            secret: Some(SECRET.into()),
             redirect: true,
         };
         for step in plan_guard(&found, Some(&wanted)).unwrap().steps {
