@@ -4,10 +4,11 @@
 //! rule or the default action changed since the plan.
 
 use aws_sdk_elasticloadbalancingv2::Client;
-use aws_sdk_elasticloadbalancingv2::types::{Action, Rule, RuleCondition, Tag};
+use aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError;
+use aws_sdk_elasticloadbalancingv2::types::{Rule, Tag};
 
 use super::desired::{Wanted, bypass_conditions, maintenance_actions, maintenance_conditions};
-use super::guard::{GuardPlan, GuardStep, numbered};
+use super::guard::{GuardPlan, GuardStep, RuleSpec, numbered};
 use super::plan::{AlbPlan, Found, FoundRule, Step, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
 use crate::aws::{AwsError, call};
@@ -118,61 +119,20 @@ impl AlbAws {
     ) -> Result<(), AwsError> {
         let planned = others_state(found);
         for step in &plan.steps {
-            let now = self.read(listener_arn).await?;
-            let said = drift(&planned, &others_state(&now));
-            if !said.is_empty() {
-                return Err(AwsError::ListenerChanged { arn: listener_arn.to_owned(), said });
-            }
+            self.unchanged_since(listener_arn, &planned).await?;
             match step {
                 Step::Create { role, priority } => {
-                    let (conditions, actions) = rule_for(*role, found, wanted);
-                    let created = self
-                        .client
-                        .create_rule()
-                        .listener_arn(listener_arn)
-                        .priority(i32::try_from(*priority).unwrap_or(i32::MAX))
-                        .set_conditions(Some(conditions))
-                        .set_actions(Some(actions))
-                        .set_tags(Some(tags(*role, wanted)))
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            if e.as_service_error().is_some_and(aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError::is_too_many_rules_exception) {
-                                AwsError::Call {
-                                    action: format!("adding the {} rule", role.as_str()),
-                                    message: format!(
-                                        "listener {listener_arn} is at its rule limit; remove a rule and run this again"
-                                    ),
-                                }
-                            } else {
-                                call(format!("adding the {} rule at priority {priority}", role.as_str()))(e)
-                            }
-                        })?;
-                    let arn = created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn);
-                    done.created.push(arn.unwrap_or_default());
+                    let spec = rule_for(*role, found, wanted);
+                    let arn = self.create_rule(listener_arn, *role, *priority, &spec, tags(*role, wanted)).await?;
+                    done.created.push(arn);
                 }
                 Step::Modify { role, arn } => {
-                    let (conditions, actions) = rule_for(*role, found, wanted);
-                    self.client
-                        .modify_rule()
-                        .rule_arn(arn)
-                        .set_conditions(Some(conditions))
-                        .set_actions(Some(actions))
-                        .send()
-                        .await
-                        .map_err(call(format!("changing the {} rule {arn}", role.as_str())))?;
+                    self.modify_rule(*role, arn, &rule_for(*role, found, wanted)).await?;
                     if *role == Role::Maintenance {
                         self.retag_until(arn, wanted.until.as_deref()).await?;
                     }
                 }
-                Step::Delete { role, arn } => {
-                    self.client
-                        .delete_rule()
-                        .rule_arn(arn)
-                        .send()
-                        .await
-                        .map_err(call(format!("removing the {} rule {arn}", role.as_str())))?;
-                }
+                Step::Delete { role, arn } => self.delete_rule(*role, arn).await?,
             }
             done.done.push(step.clone());
         }
@@ -217,51 +177,88 @@ impl AlbAws {
     ) -> Result<(), AwsError> {
         let planned = others_state(found);
         for step in &plan.steps {
-            let now = self.read(listener_arn).await?;
-            let said = drift(&planned, &others_state(&now));
-            if !said.is_empty() {
-                return Err(AwsError::ListenerChanged { arn: listener_arn.to_owned(), said });
-            }
+            self.unchanged_since(listener_arn, &planned).await?;
             match step {
                 GuardStep::Create { role, priority, spec } => {
-                    let created = self
-                        .client
-                        .create_rule()
-                        .listener_arn(listener_arn)
-                        .priority(i32::try_from(*priority).unwrap_or(i32::MAX))
-                        .set_conditions(Some(spec.conditions.clone()))
-                        .set_actions(Some(spec.actions.clone()))
-                        .set_transforms((!spec.transforms.is_empty()).then(|| spec.transforms.clone()))
-                        .tags(Tag::builder().key(ROLE_TAG).value(role.as_str()).build())
-                        .send()
-                        .await
-                        .map_err(call(format!("adding the {} rule at priority {priority}", role.as_str())))?;
-                    let arn = created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn);
-                    done.created.push(arn.unwrap_or_default());
+                    let tag = vec![Tag::builder().key(ROLE_TAG).value(role.as_str()).build()];
+                    done.created.push(self.create_rule(listener_arn, *role, *priority, spec, tag).await?);
                     done.done.push(Step::Create { role: *role, priority: *priority });
                 }
                 GuardStep::Modify { role, arn, spec } => {
-                    self.client
-                        .modify_rule()
-                        .rule_arn(arn)
-                        .set_conditions(Some(spec.conditions.clone()))
-                        .set_actions(Some(spec.actions.clone()))
-                        .send()
-                        .await
-                        .map_err(call(format!("changing the {} rule {arn}", role.as_str())))?;
+                    self.modify_rule(*role, arn, spec).await?;
                     done.done.push(Step::Modify { role: *role, arn: arn.clone() });
                 }
                 GuardStep::Delete { role, arn } => {
-                    self.client
-                        .delete_rule()
-                        .rule_arn(arn)
-                        .send()
-                        .await
-                        .map_err(call(format!("removing the {} rule {arn}", role.as_str())))?;
+                    self.delete_rule(*role, arn).await?;
                     done.done.push(Step::Delete { role: *role, arn: arn.clone() });
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Refuses, saying what changed, when anyone else's rule or the default action differs
+    /// from `planned` (the [`others_state`] of the read the plan was made from).
+    async fn unchanged_since(&self, listener_arn: &str, planned: &[String]) -> Result<(), AwsError> {
+        let now = self.read(listener_arn).await?;
+        let said = drift(planned, &others_state(&now));
+        if said.is_empty() { Ok(()) } else { Err(AwsError::ListenerChanged { arn: listener_arn.to_owned(), said }) }
+    }
+
+    /// Creates edgepages' rule `role` with `spec` and `tags`; returns its ARN.
+    async fn create_rule(
+        &self,
+        listener_arn: &str,
+        role: Role,
+        priority: u32,
+        spec: &RuleSpec,
+        tags: Vec<Tag>,
+    ) -> Result<String, AwsError> {
+        let created = self
+            .client
+            .create_rule()
+            .listener_arn(listener_arn)
+            .priority(i32::try_from(priority).unwrap_or(i32::MAX))
+            .set_conditions(Some(spec.conditions.clone()))
+            .set_actions(Some(spec.actions.clone()))
+            .set_transforms((!spec.transforms.is_empty()).then(|| spec.transforms.clone()))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(CreateRuleError::is_too_many_rules_exception) {
+                    AwsError::Call {
+                        action: format!("adding the {} rule", role.as_str()),
+                        message: format!(
+                            "listener {listener_arn} is at its rule limit; remove a rule and run this again"
+                        ),
+                    }
+                } else {
+                    call(format!("adding the {} rule at priority {priority}", role.as_str()))(e)
+                }
+            })?;
+        Ok(created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn).unwrap_or_default())
+    }
+
+    async fn modify_rule(&self, role: Role, arn: &str, spec: &RuleSpec) -> Result<(), AwsError> {
+        self.client
+            .modify_rule()
+            .rule_arn(arn)
+            .set_conditions(Some(spec.conditions.clone()))
+            .set_actions(Some(spec.actions.clone()))
+            .send()
+            .await
+            .map_err(call(format!("changing the {} rule {arn}", role.as_str())))?;
+        Ok(())
+    }
+
+    async fn delete_rule(&self, role: Role, arn: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_rule()
+            .rule_arn(arn)
+            .send()
+            .await
+            .map_err(call(format!("removing the {} rule {arn}", role.as_str())))?;
         Ok(())
     }
 
@@ -285,15 +282,16 @@ impl AlbAws {
     }
 }
 
-/// The conditions and actions of edgepages' rule `role`.
-fn rule_for(role: Role, found: &Found, wanted: &Wanted) -> (Vec<RuleCondition>, Vec<Action>) {
-    match role {
+/// What maintenance's rule `role` matches and does.
+fn rule_for(role: Role, found: &Found, wanted: &Wanted) -> RuleSpec {
+    let (conditions, actions) = match role {
         Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), numbered(&found.default_actions)),
         // Maintenance's plan makes no guard rule; the guard's steps carry their own.
         Role::Maintenance | Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => {
             (maintenance_conditions(), maintenance_actions(&wanted.page))
         }
-    }
+    };
+    RuleSpec { conditions, actions, transforms: Vec::new() }
 }
 
 fn tags(role: Role, wanted: &Wanted) -> Vec<Tag> {
