@@ -14,7 +14,9 @@ pub mod plan;
 pub const ROLE_TAG: &str = "edgepages";
 /// The tag on the maintenance rule that holds the promised end (RFC 3339), for `status`.
 pub const UNTIL_TAG: &str = "edgepages-until";
-/// Rules a listener may have besides its default rule (the ALB quota "rules per listener").
+/// The ALB quota "rules per Application Load Balancer" (excluding default rules; its default,
+/// adjustable). Checked against the listener's rules, the ones edgepages reads; the ALB's own
+/// refusal is named when its other listeners fill it first.
 pub const MAX_RULES: usize = 100;
 
 /// Which of edgepages' rules a rule is.
