@@ -511,3 +511,57 @@ fn a_rule_moved_between_publishs_read_and_the_guards_write_stops_it_before_the_d
     assert_eq!(writes(&rig), Vec::<String>::new());
     assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the distribution untouched");
 }
+
+#[test]
+fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_printed() {
+    const SECRET: &str = "team-only-0123456789abcdef";
+    let (rig, alb) = with_alb("bypass_header = \"x-maintenance-bypass\"\n");
+    let before = rules(&rig, &alb);
+
+    let missing = rig.run(&["maintenance", "on", "--yes"]).fails();
+    assert!(
+        missing.stderr.contains(
+            "[alb] bypass_header = \"x-maintenance-bypass\" needs its secret value in EDGEPAGES_ALB_BYPASS_SECRET"
+        ),
+        "{}",
+        missing.stderr
+    );
+    let short = rig.run_with(&["maintenance", "on", "--yes"], &[("EDGEPAGES_ALB_BYPASS_SECRET", "short")]).fails();
+    assert!(short.stderr.contains("shorter than 16 characters"), "{}", short.stderr);
+    assert_eq!(rules(&rig, &alb), before, "nothing written");
+
+    rig.proxy.clear();
+    let on = rig.run_with(&["maintenance", "on", "--yes"], &[("EDGEPAGES_ALB_BYPASS_SECRET", SECRET)]).ok();
+    assert_eq!(writes(&rig), ["CreateRule", "CreateRule"]);
+    assert!(
+        !on.stdout.contains(SECRET) && !on.stderr.contains(SECRET),
+        "the secret was printed:\n{}{}",
+        on.stdout,
+        on.stderr
+    );
+    let after = rules(&rig, &alb);
+    let (rule, tags) = &after[0];
+    assert_eq!(tags, &[("edgepages".to_owned(), "bypass-header".to_owned())]);
+    let header = rule.conditions()[0].http_header_config.as_ref().unwrap();
+    assert_eq!(
+        (header.http_header_name.as_deref(), header.values()),
+        (Some("x-maintenance-bypass"), [SECRET.to_owned()].as_slice())
+    );
+    assert_eq!(
+        rule.actions()[0].target_group_arn.as_deref(),
+        Some(alb.target_groups[0].as_str()),
+        "as the default action"
+    );
+    assert_eq!(tag_of(&after[1]), Some("maintenance"));
+
+    // On again without the secret at hand: the rule's own value is kept, and nothing is written.
+    rig.proxy.clear();
+    let again = rig.run(&["maintenance", "on", "--yes"]).ok();
+    assert!(again.stdout.contains("up to date: nothing to write"), "{}", again.stdout);
+    assert_eq!(writes(&rig), Vec::<String>::new());
+    let status = rig.run(&["--json", "maintenance", "status"]).ok();
+    assert!(!status.stdout.contains(SECRET), "{}", status.stdout);
+
+    rig.run(&["maintenance", "off", "--yes"]).ok();
+    assert_eq!(rules(&rig, &alb), before);
+}

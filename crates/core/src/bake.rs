@@ -117,7 +117,7 @@ bake_struct!(RetryAfter at "config" { timeout, connect, error, overload, mainten
 bake_struct!(S3Target at "config" { bucket, prefix, region });
 bake_struct!(CloudFrontTarget at "config" { distribution_id, error_codes, error_caching_min_ttl, origin, lambda_edge });
 bake_struct!(LambdaEdgeTarget at "config" { enabled, role_arn, function_name });
-bake_struct!(AlbTarget at "config" { listener_arn, region, canonical_host, bypass_cidrs });
+bake_struct!(AlbTarget at "config" { listener_arn, region, canonical_host, bypass_cidrs, bypass_header });
 bake_struct!(OriginTimeouts at "config" { id, connection_attempts, connection_timeout, read_timeout });
 
 impl Bake for HexColor {

@@ -55,11 +55,17 @@ impl Rig {
 
     /// Runs `edgepages --config <site> <args>` through the proxy, with stdin not a terminal.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// [`Rig::run`] with `env` set too.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(binary());
         command.arg("--config").arg(&self.config).arg("--color").arg("never").args(args);
         for (key, value) in aws_env(&self.proxy.url) {
             command.env(key, value);
         }
+        command.envs(env.iter().copied());
         let output = command.stdin(Stdio::null()).output().expect("edgepages runs");
         Run::from(output)
     }

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use edgepages_core::Site;
-use edgepages_core::config::{AlbTarget, Maintenance, rfc3339};
+use edgepages_core::config::{AlbTarget, BYPASS_SECRET_ENV, Maintenance, check_bypass_secret, rfc3339};
+use edgepages_publish::alb::Role;
 use edgepages_publish::alb::aws::{AlbApplied, AlbAws};
-use edgepages_publish::alb::desired::Wanted;
+use edgepages_publish::alb::desired::{BypassHeader, Wanted};
 use edgepages_publish::alb::plan::{AlbPlan, Found, Step, plan_off, plan_on, status};
 use serde_json::json;
 
@@ -94,12 +95,12 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         let found = aws.read(&alb.listener_arn).await?;
         match &args.action {
             Action::On { until, apply } => {
-                let wanted = wanted(&site, &alb, *until)?;
+                let wanted = wanted(&site, &alb, &found, *until)?;
                 let plan = plan_on(&found, &wanted)?;
                 carry_out(out, &aws, &alb, &found, &plan, &wanted, apply, "on").await
             }
             Action::Off { apply } => {
-                let wanted = Wanted { page: String::new(), until: None, bypass_cidrs: Vec::new() };
+                let wanted = Wanted { page: String::new(), until: None, bypass_cidrs: Vec::new(), bypass_header: None };
                 let plan = plan_off(&found);
                 carry_out(out, &aws, &alb, &found, &plan, &wanted, apply, "off").await
             }
@@ -117,7 +118,7 @@ fn page_locale(site: &Site, tag: Option<&str>) -> Result<&'static edgepages_core
     edgepages_core::locale::find(tag).with_context(|| format!("no bundled locale {tag}"))
 }
 
-fn wanted(site: &Site, alb: &AlbTarget, until: Option<u64>) -> Result<Wanted> {
+fn wanted(site: &Site, alb: &AlbTarget, found: &Found, until: Option<u64>) -> Result<Wanted> {
     let locale = page_locale(site, None)?;
     let page = edgepages_core::compact::render(site, locale, until).context("rendering the ALB's page")?;
     let limit = edgepages_core::compact::ALB_BODY_LIMIT;
@@ -127,7 +128,37 @@ fn wanted(site: &Site, alb: &AlbTarget, until: Option<u64>) -> Result<Wanted> {
             "the ALB's page is {chars} characters, over its limit of {limit}; `edgepages check` says which copy to shorten"
         );
     }
-    Ok(Wanted { page, until: until.map(rfc3339), bypass_cidrs: alb.bypass_cidrs.clone() })
+    Ok(Wanted {
+        page,
+        until: until.map(rfc3339),
+        bypass_cidrs: alb.bypass_cidrs.clone(),
+        bypass_header: bypass_header(alb, found, std::env::var(BYPASS_SECRET_ENV).ok())?,
+    })
+}
+
+/// The header bypass: its secret from the environment, or, when that is unset, from the rule
+/// already on the listener (so that `on` again needs no secret at hand).
+fn bypass_header(alb: &AlbTarget, found: &Found, from_env: Option<String>) -> Result<Option<BypassHeader>> {
+    let Some(name) = &alb.bypass_header else { return Ok(None) };
+    let secret = match from_env.filter(|s| !s.is_empty()) {
+        Some(secret) => {
+            check_bypass_secret(&secret).map_err(anyhow::Error::msg)?;
+            secret
+        }
+        None => found
+            .rules
+            .iter()
+            .filter(|r| r.role == Some(Role::BypassHeader))
+            .flat_map(|r| &r.conditions)
+            .find_map(|c| c.http_header_config.as_ref()?.values.as_ref()?.first().cloned())
+            .with_context(|| {
+                format!(
+                    "[alb] bypass_header = {name:?} needs its secret value in {BYPASS_SECRET_ENV} (it is never kept in \
+                     the config)"
+                )
+            })?,
+    };
+    Ok(Some(BypassHeader { name: name.clone(), secret }))
 }
 
 #[allow(clippy::too_many_arguments, reason = "one call site per action; a struct would only rename them")]

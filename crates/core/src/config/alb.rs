@@ -24,7 +24,19 @@ pub struct AlbTarget {
     /// The team's addresses, which still reach the site during maintenance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bypass_cidrs: Vec<String>,
+    /// A header that also lets the team through during maintenance, such as
+    /// `x-maintenance-bypass`. Its secret value is never in the config: `maintenance on` reads
+    /// it from the environment ([`BYPASS_SECRET_ENV`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bypass_header: Option<String>,
 }
+
+/// The environment variable that holds the bypass header's value for `maintenance on`.
+pub const BYPASS_SECRET_ENV: &str = "EDGEPAGES_ALB_BYPASS_SECRET";
+
+/// Header names the bypass cannot use: `host` (the ALB takes it only in a host condition) and
+/// the guard's own origin header.
+const RESERVED_HEADERS: [&str; 2] = ["host", "x-edgepages-origin-verify"];
 
 impl AlbTarget {
     /// The region in the listener's ARN.
@@ -72,6 +84,41 @@ pub(super) fn check(alb: &AlbTarget, out: &mut Problems) {
         if let Err(why) = check_cidr(cidr) {
             out.add(key("bypass_cidrs").index(i), why);
         }
+    }
+    if let Some(name) = &alb.bypass_header
+        && let Err(why) = check_header_name(name)
+    {
+        out.add(key("bypass_header"), why);
+    }
+}
+
+/// A header name as an ALB `http-header` condition takes it: an RFC 7230 token of at most 40
+/// characters, not one the ALB or edgepages reserves.
+fn check_header_name(name: &str) -> Result<(), String> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || name.len() > 40 || !name.bytes().all(token) || name.contains(['*', '?']) {
+        return Err(format!(
+            "{name:?} is not a header name an ALB rule takes (letters, digits and -, at most 40 characters, no \
+             wildcards), such as x-maintenance-bypass"
+        ));
+    }
+    if RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        return Err(format!("{name:?} is reserved; choose another name, such as x-maintenance-bypass"));
+    }
+    Ok(())
+}
+
+/// Why `secret` cannot be the bypass header's value, if it cannot: too short to be a secret,
+/// or holding the ALB's wildcards, which would let other values through.
+pub fn check_bypass_secret(secret: &str) -> Result<(), String> {
+    if secret.chars().count() < 16 {
+        Err(format!("{BYPASS_SECRET_ENV} is shorter than 16 characters; use a long random value"))
+    } else if secret.contains(['*', '?']) {
+        Err(format!("{BYPASS_SECRET_ENV} holds * or ?, which an ALB condition reads as wildcards"))
+    } else if secret.len() > 128 || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        Err(format!("{BYPASS_SECRET_ENV} must be at most 128 visible ASCII characters"))
+    } else {
+        Ok(())
     }
 }
 
@@ -165,7 +212,13 @@ mod tests {
     }
 
     fn alb() -> AlbTarget {
-        AlbTarget { listener_arn: ARN.into(), region: None, canonical_host: None, bypass_cidrs: Vec::new() }
+        AlbTarget {
+            listener_arn: ARN.into(),
+            region: None,
+            canonical_host: None,
+            bypass_cidrs: Vec::new(),
+            bypass_header: None,
+        }
     }
 
     #[test]
@@ -187,6 +240,7 @@ mod tests {
             region: Some("Europe".into()),
             canonical_host: Some("https://www.example.com/".into()),
             bypass_cidrs: vec!["10.0.0.1/24".into(), "10.0.0.1".into(), "nonsense/8".into(), "10.0.0.0/33".into()],
+            bypass_header: Some("X Bypass".into()),
         };
         assert_eq!(
             problems(&bad),
@@ -204,6 +258,9 @@ mod tests {
                 "alb.bypass_cidrs[1]: \"10.0.0.1\" needs a prefix length, such as 10.0.0.1/32".into(),
                 "alb.bypass_cidrs[2]: \"nonsense/8\" is not an IPv4 or IPv6 network (like 203.0.113.0/24)".into(),
                 "alb.bypass_cidrs[3]: \"10.0.0.0/33\" has a prefix length outside 0 to 32".into(),
+                "alb.bypass_header: \"X Bypass\" is not a header name an ALB rule takes (letters, digits and -, at \
+                 most 40 characters, no wildcards), such as x-maintenance-bypass"
+                    .into(),
             ]
         );
     }
@@ -224,6 +281,21 @@ mod tests {
                 "alb.bypass_cidrs: has 6 addresses; an ALB rule condition takes at most 5",
             ]
         );
+    }
+
+    #[test]
+    fn the_bypass_header_is_a_name_not_reserved_and_its_secret_long_and_without_wildcards() {
+        assert_eq!(
+            problems(&AlbTarget { bypass_header: Some("x-maintenance-bypass".into()), ..alb() }),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            problems(&AlbTarget { bypass_header: Some("Host".into()), ..alb() }),
+            ["alb.bypass_header: \"Host\" is reserved; choose another name, such as x-maintenance-bypass"]
+        );
+        assert!(check_bypass_secret("0123456789abcdef").is_ok());
+        assert!(check_bypass_secret("short").unwrap_err().contains("shorter than 16"));
+        assert!(check_bypass_secret("0123456789abcdef*").unwrap_err().contains("wildcards"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use alb::{AlbTarget, MAX_BYPASS_CIDRS};
+pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
 pub use color::HexColor;
 pub use maintenance::{Maintenance, rfc3339};
 

@@ -7,7 +7,9 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError;
 use aws_sdk_elasticloadbalancingv2::types::{Rule, Tag};
 
-use super::desired::{Wanted, bypass_conditions, maintenance_actions, maintenance_conditions};
+use super::desired::{
+    Wanted, bypass_conditions, bypass_header_conditions, maintenance_actions, maintenance_conditions,
+};
 use super::guard::{GuardPlan, GuardStep, RuleSpec, numbered};
 use super::plan::{AlbPlan, Found, FoundRule, Step, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
@@ -286,6 +288,10 @@ impl AlbAws {
 fn rule_for(role: Role, found: &Found, wanted: &Wanted) -> RuleSpec {
     let (conditions, actions) = match role {
         Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), numbered(&found.default_actions)),
+        Role::BypassHeader => (
+            wanted.bypass_header.as_ref().map_or_else(Vec::new, bypass_header_conditions),
+            numbered(&found.default_actions),
+        ),
         // Maintenance's plan makes no guard rule; the guard's steps carry their own.
         Role::Maintenance | Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => {
             (maintenance_conditions(), maintenance_actions(&wanted.page))

@@ -4,8 +4,8 @@
 //! its own at a higher priority, not an exception inside the maintenance rule.
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, FixedResponseActionConfig, PathPatternConditionConfig, RuleCondition,
-    SourceIpConditionConfig,
+    Action, ActionTypeEnum, FixedResponseActionConfig, HttpHeaderConditionConfig, PathPatternConditionConfig,
+    RuleCondition, SourceIpConditionConfig,
 };
 
 /// What the config and the command line ask of the listener.
@@ -17,6 +17,33 @@ pub struct Wanted {
     pub until: Option<String>,
     /// The team's networks; no bypass rule when empty.
     pub bypass_cidrs: Vec<String>,
+    /// The team's secret header; no header bypass rule when `None`.
+    pub bypass_header: Option<BypassHeader>,
+}
+
+/// A header name and its secret value, which is never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BypassHeader {
+    pub name: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for BypassHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BypassHeader({}: (secret))", self.name)
+    }
+}
+
+/// Requests carrying the header with its secret.
+pub fn bypass_header_conditions(header: &BypassHeader) -> Vec<RuleCondition> {
+    vec![
+        RuleCondition::builder()
+            .field("http-header")
+            .http_header_config(
+                HttpHeaderConditionConfig::builder().http_header_name(&header.name).values(&header.secret).build(),
+            )
+            .build(),
+    ]
 }
 
 /// Every path.

@@ -281,7 +281,7 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
             let priority = free_after(&taken, from).ok_or(AlbPlanError::TooManyRules { would })?;
             taken.push(priority);
             last = Some(priority);
-            create(&mut plan, role, priority, spec, wanted);
+            create(&mut plan, role, priority, spec);
         }
         last
     };
@@ -291,14 +291,14 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
     let redirect_priority = match (redirect_kept, want_redirect) {
         (Some(rule), Some(spec)) => {
             if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
-                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core), wanted, would)?
+                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core), would)?
             } else {
                 Some(rule.priority)
             }
         }
         (None, Some(spec)) => {
             let priority = free_after(&taken, after_core).ok_or(AlbPlanError::TooManyRules { would })?;
-            create(&mut plan, Role::GuardRedirect, priority, spec, wanted);
+            create(&mut plan, Role::GuardRedirect, priority, spec);
             Some(priority)
         }
         (Some(rule), None) => {
@@ -326,7 +326,6 @@ fn modify_or_move(
     spec: RuleSpec,
     taken: &mut Vec<u32>,
     (core_last, after_core): (Option<u32>, u32),
-    wanted: &GuardWanted,
     would: usize,
 ) -> Result<Option<u32>, AlbPlanError> {
     if core_last.is_none_or(|c| c < rule.priority) {
@@ -334,7 +333,7 @@ fn modify_or_move(
             kind: ChangeKind::Modify,
             target: format!("guard redirect rule, priority {}", rule.priority),
             before: Some(describe_found(rule)),
-            after: Some(describe_spec(&spec, wanted)),
+            after: Some(describe_spec(&spec)),
         });
         plan.steps.push(GuardStep::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
         return Ok(Some(rule.priority));
@@ -342,7 +341,7 @@ fn modify_or_move(
     delete(plan, rule);
     let priority = free_after(taken, after_core).ok_or(AlbPlanError::TooManyRules { would })?;
     taken.push(priority);
-    create(plan, Role::GuardRedirect, priority, spec, wanted);
+    create(plan, Role::GuardRedirect, priority, spec);
     Ok(Some(priority))
 }
 
@@ -359,12 +358,12 @@ fn nth_free(taken: &[u32], from: u32, skip: usize) -> Option<u32> {
     (from..=50_000).filter(|p| !taken.contains(p)).nth(skip)
 }
 
-fn create(plan: &mut GuardPlan, role: Role, priority: u32, spec: RuleSpec, wanted: &GuardWanted) {
+fn create(plan: &mut GuardPlan, role: Role, priority: u32, spec: RuleSpec) {
     plan.changes.push(Change {
         kind: ChangeKind::Add,
         target: format!("{} rule, priority {priority}", role_words(role)),
         before: None,
-        after: Some(describe_spec(&spec, wanted)),
+        after: Some(describe_spec(&spec)),
     });
     plan.steps.push(GuardStep::Create { role, priority, spec });
 }
@@ -386,34 +385,18 @@ fn role_words(role: Role) -> &'static str {
         Role::GuardPass => "guard pass",
         Role::GuardRedirect => "guard redirect",
         Role::Bypass => "bypass",
+        Role::BypassHeader => "header bypass",
         Role::Maintenance => "maintenance",
     }
 }
 
-/// A rule in words, with any origin header's value hidden.
+/// A rule in words (header values by fingerprint only).
 pub fn describe_found(rule: &FoundRule) -> String {
-    format!("{} → {}", redacted_conditions(&rule.conditions), describe_actions(&rule.actions))
+    format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
 }
 
-fn describe_spec(spec: &RuleSpec, _wanted: &GuardWanted) -> String {
-    format!("{} → {}", redacted_conditions(&spec.conditions), describe_actions(&spec.actions))
-}
-
-fn redacted_conditions(conditions: &[RuleCondition]) -> String {
-    let shown: Vec<RuleCondition> = conditions
-        .iter()
-        .map(|c| {
-            let mut c = c.clone();
-            if let Some(h) = c.http_header_config.as_mut()
-                && h.http_header_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(ORIGIN_HEADER))
-            {
-                h.values = Some(vec!["(secret)".to_owned()]);
-                c.values = None;
-            }
-            c
-        })
-        .collect();
-    describe_conditions(&shown)
+fn describe_spec(spec: &RuleSpec) -> String {
+    format!("{} → {}", describe_conditions(&spec.conditions), describe_actions(&spec.actions))
 }
 
 #[cfg(test)]
@@ -563,7 +546,7 @@ mod tests {
         let plan = plan_guard(&listener(), Some(&wanted(true))).unwrap();
         let words = format!("{:?}", plan.changes);
         let json = serde_json::to_string(&plan).unwrap();
-        assert!(words.contains("x-edgepages-origin-verify (secret)"), "{words}");
+        assert!(words.contains("http-header x-edgepages-origin-verify (secret, fingerprint "), "{words}");
         assert!(!words.contains(SECRET) && !json.contains(SECRET));
         assert!(!format!("{:?}", wanted(true)).contains(SECRET));
     }
@@ -621,7 +604,12 @@ mod tests {
     fn maintenance_goes_in_before_the_guard_and_the_guard_after_maintenance() {
         let found = listener();
         let guarded = applied(&found, &plan_guard(&found, Some(&wanted(false))).unwrap());
-        let page = Wanted { page: "<p>soon</p>".into(), until: None, bypass_cidrs: vec!["203.0.113.0/24".into()] };
+        let page = Wanted {
+            page: "<p>soon</p>".into(),
+            until: None,
+            bypass_cidrs: vec!["203.0.113.0/24".into()],
+            bypass_header: None,
+        };
         let on = plan_on(&guarded, &page).unwrap();
         assert_eq!(
             on.steps,

@@ -200,7 +200,7 @@ mod tests {
         let found = guarded();
         assert!(matches!(
             check(&found, &cloudfront(ALB, Some(SECRET)), "www.example.com"),
-            Verdict::NoLoop { served_by } if served_by.contains("guard") || served_by.contains("(secret)")
+            Verdict::NoLoop { served_by } if served_by.contains("x-edgepages-origin-verify (secret, fingerprint ")
         ));
         // The loop case: the origin header is missing (or stale), and CloudFront sends the ALB's name.
         assert!(matches!(

@@ -25,6 +25,8 @@ pub const MAX_RULES: usize = 100;
 pub enum Role {
     /// Forwards the team's addresses exactly as the listener's default action does.
     Bypass,
+    /// Forwards requests carrying the team's secret header, likewise.
+    BypassHeader,
     /// Answers everything else with the compact maintenance page, as a 503.
     Maintenance,
     /// A copy of one of the team's rules for CloudFront's requests (the guard).
@@ -39,6 +41,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Bypass => "bypass",
+            Role::BypassHeader => "bypass-header",
             Role::Maintenance => "maintenance",
             Role::GuardCopy => "guard-copy",
             Role::GuardPass => "guard-pass",
@@ -48,12 +51,13 @@ impl Role {
 
     /// Maintenance's own rules, which `maintenance off` removes.
     pub fn is_maintenance(self) -> bool {
-        matches!(self, Role::Bypass | Role::Maintenance)
+        matches!(self, Role::Bypass | Role::BypassHeader | Role::Maintenance)
     }
 
     pub fn from_tag(value: &str) -> Option<Role> {
         match value {
             "bypass" => Some(Role::Bypass),
+            "bypass-header" => Some(Role::BypassHeader),
             "maintenance" => Some(Role::Maintenance),
             "guard-copy" => Some(Role::GuardCopy),
             "guard-pass" => Some(Role::GuardPass),

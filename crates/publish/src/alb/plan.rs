@@ -7,8 +7,8 @@ use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleConditio
 use serde::Serialize;
 
 use super::desired::{
-    Wanted, bypass_conditions, condition_key, fixed_body, maintenance_actions, maintenance_conditions, normalised,
-    same_conditions,
+    Wanted, bypass_conditions, bypass_header_conditions, condition_key, fixed_body, maintenance_actions,
+    maintenance_conditions, normalised, same_conditions,
 };
 use super::{MAX_RULES, Role};
 use crate::distribution::{Change, ChangeKind};
@@ -134,9 +134,19 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
     let mut steps = Vec::new();
     let mut changes = Vec::new();
 
-    // The bypass first, so that the team is never locked out while the page goes up.
-    let bypass_priority = plan_bypass(found, wanted, maintenance, &taken, &mut steps, &mut changes)?;
-    taken.extend(bypass_priority);
+    // The bypasses first, so that the team is never locked out while the page goes up.
+    let by_address = (!wanted.bypass_cidrs.is_empty())
+        .then(|| (bypass_conditions(&wanted.bypass_cidrs), wanted.bypass_cidrs.join(", ")));
+    let by_header = wanted
+        .bypass_header
+        .as_ref()
+        .map(|h| (bypass_header_conditions(h), format!("header {}: (secret)", h.name.to_ascii_lowercase())));
+    let mut bypass_priority = None;
+    for (role, want) in [(Role::Bypass, by_address), (Role::BypassHeader, by_header)] {
+        let priority = plan_bypass(found, role, want, maintenance, &taken, &mut steps, &mut changes)?;
+        taken.extend(priority);
+        bypass_priority = bypass_priority.max(priority);
+    }
 
     let page_summary = || {
         format!(
@@ -181,7 +191,8 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
 
     let would = found.rules.iter().filter(|r| !r.role.is_some_and(Role::is_maintenance)).count()
         + 1
-        + usize::from(bypass_priority.is_some());
+        + usize::from(!wanted.bypass_cidrs.is_empty())
+        + usize::from(wanted.bypass_header.is_some());
     if would > MAX_RULES {
         return Err(AlbPlanError::TooManyRules { would });
     }
@@ -193,56 +204,55 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
     Ok(AlbPlan { steps, changes, ahead })
 }
 
-/// The bypass rule's steps; returns its priority once they are made (`None`: no bypass).
+/// A bypass rule's steps (`want`: its conditions and those in words, `None` for none); returns
+/// its priority once they are made.
 fn plan_bypass(
     found: &Found,
-    wanted: &Wanted,
+    which: Role,
+    want: Option<(Vec<RuleCondition>, String)>,
     maintenance: Option<&FoundRule>,
     taken: &[u32],
     steps: &mut Vec<Step>,
     changes: &mut Vec<Change>,
 ) -> Result<Option<u32>, AlbPlanError> {
-    let bypass = single(found, Role::Bypass)?;
-    let describe = || {
-        format!(
-            "{} → the listener's default action ({})",
-            wanted.bypass_cidrs.join(", "),
-            describe_actions(&found.default_actions)
-        )
-    };
-    match (bypass, !wanted.bypass_cidrs.is_empty()) {
-        (None, true) => {
+    let existing = single(found, which)?;
+    let name = if which == Role::Bypass { "bypass rule" } else { "header bypass rule" };
+    let describe =
+        |words: &str| format!("{words} → the listener's default action ({})", describe_actions(&found.default_actions));
+    match (existing, want) {
+        (None, Some((_, words))) => {
             let below = maintenance.map_or_else(|| found.guard_first().unwrap_or(LOWEST), |m| m.priority);
             let priority = free_priority(taken, TOP, below)
                 .ok_or(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: below })?;
-            steps.push(Step::Create { role: Role::Bypass, priority });
-            changes.push(change(ChangeKind::Add, format!("bypass rule, priority {priority}"), None, Some(describe())));
+            steps.push(Step::Create { role: which, priority });
+            changes.push(change(ChangeKind::Add, format!("{name}, priority {priority}"), None, Some(describe(&words))));
             Ok(Some(priority))
         }
-        (Some(rule), true) => {
-            let conditions_match = same_conditions(&rule.conditions, &bypass_conditions(&wanted.bypass_cidrs));
-            if !conditions_match || normalised(&rule.actions) != normalised(&found.default_actions) {
-                steps.push(Step::Modify { role: Role::Bypass, arn: rule.arn.clone() });
+        (Some(rule), Some((conditions, words))) => {
+            if !same_conditions(&rule.conditions, &conditions)
+                || normalised(&rule.actions) != normalised(&found.default_actions)
+            {
+                steps.push(Step::Modify { role: which, arn: rule.arn.clone() });
                 changes.push(change(
                     ChangeKind::Modify,
-                    format!("bypass rule, priority {}", rule.priority),
+                    format!("{name}, priority {}", rule.priority),
                     Some(describe_rule(rule)),
-                    Some(describe()),
+                    Some(describe(&words)),
                 ));
             }
             Ok(Some(rule.priority))
         }
-        (Some(rule), false) => {
-            steps.push(Step::Delete { role: Role::Bypass, arn: rule.arn.clone() });
+        (Some(rule), None) => {
+            steps.push(Step::Delete { role: which, arn: rule.arn.clone() });
             changes.push(change(
                 ChangeKind::Remove,
-                format!("bypass rule, priority {}", rule.priority),
+                format!("{name}, priority {}", rule.priority),
                 Some(describe_rule(rule)),
                 None,
             ));
             Ok(None)
         }
-        (None, false) => Ok(None),
+        (None, None) => Ok(None),
     }
 }
 
@@ -312,12 +322,20 @@ fn describe_rule(rule: &FoundRule) -> String {
     format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
 }
 
-/// Conditions in words: `field values and field values`.
+/// Conditions in words: `field values and field values`. A header condition's values are
+/// often secrets (the guard's, the bypass's, or a team's own), so they are shown only by
+/// fingerprint: enough to see that one changed.
 pub(crate) fn describe_conditions(conditions: &[RuleCondition]) -> String {
     let conditions: Vec<String> = conditions
         .iter()
         .map(|c| {
-            let (field, values) = condition_key(c);
+            let (field, mut values) = condition_key(c);
+            if c.http_header_config.is_some() || c.field.as_deref() == Some("http-header") {
+                values = values
+                    .iter()
+                    .map(|v| format!("(secret, fingerprint {})", crate::origin_verify::fingerprint(v)))
+                    .collect();
+            }
             format!("{field} {}", values.join(" | "))
         })
         .collect();
@@ -398,6 +416,7 @@ mod tests {
             page: "<!doctype html><p>back soon</p>".into(),
             until: until.map(str::to_owned),
             bypass_cidrs: cidrs.iter().map(|c| (*c).to_owned()).collect(),
+            bypass_header: None,
         }
     }
 
@@ -423,6 +442,9 @@ mod tests {
     fn made(role: Role, priority: u32, found: &Found, wanted: &Wanted) -> FoundRule {
         let (conditions, actions) = match role {
             Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), found.default_actions.clone()),
+            Role::BypassHeader => {
+                (bypass_header_conditions(wanted.bypass_header.as_ref().unwrap()), found.default_actions.clone())
+            }
             Role::Maintenance => (maintenance_conditions(), maintenance_actions(&wanted.page)),
             Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => unreachable!("maintenance makes no guard rule"),
         };
@@ -514,6 +536,45 @@ mod tests {
         );
         assert_eq!(applied(&on, &off, &want), found);
         assert_eq!(plan_off(&found).steps, []);
+    }
+
+    #[test]
+    fn a_bypass_header_is_a_rule_of_its_own_before_the_page_and_its_secret_is_never_in_the_words() {
+        use crate::alb::desired::BypassHeader;
+        let found = listener();
+        let header = |secret: &str| BypassHeader { name: "X-Maintenance-Bypass".into(), secret: secret.into() };
+        let want = Wanted { bypass_header: Some(header("0123456789abcdef-one")), ..wanted(&["203.0.113.0/24"], None) };
+        let plan = plan_on(&found, &want).unwrap();
+        assert_eq!(
+            plan.steps,
+            [
+                Step::Create { role: Role::Bypass, priority: 1 },
+                Step::Create { role: Role::BypassHeader, priority: 2 },
+                Step::Create { role: Role::Maintenance, priority: 3 },
+            ]
+        );
+        let on = applied(&found, &plan, &want);
+        assert_eq!(plan_on(&on, &want).unwrap().steps, []);
+
+        let rotated = Wanted { bypass_header: Some(header("0123456789abcdef-two")), ..want.clone() };
+        let plan = plan_on(&on, &rotated).unwrap();
+        assert_eq!(plan.steps, [Step::Modify { role: Role::BypassHeader, arn: "arn:rule/ours-2".into() }]);
+        let words = format!("{:?} {}", plan.changes, serde_json::to_string(&plan).unwrap());
+        assert!(!words.contains("0123456789abcdef"), "{words}");
+        assert!(words.contains("http-header x-maintenance-bypass (secret, fingerprint "), "{words}");
+
+        let none = Wanted { bypass_header: None, ..want.clone() };
+        assert_eq!(
+            plan_on(&on, &none).unwrap().steps,
+            [Step::Delete { role: Role::BypassHeader, arn: "arn:rule/ours-2".into() }]
+        );
+        let off = plan_off(&on);
+        assert_eq!(
+            off.steps[0],
+            Step::Delete { role: Role::Maintenance, arn: "arn:rule/ours-3".into() },
+            "the page first"
+        );
+        assert_eq!(applied(&on, &off, &want), found);
     }
 
     #[test]
