@@ -4,10 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{check, init, lambda_edge, maintenance, plan, publish, render, rollback, verify};
+use crate::commands::{
+    check, completions, init, lambda_edge, maintenance, man, plan, publish, render, rollback, verify,
+};
+
+/// The version and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("EDGEPAGES_COMMIT"), ")");
 
 #[derive(Debug, Parser)]
-#[command(name = "edgepages", version, about, long_about = None, propagate_version = true)]
+#[command(name = "edgepages", version = VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -59,4 +64,8 @@ pub enum Command {
     LambdaEdge(lambda_edge::Args),
     /// Switch a maintenance page at the ALB itself ([alb]): on, off, status, or print the page.
     Maintenance(maintenance::Args),
+    /// Print a shell completion script for edgepages to stdout.
+    Completions(completions::Args),
+    /// Print edgepages' man page (roff) to stdout.
+    Man(man::Args),
 }

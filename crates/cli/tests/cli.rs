@@ -346,3 +346,49 @@ fn lambda_edge_package_refuses_a_bad_config_or_source_before_compiling() {
         .stderr(predicate::str::contains("is not an edgepages source tree (no lambda-edge/Cargo.toml)"));
     assert!(!dir.path().join("f.zip").exists());
 }
+
+#[test]
+fn the_version_names_the_commit() {
+    let dir = TempDir::new().unwrap();
+    let out = edgepages(dir.path()).arg("--version").assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with(&format!("edgepages {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(!text.contains("(commit )"), "{text}");
+}
+
+/// The subcommands `--help` lists, but `help`.
+fn subcommands(dir: &Path) -> Vec<String> {
+    let help = String::from_utf8(edgepages(dir).arg("--help").assert().success().get_output().stdout.clone()).unwrap();
+    let listed = help.split("Commands:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    listed
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|n| n != "help")
+        .collect()
+}
+
+#[test]
+fn the_bash_completion_parses_and_the_man_page_names_every_subcommand() {
+    let dir = TempDir::new().unwrap();
+    let names = subcommands(dir.path());
+    assert!(names.len() >= 11 && names.contains(&"maintenance".to_owned()), "{names:?}");
+
+    let script = edgepages(dir.path()).args(["completions", "bash"]).assert().success().get_output().stdout.clone();
+    let path = dir.path().join("edgepages.bash");
+    fs::write(&path, &script).unwrap();
+    let parsed = std::process::Command::new("bash").arg("-n").arg(&path).status().unwrap();
+    assert!(parsed.success(), "bash -n refused the completion script");
+    let script = String::from_utf8(script).unwrap();
+    for name in &names {
+        assert!(script.contains(name.as_str()), "the completion does not offer {name}");
+    }
+
+    let man =
+        String::from_utf8(edgepages(dir.path()).arg("man").assert().success().get_output().stdout.clone()).unwrap();
+    assert!(man.contains(".TH edgepages 1"), "not a roff man page: {}", &man[..80.min(man.len())]);
+    for name in &names {
+        let entry = format!("edgepages\\-{}(1)", name.replace('-', "\\-"));
+        assert!(man.contains(&entry), "the man page does not name {name} ({entry})");
+    }
+}

@@ -1,9 +1,11 @@
 //! One module per subcommand, each with its `Args` and `run`.
 
 pub mod check;
+pub mod completions;
 pub mod init;
 pub mod lambda_edge;
 pub mod maintenance;
+pub mod man;
 pub mod plan;
 pub mod publish;
 pub mod render;
@@ -26,5 +28,7 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Rollback(args) => rollback::run(args, &cli.global, out),
         Command::LambdaEdge(args) => lambda_edge::run(args, &cli.global, out),
         Command::Maintenance(args) => maintenance::run(args, &cli.global, out),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }

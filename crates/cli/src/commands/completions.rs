@@ -1,0 +1,34 @@
+//! `edgepages completions SHELL`: the shell's completion script, made by clap_complete from the
+//! same argument definitions the binary parses.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::CommandFactory as _;
+use clap_complete::Shell;
+
+use crate::cli::Cli;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The shell to complete for. Bash: `edgepages completions bash > ~/.local/share/bash-completion/completions/edgepages`.
+    #[arg(value_enum)]
+    shell: Shell,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "edgepages", &mut script);
+    to_stdout(&script).context("writing the completion script")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to stdout; a reader that stops early (`| head`) is not an error.
+pub fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
