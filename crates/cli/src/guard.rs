@@ -89,6 +89,7 @@ pub async fn removal(t: &Target) -> Result<PlannedGuard> {
 pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConfig, t: &Target) -> Result<Vec<Check>> {
     let aws = alb_client(alb).await;
     let found = aws.read(&alb.listener_arn).await?;
+    let alb_dns = aws.dns_name(&alb.listener_arn).await?;
     let policies = t.aws.read_policies(distribution).await;
     let mut loops = Vec::new();
     for (key, request) in origin_verify::cloudfront_requests(distribution, &policies, host) {
@@ -117,10 +118,9 @@ pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConf
     let secret = origin_verify::secret(distribution).map(str::to_owned);
     let redirect = found.rules.iter().find(|r| r.role == Some(Role::GuardRedirect));
     checks.push(match (&secret, redirect) {
-        (_, Some(rule)) => Check::pass(
-            "guard: redirect".into(),
-            format!("priority {}: {} → https://{host}", rule.priority, aws.dns_name(&alb.listener_arn).await?),
-        ),
+        (_, Some(rule)) => {
+            Check::pass("guard: redirect".into(), format!("priority {}: {alb_dns} → https://{host}", rule.priority))
+        }
         (Some(_), None) => Check::warn(
             "guard: redirect".into(),
             "not in place yet: it goes in once the distribution has deployed the origin header; publish again then"
@@ -130,7 +130,7 @@ pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConf
     });
     if let Some(secret) = secret {
         let wanted = GuardWanted {
-            alb_dns: aws.dns_name(&alb.listener_arn).await?,
+            alb_dns,
             canonical_host: host.to_owned(),
             secret: Some(secret),
             redirect: redirect.is_some(),
