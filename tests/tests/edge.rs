@@ -5,6 +5,7 @@
 mod common;
 
 use std::io::Read as _;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use common::{
@@ -12,6 +13,7 @@ use common::{
     chaos_worker, client, header, maintenance_worker, prefixed_worker, rig, route_mode_worker, unique,
     unresolvable_worker, worker,
 };
+use edgepages_core::stale;
 use edgepages_e2e::fault_origin::LEAK_MARKER;
 
 #[test]
@@ -518,6 +520,32 @@ fn extreme_paths_and_headers_still_get_the_branded_page() {
 
 /// Requests `path` until the worker answers with its kept copy (keeping happens after the
 /// healthy answer has gone, so the first failure may come before the copy is written).
+/// The isolate's ration of cache writes, shared by every test in this rig. The one test that
+/// spends it on purpose holds it alone and gives it back whole; a test that needs a copy kept
+/// holds a share, so that its copy is never refused for want of room another test took.
+static WRITE_BUDGET: RwLock<()> = RwLock::new(());
+
+fn share_of_the_write_budget() -> RwLockReadGuard<'static, ()> {
+    WRITE_BUDGET.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The whole write budget, for a test that spends it: when dropped, it waits for the budget to
+/// refill before letting the other tests at it, whether the test passed or not.
+struct WholeWriteBudget(#[allow(dead_code)] RwLockWriteGuard<'static, ()>);
+
+impl WholeWriteBudget {
+    fn take() -> WholeWriteBudget {
+        WholeWriteBudget(WRITE_BUDGET.write().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl Drop for WholeWriteBudget {
+    fn drop(&mut self) {
+        let refill_ms = u64::from(stale::WRITE_BURST) * 1000 / u64::from(stale::WRITES_PER_S);
+        std::thread::sleep(Duration::from_millis(refill_ms + 500));
+    }
+}
+
 fn until_stale(path: &str) -> reqwest::blocking::Response {
     let started = Instant::now();
     loop {
@@ -531,6 +559,7 @@ fn until_stale(path: &str) -> reqwest::blocking::Response {
 
 #[test]
 fn a_failing_page_is_answered_with_its_last_good_copy() {
+    let _budget = share_of_the_write_budget();
     let path = unique("stale");
     let healthy = browser(&path).send().unwrap();
     assert_eq!(healthy.status().as_u16(), 200);
@@ -564,6 +593,7 @@ fn a_failing_page_is_answered_with_its_last_good_copy() {
 fn personal_pages_are_never_served_to_someone_else() {
     /// The origin's standing query for the healthy answer, a request header, and why it is personal.
     type Case = (&'static str, Option<(&'static str, &'static str)>, &'static str);
+    let _budget = share_of_the_write_budget();
     // Each case is a page that was healthy once, then failed for an anonymous visitor.
     let cases: [Case; 5] = [
         ("set_cookie=1", None, "the answer set a cookie"),
@@ -619,6 +649,7 @@ fn served_stale_after_failing(paths: &[String]) -> Vec<bool> {
 
 #[test]
 fn pages_the_origin_says_to_revalidate_are_never_served_stale() {
+    let _budget = share_of_the_write_budget();
     let mut paths = Vec::new();
     for cc in ["no-cache", "max-age%3D60%2C+must-revalidate", "public%2C+proxy-revalidate"] {
         let path = unique("revalidate");
@@ -637,6 +668,7 @@ fn pages_the_origin_says_to_revalidate_are_never_served_stale() {
 
 #[test]
 fn the_origins_stale_if_error_caps_the_copys_age() {
+    let _budget = share_of_the_write_budget();
     let (capped, control) = (unique("sie-capped"), unique("sie-control"));
     rig().origin.set_behaviour(&capped, Some("cache_control=max-age%3D0%2C+stale-if-error%3D1"));
     for path in [&capped, &control] {
@@ -652,6 +684,7 @@ fn the_origins_stale_if_error_caps_the_copys_age() {
 
 #[test]
 fn a_page_of_unknown_length_is_kept_only_up_to_2_mib() {
+    let _budget = share_of_the_write_budget();
     let (small, large) = (unique("chunked-small"), unique("chunked-large"));
     rig().origin.set_behaviour(&small, Some("fault=chunked&kb=100"));
     rig().origin.set_behaviour(&large, Some("fault=chunked&kb=3072"));
@@ -671,6 +704,7 @@ fn a_page_of_unknown_length_is_kept_only_up_to_2_mib() {
 
 #[test]
 fn random_query_strings_cannot_make_every_request_a_cache_write() {
+    let _alone = WholeWriteBudget::take();
     // One page under 60 distinct query strings, as a crawler or an attacker sends them.
     let path = unique("queries");
     let urls: Vec<String> = (0..60).map(|i| format!("{path}?utm={i}")).collect();
