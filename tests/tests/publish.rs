@@ -158,7 +158,9 @@ fn a_failed_upload_leaves_the_distribution_untouched_and_says_so() {
     assert!(run.stderr.contains("publish stopped"), "{}", run.stderr);
     assert!(run.stderr.contains(&format!("of {PAGES} page uploads")), "{}", run.stderr);
     assert!(run.stderr.contains("the distribution was not changed"), "{}", run.stderr);
-    assert!(run.stderr.contains("AccessDenied"), "{}", run.stderr);
+    assert!(run.stderr.contains("maintenance.html: access denied: Access Denied"), "{}", run.stderr);
+    assert!(run.stderr.contains("help: grant these credentials the permission AWS named"), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("Access Denied").count(), 1, "the cause is said once: {}", run.stderr);
 
     let (after, etag_after) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
     assert_eq!((after, etag_after), (before, etag));

@@ -25,9 +25,9 @@ pub struct Global {
     /// The config file.
     #[arg(long, global = true, env = "EDGEPAGES_CONFIG", default_value = "edgepages.toml", value_name = "FILE")]
     pub config: PathBuf,
-    /// Say more on stderr (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    /// Say more on stderr: progress, and every cause of an error.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// Print results on stdout as JSON.
     #[arg(long, global = true)]
     pub json: bool,

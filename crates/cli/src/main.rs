@@ -1,6 +1,7 @@
 //! The `edgepages` command: writes, checks and renders the branded status pages, and publishes
 //! them to S3 and CloudFront.
 
+mod advice;
 mod aws_setup;
 mod cli;
 mod commands;
@@ -23,7 +24,7 @@ fn main() -> ExitCode {
     match commands::run(&cli, &out) {
         Ok(code) => code,
         Err(err) => {
-            out.error(&err);
+            out.error(&err, advice::advice(&err, &cli.global.config).as_deref());
             ExitCode::FAILURE
         }
     }

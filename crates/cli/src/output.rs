@@ -5,12 +5,13 @@ use std::io::Write as _;
 
 use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
+use edgepages_publish::aws::Detail;
 
 use crate::cli::{ColorWhen, Global};
 
 pub struct Output {
     pub json: bool,
-    pub verbose: u8,
+    pub verbose: bool,
     color: ColorChoice,
 }
 
@@ -72,24 +73,79 @@ impl Output {
 
     /// Progress on stderr, shown with `-v`.
     pub fn progress(&self, line: &str) {
-        if self.verbose > 0 {
+        if self.verbose {
             let _ = writeln!(self.stderr(), "{DIM}{line}{DIM:#}");
         }
     }
 
-    /// The error and its chain of causes, on stderr.
-    pub fn error(&self, err: &anyhow::Error) {
+    /// The error, its causes and its fix (`help`), on stderr. The SDK's own words behind a
+    /// fault are shown with `-v` only.
+    pub fn error(&self, err: &anyhow::Error, help: Option<&str>) {
         let mut stderr = self.stderr();
-        let _ = writeln!(stderr, "{ERROR}error:{ERROR:#} {err}");
-        for cause in err.chain().skip(1) {
-            let text = cause.to_string();
-            let mut lines = text.lines();
-            if let Some(first) = lines.next() {
-                let _ = writeln!(stderr, "  caused by: {first}");
-            }
-            for line in lines {
-                let _ = writeln!(stderr, "             {line}");
-            }
+        let mut lines = error_lines(err, self.verbose).into_iter();
+        if let Some(first) = lines.next() {
+            let _ = writeln!(stderr, "{ERROR}error:{ERROR:#} {first}");
         }
+        for line in lines {
+            let _ = writeln!(stderr, "{line}");
+        }
+        if let Some(help) = help {
+            let _ = writeln!(stderr, "{GOOD}help:{GOOD:#} {help}");
+        }
+    }
+}
+
+/// The error's own words, then each cause on lines of its own; a cause that is only the SDK's
+/// detail behind a fault is left out unless `verbose`.
+fn error_lines(err: &anyhow::Error, verbose: bool) -> Vec<String> {
+    let mut lines = vec![err.to_string()];
+    for cause in err.chain().skip(1) {
+        if !verbose && cause.is::<Detail>() {
+            continue;
+        }
+        let text = cause.to_string();
+        let mut cause_lines = text.lines();
+        if let Some(first) = cause_lines.next() {
+            lines.push(format!("  caused by: {first}"));
+        }
+        lines.extend(cause_lines.map(|line| format!("             {line}")));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use edgepages_publish::apply::{Applied, ApplyError};
+    use edgepages_publish::aws::AwsError;
+    use edgepages_publish::fault::Fault;
+
+    use super::*;
+
+    #[test]
+    fn a_failed_apply_says_its_aws_cause_once() {
+        let aws = AwsError::Call { action: "updating distribution E1".into(), message: "InvalidArgument: no".into() };
+        let failed =
+            ApplyError { source: aws, written: Applied::default(), distribution_changed: false, unsaved_record: None };
+        let lines = error_lines(&anyhow::Error::new(failed).context("publish stopped"), true);
+        assert_eq!(lines, ["publish stopped", "  caused by: updating distribution E1: InvalidArgument: no"]);
+    }
+
+    #[test]
+    fn the_sdks_words_behind_a_fault_are_shown_with_verbose_only() {
+        let fault = || AwsError::Fault {
+            action: "listing s3://b/p/".into(),
+            fault: Fault::NoCredentials,
+            detail: Detail("dispatch failure: other: an error occurred while loading credentials".into()),
+        };
+        let quiet = error_lines(&anyhow::Error::new(fault()), false);
+        assert_eq!(quiet, ["listing s3://b/p/: no AWS credentials were found"]);
+        let verbose = error_lines(&anyhow::Error::new(fault()), true);
+        assert_eq!(
+            verbose,
+            [
+                "listing s3://b/p/: no AWS credentials were found",
+                "  caused by: dispatch failure: other: an error occurred while loading credentials"
+            ]
+        );
     }
 }

@@ -72,7 +72,7 @@ pub fn show(
         ));
     }
     for trap in &plan.traps {
-        out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap}"));
+        out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap} (publish refuses it without --force)"));
     }
     let function_writes = function.map_or(0, |f| f.plan.write_count());
     if let Some(f) = function {

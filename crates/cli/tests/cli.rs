@@ -392,3 +392,84 @@ fn the_bash_completion_parses_and_the_man_page_names_every_subcommand() {
         assert!(man.contains(&entry), "the man page does not name {name} ({entry})");
     }
 }
+
+/// A publishing config in `dir`, for commands that read AWS.
+fn publishing_site(dir: &Path) {
+    edgepages(dir).arg("init").assert().success();
+    let starter = fs::read_to_string(dir.join("edgepages.toml")).unwrap();
+    let (head, _) = starter.split_once("# [s3]").unwrap();
+    let text = format!(
+        "{head}[s3]\nbucket = \"pages-bucket\"\nregion = \"eu-west-1\"\n\n[cloudfront]\ndistribution_id = \"E2EXAMPLE123\"\n"
+    );
+    fs::write(dir.join("edgepages.toml"), text).unwrap();
+}
+
+/// `edgepages` with no AWS credentials anywhere the config chain looks.
+fn without_credentials(dir: &Path) -> Command {
+    let mut cmd = edgepages(dir);
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"] {
+        cmd.env_remove(name);
+    }
+    cmd.env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
+#[test]
+fn no_credentials_is_one_line_with_its_fix_and_the_sdks_words_only_with_verbose() {
+    let dir = TempDir::new().unwrap();
+    publishing_site(dir.path());
+    let quiet = without_credentials(dir.path()).arg("plan").assert().code(1);
+    let stderr = String::from_utf8(quiet.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        stderr,
+        "error: listing s3://pages-bucket/edgepages/: no AWS credentials were found\n\
+         help: set AWS_PROFILE to a profile in ~/.aws/config, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; \
+         `aws sts get-caller-identity` shows whether they work\n"
+    );
+    let verbose = without_credentials(dir.path()).args(["plan", "-v"]).assert().code(1);
+    let stderr = String::from_utf8(verbose.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("  caused by: dispatch failure"), "{stderr}");
+    assert!(stderr.lines().all(|line| line.len() < 300), "no SDK dump: {stderr}");
+}
+
+#[test]
+fn verify_exits_3_when_it_could_not_check_and_1_only_for_a_mismatch() {
+    let dir = TempDir::new().unwrap();
+    publishing_site(dir.path());
+    // No credentials: nothing was judged.
+    without_credentials(dir.path())
+        .arg("verify")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("reading distribution E2EXAMPLE123: no AWS credentials were found"));
+    // AWS unreachable (a port nothing listens on).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    without_credentials(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .arg("verify")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("AWS could not be reached"))
+        .stderr(predicate::str::contains("help: check the network"));
+    // A config that cannot be read: nothing was judged either.
+    fs::write(dir.path().join("edgepages.toml"), "[brand\n").unwrap();
+    edgepages(dir.path()).arg("verify").assert().code(3).stderr(predicate::str::contains("edgepages.toml"));
+    // A host name this machine cannot resolve, as when a runner loses its DNS.
+    let checked =
+        edgepages(dir.path()).args(["verify", "--json", "--healthy", "http://no-such-host.invalid/"]).assert();
+    let report: serde_json::Value = serde_json::from_slice(&checked.code(3).get_output().stdout).unwrap();
+    assert_eq!(report["verdict"], "could_not_check");
+    assert_eq!(report["checks"][0]["could_not_check"], true);
+    // A site that answers wrongly is a mismatch, whatever else could not be checked.
+    let wrong = answering(500, 1);
+    edgepages(dir.path())
+        .args(["verify", "--healthy", &wrong, "--healthy", "http://no-such-host.invalid/"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("not verified: 1 of 2 checks failed"));
+}

@@ -34,11 +34,10 @@ pub struct Applied {
     pub rollback_record: Option<String>,
 }
 
-/// A failed apply: the error, and what had been written before it.
-#[derive(Debug, thiserror::Error)]
-#[error("{source}")]
+/// A failed apply: the error, and what had been written before it. It reads as its error, and
+/// hands on that error's causes, not the error itself, so that nothing is said twice.
+#[derive(Debug)]
 pub struct ApplyError {
-    #[source]
     pub source: AwsError,
     pub written: Applied,
     /// Whether the distribution had been changed when the error happened.
@@ -46,6 +45,18 @@ pub struct ApplyError {
     /// The rollback record that could not be saved, when that was the failure: the caller
     /// keeps it elsewhere, since no other copy exists.
     pub unsaved_record: Option<Box<RollbackRecord>>,
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl std::error::Error for ApplyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.source)
+    }
 }
 
 /// Carries out `plan`. `published_at` (RFC 3339, UTC) dates the rollback record; the caller

@@ -8,12 +8,15 @@ use aws_sdk_cloudfront::types::{
     OriginAccessControlSigningProtocols,
 };
 use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use base64::Engine as _;
 
 use futures_util::StreamExt as _;
 
 use crate::desired::{DIGEST_METADATA, Desired, PAGE_CACHE_CONTROL, PageObject};
+use crate::fault::{self, Fault};
 use crate::forwarding::{Forwards, Policies};
 use crate::plan::{Current, StoredObject};
 use crate::records::{Listed, legacy_key, records_prefix};
@@ -30,7 +33,7 @@ pub enum AwsError {
     Call { action: String, message: String },
     #[error(
         "distribution {id} was changed by someone else after it was read (If-Match failed with \
-         PreconditionFailed); nothing of theirs was overwritten. Run `edgepages plan` to see the distribution as it is now"
+         PreconditionFailed); nothing of theirs was overwritten"
     )]
     PreconditionFailed { id: String },
     #[error(
@@ -45,28 +48,54 @@ pub enum AwsError {
     BadRecord { bucket: String, key: String, message: String },
     #[error(
         "function {name} was changed by someone else after it was read (its revision no longer matched); \
-         nothing of theirs was overwritten. Run `edgepages plan` to see it as it is now"
+         nothing of theirs was overwritten"
     )]
     FunctionChanged { name: String },
     #[error(
-        "listener {arn} was changed by someone else after it was read, so nothing more was written: {}. Run the \
-         command again to plan from the listener as it is now",
+        "listener {arn} was changed by someone else after it was read, so nothing more was written: {}",
         said.join("; ")
     )]
     ListenerChanged { arn: String, said: Vec<String> },
     #[error("listener {arn} does not exist (or these credentials cannot see it)")]
     NoSuchListener { arn: String },
+    /// Trouble in the credentials, the permissions or the network; the SDK's own words are the
+    /// source, for whoever asks for the causes.
+    #[error("{action}: {fault}")]
+    Fault {
+        action: String,
+        fault: Fault,
+        #[source]
+        detail: Detail,
+    },
 }
 
-/// Turns an AWS call's error into one that says what was being done and what AWS answered:
-/// the service's own code and message, or, when the call never got an answer, the chain of
-/// causes (no SDK debug dump).
-pub(crate) fn call<E>(action: impl Into<String>) -> impl FnOnce(E) -> AwsError
+impl AwsError {
+    /// The credentials, permissions or network trouble behind this error, if that is what it is.
+    pub fn fault(&self) -> Option<&Fault> {
+        match self {
+            AwsError::Fault { fault, .. } => Some(fault),
+            _ => None,
+        }
+    }
+}
+
+/// What the SDK said, in full, behind a [`Fault`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Detail(pub String);
+
+/// Turns an AWS call's error into one that says what was being done and what went wrong: the
+/// [`Fault`] when it is one, else the service's own code and message, or, when the call never
+/// got an answer, the chain of causes (no SDK debug dump).
+pub(crate) fn call<E>(action: impl Into<String>) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
 where
-    E: std::error::Error + ProvideErrorMetadata,
+    E: std::error::Error + ProvideErrorMetadata + 'static,
 {
     let action = action.into();
-    move |e| AwsError::Call { action, message: answered(&e) }
+    move |e| match fault::classify(&e) {
+        Some(fault) => AwsError::Fault { action, fault, detail: Detail(answered(&e)) },
+        None => AwsError::Call { action, message: answered(&e) },
+    }
 }
 
 /// What AWS answered, in words: `Code: message`, or the chain of causes.

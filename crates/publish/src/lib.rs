@@ -9,6 +9,7 @@ pub mod aws;
 pub mod desired;
 pub mod distribution;
 pub mod error;
+pub mod fault;
 pub mod forwarding;
 pub mod function;
 pub mod glob;

@@ -27,6 +27,10 @@ pub struct Check {
     /// A pass that is worse than it could be, such as headers the function cannot see.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub warning: bool,
+    /// The check could not be made, for trouble on the checking side (a host name that did not
+    /// resolve): nothing was judged. Never `ok`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub could_not_check: bool,
     pub detail: String,
 }
 
@@ -123,16 +127,21 @@ fn route(desired: &Desired, config: &DistributionConfig, path: &str) -> Check {
 
 impl Check {
     pub fn pass(subject: String, detail: String) -> Check {
-        Check { subject, ok: true, warning: false, detail }
+        Check { subject, ok: true, warning: false, could_not_check: false, detail }
     }
 
     pub fn fail(subject: String, detail: String) -> Check {
-        Check { subject, ok: false, warning: false, detail }
+        Check { subject, ok: false, warning: false, could_not_check: false, detail }
     }
 
     /// Passes, but says what is worse than it could be.
     pub fn warn(subject: String, detail: String) -> Check {
-        Check { subject, ok: true, warning: true, detail }
+        Check { subject, ok: true, warning: true, could_not_check: false, detail }
+    }
+
+    /// Could not be made: nothing was judged.
+    pub fn could_not_check(subject: String, detail: String) -> Check {
+        Check { subject, ok: false, warning: false, could_not_check: true, detail }
     }
 }
 

@@ -93,30 +93,88 @@ fn http_url(raw: &str) -> Result<String, String> {
     Ok(raw.to_owned())
 }
 
-pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
-    runtime()?.block_on(async {
-        let checks = if args.healthy.is_empty() {
-            match crate::guard_alone::alb_only(&global.config)?.filter(|_| args.url.is_none()) {
-                Some(alb) => crate::guard_alone::checks(&alb).await?,
-                None => checks(&target(&global.config).await?, args.url.as_deref()).await?,
-            }
+/// What `verify` found, and the code it exits with: a pipeline rolls back on `Failed` only, and
+/// runs `verify` again on `CouldNotCheck`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every check passed: exit 0.
+    Passed,
+    /// A check found something wrong with the site: exit 1.
+    Failed,
+    /// Nothing was found wrong, but not everything could be checked (credentials, the network, a
+    /// config that could not be read): exit 3.
+    CouldNotCheck,
+}
+
+impl Verdict {
+    /// A failed check outweighs one that could not be made: that much is known to be wrong.
+    pub fn of(checks: &[Check]) -> Verdict {
+        if checks.iter().any(|c| !c.ok && !c.could_not_check) {
+            Verdict::Failed
+        } else if checks.iter().any(|c| c.could_not_check) {
+            Verdict::CouldNotCheck
         } else {
-            let client = client()?;
-            let mut checks = Vec::new();
-            let accepted: Vec<Expected> = Expected::DEFAULT.iter().chain(&args.expect).copied().collect();
-            for url in &args.healthy {
-                checks.push(check_healthy(&client, url, &accepted).await);
-            }
-            checks
-        };
-        let ok = checks.iter().all(|c| c.ok);
-        if out.json {
-            out.json(&serde_json::json!({ "ok": ok, "checks": checks }))?;
-        } else {
-            show(out, &checks);
+            Verdict::Passed
         }
-        Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-    })
+    }
+
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Verdict::Passed => 0,
+            Verdict::Failed => 1,
+            Verdict::CouldNotCheck => 3,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::CouldNotCheck => "could_not_check",
+        }
+    }
+}
+
+pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+    let checks = match runtime()?.block_on(gather(args, global)) {
+        Ok(checks) => checks,
+        Err(err) => {
+            // Whatever stopped the reading, nothing was judged: never the exit code of a mismatch.
+            if out.json {
+                let error = format!("{err:#}");
+                out.json(
+                    &serde_json::json!({ "ok": false, "verdict": Verdict::CouldNotCheck.as_str(), "error": error }),
+                )?;
+            }
+            out.error(&err, crate::advice::advice(&err, &global.config).as_deref());
+            return Ok(Verdict::CouldNotCheck.exit_code());
+        }
+    };
+    let verdict = Verdict::of(&checks);
+    if out.json {
+        let ok = verdict == Verdict::Passed;
+        out.json(&serde_json::json!({ "ok": ok, "verdict": verdict.as_str(), "checks": checks }))?;
+    } else {
+        show(out, &checks);
+    }
+    Ok(verdict.exit_code())
+}
+
+/// The checks `args` asks for, made.
+async fn gather(args: &Args, global: &Global) -> Result<Vec<Check>> {
+    if !args.healthy.is_empty() {
+        let client = client()?;
+        let mut checks = Vec::new();
+        let accepted: Vec<Expected> = Expected::DEFAULT.iter().chain(&args.expect).copied().collect();
+        for url in &args.healthy {
+            checks.push(check_healthy(&client, url, &accepted).await);
+        }
+        return Ok(checks);
+    }
+    match crate::guard_alone::alb_only(&global.config)?.filter(|_| args.url.is_none()) {
+        Some(alb) => crate::guard_alone::checks(&alb).await,
+        None => checks(&target(&global.config).await?, args.url.as_deref()).await,
+    }
 }
 
 /// Reads back and checks, the Lambda@Edge function too when the config enables it; read calls
@@ -169,8 +227,12 @@ struct Answered {
     body: String,
 }
 
-/// Requests `url` as a browser would; a failed request is a failed check on `subject`.
+/// Requests `url` as a browser would; a failed request is a failed check on `subject`, but a
+/// host name that does not resolve here is one that could not be made.
 async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<Answered, Check> {
+    if let Some(unresolved) = unresolvable(url).await {
+        return Err(Check::could_not_check(subject.to_owned(), unresolved));
+    }
     let response = client
         .get(url)
         .header("accept", "text/html")
@@ -181,6 +243,24 @@ async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<A
     let (edgepages, content_type) = (header("x-edgepages"), header("content-type").unwrap_or_default());
     let status = response.status();
     Ok(Answered { status, edgepages, content_type, body: response.text().await.unwrap_or_default() })
+}
+
+/// Why `url`'s host cannot be resolved from here, if it cannot. A failed lookup says nothing of
+/// the site: the runner may have lost its DNS, and rolling a deploy back would not mend it.
+/// Through a proxy the proxy resolves names, so nothing is looked up here.
+async fn unresolvable(url: &str) -> Option<String> {
+    const PROXY_VARIABLES: [&str; 6] =
+        ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+    if PROXY_VARIABLES.iter().any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty())) {
+        return None;
+    }
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = url.port_or_known_default()?;
+    match tokio::net::lookup_host((host.as_str(), port)).await {
+        Ok(_) => None,
+        Err(e) => Some(format!("could not resolve {host} from here ({e}); nothing was judged")),
+    }
 }
 
 /// `error: cause: cause`, because reqwest's own words ("error sending request") omit the reason.
@@ -239,13 +319,18 @@ pub fn show(out: &Output, checks: &[Check]) {
             out.warned("warn", &format!("{}: {}", check.subject, check.detail));
         } else if check.ok {
             out.good("ok  ", &format!("{}: {}", check.subject, check.detail));
+        } else if check.could_not_check {
+            out.warned("????", &format!("{}: {}", check.subject, check.detail));
         } else {
             out.bad("FAIL", &format!("{}: {}", check.subject, check.detail));
         }
     }
-    let failed = checks.iter().filter(|c| !c.ok).count();
+    let failed = checks.iter().filter(|c| !c.ok && !c.could_not_check).count();
+    let unchecked = checks.iter().filter(|c| c.could_not_check).count();
     let warned = checks.iter().filter(|c| c.warning).count();
-    if failed == 0 && warned > 0 {
+    if failed == 0 && unchecked > 0 {
+        out.warned("not verified:", &format!("{unchecked} of {} checks could not be made", checks.len()));
+    } else if failed == 0 && warned > 0 {
         out.good("verified:", &format!("{} checks passed, {warned} with a warning", checks.len()));
     } else if failed == 0 {
         out.good("verified:", &format!("{} checks passed", checks.len()));
