@@ -31,9 +31,9 @@ fn bound_vars(env: &str) -> BTreeSet<String> {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "--env {env}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    let bundled: Vec<String> =
-        out_dir.path().read_dir().unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(bundled.iter().any(|name| name.ends_with(".wasm")), "--env {env} bundled the wasm: {bundled:?}");
+    let bundled: Vec<std::path::PathBuf> = out_dir.path().read_dir().unwrap().map(|e| e.unwrap().path()).collect();
+    let is_wasm = |path: &std::path::PathBuf| path.extension().is_some_and(|ext| ext == "wasm");
+    assert!(bundled.iter().any(is_wasm), "--env {env} bundled the wasm: {bundled:?}");
     stdout
         .lines()
         .filter(|line| line.contains("Environment Variable"))
