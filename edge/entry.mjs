@@ -5,7 +5,8 @@
 // no await in wasm); this file sends it with that deadline and hands a healthy response (below
 // 500) straight back, streaming. A 5xx, a missed deadline or a failed connection goes back to
 // Rust (`fail`), and so does every request `route` declines (maintenance, a breaker protecting
-// the origin), through the Rust worker's own `fetch`. See edge/src/fast.rs.
+// the origin), through the Rust worker's own `fetch`. See edge/src/healthy_path.rs. The maintenance
+// switch in KV is read here too, beside the requests (edge/src/switch.rs).
 //
 // If the wasm module itself fails (a panic or a trap the Rust code could not turn into a page),
 // the visitor gets the branded fallback page instead of the platform's unbranded error 1101. A
@@ -20,11 +21,18 @@ import RustWorker from "./build/index.js";
 // markup itself lives in pages/ and is rendered when the worker is built).
 let fallbackPage;
 // One Rust worker for the calls that pass the request's env and ctx themselves (all but `fetch`):
-// making one per request is work the fast path need not do (unpinned A/B runs favoured sharing,
-// 0.93x and 1.05x against 0.82x). The shim still re-creates its wasm instance after a trap.
+// making one per request is work the fast path need not do (the README's benchmarks section has
+// the measurement). The shim still re-creates its wasm instance after a trap.
 let shared;
 // One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();
+
+// The maintenance switch in KV (binding EDGEPAGES, key "maintenance"; edge/src/switch.rs): when
+// to read it next (Rust says), and how long an isolate's first request waits for the first read.
+// A read runs beside the requests, one at a time; only the isolate's first request waits.
+const SWITCH_KEY = "maintenance";
+let nextSwitchReadMs = 0;
+let switchFirstWaitMs;
 
 function trapped(error) {
   if (!(error instanceof WebAssembly.RuntimeError)) {
@@ -33,6 +41,8 @@ function trapped(error) {
     return;
   }
   for (const fail of inFlight) fail(error);
+  // The new wasm instance has not heard the switch: read it again before the next request.
+  nextSwitchReadMs = 0;
 }
 addEventListener("error", (event) => trapped(event.error));
 addEventListener("unhandledrejection", (event) => trapped(event.reason));
@@ -90,6 +100,29 @@ async function send(request, route, deadlineMs) {
   }
 }
 
+// Reads the switch when a read is due. Returns a promise to wait on for the isolate's first read
+// (bounded by `switchFirstWaitMs`), else nothing: later reads land for the requests after them.
+function readSwitchIfDue(worker, env, ctx, now) {
+  const kv = env.EDGEPAGES;
+  if (kv === undefined || now < nextSwitchReadMs) return undefined;
+  const first = nextSwitchReadMs === 0;
+  nextSwitchReadMs = Infinity;
+  const reading = kv.get(SWITCH_KEY).then(
+    (value) => {
+      nextSwitchReadMs = worker.switch_read(env, value ?? undefined, Date.now());
+    },
+    (error) => {
+      nextSwitchReadMs = worker.switch_failed(String((error && error.message) || error), Date.now());
+    },
+  );
+  if (!first) {
+    ctx.waitUntil(reading);
+    return undefined;
+  }
+  switchFirstWaitMs ??= worker.switch_first_wait_ms();
+  return Promise.race([reading, new Promise((resolve) => setTimeout(resolve, switchFirstWaitMs))]);
+}
+
 export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
@@ -99,6 +132,8 @@ export default {
         const [html, headers] = worker.fallback_page();
         fallbackPage = { html, headers: JSON.parse(headers) };
       }
+      const firstRead = readSwitchIfDue(worker, env, ctx, started);
+      if (firstRead !== undefined) await firstRead;
       const route = worker.route(env, request.method, request.url, request.headers.get("cookie") ?? undefined, started);
       // The Rust worker's own fetch, for the requests route declines, reads this request's ctx.
       if (route === undefined) return await guarded(new RustWorker(ctx, env).fetch(request));

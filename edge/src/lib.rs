@@ -6,14 +6,15 @@
 #![cfg(target_arch = "wasm32")]
 
 mod answer;
+mod breakers;
 #[cfg(feature = "chaos")]
 mod chaos;
-mod fast;
+mod healthy_path;
 mod log;
 mod origin;
-mod protect;
 mod settings;
 mod stale;
+mod switch;
 
 use edgepages_core::breaker::{Admission, Health};
 use edgepages_core::decide::shed;
@@ -96,9 +97,9 @@ async fn handle(
     let stale_key = (policy.stale_if_error_s > 0 && owned.facts().method == "GET").then(|| stale::key(&url));
     let target = target::target_url(&url, settings.origin_for(path_origin)?);
     let edits = origin::header_edits(&url, &target, req.headers().get("cookie")?.as_deref());
-    let slot = protect::slot(target::breaker_key(&target), started_ms);
+    let slot = breakers::slot(target::breaker_key(&target), started_ms);
     let record = |outcome: &edgepages_core::OriginOutcome<'_>, probe: Option<u32>| {
-        protect::record(slot, &policy.breaker, Health::of(outcome), url.path(), now_ms(), probe);
+        breakers::record(slot, &policy.breaker, Health::of(outcome), url.path(), now_ms(), probe);
     };
 
     let mut probe = None;
@@ -106,7 +107,7 @@ async fn handle(
         attempt
     } else {
         // A failing origin is left alone for a cool-down: visitors get the answer at once.
-        match protect::admit(slot, &policy.breaker, started_ms) {
+        match breakers::admit(slot, &policy.breaker, started_ms) {
             Admission::Shed { cooldown_left_s } => {
                 owned.load_headers(&req, &settings)?;
                 clock.seed = random_seed();

@@ -55,3 +55,8 @@ pub fn origin(source: &str, origin: &edgepages_core::target::Origin) {
 pub fn bad_var(name: &str, why: &str) {
     console_warn!("{}", json!({ "edgepages": "bad_var", "var": name, "problem": why }));
 }
+
+/// The KV switch changed the maintenance in force in this isolate.
+pub fn maintenance_switched(in_force: edgepages_core::config::Maintenance) {
+    console_log!("{}", json!({ "edgepages": "maintenance_switched", "in_force": in_force.to_string() }));
+}

@@ -1,17 +1,19 @@
-//! Per-isolate settings: the baked site, with the worker's vars applied once.
+//! Per-isolate settings: the baked site, with the worker's vars applied once, and the KV
+//! maintenance switch applied whenever what it says changes.
 //!
 //! `ORIGIN_URL` (empty: the request's own URL; a path in it goes before each request's),
 //! `ORIGIN_TIMEOUT_MS` (the default deadline; the config's per-path deadlines still win),
-//! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time), `BREAKER` and `STALE_IF_ERROR` (`off`
+//! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time; unset or empty: the KV switch, else the
+//! config's), `BREAKER` and `STALE_IF_ERROR` (`off`
 //! turns the origin breaker, or the last good copies, off; `on`, or unset, keeps the config's)
 //! and the secret `MAINTENANCE_BYPASS` (at least 16
 //! characters). A bad value is logged and ignored, never fatal; every origin is parsed here, once.
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use edgepages_core::Site;
-use edgepages_core::config::Maintenance;
+use edgepages_core::config::{Maintenance, in_force};
 use edgepages_core::forward::MIN_BYPASS_SECRET_LEN;
 use edgepages_core::target::Origin;
 use worker::Env;
@@ -23,9 +25,13 @@ fn baked_site() -> Site {
     include!(concat!(env!("OUT_DIR"), "/site.rs"))
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
+    /// The site; its `edge.maintenance` is the maintenance in force.
     pub site: Site,
+    /// The config's own maintenance, and the `MAINTENANCE` var's when it is set.
+    config_maintenance: Maintenance,
+    var_maintenance: Option<Maintenance>,
     /// Where requests go; `None` sends each request to its own URL, as on a Cloudflare route.
     pub origin: Option<Origin>,
     /// The `[[edge.paths]]` origins, as written in the config and parsed.
@@ -34,12 +40,26 @@ pub struct Settings {
 }
 
 thread_local! {
-    static SETTINGS: OnceCell<Rc<Settings>> = const { OnceCell::new() };
+    static SETTINGS: RefCell<Option<Rc<Settings>>> = const { RefCell::new(None) };
 }
 
 impl Settings {
     pub fn get(env: &Env) -> Rc<Settings> {
-        SETTINGS.with(|cell| Rc::clone(cell.get_or_init(|| Rc::new(Settings::load(env)))))
+        SETTINGS.with(|cell| Rc::clone(cell.borrow_mut().get_or_insert_with(|| Rc::new(Settings::load(env)))))
+    }
+
+    /// Applies what the KV switch holds (`None`: no value). Returns the maintenance in force
+    /// when that changed; requests already under way keep the settings they started with.
+    pub fn apply_switch(env: &Env, switch: Option<Maintenance>) -> Option<Maintenance> {
+        let current = Settings::get(env);
+        let wanted = in_force(current.var_maintenance, switch, current.config_maintenance);
+        if wanted == current.site.config.edge.maintenance {
+            return None;
+        }
+        let mut changed = Settings::clone(&current);
+        changed.site.config.edge.maintenance = wanted;
+        SETTINGS.with(|cell| *cell.borrow_mut() = Some(Rc::new(changed)));
+        Some(wanted)
     }
 
     fn load(env: &Env) -> Settings {
@@ -83,12 +103,10 @@ impl Settings {
                 }
             }
         }
-        if let Some(raw) = var("MAINTENANCE") {
-            match Maintenance::parse(&raw) {
-                Ok(m) => site.config.edge.maintenance = m,
-                Err(why) => log::bad_var("MAINTENANCE", &why),
-            }
-        }
+        let config_maintenance = site.config.edge.maintenance;
+        let var_maintenance = var("MAINTENANCE")
+            .and_then(|raw| Maintenance::parse(&raw).map_err(|why| log::bad_var("MAINTENANCE", &why)).ok());
+        site.config.edge.maintenance = in_force(var_maintenance, None, config_maintenance);
         if let Some(raw) = var("BREAKER") {
             match raw.trim() {
                 "off" => site.config.edge.breaker.enabled = false,
@@ -115,7 +133,7 @@ impl Settings {
             }
             long_enough
         });
-        Settings { site, origin, path_origins, bypass_secret }
+        Settings { site, config_maintenance, var_maintenance, origin, path_origins, bypass_secret }
     }
 
     /// The origin a request goes to: the `[[edge.paths]]` rule's, else `ORIGIN_URL`, else none

@@ -21,6 +21,8 @@ const START_TIMEOUT: Duration = Duration::from_mins(5);
 #[derive(Debug)]
 pub struct Worker {
     pub url: String,
+    /// Where `wrangler dev --persist-to` keeps its local state (the KV namespace among it).
+    pub state: PathBuf,
     log: PathBuf,
     child: Child,
 }
@@ -74,7 +76,7 @@ impl Worker {
             .context("starting wrangler dev (run scripts/setup first)")?;
         watch_over(child.id())?;
 
-        let worker = Worker { url: format!("http://127.0.0.1:{port}"), log, child };
+        let worker = Worker { url: format!("http://127.0.0.1:{port}"), state: dir.join("state"), log, child };
         worker.wait_until_ready(&dir)?;
         Ok(worker)
     }

@@ -62,7 +62,8 @@ pub enum Command {
     /// Build the Lambda@Edge origin-response function for CloudFront (`package`).
     #[command(name = "lambda-edge")]
     LambdaEdge(lambda_edge::Args),
-    /// Switch a maintenance page at the ALB itself ([alb]): on, off, status, or print the page.
+    /// Switch maintenance at the ALB itself ([alb]) or in the Cloudflare worker's KV switch: on, off,
+    /// status, or print the ALB's page.
     Maintenance(maintenance::Args),
     /// Print a shell completion script for edgepages to stdout.
     Completions(completions::Args),

@@ -473,3 +473,79 @@ fn verify_exits_3_when_it_could_not_check_and_1_only_for_a_mismatch() {
         .code(1)
         .stdout(predicate::str::contains("not verified: 1 of 2 checks failed"));
 }
+
+/// A stand-in for wrangler that records its arguments in `calls` and answers `get` with `value`
+/// (or wrangler's "Value not found"), or fails the way wrangler does when `fail` is set.
+fn fake_wrangler(dir: &Path, value: Option<&str>, fail: bool) -> PathBuf {
+    let script = dir.join("fake-wrangler");
+    let calls = dir.join("calls");
+    let answer = value.unwrap_or("Value not found");
+    let body = if fail {
+        "echo '✘ [ERROR] Not logged in: run `wrangler login`' >&2; exit 1".to_owned()
+    } else {
+        format!("case \"$3\" in get) echo ' ⛅️ wrangler'; echo '{answer}';; *) echo 'Writing the value';; esac")
+    };
+    fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> '{}'\n{body}\n", calls.display())).unwrap();
+    let mut permissions = fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    fs::set_permissions(&script, permissions).unwrap();
+    script
+}
+
+fn calls(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("calls")).unwrap_or_default().lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn maintenance_at_cloudflare_writes_the_kv_switch_through_wrangler() {
+    let dir = TempDir::new().unwrap();
+    let wrangler = fake_wrangler(dir.path(), Some("on"), false);
+    let run = |args: &[&str]| {
+        let mut cmd = edgepages(dir.path());
+        cmd.env("EDGEPAGES_WRANGLER", &wrangler).arg("maintenance").args(args).args(["--target", "cloudflare"]);
+        cmd
+    };
+    // --dry-run says what it would write, and runs nothing.
+    run(&["on", "--dry-run", "--env", "production"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("KV namespace EDGEPAGES, environment production: set maintenance = on"));
+    assert_eq!(calls(dir.path()), Vec::<String>::new());
+    // No config is needed: the worker carries its own.
+    run(&["on", "--yes", "--env", "production", "--until", "2099-01-01T00:00:00Z"]).assert().success();
+    run(&["off", "--yes", "--local", "--persist-to", "state"]).assert().success();
+    assert_eq!(
+        calls(dir.path()),
+        [
+            "kv key put maintenance 2099-01-01T00:00:00Z --binding EDGEPAGES --env production --remote",
+            "kv key put maintenance off --binding EDGEPAGES --local --persist-to state",
+        ]
+    );
+    run(&["status"]).assert().success().stdout(predicate::str::contains("maintenance is ON by the switch"));
+    // A script cannot answer the prompt.
+    run(&["on"]).assert().code(1).stderr(predicate::str::contains("pass --yes"));
+    run(&["on", "--yes", "--until", "2020-01-01T00:00:00Z"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("in the past"));
+}
+
+#[test]
+fn a_wrangler_failure_says_wranglers_own_words() {
+    let dir = TempDir::new().unwrap();
+    let wrangler = fake_wrangler(dir.path(), None, true);
+    edgepages(dir.path())
+        .env("EDGEPAGES_WRANGLER", &wrangler)
+        .args(["maintenance", "on", "--yes", "--target", "cloudflare"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("wrangler kv key put maintenance failed"))
+        .stderr(predicate::str::contains("Not logged in: run `wrangler login`"));
+    let unset = fake_wrangler(dir.path(), None, false);
+    edgepages(dir.path())
+        .env("EDGEPAGES_WRANGLER", &unset)
+        .args(["maintenance", "status", "--target", "cloudflare"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not set in the KV namespace EDGEPAGES"));
+}

@@ -14,7 +14,10 @@
 //! 7. A 50 MiB page of unknown length (chunked) read slowly, with workerd's memory sampled: the
 //!    stale copy's tee stops at 2 MiB, so the slow reader's buffer does not grow with the page.
 //!
-//! Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
+//! 8. Pass-through with the KV maintenance switch bound (its key holding "off") against the same
+//!    worker without the binding, the two alone in each run.
+//!
+//! `--only pass-through` runs the first section alone (with 8). Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
 //! bounded in count and time, and all traffic stays on loopback.
 
 use std::fmt::Write as _;
@@ -47,10 +50,12 @@ struct Options {
     bare: Option<PathBuf>,
     /// Give workerd a core of its own (see [`Pinning`]).
     pin: bool,
+    /// Only the pass-through section.
+    only_pass_through: bool,
 }
 
 fn options() -> Result<Options> {
-    let mut opts = Options { runs: 9, seconds: 3, connections: 16, bare: None, pin: true };
+    let mut opts = Options { runs: 9, seconds: 3, connections: 16, bare: None, pin: true, only_pass_through: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -60,8 +65,15 @@ fn options() -> Result<Options> {
             "--connections" => opts.connections = value()?.parse()?,
             "--bare" => opts.bare = Some(PathBuf::from(value()?)),
             "--no-pin" => opts.pin = false,
+            "--only" => match value()?.as_str() {
+                "pass-through" => opts.only_pass_through = true,
+                section => bail!("--only {section}: the one section that runs alone is pass-through"),
+            },
             other => {
-                bail!("unknown argument {other}; expected --runs N, --seconds S, --connections C, --bare DIR, --no-pin")
+                bail!(
+                    "unknown argument {other}; expected --runs N, --seconds S, --connections C, --bare DIR, --no-pin, \
+                     --only pass-through"
+                )
             }
         }
     }
@@ -85,6 +97,11 @@ fn main() -> Result<()> {
     writeln!(report, "edge benchmarks ({} runs, medians; 127.0.0.1; {cores} cores; {pinning})\n", opts.runs)?;
 
     pass_through(&mut report, &workers, &opts)?;
+    kv_switch(&mut report, &workers, &opts)?;
+    if opts.only_pass_through {
+        print!("{report}");
+        return Ok(());
+    }
     distinct_urls(&mut report, &workers, &opts)?;
     slow_chunked(&mut report, &workers)?;
     streaming(&mut report, &workers)?;
@@ -154,6 +171,8 @@ struct Workers {
     rust_no_stale: String,
     /// The same worker with `BREAKER=off`, for the deadline.
     rust_no_breaker: String,
+    /// The same worker with the KV maintenance switch bound.
+    rust_kv: String,
     js: String,
     js_deadline: String,
     bare: Option<String>,
@@ -163,19 +182,20 @@ impl Workers {
     fn start(root: &Path, origin: &str, bare: Option<&Path>, pinning: &Pinning) -> Result<Workers> {
         let dir = root.join("target/bench");
         std::fs::create_dir_all(&dir)?;
-        let ports = [free_port()?, free_port()?, free_port()?, free_port()?, free_port()?, free_port()?];
+        let ports = [free_port()?, free_port()?, free_port()?, free_port()?, free_port()?, free_port()?, free_port()?];
         let bench = root.join("tests/bench");
         let vars = format!(
             "bindings = [(name = \"ORIGIN_URL\", text = \"{origin}\"), (name = \"ORIGIN_TIMEOUT_MS\", text = \"{DEADLINE_MS}\"), (name = \"MAINTENANCE\", text = \"off\")]"
         );
         let no_stale_vars = vars.replace(']', ", (name = \"STALE_IF_ERROR\", text = \"off\")]");
         let no_breaker_vars = vars.replace(']', ", (name = \"BREAKER\", text = \"off\")]");
+        let kv_vars = vars.replace(']', ", (name = \"EDGEPAGES\", kvNamespace = \"kvStore\")]");
         let mut services = String::from(
-            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"rustNoBreaker\", worker = .rustNoBreaker), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
+            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"rustNoBreaker\", worker = .rustNoBreaker), (name = \"rustKv\", worker = .rustKv), (name = \"kvStore\", worker = .kvStore), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
         );
         let mut sockets = format!(
-            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\"), (name = \"rustNoBreaker\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoBreaker\")",
-            ports[0], ports[1], ports[2], ports[4], ports[5]
+            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\"), (name = \"rustNoBreaker\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoBreaker\"), (name = \"rustKv\", address = \"127.0.0.1:{}\", http = (), service = \"rustKv\")",
+            ports[0], ports[1], ports[2], ports[4], ports[5], ports[6]
         );
         let mut bare_worker = String::new();
         if let Some(bare) = bare {
@@ -197,7 +217,11 @@ const config :Workerd.Config = (
   services = [{services}, (name = "loopback", network = (allow = ["public", "private", "local"]))],
   sockets = [{sockets}],
 );
-{rust}{rust_no_stale}{rust_no_breaker}const js :Workerd.Worker = (
+{rust}{rust_no_stale}{rust_no_breaker}{rust_kv}const kvStore :Workerd.Worker = (
+  modules = [(name = "kv-store.mjs", esModule = embed "{kv_store}")],
+  compatibilityDate = "2026-04-01",
+);
+const js :Workerd.Worker = (
   modules = [(name = "passthrough.mjs", esModule = embed "{js}")],
   compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
 );
@@ -209,6 +233,8 @@ const jsDeadline :Workerd.Worker = (
             rust = rust_worker(root, "rust", &vars),
             rust_no_stale = rust_worker(root, "rustNoStale", &no_stale_vars),
             rust_no_breaker = rust_worker(root, "rustNoBreaker", &no_breaker_vars),
+            rust_kv = rust_worker(root, "rustKv", &kv_vars),
+            kv_store = bench.join("kv-store.mjs").display(),
             js = bench.join("passthrough.mjs").display(),
             js_deadline = bench.join("passthrough-deadline.mjs").display(),
         );
@@ -229,13 +255,21 @@ const jsDeadline :Workerd.Worker = (
             rust: url(ports[0]),
             rust_no_stale: url(ports[4]),
             rust_no_breaker: url(ports[5]),
+            rust_kv: url(ports[6]),
             js: url(ports[1]),
             js_deadline: url(ports[2]),
             bare: bare.map(|_| url(ports[3])),
         };
-        for base in [&workers.rust, &workers.rust_no_stale, &workers.rust_no_breaker, &workers.js, &workers.js_deadline]
-            .into_iter()
-            .chain(workers.bare.as_ref())
+        for base in [
+            &workers.rust,
+            &workers.rust_no_stale,
+            &workers.rust_no_breaker,
+            &workers.rust_kv,
+            &workers.js,
+            &workers.js_deadline,
+        ]
+        .into_iter()
+        .chain(workers.bare.as_ref())
         {
             wait_until_ready(base)?;
         }
@@ -378,6 +412,23 @@ fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Resul
         writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {p99:>9.2} {rps_ratio:>10.2}x {p50_ratio:>8.2}x")?;
     }
     writeln!(report)?;
+    Ok(())
+}
+
+/// The KV switch's cost on the healthy path: the same worker with and without the binding, the
+/// two alone and back to back in each run, so that the machine's drift touches both alike.
+fn kv_switch(report: &mut String, workers: &Workers, opts: &Options) -> Result<()> {
+    let urls = [format!("{}/bench", workers.rust), format!("{}/bench", workers.rust_kv)];
+    let results = interleaved("KV switch", &urls, opts, &[])?;
+    let (plain, kv) = (&results[0], &results[1]);
+    let per_run = |mine: &[f64], theirs: &[f64]| mine.iter().zip(theirs).map(|(m, t)| m / t).collect::<Vec<_>>();
+    let (rps_ratio, p50_ratio) = (median(&mut per_run(&kv.0, &plain.0)), median(&mut per_run(&kv.1, &plain.1)));
+    let (with, without) = (median(&mut kv.0.clone()), median(&mut plain.0.clone()));
+    writeln!(
+        report,
+        "8. pass-through with the KV maintenance switch bound, against the same worker without it (goal: >= 0.98x req/s)\n   \
+         {with:.0} vs {without:.0} req/s: {rps_ratio:.2}x req/s, {p50_ratio:.2}x p50 (medians of per-run ratios)\n"
+    )?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `edgepages maintenance on | off | status | page`: a maintenance page switched at the ALB
 //! itself, as listener rules edgepages owns: planned, confirmed, re-checked before each write,
-//! and removed exactly by `off`.
+//! and removed exactly by `off`; or, with `--target cloudflare`, the worker's KV switch
+//! (`maintenance_kv.rs`).
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ use edgepages_publish::alb::desired::{BypassHeader, Wanted};
 use edgepages_publish::alb::plan::{AlbPlan, Found, Step, plan_off, plan_on, status};
 use serde_json::json;
 
+use super::maintenance_kv::{self, KvArgs};
 use crate::aws_setup::{alb_client, runtime};
 use crate::cli::Global;
 use crate::output::Output;
@@ -23,6 +25,17 @@ use crate::site_files::load_site;
 pub struct Args {
     #[command(subcommand)]
     action: Action,
+    /// Where to switch: the ALB's listener rules ([alb]), or the Cloudflare worker's KV switch.
+    #[arg(long, global = true, value_enum, default_value_t = Target::Alb)]
+    target: Target,
+    #[command(flatten)]
+    kv: KvArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Target {
+    Alb,
+    Cloudflare,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -71,6 +84,9 @@ fn until_time(raw: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+    if args.target == Target::Cloudflare {
+        return at_cloudflare(args, out);
+    }
     let site = load_site(&global.config)?;
     if let Action::Page { locale, until } = &args.action {
         let locale = page_locale(&site, locale.as_deref())?;
@@ -108,6 +124,26 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             Action::Page { .. } => unreachable!("answered above"),
         }
     })
+}
+
+/// The worker's KV switch: no config needed, as the worker carries its own.
+fn at_cloudflare(args: &Args, out: &Output) -> Result<ExitCode> {
+    match &args.action {
+        Action::On { until, apply } => {
+            if let Some(end) = until
+                && *end <= now_unix()
+            {
+                bail!("--until {} is in the past", rfc3339(*end));
+            }
+            let value = until.map_or(Maintenance::On, Maintenance::Until);
+            maintenance_kv::set(&args.kv, value, apply.dry_run, apply.yes, out)
+        }
+        Action::Off { apply } => maintenance_kv::set(&args.kv, Maintenance::Off, apply.dry_run, apply.yes, out),
+        Action::Status => maintenance_kv::status(&args.kv, now_unix(), out),
+        Action::Page { .. } => bail!(
+            "`maintenance page` prints the ALB's compact page; the worker's maintenance page is the site's own              (`edgepages render`)"
+        ),
+    }
 }
 
 fn page_locale(site: &Site, tag: Option<&str>) -> Result<&'static edgepages_core::locale::Locale> {

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod init;
 pub mod lambda_edge;
 pub mod maintenance;
+pub mod maintenance_kv;
 pub mod man;
 pub mod plan;
 pub mod publish;

@@ -1,5 +1,6 @@
 //! The maintenance switch: off, on, or on until an RFC 3339 time. Parsed the same way from
-//! `edgepages.toml` and from the worker's `MAINTENANCE` var.
+//! `edgepages.toml`, the worker's `MAINTENANCE` var and its KV switch, and which of the three is
+//! in force.
 
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
@@ -54,6 +55,20 @@ impl Maintenance {
     }
 }
 
+/// How long an isolate acts on what it last read of the KV switch before reading it again: a
+/// switch takes effect within this (plus the KV store's own propagation).
+pub const SWITCH_REFRESH_MS: u64 = 5_000;
+
+/// How long an isolate's first request waits for the switch's first read before going on with
+/// the var's or the config's setting; the read still lands for the requests after it.
+pub const SWITCH_FIRST_WAIT_MS: u64 = 1_000;
+
+/// The maintenance in force: the `MAINTENANCE` var when it is set (an operator's deploy-time
+/// word wins), else the KV switch when it holds a value, else the config's.
+pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance) -> Maintenance {
+    var.or(switch).unwrap_or(config)
+}
+
 /// Formats Unix seconds as `2026-11-24T18:00:00Z`.
 pub fn rfc3339(unix_s: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix_s)).to_string()
@@ -85,6 +100,15 @@ impl<'de> Deserialize<'de> for Maintenance {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_var_wins_then_the_switch_then_the_config() {
+        let until = Maintenance::Until(1_800_000_000);
+        assert_eq!(in_force(Some(Maintenance::Off), Some(Maintenance::On), until), Maintenance::Off);
+        assert_eq!(in_force(None, Some(Maintenance::On), Maintenance::Off), Maintenance::On);
+        assert_eq!(in_force(None, Some(Maintenance::Off), until), Maintenance::Off, "the switch can end it early");
+        assert_eq!(in_force(None, None, until), until);
+    }
 
     #[test]
     fn parses_switches_and_times() {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
 pub use color::HexColor;
-pub use maintenance::{Maintenance, rfc3339};
+pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, rfc3339};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::locale;

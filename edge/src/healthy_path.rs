@@ -13,7 +13,7 @@ use worker::{Context, Env, Request, Url};
 use crate::answer::OwnedFacts;
 use crate::origin::{self, Attempt};
 use crate::settings::Settings;
-use crate::{protect, stale};
+use crate::{breakers, stale};
 
 /// How the JS entry sends a request itself: `[target URL, deadline ms, breaker slot (-1: off),
 /// keep a stale copy of a 200, then header edits as name, value pairs (value null: delete)]`.
@@ -41,7 +41,7 @@ pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_m
     let keep = config.edge.stale_if_error_s > 0 && facts.method == "GET" && stale::is_due(&stale::key(&url), now_ms);
     let target = target::target_url(&url, settings.origin_for(origin).ok()?);
     let slot = if config.edge.breaker.is_on() {
-        f64::from(protect::closed_slot(target::breaker_key(&target), now_ms)?.number())
+        f64::from(breakers::closed_slot(target::breaker_key(&target), now_ms)?.number())
     } else {
         -1.0
     };
@@ -61,7 +61,7 @@ pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_m
 pub fn healthy(env: &Env, slot: u32, now_ms: f64) {
     let settings = Settings::get(env);
     let policy = &settings.site.config.edge.breaker;
-    protect::record(Slot::from_number(slot), policy, Health::Healthy, "", epoch_ms(now_ms), None);
+    breakers::record(Slot::from_number(slot), policy, Health::Healthy, "", epoch_ms(now_ms), None);
 }
 
 /// `response` (a 200 the route said to keep), having scheduled a copy of it to be kept if core
