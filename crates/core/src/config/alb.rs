@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{KeyPath, Problems};
+use super::KeyPath;
+use super::check::Problems;
 
 /// At most this many values in one ALB rule condition (the ALB quota "condition values per
 /// rule"), so at most this many bypass CIDRs.
