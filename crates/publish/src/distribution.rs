@@ -7,7 +7,6 @@ use aws_sdk_cloudfront::types::{
     AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CustomErrorResponse, CustomErrorResponses,
     DistributionConfig, Method, Origin, Origins, S3OriginConfig, ViewerProtocolPolicy,
 };
-use serde::Serialize;
 
 use crate::association;
 use crate::desired::{CACHING_OPTIMIZED_POLICY_ID, Desired};
@@ -16,40 +15,6 @@ use crate::origin_verify::{self, OriginHeader};
 
 /// Shown in a plan in place of the Origin Access Control's ID when it does not exist yet.
 pub const NEW_OAC: &str = "(new)";
-
-/// One line of a plan: something added, changed or removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
-    pub kind: ChangeKind,
-    /// What changes, such as `error response 502` or `object edgepages/503.html`.
-    pub target: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Add,
-    Modify,
-    Remove,
-}
-
-impl Change {
-    /// The change between two summaries of the same thing, if there is one.
-    pub fn between(target: String, before: Option<String>, after: Option<String>) -> Option<Change> {
-        let kind = match (&before, &after) {
-            (None, None) => return None,
-            (Some(b), Some(a)) if a == b => return None,
-            (None, Some(_)) => ChangeKind::Add,
-            (Some(_), None) => ChangeKind::Remove,
-            (Some(_), Some(_)) => ChangeKind::Modify,
-        };
-        Some(Change { kind, target, before, after })
-    }
-}
 
 /// The current config with `desired` applied. `oac_id` is the Origin Access Control to use.
 pub fn with_desired(
@@ -71,81 +36,6 @@ pub fn with_desired(
         None => {}
     }
     Ok(config)
-}
-
-/// The parts of a distribution that `publish` owns, by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnedKeys {
-    pub origin_id: String,
-    pub path_pattern: String,
-    pub codes: Vec<u16>,
-    /// The site origin whose timeouts are managed, if any.
-    pub timeouts_origin: Option<String>,
-    /// Whether the behaviors' origin-response functions are managed.
-    pub origin_response: bool,
-    /// Whether the ALB guard's origin header is managed.
-    pub origin_header: bool,
-}
-
-impl OwnedKeys {
-    pub fn of(desired: &Desired) -> OwnedKeys {
-        OwnedKeys {
-            origin_id: desired.origin_id(),
-            path_pattern: desired.path_pattern(),
-            codes: desired.error_pages.iter().map(|p| p.code).collect(),
-            timeouts_origin: desired.origin_timeouts.as_ref().map(|t| t.id.clone()),
-            origin_response: desired.edge_function.is_some(),
-            origin_header: desired.origin_header.is_some(),
-        }
-    }
-}
-
-/// The changes from `before` to `after`, limited to the owned parts.
-pub fn describe(before: &DistributionConfig, after: &DistributionConfig, owned: &OwnedKeys) -> Vec<Change> {
-    let mut changes = Vec::new();
-    let origin_id = &owned.origin_id;
-    changes.extend(Change::between(
-        format!("origin {origin_id}"),
-        origins(before).iter().find(|o| &o.id == origin_id).map(summarise_origin),
-        origins(after).iter().find(|o| &o.id == origin_id).map(summarise_origin),
-    ));
-    let pattern = &owned.path_pattern;
-    changes.extend(Change::between(
-        format!("cache behavior {pattern}"),
-        behavior_summary(before, pattern),
-        behavior_summary(after, pattern),
-    ));
-    for &code in &owned.codes {
-        changes.extend(Change::between(
-            format!("error response {code}"),
-            error_response(before, code).map(summarise_error_response),
-            error_response(after, code).map(summarise_error_response),
-        ));
-    }
-    if let Some(id) = &owned.timeouts_origin {
-        changes.extend(Change::between(
-            format!("origin {id} timeouts"),
-            origins(before).iter().find(|o| &o.id == id).map(summarise_timeouts),
-            origins(after).iter().find(|o| &o.id == id).map(summarise_timeouts),
-        ));
-    }
-    if owned.origin_response {
-        for key in association::all_keys(before, after) {
-            changes.extend(Change::between(
-                format!("origin-response function, {key}"),
-                association::summary(before, &key),
-                association::summary(after, &key),
-            ));
-        }
-    }
-    if owned.origin_header {
-        changes.extend(Change::between(
-            "origin header".to_owned(),
-            origin_verify::summary(before),
-            origin_verify::summary(after),
-        ));
-    }
-    changes
 }
 
 pub fn origins(config: &DistributionConfig) -> &[Origin] {
@@ -286,57 +176,13 @@ fn len_i32(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-fn summarise_origin(o: &Origin) -> String {
-    let oac = o.origin_access_control_id.as_deref().filter(|s| !s.is_empty()).unwrap_or("none");
-    let kind = if o.s3_origin_config.is_some() { "S3" } else { "custom" };
-    format!("{kind} {}{}, OAC {oac}", o.domain_name, o.origin_path.as_deref().unwrap_or(""))
-}
-
-fn behavior_summary(config: &DistributionConfig, pattern: &str) -> Option<String> {
-    let items = behaviors(config);
-    let (index, b) = items.iter().enumerate().find(|(_, b)| b.path_pattern == pattern)?;
-    let methods = b
-        .allowed_methods
-        .as_ref()
-        .map_or_else(String::new, |m| m.items.iter().map(Method::as_str).collect::<Vec<_>>().join("/"));
-    Some(format!(
-        "→ {}, {}, {methods}, cache policy {}, position {} of {}",
-        b.target_origin_id,
-        b.viewer_protocol_policy.as_str(),
-        b.cache_policy_id.as_deref().unwrap_or("none"),
-        index + 1,
-        items.len()
-    ))
-}
-
-fn summarise_error_response(r: &CustomErrorResponse) -> String {
-    format!(
-        "{} as {}, cached {} s",
-        r.response_page_path.as_deref().unwrap_or("(no page)"),
-        r.response_code.as_deref().filter(|c| !c.is_empty()).unwrap_or("the origin's status"),
-        r.error_caching_min_ttl.map_or_else(|| "default".to_owned(), |t| t.to_string())
-    )
-}
-
-fn summarise_timeouts(o: &Origin) -> String {
-    let read = o
-        .custom_origin_config
-        .as_ref()
-        .and_then(|c| c.origin_read_timeout)
-        .map_or_else(|| "default".to_owned(), |t| format!("{t} s"));
-    format!(
-        "{} connection attempts, connect {}, read {read}",
-        o.connection_attempts.map_or_else(|| "default".to_owned(), |a| a.to_string()),
-        o.connection_timeout.map_or_else(|| "default".to_owned(), |t| format!("{t} s")),
-    )
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use aws_sdk_cloudfront::types::{CustomOriginConfig, DefaultCacheBehavior, OriginProtocolPolicy};
     use edgepages_core::config::OriginTimeouts;
 
     use super::*;
+    use crate::describe::{ChangeKind, OwnedKeys, describe};
     use crate::desired::tests_support::desired;
 
     /// A distribution as a team might have it: an ALB origin, a `/static/*` behavior and a 404

@@ -6,6 +6,7 @@ pub mod alb;
 pub mod apply;
 pub mod association;
 pub mod aws;
+pub mod describe;
 pub mod desired;
 pub mod distribution;
 pub mod error;

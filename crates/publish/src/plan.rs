@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
+pub use crate::describe::{Change, ChangeKind};
+use crate::describe::{OwnedKeys, describe};
 use crate::desired::{Desired, MAX_SAFE_ERROR_TTL, PAGE_CACHE_CONTROL, PageObject};
-pub use crate::distribution::{Change, ChangeKind};
-use crate::distribution::{NEW_OAC, OwnedKeys, describe, error_responses, with_desired};
+use crate::distribution::{NEW_OAC, error_responses, with_desired};
 use crate::error::PlanError;
 use crate::policy;
 use crate::rollback::OwnedState;

@@ -9,8 +9,9 @@ use aws_sdk_cloudfront::types::{
 use serde::{Deserialize, Serialize};
 
 use crate::association::{self, BehaviorKey};
+use crate::describe::OwnedKeys;
 use crate::desired::Desired;
-use crate::distribution::{OwnedKeys, behaviors, error_response, origins};
+use crate::distribution::{behaviors, error_response, origins};
 use crate::error::PlanError;
 
 /// Written next to the pages after each publish that changed the distribution, one per publish
@@ -334,9 +335,10 @@ mod tests {
     use edgepages_core::config::OriginTimeouts;
 
     use super::*;
+    use crate::describe::describe;
     use crate::desired::tests_support::desired;
     use crate::distribution::tests::existing;
-    use crate::distribution::{describe, with_desired};
+    use crate::distribution::with_desired;
 
     fn with_timeouts() -> Desired {
         let mut d = desired();

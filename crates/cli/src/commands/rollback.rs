@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use edgepages_publish::PlanError;
-use edgepages_publish::distribution::describe;
+use edgepages_publish::describe::describe;
 use edgepages_publish::records::{Listed, choose};
 use edgepages_publish::rollback::RolledBack;
 use serde_json::json;

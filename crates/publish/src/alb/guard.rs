@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::desired::{condition_key, normalised, same_conditions};
 use super::plan::{AlbPlanError, Found, FoundRule, describe_actions, describe_conditions};
 use super::{MAX_RULES, Role};
-use crate::distribution::{Change, ChangeKind};
+use crate::describe::{Change, ChangeKind};
 
 /// The custom origin header CloudFront adds to its requests to the ALB, and the ALB's rules
 /// look for. Its value is the secret.

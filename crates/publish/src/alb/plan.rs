@@ -11,7 +11,7 @@ use super::desired::{
     maintenance_conditions, normalised, same_conditions,
 };
 use super::{MAX_RULES, Role};
-use crate::distribution::{Change, ChangeKind};
+use crate::describe::{Change, ChangeKind};
 
 /// One rule of the listener, as read.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::policies::trusts_both_services;
 use super::{FunctionSpec, Role, Setup};
-use crate::distribution::{Change, ChangeKind};
+use crate::describe::{Change, ChangeKind};
 
 /// The managed role as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
