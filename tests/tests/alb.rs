@@ -342,7 +342,10 @@ fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_find
     let update =
         cf.update_distribution().id(&rig.distribution).if_match(got.e_tag.unwrap()).distribution_config(config).send();
     rig.block_on(update).unwrap();
+    rig.proxy.clear();
     let looped = rig.run(&["verify"]).fails();
+    let calls = |action: &str| rig.proxy.seen().iter().filter(|c| c.action.as_deref() == Some(action)).count();
+    assert_eq!((calls("DescribeListeners"), calls("DescribeLoadBalancers")), (1, 1), "the listener is read once");
     assert!(
         looped.stdout.contains(&format!(
             "FAIL guard: no redirect loop: default behavior: CloudFront's requests (Host {}) are redirected back to www.example.com by priority 6",

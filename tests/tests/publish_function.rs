@@ -217,8 +217,8 @@ fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_
     // What AWS answered, in its own words, and no SDK dump.
     assert!(
         stopped.stderr.contains(&format!(
-            "caused by: publishing a version of function {function}: AccessDeniedException: not allowed to publish \
-             versions (injected by the test proxy)\n"
+            "caused by: publishing a version of function {function}: access denied: not allowed to publish \
+             versions (injected by the test proxy)\nhelp: grant these credentials the permission AWS named"
         )),
         "{}",
         stopped.stderr

@@ -54,7 +54,7 @@ pub async fn plan(t: &mut Target, distribution: &DistributionConfig) -> Result<O
             sent && !redirect_exists && t.aws.distribution_status(&t.desired.distribution_id).await? == "Deployed";
         t.desired.origin_header = Some(OriginHeader::Set(secret.clone()));
         Some(GuardWanted {
-            alb_dns: aws.dns_name(&alb.listener_arn).await?,
+            alb_dns: aws.dns_name(&alb.listener_arn, &found).await?,
             canonical_host: host.clone(),
             redirect: redirect_allowed(sent, deployed, redirect_exists),
             secret: Some(secret),
@@ -89,7 +89,7 @@ pub async fn removal(t: &Target) -> Result<PlannedGuard> {
 pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConfig, t: &Target) -> Result<Vec<Check>> {
     let aws = alb_client(alb).await;
     let found = aws.read(&alb.listener_arn).await?;
-    let alb_dns = aws.dns_name(&alb.listener_arn).await?;
+    let alb_dns = aws.dns_name(&alb.listener_arn, &found).await?;
     let policies = t.aws.read_policies(distribution).await;
     let mut loops = Vec::new();
     for (key, request) in origin_verify::cloudfront_requests(distribution, &policies, host) {

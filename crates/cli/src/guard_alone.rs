@@ -42,7 +42,7 @@ fn wanted(alb: &AlbTarget, alb_dns: String) -> Result<GuardWanted> {
 async fn read_and_plan(alb: &AlbTarget) -> Result<(PlannedGuard, GuardWanted)> {
     let aws: AlbAws = alb_client(alb).await;
     let found: Found = aws.read(&alb.listener_arn).await?;
-    let wanted = wanted(alb, aws.dns_name(&alb.listener_arn).await?)?;
+    let wanted = wanted(alb, aws.dns_name(&alb.listener_arn, &found).await?)?;
     let plan =
         plan_guard(&found, Some(&wanted)).with_context(|| format!("planning the guard on {}", alb.listener_arn))?;
     Ok((PlannedGuard { listener_arn: alb.listener_arn.clone(), aws, found, plan }, wanted))

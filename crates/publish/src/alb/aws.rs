@@ -52,6 +52,7 @@ impl AlbAws {
             .next()
             .ok_or_else(|| AwsError::NoSuchListener { arn: listener_arn.to_owned() })?;
         let default_actions = listener.default_actions.unwrap_or_default();
+        let load_balancer_arn = listener.load_balancer_arn;
 
         let mut rules: Vec<Rule> = Vec::new();
         let mut marker = None;
@@ -107,7 +108,7 @@ impl AlbAws {
                 }
             })
             .collect();
-        Ok(Found { default_actions, rules })
+        Ok(Found { default_actions, rules, load_balancer_arn })
     }
 
     /// Carries out `plan`, made from `found`. Each step re-reads the listener first.
@@ -141,26 +142,17 @@ impl AlbAws {
         Ok(())
     }
 
-    /// The DNS name of the load balancer that `listener_arn` belongs to.
-    pub async fn dns_name(&self, listener_arn: &str) -> Result<String, AwsError> {
-        let listeners = self
-            .client
-            .describe_listeners()
-            .listener_arns(listener_arn)
-            .send()
-            .await
-            .map_err(call(format!("reading listener {listener_arn}")))?;
-        let lb = listeners
-            .listeners
-            .unwrap_or_default()
-            .into_iter()
-            .next()
-            .and_then(|l| l.load_balancer_arn)
+    /// The DNS name of the load balancer `found` (the listener `listener_arn` as read) belongs
+    /// to: one DescribeLoadBalancers call, since the read already named the load balancer.
+    pub async fn dns_name(&self, listener_arn: &str, found: &Found) -> Result<String, AwsError> {
+        let lb = found
+            .load_balancer_arn
+            .as_deref()
             .ok_or_else(|| AwsError::NoSuchListener { arn: listener_arn.to_owned() })?;
         let described = self
             .client
             .describe_load_balancers()
-            .load_balancer_arns(&lb)
+            .load_balancer_arns(lb)
             .send()
             .await
             .map_err(call(format!("reading load balancer {lb}")))?;

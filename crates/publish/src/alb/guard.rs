@@ -441,7 +441,11 @@ mod tests {
             .field("host-header")
             .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
             .build();
-        Found { default_actions: forward(TG), rules: vec![theirs(10, path("/api/*"), API), theirs(20, host, TG)] }
+        Found {
+            default_actions: forward(TG),
+            rules: vec![theirs(10, path("/api/*"), API), theirs(20, host, TG)],
+            ..Found::default()
+        }
     }
 
     fn wanted(redirect: bool) -> GuardWanted {

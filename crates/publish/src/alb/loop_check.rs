@@ -161,7 +161,7 @@ mod tests {
     }
 
     fn listener() -> Found {
-        Found { default_actions: forward(), rules: vec![rule(10, path("/api/*"), forward(), None)] }
+        Found { default_actions: forward(), rules: vec![rule(10, path("/api/*"), forward(), None)], ..Found::default() }
     }
 
     /// The listener with the whole guard in place.
@@ -252,7 +252,8 @@ mod tests {
                 .redirect_config(RedirectActionConfig::builder().host("www.example.com").build())
                 .build(),
         ];
-        let found = Found { default_actions: forward(), rules: vec![rule(1, host, redirect, None)] };
+        let found =
+            Found { default_actions: forward(), rules: vec![rule(1, host, redirect, None)], ..Found::default() };
         assert!(matches!(
             check(&found, &cloudfront(ALB, None), "www.example.com"),
             Verdict::Loop { certain: true, .. }

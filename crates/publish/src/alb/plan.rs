@@ -33,6 +33,8 @@ pub struct FoundRule {
 pub struct Found {
     pub default_actions: Vec<Action>,
     pub rules: Vec<FoundRule>,
+    /// The load balancer the listener belongs to, as DescribeListeners said.
+    pub load_balancer_arn: Option<String>,
 }
 
 impl Found {
@@ -408,7 +410,7 @@ mod tests {
             .field("host-header")
             .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
             .build();
-        Found { default_actions: forward(TG), rules: vec![theirs(10, path), theirs(20, host)] }
+        Found { default_actions: forward(TG), rules: vec![theirs(10, path), theirs(20, host)], ..Found::default() }
     }
 
     fn wanted(cidrs: &[&str], until: Option<&str>) -> Wanted {
