@@ -5,6 +5,15 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Result, bail};
 
+/// Refuses `--json` without `--yes` or `--dry-run`: a machine reading the JSON cannot answer the
+/// prompt, so the command says so before it reads or writes anything.
+pub fn refuse_json_prompt(json: bool, yes: bool, dry_run: bool) -> Result<()> {
+    if json && !yes && !dry_run {
+        bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
+    }
+    Ok(())
+}
+
 pub fn ask(yes: bool, question: &str) -> Result<()> {
     if yes {
         return Ok(());

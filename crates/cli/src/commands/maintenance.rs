@@ -208,9 +208,7 @@ async fn carry_out(
     apply: &ApplyArgs,
     which: &str,
 ) -> Result<ExitCode> {
-    if out.json && !apply.yes && !apply.dry_run {
-        bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
-    }
+    crate::confirm::refuse_json_prompt(out.json, apply.yes, apply.dry_run)?;
     if !out.json {
         out.result(&format!("listener {}:", alb.listener_arn));
         for change in &plan.changes {

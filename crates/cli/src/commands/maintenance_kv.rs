@@ -99,9 +99,7 @@ impl KvArgs {
 pub fn set(kv: &KvArgs, value: Maintenance, dry_run: bool, yes: bool, out: &Output) -> Result<ExitCode> {
     let text = value.to_string();
     let place = kv.describe();
-    if out.json && !yes && !dry_run {
-        bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
-    }
+    crate::confirm::refuse_json_prompt(out.json, yes, dry_run)?;
     if !out.json {
         out.result(&format!("{place}: set {KEY} = {text}"));
     }

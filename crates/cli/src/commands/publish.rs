@@ -92,9 +92,7 @@ pub async fn read_and_plan(
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
-    if out.json && !args.yes && !args.dry_run {
-        bail!("--json needs --yes or --dry-run: a machine reading the JSON cannot answer the prompt");
-    }
+    crate::confirm::refuse_json_prompt(out.json, args.yes, args.dry_run)?;
     runtime()?.block_on(async {
         if let Some(alb) = crate::guard_alone::alb_only(&global.config)? {
             return crate::guard_alone::publish(&alb, args.dry_run, args.yes, out).await;
