@@ -525,7 +525,7 @@ fn maintenance_at_cloudflare_writes_the_kv_switch_through_wrangler() {
     // A script cannot answer the prompt, nor can a machine reading JSON; neither writes.
     run(&["on"]).assert().code(1).stderr(predicate::str::contains("pass --yes"));
     run(&["on"]).arg("--json").assert().code(1).stderr(predicate::str::contains("--json needs --yes or --dry-run"));
-    assert_eq!(calls(dir.path()).len(), 2, "only the two writes above");
+    assert_eq!(calls(dir.path()).len(), 3, "only the two writes and the status read above");
     run(&["on", "--yes", "--until", "2020-01-01T00:00:00Z"])
         .assert()
         .code(1)
