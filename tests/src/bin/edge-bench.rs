@@ -321,6 +321,12 @@ fn median(values: &mut [f64]) -> f64 {
     if n % 2 == 1 { values[n / 2] } else { f64::midpoint(values[n / 2 - 1], values[n / 2]) }
 }
 
+/// The median of each run's own ratio of `mine` to `theirs`: a run's measurements sit side by
+/// side in time, so drift on a shared machine between runs cancels out.
+fn median_ratio(mine: &[f64], theirs: &[f64]) -> f64 {
+    median(&mut mine.iter().zip(theirs).map(|(m, t)| m / t).collect::<Vec<_>>())
+}
+
 struct Wrk {
     rps: f64,
     p50_ms: f64,
@@ -401,13 +407,9 @@ fn pass_through(report: &mut String, workers: &Workers, opts: &Options) -> Resul
         "   {:<34} {:>9} {:>9} {:>9} {:>11} {:>9}",
         "", "req/s", "p50 ms", "p99 ms", "req/s vs JS", "p50 vs JS"
     )?;
-    // The ratios are the medians of each run's own ratio: a run's measurements sit side by side
-    // in time, so drift on a shared machine between runs cancels out.
     let js = results[1].clone();
     for ((name, _), (rps, p50, p99)) in targets.iter().zip(&results) {
-        let ratio =
-            |mine: &[f64], theirs: &[f64]| median(&mut mine.iter().zip(theirs).map(|(m, t)| m / t).collect::<Vec<_>>());
-        let (rps_ratio, p50_ratio) = (ratio(rps, &js.0), ratio(p50, &js.1));
+        let (rps_ratio, p50_ratio) = (median_ratio(rps, &js.0), median_ratio(p50, &js.1));
         let (rps, p50, p99) = (median(&mut rps.clone()), median(&mut p50.clone()), median(&mut p99.clone()));
         writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {p99:>9.2} {rps_ratio:>10.2}x {p50_ratio:>8.2}x")?;
     }
@@ -421,8 +423,7 @@ fn kv_switch(report: &mut String, workers: &Workers, opts: &Options) -> Result<(
     let urls = [format!("{}/bench", workers.rust), format!("{}/bench", workers.rust_kv)];
     let results = interleaved("KV switch", &urls, opts, &[])?;
     let (plain, kv) = (&results[0], &results[1]);
-    let per_run = |mine: &[f64], theirs: &[f64]| mine.iter().zip(theirs).map(|(m, t)| m / t).collect::<Vec<_>>();
-    let (rps_ratio, p50_ratio) = (median(&mut per_run(&kv.0, &plain.0)), median(&mut per_run(&kv.1, &plain.1)));
+    let (rps_ratio, p50_ratio) = (median_ratio(&kv.0, &plain.0), median_ratio(&kv.1, &plain.1));
     let (with, without) = (median(&mut kv.0.clone()), median(&mut plain.0.clone()));
     writeln!(
         report,
@@ -453,7 +454,7 @@ fn distinct_urls(report: &mut String, workers: &Workers, opts: &Options) -> Resu
     writeln!(report, "   {:<34} {:>9} {:>9} {:>12}", "", "req/s", "p50 ms", "req/s vs off")?;
     let off = results[1].0.clone();
     for ((name, _), (rps, p50, _)) in targets.iter().zip(&results) {
-        let ratio = median(&mut rps.iter().zip(&off).map(|(m, t)| m / t).collect::<Vec<_>>());
+        let ratio = median_ratio(rps, &off);
         let (rps, p50) = (median(&mut rps.clone()), median(&mut p50.clone()));
         writeln!(report, "   {name:<34} {rps:>9.0} {p50:>9.2} {ratio:>11.2}x")?;
     }
