@@ -31,6 +31,14 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The `edgepages` binary beside the running test binary (`cargo test` at the root builds it).
+pub fn edgepages_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("edgepages");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p edgepages` first", bin.display());
+    bin
+}
+
 /// A free TCP port on loopback.
 pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())

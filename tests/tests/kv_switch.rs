@@ -6,27 +6,18 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{client, rig, unique};
 use edgepages_core::config::SWITCH_REFRESH_MS;
-use edgepages_e2e::worker::{Worker, repo_root};
-
-/// The `edgepages` binary beside this test binary.
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().and_then(std::path::Path::parent).unwrap().join("edgepages");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p edgepages` first", bin.display());
-    bin
-}
+use edgepages_e2e::worker::{Worker, edgepages_binary, repo_root};
 
 /// Runs `edgepages maintenance <args> --target cloudflare --local` against `worker`'s state;
 /// its stdout.
 fn switch(worker: &Worker, args: &[&str]) -> String {
-    let output = Command::new(binary())
+    let output = Command::new(edgepages_binary())
         .arg("maintenance")
         .args(args)
         .args(["--target", "cloudflare", "--local", "--persist-to"])

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
@@ -83,13 +83,7 @@ impl Rig {
     }
 }
 
-/// The `edgepages` binary beside this test binary (`cargo test` at the root builds it).
-pub fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("edgepages");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p edgepages` first", bin.display());
-    bin
-}
+pub use edgepages_e2e::worker::edgepages_binary as binary;
 
 #[derive(Debug)]
 pub struct Run {
