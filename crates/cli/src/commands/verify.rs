@@ -230,15 +230,17 @@ struct Answered {
 /// Requests `url` as a browser would; a failed request is a failed check on `subject`, but a
 /// host name that does not resolve here is one that could not be made.
 async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<Answered, Check> {
-    if let Some(unresolved) = unresolvable(url).await {
-        return Err(Check::could_not_check(subject.to_owned(), unresolved));
-    }
-    let response = client
-        .get(url)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .map_err(|e| Check::fail(subject.to_owned(), format!("request failed: {}", error_chain(&e))))?;
+    let response = match client.get(url).header("accept", "text/html").send().await {
+        Ok(response) => response,
+        // Only a request that could not connect is asked whether its host resolves at all.
+        Err(e)
+            if e.is_connect()
+                && let Some(unresolved) = unresolvable(url).await =>
+        {
+            return Err(Check::could_not_check(subject.to_owned(), unresolved));
+        }
+        Err(e) => return Err(Check::fail(subject.to_owned(), format!("request failed: {}", error_chain(&e)))),
+    };
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (edgepages, content_type) = (header("x-edgepages"), header("content-type").unwrap_or_default());
     let status = response.status();
