@@ -3,6 +3,7 @@
 //! the clock and the seed come from the caller.
 
 use edgepages_core::config::Maintenance;
+use edgepages_core::negotiate::{VARIANT_HEADER, headers_for_variant};
 use edgepages_core::outcome::OriginOutcome;
 use edgepages_core::page::reason_phrase;
 use edgepages_core::request::request_id;
@@ -36,11 +37,15 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
         format!("{}?{}", request.uri, request.querystring)
     };
     let cloudfront_id = cf.config.request_id.as_str();
+    // The variant CloudFront's viewer-request function chose, which the cache key holds, wins
+    // over the headers: the answer is cached under that key, so it must be that variant's.
+    let named =
+        first(&request.headers, VARIANT_HEADER).and_then(|v| headers_for_variant(v, &site.config.locales.available));
     let facts = RequestFacts {
         method: &request.method,
         path: &path,
-        accept: first(&request.headers, "accept"),
-        accept_language: first(&request.headers, "accept-language"),
+        accept: named.map_or_else(|| first(&request.headers, "accept"), |(accept, _)| Some(accept)),
+        accept_language: named.map_or_else(|| first(&request.headers, "accept-language"), |(_, tag)| Some(tag)),
         // CloudFront's own ID for the viewer's request, checked like any other request ID.
         request_id: request_id(|name| (name == "x-amz-cf-id").then_some(cloudfront_id)),
         maintenance_bypass: false,

@@ -61,6 +61,20 @@ fn the_format_and_language_follow_the_forwarded_headers() {
 }
 
 #[test]
+fn the_variant_named_by_the_viewer_request_function_wins_over_the_headers() {
+    let browser = [("Accept", "text/html"), ("Accept-Language", "en")];
+    let named = answer(&documented(503, &[browser[0], browser[1], ("X-Edgepages-Variant", "problem.fr")], &[]));
+    assert_eq!(header(&named["response"], "content-type"), Some("application/problem+json"));
+    assert_eq!(header(&named["response"], "content-language"), Some("fr"));
+    // A value that is not one of the site's variants is not trusted: the headers decide.
+    for value in ["problem.xx", "json.fr", "", "html"] {
+        let out = answer(&documented(503, &[browser[0], browser[1], ("X-Edgepages-Variant", value)], &[]));
+        assert_eq!(header(&out["response"], "content-type"), Some("text/html; charset=utf-8"), "{value:?}");
+        assert_eq!(header(&out["response"], "content-language"), Some("en"), "{value:?}");
+    }
+}
+
+#[test]
 fn the_origins_retry_after_is_kept_and_cloudfronts_request_id_is_shown() {
     let out = answer(&documented(503, &[("Accept", "text/html")], &[("Retry-After", "120")]));
     assert_eq!(header(&out["response"], "retry-after"), Some("120"));

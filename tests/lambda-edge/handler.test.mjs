@@ -107,6 +107,19 @@ test("Accept-Language picks the page's language; missing or odd headers fall bac
   }
 });
 
+test("the variant the viewer-request function named wins over Accept and Accept-Language", async () => {
+  const browser = { Accept: "text/html", "Accept-Language": "en" };
+  const named = wellFormed(await handler(event(503, { request: { ...browser, "X-Edgepages-Variant": "problem.ar" } })));
+  assert.equal(value(named, "content-type"), "application/problem+json");
+  assert.equal(value(named, "content-language"), "ar");
+  // Not one of the site's variants: the headers decide.
+  for (const variant of ["problem.xx", "json.fr", ""]) {
+    const answer = wellFormed(await handler(event(503, { request: { ...browser, "X-Edgepages-Variant": variant } })));
+    assert.equal(value(answer, "content-type"), "text/html; charset=utf-8", variant);
+    assert.equal(value(answer, "content-language"), "en", variant);
+  }
+});
+
 test("the origin's Retry-After is kept", async () => {
   const answer = wellFormed(await handler(event(503, { request: { Accept: "text/html" }, response: { "Retry-After": "120" } })));
   assert.equal(value(answer, "retry-after"), "120");

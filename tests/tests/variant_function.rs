@@ -1,4 +1,4 @@
-//! The CloudFront Function that names each viewer's variant (`crates/publish/src/function/
+//! The CloudFront Function that names each viewer's variant (`crates/publish/src/variant/
 //! variant.js`, a JavaScript port of core's negotiation), run in Node, against core itself: the
 //! same variant for every input of the `negotiate` fuzz corpus, as Accept, as Accept-Language
 //! and as both, and for inputs picked for where JavaScript and Rust differ.
@@ -11,7 +11,7 @@ use edgepages_core::config::load::parse;
 use edgepages_core::locale;
 use edgepages_core::negotiate::variant;
 use edgepages_e2e::worker::repo_root;
-use edgepages_publish::function::variant::source;
+use edgepages_publish::variant::source::{Naming, shared_variant, source};
 
 /// Inputs where a naive port would differ: JavaScript's trim and toLowerCase, UTF-16 lengths,
 /// the byte limit cut inside a multi-byte character, q-values at their edges.
@@ -81,7 +81,7 @@ fn the_variant_function_agrees_with_core_on_every_input() {
          const event = {{ request: {{ headers: {{ accept: {{ value: 'application/json' }}, 'accept-language': {{ value: 'fr' }} }} }} }};\n\
          answers.push(handler(event).headers['x-edgepages-variant'].value);\n\
          process.stdout.write(JSON.stringify(answers));\n",
-        source(&config)
+        source(&config, Naming::PerViewer)
     );
     std::fs::write(dir.path().join("harness.js"), harness).unwrap();
     let run =
@@ -106,4 +106,34 @@ fn the_variant_function_agrees_with_core_on_every_input() {
     );
     let distinct: std::collections::BTreeSet<_> = expected.iter().collect();
     assert!(distinct.len() >= 6, "the inputs reach only {distinct:?}");
+}
+
+#[test]
+fn the_shared_function_names_one_variant_and_both_replace_a_viewers_own_header() {
+    let root = repo_root();
+    let config = parse(&std::fs::read_to_string(root.join("edgepages.toml")).unwrap(), "edgepages.toml").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut answers = Vec::new();
+    for naming in [Naming::Shared, Naming::PerViewer] {
+        let harness = format!(
+            "{}\nconst out = [];\n\
+             for (const h of [{{}}, {{ accept: {{ value: 'application/json' }}, 'accept-language': {{ value: 'fr' }} }},\n\
+                              {{ 'x-edgepages-variant': {{ value: 'problem.ar' }} }}]) {{\n\
+               out.push(handler({{ request: {{ headers: h }} }}).headers['x-edgepages-variant'].value);\n\
+             }}\n\
+             process.stdout.write(JSON.stringify(out));\n",
+            source(&config, naming)
+        );
+        let file = dir.path().join("harness.js");
+        std::fs::write(&file, harness).unwrap();
+        let run = Command::new("node").arg(&file).output().unwrap();
+        assert!(run.status.success(), "node failed: {}", String::from_utf8_lossy(&run.stderr));
+        answers.push(serde_json::from_slice::<Vec<String>>(&run.stdout).unwrap());
+    }
+    let shared = shared_variant(&config);
+    assert_eq!(shared, format!("html.{}", config.locales.default));
+    // Shared: the same variant whatever the viewer sends, their own header included.
+    assert_eq!(answers[0], [shared.as_str(); 3]);
+    // Per viewer: the viewer's headers decide, and a header the viewer set is replaced.
+    assert_eq!(answers[1], ["plain.en", "problem.fr", "plain.en"]);
 }

@@ -75,6 +75,27 @@ fn the_starters_commented_publish_sections_are_valid_once_uncommented() {
 }
 
 #[test]
+fn per_viewer_is_checked_and_said_to_have_no_effect_yet() {
+    let dir = TempDir::new().unwrap();
+    let head = "[brand]\nname = \"Shop\"\n[s3]\nbucket = \"my-pages\"\n[cloudfront]\ndistribution_id = \"E2EXAMPLE123\"\n\
+                [cloudfront.lambda_edge]\nenabled = true\n";
+    fs::write(dir.path().join("edgepages.toml"), head).unwrap();
+    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("per_viewer").not());
+    fs::write(dir.path().join("edgepages.toml"), format!("{head}per_viewer = [\"/api/*\"]\n")).unwrap();
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: [cloudfront.lambda_edge] per_viewer has no effect yet"));
+    fs::write(dir.path().join("edgepages.toml"), format!("{head}per_viewer = [\"/api/*\", \"\", \"/api/*\"]\n"))
+        .unwrap();
+    edgepages(dir.path()).arg("check").assert().failure().stderr(
+        predicate::str::contains("cloudfront.lambda_edge.per_viewer[1]: \"\" must be a behavior's path pattern")
+            .and(predicate::str::contains("cloudfront.lambda_edge.per_viewer[2]: \"/api/*\" must be")),
+    );
+}
+
+#[test]
 fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_every_locale() {
     let dir = TempDir::new().unwrap();
     let alb = "[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2\"\n";

@@ -38,6 +38,10 @@ impl Format {
     }
 }
 
+/// The request header that names the answer's [`variant`], set by the CloudFront Function that
+/// `publish` puts on viewer requests and held in the cache key.
+pub const VARIANT_HEADER: &str = "x-edgepages-variant";
+
 /// The longest header value we look at; the rest is ignored, so a huge header costs nothing.
 const MAX_HEADER_LEN: usize = 4096;
 /// The most list members we look at.
@@ -225,9 +229,47 @@ pub fn variant(
     format!("{}.{}", choose_format(accept).tag(), choose_language(accept_language, available, default).tag)
 }
 
+/// The `Accept` and `Accept-Language` values that negotiate to `variant` (as [`variant`]
+/// writes it, such as `html.fr`), for an answer chosen upstream: CloudFront's viewer-request
+/// function names the variant, and the cache key holds it. `None` for anything else, so a
+/// value that is not one of the site's variants is never trusted over the viewer's own headers.
+pub fn headers_for_variant(variant: &str, available: &[String]) -> Option<(&'static str, &'static str)> {
+    let (format, tag) = variant.trim().split_once('.')?;
+    let accept = match format {
+        "html" => "text/html",
+        "problem" => "application/problem+json",
+        "plain" => "text/plain",
+        _ => return None,
+    };
+    let locale = available.iter().filter_map(|t| locale::find(t)).find(|l| l.tag == tag)?;
+    Some((accept, locale.tag))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variant_gives_back_headers_that_negotiate_to_it() {
+        let available: Vec<String> = ["en", "fr", "ar", "cy", "de"].map(String::from).to_vec();
+        let en = locale::find("en").unwrap();
+        for format in ["html", "problem", "plain"] {
+            for tag in &available {
+                let named = format!("{format}.{tag}");
+                let (accept, language) = headers_for_variant(&named, &available).unwrap();
+                assert_eq!(variant(Some(accept), Some(language), &available, en), named);
+            }
+        }
+    }
+
+    #[test]
+    fn a_variant_outside_the_sites_own_is_not_trusted() {
+        let available = vec!["en".to_owned(), "fr".to_owned()];
+        for value in ["", "html", "html.", ".fr", "html.de", "json.fr", "HTML.fr", "html.fr.x", "html.FR"] {
+            assert_eq!(headers_for_variant(value, &available), None, "{value:?}");
+        }
+        assert_eq!(headers_for_variant(" problem.fr ", &available), Some(("application/problem+json", "fr")));
+    }
 
     #[test]
     fn the_variant_names_the_format_and_the_language() {

@@ -150,14 +150,8 @@ pub fn put(
     let Some(slot) = associations_mut(config, key) else { return Ok(()) };
     let mut items = slot.as_ref().and_then(|l| l.items.clone()).unwrap_or_default();
     let at = items.iter().position(|a| a.event_type == EventType::OriginResponse);
-    match (at, wanted) {
-        (Some(i), Some(w)) if items[i] == w => return Ok(()),
-        (Some(i), Some(w)) => items[i] = w,
-        (None, Some(w)) => items.push(w),
-        (Some(i), None) => {
-            items.remove(i);
-        }
-        (None, None) => return Ok(()),
+    if !replace_one(&mut items, at, wanted) {
+        return Ok(());
     }
     // An emptied list goes absent, which CloudFront reads as none: the same as before an
     // association was first added, so a rollback gives back exactly what it read.
@@ -172,6 +166,21 @@ pub fn put(
         )
     };
     Ok(())
+}
+
+/// Puts `wanted` at `at` in `items` (appends it when `at` is `None`; `None` removes the one at
+/// `at`), keeping every other item where it was; `false` when nothing changed.
+pub fn replace_one<T: PartialEq>(items: &mut Vec<T>, at: Option<usize>, wanted: Option<T>) -> bool {
+    match (at, wanted) {
+        (Some(i), Some(w)) if items[i] == w => return false,
+        (Some(i), Some(w)) => items[i] = w,
+        (None, Some(w)) => items.push(w),
+        (Some(i), None) => {
+            items.remove(i);
+        }
+        (None, None) => return false,
+    }
+    true
 }
 
 /// A behavior's origin-response association in a plan's words.

@@ -20,6 +20,18 @@ pub enum PlanError {
          a behavior takes one, so remove it or set [cloudfront.lambda_edge] enabled = false"
     )]
     OriginResponseTaken { behavior: String, arn: String },
+    #[error(
+        "[cloudfront.lambda_edge] per_viewer names {pattern:?}, {why}; it lists behaviors the function runs on that \
+         cache nothing"
+    )]
+    PerViewerNotUncached { pattern: String, why: String },
+    #[error(
+        "cache policy {policy} has {count} headers in its cache key, the most CloudFront allows, so its copy cannot \
+         add x-edgepages-variant; take one out, or list the behavior's path in [cloudfront.lambda_edge] per_viewer"
+    )]
+    CacheKeyFull { policy: String, count: usize },
+    #[error("cache policy {id}, named by the {behavior}, was not read: {why}")]
+    PolicyUnread { id: String, behavior: String, why: String },
     #[error("[cloudfront.origin] id = {id:?} is not an origin of the distribution; it has: {}", available.join(", "))]
     UnknownOrigin { id: String, available: Vec<String> },
     #[error(

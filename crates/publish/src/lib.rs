@@ -22,6 +22,7 @@ pub mod records;
 pub mod rollback;
 pub mod sdk_xml;
 pub mod unmodelled;
+pub mod variant;
 pub mod verify;
 
 pub use desired::{Desired, ErrorPage, PageObject};

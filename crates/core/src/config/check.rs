@@ -285,6 +285,14 @@ fn check_lambda_edge(function: &LambdaEdgeTarget, out: &mut Problems) {
             format!("{name:?} must be 1 to 64 letters, digits, - and _ (a Lambda function name)"),
         );
     }
+    for (i, pattern) in function.per_viewer.iter().enumerate() {
+        if pattern.is_empty() || pattern.len() > 255 || function.per_viewer[..i].contains(pattern) {
+            out.add(
+                KeyPath::new(&["cloudfront", "lambda_edge", "per_viewer"]).index(i),
+                format!("{pattern:?} must be a behavior's path pattern (1 to 255 characters), once"),
+            );
+        }
+    }
     if let Some(arn) = &function.role_arn
         && !is_role_arn(arn)
     {

@@ -268,6 +268,12 @@ pub struct LambdaEdgeTarget {
     /// The function's name; `edgepages-<distribution_id>` by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_name: Option<String>,
+    /// Path patterns (`*` for the default behavior) of behaviors that cache nothing where the
+    /// function still answers each viewer in their own language and format. Such a behavior
+    /// cannot hold the variant in its cache key, so an answer there may reach another viewer
+    /// for the error caching TTL; every other such behavior gets one answer for all viewers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_viewer: Vec<String>,
 }
 
 impl LambdaEdgeTarget {

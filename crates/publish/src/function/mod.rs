@@ -1,13 +1,11 @@
 //! The Lambda@Edge function `publish` deploys in us-east-1: what it should be ([`FunctionSpec`]),
 //! the IAM documents its role needs ([`policies`]), the plan from what exists ([`plan`]), and
 //! the thin adapter over the Lambda and IAM clients that reads and writes it ([`aws`]), and
-//! `verify`'s check of it ([`verify`]); and the CloudFront Function its cache key will need
-//! ([`variant`]).
+//! `verify`'s check of it ([`verify`]).
 
 pub mod aws;
 pub mod plan;
 pub mod policies;
-pub mod variant;
 pub mod verify;
 
 use base64::Engine as _;
