@@ -10,7 +10,12 @@ requests are also pinned by aws-smithy-mocks tests. (d) moto has no cache or ori
 policies at all: GetCachePolicy and GetOriginRequestPolicy below answer for the managed
 policies the tests use, with the headers AWS documents for them
 (using-managed-cache-policies.html and using-managed-origin-request-policies.html in
-CloudFront's developer guide), and NoSuch… for any other ID.
+CloudFront's developer guide), and NoSuch… for any other ID. (e) moto has no custom cache
+policies and no CloudFront Function stages: CreateCachePolicy, ListCachePolicies,
+GetCachePolicy and UpdateCachePolicy below keep custom policies with an ETag that If-Match
+must name, and DescribeFunction, GetFunction, UpdateFunction and PublishFunction keep a
+function's DEVELOPMENT and LIVE stages apart, as CloudFront does (working-with-functions.html:
+an update changes DEVELOPMENT only; PublishFunction copies it to LIVE).
 
 Usage: server.py PORT
 """
@@ -108,8 +113,49 @@ class NoSuchPolicy(exceptions.CloudFrontException):
         super().__init__(code, "The policy does not exist.")
 
 
+_CUSTOM_CACHE_POLICIES = {}  # id -> {"config": ..., "etag": ...}
+
+
+def _custom_policy_result(policy_id):
+    kept = _CUSTOM_CACHE_POLICIES[policy_id]
+    policy = {"Id": policy_id, "LastModifiedTime": _EPOCH, "CachePolicyConfig": kept["config"]}
+    return {"CachePolicy": policy, "ETag": kept["etag"]}
+
+
+def _create_cache_policy(self):
+    config = self._get_param("CachePolicyConfig")
+    if any(k["config"]["Name"] == config["Name"] for k in _CUSTOM_CACHE_POLICIES.values()):
+        raise exceptions.CloudFrontException("CachePolicyAlreadyExists", "A cache policy with this name already exists.")
+    policy_id = models.random_id(length=8).lower() + "-edge-pages-test-" + models.random_id(length=12).lower()
+    _CUSTOM_CACHE_POLICIES[policy_id] = {"config": config, "etag": models.random_id()}
+    result = _custom_policy_result(policy_id)
+    result["Location"] = f"https://cloudfront.amazonaws.com/2020-05-31/cache-policy/{policy_id}"
+    return ActionResult(result)
+
+
+def _update_cache_policy(self):
+    policy_id = self._get_param("Id")
+    if policy_id not in _CUSTOM_CACHE_POLICIES:
+        raise NoSuchPolicy("NoSuchCachePolicy")
+    if self._get_param("IfMatch") != _CUSTOM_CACHE_POLICIES[policy_id]["etag"]:
+        raise PreconditionFailed()
+    _CUSTOM_CACHE_POLICIES[policy_id] = {"config": self._get_param("CachePolicyConfig"), "etag": models.random_id()}
+    return ActionResult(_custom_policy_result(policy_id))
+
+
+def _list_cache_policies(self):
+    kind = self._get_param("Type")
+    ids = list(_CUSTOM_CACHE_POLICIES) if kind in (None, "custom") else []
+    items = [
+        {"Type": "custom", "CachePolicy": _custom_policy_result(i)["CachePolicy"]} for i in ids
+    ]
+    return ActionResult({"CachePolicyList": {"MaxItems": 100, "Quantity": len(items), "Items": items}})
+
+
 def _get_cache_policy(self):
     policy_id = self._get_param("Id")
+    if policy_id in _CUSTOM_CACHE_POLICIES:
+        return ActionResult(_custom_policy_result(policy_id))
     if policy_id not in _MANAGED_CACHE_POLICIES:
         raise NoSuchPolicy("NoSuchCachePolicy")
     name, ttl, headers = _MANAGED_CACHE_POLICIES[policy_id]
@@ -144,6 +190,73 @@ def _get_origin_request_policy(self):
     return ActionResult({"OriginRequestPolicy": policy, "ETag": "E" + policy_id[:8].upper()})
 
 
+def _stage(self):
+    return (self._get_param("Stage") or "DEVELOPMENT").upper()
+
+
+def _function(self):
+    return self.backend.describe_function(name=self._get_param("Name"))
+
+
+def _summary(function, stage):
+    summary = dict(function.function_summary)
+    summary["FunctionMetadata"] = dict(summary["FunctionMetadata"], Stage=stage)
+    summary["Status"] = "UNASSOCIATED" if stage == "LIVE" else function.status
+    return summary
+
+
+def _live(function):
+    live = getattr(function, "live", None)
+    if live is None:
+        raise exceptions.NoSuchFunctionExists(function.name)
+    return live
+
+
+def _describe_function_by_stage(self):
+    function = _function(self)
+    if _stage(self) == "LIVE":
+        live = _live(function)
+        return ActionResult({"FunctionSummary": _summary(live, "LIVE"), "ETag": live.etag})
+    return ActionResult({"FunctionSummary": _summary(function, "DEVELOPMENT"), "ETag": function.etag})
+
+
+def _get_function_by_stage(self):
+    function = _function(self)
+    shown = _live(function) if _stage(self) == "LIVE" else function
+    return ActionResult({"FunctionCode": shown.code, "ETag": shown.etag, "ContentType": "application/octet-stream"})
+
+
+def _update_function(self):
+    function = _function(self)
+    if self._get_param("IfMatch") != function.etag:
+        raise PreconditionFailed()
+    function.config = self._get_param("FunctionConfig", {})
+    function.code = self._get_param("FunctionCode")
+    function.etag = models.random_id()
+    return ActionResult({"FunctionSummary": _summary(function, "DEVELOPMENT"), "ETag": function.etag})
+
+
+def _publish_function(self):
+    import copy
+
+    function = _function(self)
+    if self._get_param("IfMatch") != function.etag:
+        raise PreconditionFailed()
+    live = copy.copy(function)
+    live.etag = models.random_id()
+    function.live = live
+    return ActionResult({"FunctionSummary": _summary(live, "LIVE")})
+
+
+responses.CloudFrontResponse.create_cache_policy = _create_cache_policy
+responses.CloudFrontResponse.update_cache_policy = _update_cache_policy
+responses.CloudFrontResponse.list_cache_policies = _list_cache_policies
+responses.CloudFrontResponse.describe_function = _describe_function_by_stage
+responses.CloudFrontResponse.get_function = _get_function_by_stage
+responses.CloudFrontResponse.update_function = _update_function
+responses.CloudFrontResponse.publish_function = _publish_function
+urls.url_paths["{0}/2020-05-31/cache-policy$"] = responses.CloudFrontResponse.dispatch
+urls.url_paths["{0}/2020-05-31/function/(?P<function_name>[^/]+)/publish$"] = responses.CloudFrontResponse.dispatch
 responses.CloudFrontResponse.get_cache_policy = _get_cache_policy
 responses.CloudFrontResponse.get_origin_request_policy = _get_origin_request_policy
 urls.url_paths["{0}/2020-05-31/cache-policy/(?P<Id>[^/]+)$"] = responses.CloudFrontResponse.dispatch

@@ -25,6 +25,8 @@ pub struct Target {
     pub cloudfront: CloudFrontTarget,
     /// The config's `[alb]`, for the guard's part.
     pub alb: Option<AlbTarget>,
+    /// The variant functions, with `[cloudfront.lambda_edge]`.
+    pub variant: Option<edgepages_publish::variant::VariantSpec>,
 }
 
 pub async fn target(config_path: &Path) -> Result<Target> {
@@ -66,7 +68,8 @@ pub async fn target(config_path: &Path) -> Result<Target> {
         Aws::new(aws_sdk_s3::Client::from_conf(s3.build()), aws_sdk_cloudfront::Client::from_conf(cloudfront.build()));
     let desired = Desired::new(config, &pages, &region)?;
     let cloudfront = config.cloudfront.clone().context("[cloudfront] was checked above")?;
-    Ok(Target { desired, aws, cloudfront, alb: config.alb.clone() })
+    let variant = edgepages_publish::variant::VariantSpec::new(config);
+    Ok(Target { desired, aws, cloudfront, alb: config.alb.clone(), variant })
 }
 
 /// A runtime for one command.

@@ -2,6 +2,8 @@
 
 use anstyle::{AnsiColor, Style};
 use edgepages_publish::plan::{Change, ChangeKind, Plan};
+use edgepages_publish::variant::VariantEdit;
+use edgepages_publish::variant::plan::Mode;
 use edgepages_publish::{Current, Desired};
 use serde_json::json;
 
@@ -87,17 +89,55 @@ pub fn show(
             }
         }
     }
+    let variant_writes = desired.variant.as_ref().map_or(0, |v| v.plan.write_count());
+    if let Some(v) = &desired.variant {
+        show_variant(out, v);
+    }
     let guard_writes = guard.map_or(0, |g| g.plan.write_count());
     if let Some(g) = guard {
         show_guard(out, g);
     }
     out.result("");
-    if plan.is_empty() && function_writes == 0 && guard_writes == 0 {
+    let writes = plan.write_count() + function_writes + guard_writes + variant_writes;
+    if writes == 0 {
         out.good("up to date:", "nothing to write");
     } else {
-        out.result(&format!("{} write calls", plan.write_count() + function_writes + guard_writes));
+        out.result(&format!("{writes} write calls"));
     }
     Ok(())
+}
+
+/// The variant's part: what each behavior gets, and the writes.
+fn show_variant(out: &Output, v: &VariantEdit) {
+    if !v.spec.enabled {
+        return;
+    }
+    out.result("  the variant in the cache key:");
+    for (key, mode) in &v.plan.behaviors {
+        out.result(&format!("    {key}: {}", mode_words(mode)));
+    }
+    for step in &v.plan.steps {
+        out.result(&format!("    {}", marked(ChangeKind::Add, &step.describe())));
+    }
+}
+
+/// What a behavior gets, in a plan's words.
+pub fn mode_words(mode: &Mode) -> String {
+    match mode {
+        Mode::Keyed { policy } => format!("caches; each viewer's own variant, in a copy of cache policy {policy}"),
+        Mode::Shared { .. } => {
+            "caches nothing; one answer for every viewer (HTML, default language); list it in per_viewer for each \
+             viewer's own"
+                .to_owned()
+        }
+        Mode::PerViewer { .. } => {
+            "caches nothing, in per_viewer; each viewer's own answer, which may reach another viewer for the error \
+             caching TTL"
+                .to_owned()
+        }
+        Mode::Theirs { arn } => format!("left alone: its viewer events are {arn}'s"),
+        Mode::Legacy => "left alone: legacy cache settings (a cache policy would let it hold the variant)".to_owned(),
+    }
 }
 
 pub fn show_guard(out: &Output, g: &PlannedGuard) {
@@ -162,8 +202,18 @@ pub fn to_json(
 ) -> serde_json::Value {
     let function_writes = function.map_or(0, |f| f.plan.write_count());
     let guard_writes = guard.map_or(0, |g| g.plan.write_count());
+    let variant_writes = desired.variant.as_ref().map_or(0, |v| v.plan.write_count());
     json!({
         "guard": guard.map(guard_json),
+        "variant": desired.variant.as_ref().map(|v| json!({
+            "enabled": v.spec.enabled,
+            "behaviors": v.plan.behaviors.iter().map(|(key, mode)| json!({
+                "behavior": key.to_string(),
+                "mode": mode,
+            })).collect::<Vec<_>>(),
+            "steps": v.plan.steps.iter().map(edgepages_publish::variant::plan::Step::describe).collect::<Vec<_>>(),
+            "writes": variant_writes,
+        })),
         "function": function.map(|f| json!({
             "name": f.target.spec.name,
             "region": edgepages_publish::function::REGION,
@@ -184,6 +234,6 @@ pub fn to_json(
         "bucket_policy": plan.bucket_policy.is_some(),
         "distribution_changes": plan.changes,
         "traps": plan.traps.iter().map(|t| json!({ "trap": t, "message": t.to_string() })).collect::<Vec<_>>(),
-        "writes": plan.write_count() + function_writes + guard_writes,
+        "writes": plan.write_count() + function_writes + guard_writes + variant_writes,
     })
 }

@@ -75,24 +75,29 @@ fn the_starters_commented_publish_sections_are_valid_once_uncommented() {
 }
 
 #[test]
-fn per_viewer_is_checked_and_said_to_have_no_effect_yet() {
+fn per_viewer_is_checked_and_the_variant_function_is_printed_for_the_sites_locales() {
     let dir = TempDir::new().unwrap();
-    let head = "[brand]\nname = \"Shop\"\n[s3]\nbucket = \"my-pages\"\n[cloudfront]\ndistribution_id = \"E2EXAMPLE123\"\n\
-                [cloudfront.lambda_edge]\nenabled = true\n";
-    fs::write(dir.path().join("edgepages.toml"), head).unwrap();
-    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("per_viewer").not());
+    let head = "[brand]\nname = \"Shop\"\n[locales]\ndefault = \"cy\"\navailable = [\"cy\", \"en\"]\n[s3]\nbucket = \"my-pages\"\n\
+                [cloudfront]\ndistribution_id = \"E2EXAMPLE123\"\n[cloudfront.lambda_edge]\nenabled = true\n";
     fs::write(dir.path().join("edgepages.toml"), format!("{head}per_viewer = [\"/api/*\"]\n")).unwrap();
-    edgepages(dir.path())
-        .arg("check")
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("warning: [cloudfront.lambda_edge] per_viewer has no effect yet"));
+    edgepages(dir.path()).arg("check").assert().success();
     fs::write(dir.path().join("edgepages.toml"), format!("{head}per_viewer = [\"/api/*\", \"\", \"/api/*\"]\n"))
         .unwrap();
     edgepages(dir.path()).arg("check").assert().failure().stderr(
         predicate::str::contains("cloudfront.lambda_edge.per_viewer[1]: \"\" must be a behavior's path pattern")
             .and(predicate::str::contains("cloudfront.lambda_edge.per_viewer[2]: \"/api/*\" must be")),
     );
+    fs::write(dir.path().join("edgepages.toml"), head).unwrap();
+    edgepages(dir.path()).args(["lambda-edge", "variant-function"]).assert().success().stdout(
+        predicate::str::contains("var AVAILABLE = [[\"cy\",\"cy\"],[\"en\",\"en\"]];")
+            .and(predicate::str::contains("var DEFAULT_TAG = \"cy\";"))
+            .and(predicate::str::contains("var SHARED = null;")),
+    );
+    edgepages(dir.path())
+        .args(["lambda-edge", "variant-function", "--shared"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("var SHARED = \"html.cy\";"));
 }
 
 #[test]

@@ -55,6 +55,8 @@ pub struct OwnedKeys {
     pub origin_response: bool,
     /// Whether the ALB guard's origin header is managed.
     pub origin_header: bool,
+    /// Whether the behaviors' viewer-request functions and cache policies are managed.
+    pub variant: bool,
 }
 
 impl OwnedKeys {
@@ -66,6 +68,7 @@ impl OwnedKeys {
             timeouts_origin: desired.origin_timeouts.as_ref().map(|t| t.id.clone()),
             origin_response: desired.edge_function.is_some(),
             origin_header: desired.origin_header.is_some(),
+            variant: desired.variant.is_some(),
         }
     }
 }
@@ -105,6 +108,27 @@ pub fn describe(before: &DistributionConfig, after: &DistributionConfig, owned: 
                 format!("origin-response function, {key}"),
                 association::summary(before, &key),
                 association::summary(after, &key),
+            ));
+        }
+    }
+    if owned.variant {
+        use crate::variant::plan::{cache_policy_id, viewer_request_function};
+        let mut keys = association::targets(before);
+        for key in association::targets(after) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        for key in keys {
+            changes.extend(Change::between(
+                format!("viewer-request function, {key}"),
+                viewer_request_function(before, &key),
+                viewer_request_function(after, &key),
+            ));
+            changes.extend(Change::between(
+                format!("cache policy, {key}"),
+                cache_policy_id(before, &key),
+                cache_policy_id(after, &key),
             ));
         }
     }

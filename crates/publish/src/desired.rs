@@ -66,7 +66,7 @@ pub struct ErrorPage {
     pub has_own_page: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
     pub bucket: String,
     /// The bucket's region, for the S3 origin's domain name.
@@ -84,6 +84,9 @@ pub struct Desired {
     /// The ALB guard's origin header, when `[alb]` is there; the secret is known only once the
     /// distribution is read (it is kept from one publish to the next), so the caller sets it.
     pub origin_header: Option<crate::origin_verify::OriginHeader>,
+    /// The variant functions and cache policy copies, when `[cloudfront.lambda_edge]` is there;
+    /// planned from what is read, so the caller sets it.
+    pub variant: Option<crate::variant::VariantEdit>,
 }
 
 impl Desired {
@@ -122,6 +125,7 @@ impl Desired {
             origin_timeouts: cf.origin.clone(),
             edge_function: None,
             origin_header: None,
+            variant: None,
         })
     }
 
@@ -172,6 +176,7 @@ pub(crate) mod tests_support {
             origin_timeouts: None,
             edge_function: None,
             origin_header: None,
+            variant: None,
         }
     }
 }

@@ -30,6 +30,9 @@ pub fn with_desired(
     if let Some(function) = &desired.edge_function {
         association::set(&mut config, function)?;
     }
+    if let Some(v) = &desired.variant {
+        crate::variant::plan::set(&mut config, &v.spec, &v.plan, &v.names)?;
+    }
     match &desired.origin_header {
         Some(OriginHeader::Set(secret)) => origin_verify::set(&mut config, Some(secret))?,
         Some(OriginHeader::Removed) => origin_verify::set(&mut config, None)?,

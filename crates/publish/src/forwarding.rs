@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudfront::types::{CachePolicyHeaderBehavior, DistributionConfig, OriginRequestPolicyHeaderBehavior};
 
 use crate::association::{BehaviorKey, read_behavior, targets};
+use crate::variant::source::VARIANT_HEADER;
 use crate::verify::Check;
 
 /// The headers the function negotiates with.
@@ -136,12 +137,22 @@ fn reaching(
 /// do not reach it, it still answers branded pages, in HTML and the default language; where
 /// they reach it without being in the cache key, CloudFront keeps a 5xx answer for the error
 /// caching TTL under a key that does not tell viewers apart, so one viewer's language or
-/// format can reach another. Both warn rather than fail.
-pub fn check(config: &DistributionConfig, policies: &Policies) -> Check {
+/// format can reach another. Both warn rather than fail. On the behaviors in `named`, where a
+/// viewer-request function names the variant, that header is what must reach it instead.
+pub fn check(config: &DistributionConfig, policies: &Policies, named: &[BehaviorKey]) -> Check {
     let subject = "headers the function sees".to_owned();
     let mut short = Vec::new();
     let mut shared = Vec::new();
+    let mut unnamed = Vec::new();
     for key in targets(config) {
+        if named.contains(&key) {
+            match reaches_origin(config, &key, policies, VARIANT_HEADER) {
+                Ok(true) => {}
+                Ok(false) => unnamed.push(format!("{key} does not forward {VARIANT_HEADER}")),
+                Err(why) => unnamed.push(format!("{key}: {why}")),
+            }
+            continue;
+        }
         match reaching(config, &key, policies) {
             Ok((seen, in_key)) => {
                 let missing: Vec<&str> = NEGOTIATED.into_iter().filter(|h| !seen.contains(h)).collect();
@@ -172,11 +183,21 @@ pub fn check(config: &DistributionConfig, policies: &Policies) -> Check {
             shared.join("; ")
         ));
     }
+    if !unnamed.is_empty() {
+        said.push(format!(
+            "{}: there the function answers by Accept and Accept-Language instead of the variant the viewer-request \
+             function names, so one viewer's answer may reach another; an origin request policy that forwards all \
+             viewer headers (such as the managed AllViewerExceptHostHeader) or names {VARIANT_HEADER} mends it",
+            unnamed.join("; ")
+        ));
+    }
     if said.is_empty() {
-        Check::pass(
-            subject,
-            "Accept and Accept-Language reach it, in the cache key, on every behavior it runs on".into(),
-        )
+        let detail = if named.is_empty() {
+            "Accept and Accept-Language reach it, in the cache key, on every behavior it runs on"
+        } else {
+            "the variant, or Accept and Accept-Language in the cache key, reach it on every behavior it runs on"
+        };
+        Check::pass(subject, detail.into())
     } else {
         Check::warn(subject, said.join(". "))
     }
@@ -230,13 +251,13 @@ mod tests {
         for b in config.cache_behaviors.as_mut().unwrap().items.as_mut().unwrap() {
             b.cache_policy_id = Some("variant-key".into());
         }
-        let c = check(&config, &p);
+        let c = check(&config, &p, &[]);
         assert!(c.ok && !c.warning, "{c:?}");
     }
 
     #[test]
     fn headers_forwarded_outside_the_cache_key_warn_that_answers_may_be_shared() {
-        let c = check(&with(Some(ALL_VIEWER), Some(ALL_VIEWER)), &policies());
+        let c = check(&with(Some(ALL_VIEWER), Some(ALL_VIEWER)), &policies(), &[]);
         assert!(c.ok && c.warning, "{c:?}");
         assert!(
             c.detail.starts_with(
@@ -248,8 +269,33 @@ mod tests {
     }
 
     #[test]
+    fn where_the_variant_is_named_it_must_reach_the_function_instead_of_accept() {
+        let named = [BehaviorKey(None), BehaviorKey(Some("/api/*".into()))];
+        // All viewer headers forwarded: the variant reaches it, and Accept outside the key no
+        // longer matters there.
+        let c = check(&with(Some(ALL_VIEWER), Some(ALL_VIEWER)), &policies(), &named);
+        assert!(c.ok && !c.warning, "{c:?}");
+        assert!(c.detail.starts_with("the variant, or Accept"), "{c:?}");
+        // An origin request policy that names only Accept-Language does not carry it.
+        let c = check(&with(Some(ALL_VIEWER), Some("lang-only")), &policies(), &named);
+        assert!(c.ok && c.warning, "{c:?}");
+        assert!(
+            c.detail.starts_with("behavior /api/* does not forward x-edgepages-variant: there the function answers"),
+            "{c:?}"
+        );
+        // A copy with the variant in its key forwards it whatever the origin request policy.
+        let mut p = policies();
+        p.insert("copy".into(), Ok(Forwards::Only(vec!["x-edgepages-variant".into()])));
+        let mut config = with(None, Some("lang-only"));
+        config.cache_behaviors.as_mut().unwrap().items.as_mut().unwrap()[1].cache_policy_id = Some("copy".into());
+        let c = check(&config, &p, &named[1..]);
+        assert!(c.detail.starts_with("default behavior does not forward accept or accept-language"), "{c:?}");
+        assert!(!c.detail.contains("/api/*"), "{c:?}");
+    }
+
+    #[test]
     fn each_behavior_short_of_a_header_is_named_with_a_warning() {
-        let c = check(&with(None, Some("lang-only")), &policies());
+        let c = check(&with(None, Some("lang-only")), &policies(), &[]);
         assert!(c.ok && c.warning, "{c:?}");
         assert!(
             c.detail.starts_with(
@@ -257,13 +303,13 @@ mod tests {
             ),
             "{c:?}"
         );
-        let c = check(&with(Some("no-accept"), Some(ALL_VIEWER)), &policies());
+        let c = check(&with(Some("no-accept"), Some(ALL_VIEWER)), &policies(), &[]);
         assert!(c.detail.starts_with("default behavior does not forward accept:"), "{c:?}");
     }
 
     #[test]
     fn a_policy_that_could_not_be_read_is_said_not_guessed() {
-        let c = check(&with(Some("secret"), Some(ALL_VIEWER)), &policies());
+        let c = check(&with(Some("secret"), Some(ALL_VIEWER)), &policies(), &[]);
         assert!(c.warning, "{c:?}");
         assert!(c.detail.starts_with("default behavior: policy secret could not be read: AccessDenied"), "{c:?}");
     }
@@ -297,12 +343,12 @@ mod tests {
             c
         };
         default.forwarded_values = Some(legacy(&["Accept", "Accept-Language"]));
-        let c = check(&config_without_api(config.clone()), &policies());
+        let c = check(&config_without_api(config.clone()), &policies(), &[]);
         assert!(!c.warning, "{c:?}");
         config.default_cache_behavior.as_mut().unwrap().forwarded_values = Some(legacy(&["*"]));
-        assert!(!check(&config_without_api(config.clone()), &policies()).warning);
+        assert!(!check(&config_without_api(config.clone()), &policies(), &[]).warning);
         config.default_cache_behavior.as_mut().unwrap().forwarded_values = Some(legacy(&["Host"]));
-        let c = check(&config_without_api(config), &policies());
+        let c = check(&config_without_api(config), &policies(), &[]);
         assert!(c.detail.starts_with("default behavior does not forward accept or accept-language"), "{c:?}");
     }
 

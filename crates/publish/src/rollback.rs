@@ -13,6 +13,7 @@ use crate::describe::OwnedKeys;
 use crate::desired::Desired;
 use crate::distribution::{behaviors, error_response, origins};
 use crate::error::PlanError;
+use crate::variant::plan as variant;
 
 /// Written next to the pages after each publish that changed the distribution, one per publish
 /// ([`crate::records`]).
@@ -60,6 +61,18 @@ pub struct OwnedState {
     /// the secret itself is never recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_header: Option<bool>,
+    /// The viewer-request functions and cache policies of the behaviors the Lambda@Edge
+    /// function goes on; `None` when publish did not manage them (and in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Vec<VariantFields>>,
+}
+
+/// One behavior's viewer-request CloudFront Function and cache policy as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantFields {
+    pub behavior: BehaviorKey,
+    pub viewer_request: Option<String>,
+    pub cache_policy_id: Option<String>,
 }
 
 /// One behavior's origin-response association as it was; `arn: None` when it had none.
@@ -169,6 +182,16 @@ impl OwnedState {
                 .collect()
         });
         let origin_header = desired.origin_header.as_ref().map(|_| crate::origin_verify::secret(config).is_some());
+        let variant = desired.variant.as_ref().map(|_| {
+            association::targets(config)
+                .into_iter()
+                .map(|key| VariantFields {
+                    viewer_request: variant::viewer_request_function(config, &key),
+                    cache_policy_id: variant::cache_policy_id(config, &key),
+                    behavior: key,
+                })
+                .collect()
+        });
         OwnedState {
             origin_id,
             origin,
@@ -178,6 +201,7 @@ impl OwnedState {
             timeouts,
             origin_response,
             origin_header,
+            variant,
         }
     }
 
@@ -195,6 +219,7 @@ impl OwnedState {
             timeouts_origin: self.timeouts.as_ref().map(|t| t.origin_id.clone()),
             origin_response: self.origin_response.is_some(),
             origin_header: self.removes_guard(),
+            variant: self.variant.is_some(),
         }
     }
 
@@ -220,6 +245,13 @@ impl OwnedState {
                 None => None,
             };
             association::put(&mut config, &fields.behavior, was)?;
+        }
+        for fields in self.variant.iter().flatten() {
+            // A function that was not there goes only if it is edgepages' own: one a team put
+            // on since stays.
+            let now = variant::viewer_request_function(&config, &fields.behavior);
+            let function = fields.viewer_request.clone().or(now.filter(|arn| !variant::is_edgepages_function(arn)));
+            variant::put(&mut config, &fields.behavior, function, fields.cache_policy_id.clone())?;
         }
         Ok(config)
     }
@@ -378,6 +410,65 @@ mod tests {
         // Published again over a distribution that already had it: the rollback leaves it.
         let again = OwnedState::capture(&published, &d);
         assert_eq!(secret(&again.restore(&published).unwrap()), Some("s3cret"));
+    }
+
+    #[test]
+    fn restore_puts_each_behaviors_viewer_request_function_and_cache_policy_back_and_keeps_theirs() {
+        use crate::association::BehaviorKey;
+        use crate::variant::plan::{Mode, Names, VariantPlan, cache_policy_id, put, viewer_request_function};
+        use crate::variant::{FunctionSpec, VariantEdit, VariantSpec};
+        let function =
+            |kind: &str| FunctionSpec { name: format!("edgepages-{kind}-E2EXAMPLE123"), code: String::new() };
+        let spec = VariantSpec {
+            enabled: true,
+            per_viewer_function: function("variant"),
+            shared_function: function("shared"),
+            per_viewer: Vec::new(),
+        };
+        let shared_arn = "arn:aws:cloudfront::123456789012:function/edgepages-shared-E2EXAMPLE123";
+        let keyed_arn = "arn:aws:cloudfront::123456789012:function/edgepages-variant-E2EXAMPLE123";
+        let mut names = Names::default();
+        names.functions.insert(spec.shared_function.name.clone(), shared_arn.into());
+        names.functions.insert(spec.per_viewer_function.name.clone(), keyed_arn.into());
+        names.copies.insert("own".into(), "copy-1".into());
+        let default = BehaviorKey(None);
+        let plan = |mode: Mode| VariantPlan { behaviors: vec![(default.clone(), mode)], steps: Vec::new() };
+        let mut original = existing();
+        original.default_cache_behavior.as_mut().unwrap().cache_policy_id = Some("own".into());
+        let mut d = desired();
+        d.variant = Some(VariantEdit {
+            spec: spec.clone(),
+            plan: plan(Mode::Keyed { policy: "own".into() }),
+            names: names.clone(),
+        });
+        let state = OwnedState::capture(&original, &d);
+        let published = with_desired(&original, &d, "OAC1").unwrap();
+        assert_eq!(cache_policy_id(&published, &default).as_deref(), Some("copy-1"));
+        assert_eq!(viewer_request_function(&published, &default).as_deref(), Some(keyed_arn));
+        assert!(
+            describe(&original, &published, &state.keys()).iter().any(|c| c.target == "cache policy, default behavior")
+        );
+        assert_eq!(state.restore(&published).unwrap(), original);
+
+        // A function the team put on since stays; only edgepages' own goes.
+        let mut theirs_since = published.clone();
+        let theirs = "arn:aws:cloudfront::123456789012:function/their-rewrite";
+        put(&mut theirs_since, &default, Some(theirs.into()), None).unwrap();
+        let restored = state.restore(&theirs_since).unwrap();
+        assert_eq!(viewer_request_function(&restored, &default).as_deref(), Some(theirs));
+        assert_eq!(cache_policy_id(&restored, &default).as_deref(), Some("own"));
+
+        // From keyed to shared and back: the record of the second publish gives back the first.
+        d.variant.as_mut().unwrap().plan = plan(Mode::Shared { policy: "own".into() });
+        let second_state = OwnedState::capture(&published, &d);
+        let second = with_desired(&published, &d, "OAC1").unwrap();
+        assert_eq!(viewer_request_function(&second, &default).as_deref(), Some(shared_arn));
+        assert_eq!(cache_policy_id(&second, &default).as_deref(), Some("own"));
+        assert_eq!(second_state.restore(&second).unwrap(), published);
+        // Older records, written before the variant, read as none.
+        let mut old = serde_json::to_value(&second_state).unwrap();
+        old.as_object_mut().unwrap().remove("variant");
+        assert_eq!(serde_json::from_value::<OwnedState>(old).unwrap().variant, None);
     }
 
     #[test]

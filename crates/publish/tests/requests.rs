@@ -53,6 +53,7 @@ fn desired() -> Desired {
         origin_timeouts: None,
         edge_function: None,
         origin_header: None,
+        variant: None,
     }
 }
 

@@ -27,15 +27,6 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
              both for a site behind CloudFront, or neither for an ALB-only site"
         ));
     }
-    if let Some(lambda) = site.config.cloudfront.as_ref().and_then(|c| c.lambda_edge.as_ref())
-        && !lambda.per_viewer.is_empty()
-    {
-        out.warn(
-            "[cloudfront.lambda_edge] per_viewer has no effect yet: `edgepages publish` does not put the variant in \
-             the cache key yet (see the README's Lambda@Edge caching section)",
-        );
-    }
-
     let pages = static_pages(&site).context("rendering the HTML pages")?;
     let other_formats = render_other_formats(&site)?;
 

@@ -1,3 +1,6 @@
+//! `edgepages lambda-edge variant-function` prints the CloudFront Function that names each
+//! viewer's variant, for a team whose own viewer-request function must set it.
+//!
 //! `edgepages lambda-edge package`: builds the Lambda@Edge function for this config, a zip with
 //! `index.mjs` and `edgepages.wasm` at its root (the site baked in), ready for the `nodejs20.x`
 //! and `nodejs22.x` runtimes. It compiles `lambda-edge/` from the edgepages source tree, so it
@@ -9,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, Result, bail};
+
+use edgepages_publish::variant::source::{Naming, source};
 
 use crate::cli::Global;
 use crate::output::Output;
@@ -27,6 +32,17 @@ pub struct Args {
 enum Action {
     /// Build the function's zip for the config (--config).
     Package(PackageArgs),
+    /// Print the CloudFront Function (cloudfront-js-2.0) that sets x-edgepages-variant for the
+    /// config's locales: publish deploys it itself; this is for a behavior whose viewer-request
+    /// event already runs the team's own function, to merge into it.
+    VariantFunction(VariantArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VariantArgs {
+    /// The shared function, which names one variant (HTML, default language) for every viewer.
+    #[arg(long)]
+    shared: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,7 +60,15 @@ struct PackageArgs {
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
-    let Action::Package(args) = &args.action;
+    let args = match &args.action {
+        Action::Package(args) => args,
+        Action::VariantFunction(variant) => {
+            let site = load_site(&global.config)?;
+            let naming = if variant.shared { Naming::Shared } else { Naming::PerViewer };
+            out.result(source(&site.config, naming).trim_end());
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let zip = package_for(&global.config, args.source.as_deref(), args.features.as_deref(), out)?;
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -11,6 +11,8 @@ use edgepages_publish::association::EdgeFunction;
 use edgepages_publish::function::aws::FunctionApplied;
 use edgepages_publish::function::plan::{Found, FunctionPlan, Step};
 use edgepages_publish::function::planned_version_arn;
+use edgepages_publish::variant::VariantEdit;
+use edgepages_publish::variant::aws::VariantApplied;
 use edgepages_publish::{Current, Plan, RollbackRecord, plan};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -86,6 +88,16 @@ pub async fn read_and_plan(
     let d = &t.desired;
     out.progress(&format!("reading s3://{}/{}/ and distribution {}", d.bucket, d.prefix, d.distribution_id));
     let current = t.aws.read_current(d).await?;
+    t.desired.variant = match &t.variant {
+        Some(spec) => {
+            out.progress("reading the variant functions and the behaviors' cache policies");
+            let found = t.aws.read_variant(spec, &current.distribution).await?;
+            let plan = edgepages_publish::variant::plan::plan(spec, &current.distribution, &found)?;
+            let names = plan.names(spec, &found);
+            Some(VariantEdit { spec: spec.clone(), plan, names })
+        }
+        None => None,
+    };
     let guard = crate::guard::plan(t, &current.distribution).await?;
     let plan = plan(&t.desired, &current)?;
     Ok((current, plan, function, guard))
@@ -113,34 +125,14 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         }
         let function_writes = function.as_ref().map_or(0, |f| f.plan.write_count());
         let guard_writes = guard.as_ref().map_or(0, |g| g.plan.write_count());
-        let writes = plan.write_count() + function_writes + guard_writes;
+        let variant_writes = t.desired.variant.as_ref().map_or(0, |v| v.plan.write_count());
+        let writes = plan.write_count() + function_writes + guard_writes + variant_writes;
         if writes > 0 {
             crate::confirm::ask(args.yes, &format!("Make these {writes} writes?"))?;
         }
         let progress = BarProgress::new(out);
-        // The function first: it does nothing until a distribution uses it.
-        let mut function_applied = FunctionApplied::default();
-        if let Some(f) = function.as_ref().filter(|f| f.plan.write_count() > 0) {
-            f.target.aws.apply(&f.target.spec, &f.found, &f.plan, &progress, &mut function_applied).await.map_err(
-                |e| {
-                    anyhow::Error::new(e).context(format!(
-                        "publish stopped at the Lambda@Edge function; done before the failure: {}; neither the \
-                         pages nor the distribution were touched",
-                        function_done(&function_applied)
-                    ))
-                },
-            )?;
-        }
-        if let (Some(f), Some(edge)) = (&function, t.desired.edge_function.as_mut()) {
-            // The version Lambda just numbered, in place of the plan's placeholder.
-            edge.version_arn = Some(
-                function_applied
-                    .published_version
-                    .clone()
-                    .or_else(|| f.plan.current_version.as_ref().map(|v| v.arn.clone()))
-                    .context("the function has no version to associate")?,
-            );
-        }
+        let function_applied = apply_function(&mut t, function.as_ref(), &progress).await?;
+        let variant_applied = apply_variant(&mut t, &progress).await?;
         let guard_applied = apply_guard(guard.as_ref()).await?;
         let applied = if plan.is_empty() {
             Applied::default()
@@ -166,6 +158,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
                 "guard_applied": guard.as_ref().map(|_| &guard_applied),
                 "applied": applied,
                 "function_applied": function.as_ref().map(|_| &function_applied),
+                "variant_applied": t.desired.variant.as_ref().map(|_| &variant_applied),
                 "deployed_after_s": deployed_after.map(|d| d.as_secs()),
                 "verify": { "ok": ok, "checks": checks },
             }))?;
@@ -173,6 +166,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             let published = [
                 (function_writes > 0).then(|| format!("function {}", function_done(&function_applied))),
                 (guard_writes > 0).then(|| format!("ALB guard: {} rule writes", guard_applied.done.len())),
+                (variant_writes > 0).then(|| format!("variant: {}", variant_applied.done.join(", "))),
                 (!plan.is_empty()).then(|| {
                     let etag = applied.distribution_etag.as_ref();
                     let distribution = etag.map_or_else(String::new, |e| format!(", distribution updated (ETag {e})"));
@@ -192,6 +186,53 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         }
         Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     })
+}
+
+/// The Lambda@Edge function first: it does nothing until a distribution uses it. Then the
+/// version Lambda just numbered goes in place of the plan's placeholder.
+async fn apply_function(
+    t: &mut Target,
+    function: Option<&PlannedFunction>,
+    progress: &BarProgress<'_>,
+) -> Result<FunctionApplied> {
+    let mut applied = FunctionApplied::default();
+    let Some(f) = function else { return Ok(applied) };
+    if f.plan.write_count() > 0 {
+        f.target.aws.apply(&f.target.spec, &f.found, &f.plan, progress, &mut applied).await.map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "publish stopped at the Lambda@Edge function; done before the failure: {}; neither the pages nor \
+                 the distribution were touched",
+                function_done(&applied)
+            ))
+        })?;
+    }
+    if let Some(edge) = t.desired.edge_function.as_mut() {
+        edge.version_arn = Some(
+            applied
+                .published_version
+                .clone()
+                .or_else(|| f.plan.current_version.as_ref().map(|v| v.arn.clone()))
+                .context("the function has no version to associate")?,
+        );
+    }
+    Ok(applied)
+}
+
+/// The variant functions and policy copies, after the Lambda@Edge function and before the
+/// distribution: they do nothing until the distribution names them, which it then does by the
+/// names CloudFront gave.
+async fn apply_variant(t: &mut Target, progress: &BarProgress<'_>) -> Result<VariantApplied> {
+    let mut applied = VariantApplied::default();
+    let Some(v) = t.desired.variant.as_mut().filter(|v| v.plan.write_count() > 0) else { return Ok(applied) };
+    t.aws.apply_variant(&v.plan, progress, &mut applied).await.map_err(|e| {
+        let done = if applied.done.is_empty() { "nothing".to_owned() } else { applied.done.join(", ") };
+        anyhow::Error::new(e).context(format!(
+            "publish stopped at the variant functions and cache policies; done before the failure: {done}; the \
+             distribution was not touched"
+        ))
+    })?;
+    applied.fill(&mut v.names);
+    Ok(applied)
 }
 
 /// The guard's rules, before the distribution: when they go in, the copies and the pass rule

@@ -197,8 +197,17 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         checks.push(function::verify::check(&name, latest.as_ref(), &versions));
         let version = function::verify::holding_latest(latest.as_ref(), &versions);
         checks.push(function::verify::associated(&live.distribution, &name, version));
+        let named = match &t.variant {
+            Some(spec) => {
+                let found = t.aws.read_variant(spec, &live.distribution).await?;
+                let (check, named) = edgepages_publish::variant::verify::check(spec, &live.distribution, &found);
+                checks.push(check);
+                named
+            }
+            None => Vec::new(),
+        };
         let policies = t.aws.read_policies(&live.distribution).await;
-        checks.push(edgepages_publish::forwarding::check(&live.distribution, &policies));
+        checks.push(edgepages_publish::forwarding::check(&live.distribution, &policies, &named));
     }
     if let Some(alb) = &t.alb
         && let Some(host) = &alb.canonical_host

@@ -1,0 +1,84 @@
+//! The variant's writes are conditional: each update and publish sends the ETag it was planned
+//! from (or the one the write before it returned), and a refusal is said as a change made by
+//! someone else, not overwritten. moto ignores If-Match on these, so the real SDK is held to
+//! AWS's answers here (aws-smithy-mocks).
+
+#![allow(clippy::unwrap_used)]
+
+use aws_sdk_cloudfront::types::CachePolicyConfig;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
+use aws_smithy_types::body::SdkBody;
+use edgepages_publish::apply::Progress;
+use edgepages_publish::aws::Aws;
+use edgepages_publish::variant::aws::VariantApplied;
+use edgepages_publish::variant::plan::{Step, VariantPlan};
+
+struct Quiet;
+
+impl Progress for Quiet {
+    fn uploading(&self, _: usize) {}
+    fn uploaded(&self, _: &str) {}
+    fn step(&self, _: &str) {}
+}
+
+fn precondition_failed() -> HttpResponse {
+    let body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">\
+                <Error><Type>Sender</Type><Code>PreconditionFailed</Code><Message>The precondition given in one or \
+                more of the request-header fields evaluated to false.</Message></Error></ErrorResponse>";
+    HttpResponse::new(StatusCode::try_from(412).unwrap(), SdkBody::from(body))
+}
+
+fn plan(steps: Vec<Step>) -> VariantPlan {
+    VariantPlan { behaviors: Vec::new(), steps }
+}
+
+#[tokio::test]
+async fn publish_sends_the_etag_its_update_returned_and_a_stale_one_is_refused_not_overwritten() {
+    let update = mock!(aws_sdk_cloudfront::Client::update_function)
+        .match_requests(|r| r.if_match() == Some("E-read"))
+        .then_output(|| {
+            aws_sdk_cloudfront::operation::update_function::UpdateFunctionOutput::builder().e_tag("E-updated").build()
+        });
+    let publish = mock!(aws_sdk_cloudfront::Client::publish_function)
+        .match_requests(|r| r.if_match() == Some("E-updated"))
+        .then_http_response(precondition_failed);
+    let cloudfront = mock_client!(aws_sdk_cloudfront, RuleMode::MatchAny, [&update, &publish], |c| c
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
+    let aws = Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront);
+    let steps = vec![
+        Step::UpdateFunction { name: "edgepages-variant-E1".into(), etag: "E-read".into(), code: "//".into() },
+        Step::PublishFunction { name: "edgepages-variant-E1".into(), etag: None },
+    ];
+    let mut done = VariantApplied::default();
+    let err = aws.apply_variant(&plan(steps), &Quiet, &mut done).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "publish CloudFront Function edgepages-variant-E1 to live: it was changed by someone else after it was read \
+         (If-Match failed); nothing of theirs was overwritten"
+    );
+    assert_eq!(done.done, ["update CloudFront Function edgepages-variant-E1's code"]);
+    assert_eq!((update.num_calls(), publish.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_copy_changed_since_it_was_read_is_refused() {
+    let stale = mock!(aws_sdk_cloudfront::Client::update_cache_policy)
+        .match_requests(|r| r.if_match() == Some("E-copy") && r.id() == Some("copy-1"))
+        .then_http_response(precondition_failed);
+    let cloudfront = mock_client!(aws_sdk_cloudfront, RuleMode::MatchAny, [&stale], |c| c
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
+    let aws = Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront);
+    let config = CachePolicyConfig::builder().name("edgepages-variant-own").min_ttl(0).build().unwrap();
+    let steps = vec![Step::UpdatePolicy { id: "copy-1".into(), etag: "E-copy".into(), config }];
+    let mut done = VariantApplied::default();
+    let err = aws.apply_variant(&plan(steps), &Quiet, &mut done).await.unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "it was changed by someone else after it was read (If-Match failed); nothing of theirs was overwritten"
+        ),
+        "{err}"
+    );
+    assert!(done.done.is_empty());
+    assert_eq!(stale.num_calls(), 1);
+}
