@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    check, completions, init, lambda_edge, maintenance, man, plan, publish, render, rollback, verify,
+    check, completions, export, init, lambda_edge, maintenance, man, plan, publish, render, rollback, verify,
 };
 
 /// The version and the commit it was built from.
@@ -59,7 +59,9 @@ pub enum Command {
     Verify(verify::Args),
     /// Undo a publish's changes to the distribution (the newest by default; --list shows them).
     Rollback(rollback::Args),
-    /// Build the Lambda@Edge origin-response function for CloudFront (`package`).
+    /// Write what `publish` owns as CloudFormation or Terraform, for a distribution managed as code.
+    Export(export::Args),
+    /// Build the Lambda@Edge origin-response function (`package`), or print the variant function.
     #[command(name = "lambda-edge")]
     LambdaEdge(lambda_edge::Args),
     /// Switch maintenance at the ALB itself ([alb]) or in the Cloudflare worker's KV switch: on, off,

@@ -101,6 +101,32 @@ fn per_viewer_is_checked_and_the_variant_function_is_printed_for_the_sites_local
 }
 
 #[test]
+fn export_says_what_it_needs_and_reads_nothing_from_aws() {
+    let dir = TempDir::new().unwrap();
+    let head = "[brand]\nname = \"Shop\"\n[s3]\nbucket = \"my-pages\"\n";
+    fs::write(dir.path().join("edgepages.toml"), head).unwrap();
+    edgepages(dir.path())
+        .args(["export", "terraform"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("edgepages.toml has no [cloudfront] section; export writes"));
+    let with_cloudfront = format!("{head}[cloudfront]\ndistribution_id = \"E2EXAMPLE123\"\n");
+    fs::write(dir.path().join("edgepages.toml"), &with_cloudfront).unwrap();
+    edgepages(dir.path()).args(["export", "cloudformation"]).env_remove("AWS_REGION").assert().failure().stderr(
+        predicate::str::contains("no region for bucket my-pages: set [s3] region in edgepages.toml (or AWS_REGION)"),
+    );
+    // With a region, and no credentials or endpoint at all: it writes, since it calls nothing.
+    let out = edgepages(dir.path())
+        .args(["export", "terraform"])
+        .env("AWS_REGION", "eu-west-2")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .assert()
+        .success();
+    let document: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(document["locals"]["edgepages"]["origin"][0]["domain_name"], "my-pages.s3.eu-west-2.amazonaws.com");
+}
+
+#[test]
 fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_every_locale() {
     let dir = TempDir::new().unwrap();
     let alb = "[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2\"\n";

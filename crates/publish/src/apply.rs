@@ -110,13 +110,16 @@ pub async fn apply(
         }
     }
 
-    let oac_id = if let Some(id) = &current.oac_id {
-        id.clone()
-    } else {
-        progress.step(&format!("creating origin access control {}", desired.oac_name()));
-        let id = aws.create_oac(&desired.oac_name()).await.map_err(|e| fail(e, &done, false))?;
-        done.created_oac = Some(id.clone());
-        id
+    let oac_id = match &current.oac_id {
+        Some(id) => id.clone(),
+        None if plan.create_oac => {
+            progress.step(&format!("creating origin access control {}", desired.oac_name()));
+            let id = aws.create_oac(&desired.oac_name()).await.map_err(|e| fail(e, &done, false))?;
+            done.created_oac = Some(id.clone());
+            id
+        }
+        // Only a plan that leaves the distribution alone (pages only) plans no OAC it lacks.
+        None => String::new(),
     };
 
     if let Some(policy) = &plan.bucket_policy {

@@ -10,6 +10,7 @@ pub mod describe;
 pub mod desired;
 pub mod distribution;
 pub mod error;
+pub mod export;
 pub mod fault;
 pub mod forwarding;
 pub mod function;

@@ -120,6 +120,21 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.write_count() == 0
     }
+
+    /// This plan's page uploads alone, for a distribution and bucket policy managed elsewhere
+    /// (`edgepages export`): no OAC, no bucket policy, no distribution change, and so none of
+    /// the traps, which are all the distribution's.
+    #[must_use]
+    pub fn pages_only(self) -> Plan {
+        Plan {
+            create_oac: false,
+            bucket_policy: None,
+            distribution: None,
+            changes: Vec::new(),
+            traps: Vec::new(),
+            ..self
+        }
+    }
 }
 
 /// Plans the change from `current` to `desired`.
@@ -218,6 +233,20 @@ mod tests {
         current.distribution = with_desired(&current.distribution, desired, "OAC1").unwrap();
         current.bucket_policy = plan.bucket_policy.clone().or(current.bucket_policy);
         current
+    }
+
+    #[test]
+    fn pages_only_keeps_the_uploads_and_drops_every_distribution_and_bucket_write() {
+        let mut d = desired();
+        d.error_ttl = 600;
+        let full = plan(&d, &current()).unwrap();
+        assert!(full.create_oac && full.bucket_policy.is_some() && full.distribution.is_some());
+        assert!(!full.traps.is_empty(), "a 600 s TTL is a trap of the distribution's");
+        let uploads = full.uploads.clone();
+        let pages = full.pages_only();
+        assert_eq!(pages.uploads, uploads);
+        assert_eq!(pages.write_count(), uploads.len());
+        assert!(pages.changes.is_empty() && pages.traps.is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod export;
 pub mod init;
 pub mod lambda_edge;
 pub mod maintenance;
@@ -27,6 +28,7 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Publish(args) => publish::run(args, &cli.global, out),
         Command::Verify(args) => verify::run(args, &cli.global, out),
         Command::Rollback(args) => rollback::run(args, &cli.global, out),
+        Command::Export(args) => export::run(args, &cli.global, out),
         Command::LambdaEdge(args) => lambda_edge::run(args, &cli.global, out),
         Command::Maintenance(args) => maintenance::run(args, &cli.global, out),
         Command::Completions(args) => completions::run(args),

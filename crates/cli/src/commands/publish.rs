@@ -40,6 +40,10 @@ pub struct Args {
     /// Skip the verification after publishing.
     #[arg(long)]
     no_verify: bool,
+    /// Upload the pages only, for a distribution managed as code (`edgepages export`): no
+    /// change to the distribution, the OAC, the bucket policy or any function.
+    #[arg(long, conflicts_with = "lambda_zip")]
+    pages_only: bool,
     #[command(flatten)]
     wait: WaitArgs,
     #[command(flatten)]
@@ -110,6 +114,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             return crate::guard_alone::publish(&alb, args.dry_run, args.yes, out).await;
         }
         let mut t = target(&global.config).await?;
+        if args.pages_only {
+            return pages_only(&t, args, out).await;
+        }
         let (current, plan, function, guard) = read_and_plan(&mut t, &args.function, &global.config, out).await?;
         if !out.json || args.dry_run {
             plan_view::show(out, &t.desired, &current, &plan, function.as_ref(), guard.as_ref())?;
@@ -186,6 +193,39 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         }
         Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     })
+}
+
+/// `publish --pages-only`: the plan's uploads, then the same verification.
+async fn pages_only(t: &Target, args: &Args, out: &Output) -> Result<ExitCode> {
+    let d = &t.desired;
+    out.progress(&format!("reading s3://{}/{}/ and distribution {}", d.bucket, d.prefix, d.distribution_id));
+    let current = t.aws.read_current(d).await?;
+    let plan = plan(d, &current)?.pages_only();
+    if !out.json || args.dry_run {
+        plan_view::show(out, d, &current, &plan, None, None)?;
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !plan.is_empty() {
+        crate::confirm::ask(args.yes, &format!("Make these {} writes?", plan.write_count()))?;
+    }
+    let progress = BarProgress::new(out);
+    let applied = apply(&t.aws, d, &current, &plan, &now_rfc3339(), &progress)
+        .await
+        .map_err(|e| anyhow::Error::new(e).context("uploading the pages"))?;
+    let checks = if args.no_verify { Vec::new() } else { super::verify::checks(t, None).await? };
+    let ok = checks.iter().all(|c| c.ok);
+    if out.json {
+        out.json(&json!({ "applied": applied, "verify": { "ok": ok, "checks": checks } }))?;
+    } else {
+        out.good(
+            "published",
+            &format!("{} pages uploaded; the distribution was left as it is", applied.uploaded.len()),
+        );
+        super::verify::show(out, &checks);
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The Lambda@Edge function first: it does nothing until a distribution uses it. Then the
