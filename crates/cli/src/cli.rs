@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    check, completions, export, init, lambda_edge, maintenance, man, plan, publish, render, rollback, verify,
+    check, completions, export, init, lambda_edge, maintenance, man, plan, preview, publish, render, rollback, verify,
 };
 
 /// The version and the commit it was built from.
@@ -51,6 +51,8 @@ pub enum Command {
     Check(check::Args),
     /// Write the static pages and manifest.json that CloudFront serves from S3.
     Render(render::Args),
+    /// Serve every page in every locale and format locally, reloading as the config changes.
+    Preview(preview::Args),
     /// Show what `publish` would write to S3 and CloudFront; makes no write call.
     Plan(plan::Args),
     /// Upload the changed pages, then wire CloudFront's error responses with If-Match, then verify.

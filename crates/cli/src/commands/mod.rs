@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod maintenance_kv;
 pub mod man;
 pub mod plan;
+pub mod preview;
 pub mod publish;
 pub mod render;
 pub mod rollback;
@@ -24,6 +25,7 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(args, &cli.global, out),
         Command::Check(args) => check::run(args, &cli.global, out),
         Command::Render(args) => render::run(args, &cli.global, out),
+        Command::Preview(args) => preview::run(args, &cli.global, out),
         Command::Plan(args) => plan::run(args, &cli.global, out),
         Command::Publish(args) => publish::run(args, &cli.global, out),
         Command::Verify(args) => verify::run(args, &cli.global, out),

@@ -1,0 +1,217 @@
+//! `edgepages preview`: a local server, like `mdbook serve`, for the people who tune the brand.
+//! Every page × locale × format, rendered from the config as it is on disk at each request, so
+//! an edit shows at once; the index reloads itself when the config or the logo changes. Only
+//! the pages are served, by name: no file is read but the config and its logo.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use askama::Template;
+use bytes::Bytes;
+use edgepages_core::negotiate::Format;
+use edgepages_core::render::RenderContext;
+use edgepages_core::{PageKind, Site, locale, render, static_page};
+use http_body_util::Full;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use sha2::{Digest as _, Sha256};
+
+use crate::cli::Global;
+use crate::output::Output;
+use crate::site_files::load_site;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// The address to listen on. The default keeps the preview on this machine.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+}
+
+/// The request the pages show as the one that failed.
+const SAMPLE: RenderContext =
+    RenderContext { method: Some("GET"), request_id: Some("0123456789abcdef-PREVIEW"), path: None, now_unix_s: None };
+
+pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+    // A config that cannot be read now is said now; one broken later is shown in the page.
+    load_site(&global.config)?;
+    crate::aws_setup::runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+            .await
+            .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
+        let addr = listener.local_addr().context("reading the address listened on")?;
+        out.good("serving", &format!("http://{addr}/ (Ctrl-C stops it)"));
+        loop {
+            let (stream, _) = listener.accept().await.context("accepting a connection")?;
+            let config = global.config.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                    let config = config.clone();
+                    async move { Ok::<_, Infallible>(answer(&config, &request)) }
+                });
+                // A browser that goes away mid-answer is no error of the preview's.
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    })
+}
+
+fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    let query = request.uri().query().unwrap_or_default();
+    match path {
+        "/" => index(config, query),
+        "/_edgepages/version" => reply(StatusCode::OK, "text/plain; charset=utf-8", version(config)),
+        _ => match path.strip_prefix("/page/").and_then(|rest| page(config, rest)) {
+            Some(response) => response,
+            None => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no such page in the preview\n".into()),
+        },
+    }
+}
+
+fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if let Ok(value) = content_type.parse() {
+        headers.insert(hyper::header::CONTENT_TYPE, value);
+    }
+    headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A digest of the config and its logo: it changes when either does, so the index reloads.
+fn version(config: &Path) -> String {
+    let text = std::fs::read(config).unwrap_or_default();
+    let logo = load_site(config).ok().and_then(|site| {
+        let logo = site.config.brand.logo.as_ref()?;
+        std::fs::read(config.parent().unwrap_or(Path::new(".")).join(logo)).ok()
+    });
+    let digest =
+        Sha256::new().chain_update(&text).chain_update(b"\n").chain_update(logo.unwrap_or_default()).finalize();
+    digest.iter().take(8).fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
+}
+
+/// `/page/<stem>/<locale>.<html|json|txt>`: one page, exactly as a visitor would get it.
+fn page(config: &Path, rest: &str) -> Option<Response<Full<Bytes>>> {
+    let (stem, file) = rest.split_once('/')?;
+    let (tag, extension) = file.rsplit_once('.')?;
+    let format = match extension {
+        "html" => Format::Html,
+        "json" => Format::Problem,
+        "txt" => Format::Plain,
+        _ => return None,
+    };
+    let kind = PageKind::ALL.into_iter().find(|k| k.file_stem() == stem)?;
+    let site = match load_site(config) {
+        Ok(site) => site,
+        Err(e) => {
+            return Some(reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", format!("{e:#}\n")));
+        }
+    };
+    if !site.config.locales.available.iter().any(|t| t == tag) {
+        return None;
+    }
+    let locale = locale::find(tag)?;
+    let mut decision = static_page(kind, locale, &site.config);
+    decision.format = format;
+    Some(match render(&decision, &site, &SAMPLE) {
+        Ok(rendered) => {
+            let content_type = rendered.header("content-type").unwrap_or("text/plain").to_owned();
+            reply(StatusCode::OK, &content_type, rendered.body)
+        }
+        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", format!("{e}\n")),
+    })
+}
+
+/// One row of the index: a page, by the stem its files are named with.
+#[derive(Debug)]
+struct Row {
+    stem: &'static str,
+}
+
+impl Row {
+    fn is_shown(&self, locale: &str, shown: Option<&Shown>) -> bool {
+        shown.is_some_and(|s| s.stem == self.stem && s.locale == locale)
+    }
+}
+
+/// The page the index shows beside the table.
+#[derive(Debug)]
+struct Shown {
+    stem: String,
+    locale: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "preview.html")]
+struct Index {
+    brand: String,
+    config: String,
+    error: Option<String>,
+    locales: Vec<String>,
+    rows: Vec<Row>,
+    shown: Option<Shown>,
+    version: String,
+}
+
+/// `/`, and `/?page=503&locale=fr` to show that page beside the table.
+fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
+    let site: Result<Site> = load_site(config);
+    let (brand, locales, error) = match &site {
+        Ok(site) => (site.config.brand.name.clone(), site.config.locales.available.clone(), None),
+        Err(e) => (String::new(), Vec::new(), Some(format!("{e:#}"))),
+    };
+    let param = |name: &str| {
+        query.split('&').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_owned()))
+    };
+    let rows: Vec<Row> = PageKind::ALL.into_iter().map(|k| Row { stem: k.file_stem() }).collect();
+    let shown = match (param("page"), param("locale")) {
+        (Some(stem), Some(locale)) if rows.iter().any(|r| r.stem == stem) && locales.contains(&locale) => {
+            Some(Shown { stem, locale })
+        }
+        _ => rows.first().zip(locales.first()).map(|(r, l)| Shown { stem: r.stem.to_owned(), locale: l.clone() }),
+    };
+    let status = if error.is_some() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
+    let page =
+        Index { brand, config: config.display().to_string(), error, locales, rows, shown, version: version(config) };
+    match page.render() {
+        Ok(html) => reply(status, "text/html; charset=utf-8", html),
+        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", format!("{e}\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn example() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../edgepages.toml")
+    }
+
+    fn get(path: &str) -> Response<Full<Bytes>> {
+        answer(&example(), &Request::get(path).body(()).unwrap())
+    }
+
+    #[test]
+    fn only_known_pages_in_known_formats_and_locales_are_served() {
+        assert_eq!(get("/page/503/fr.html").status(), StatusCode::OK);
+        assert_eq!(get("/page/503/fr.json").headers()["content-type"], "application/problem+json");
+        for path in ["/page/503/xx.html", "/page/999/en.html", "/page/503/en.exe", "/page/../edgepages.toml", "/other"]
+        {
+            assert_eq!(get(path).status(), StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+}
