@@ -1,7 +1,8 @@
 // The site baking shared by the build scripts of both edge adapters (`edge/build.rs` and
 // `lambda-edge/build.rs` include it): reads `edgepages.toml` (or `$EDGEPAGES_CONFIG`, relative to
 // the repository root) and its logo, checks them exactly as `edgepages check` does, and writes the
-// prepared `Site` as Rust source for `include!` (so no parser ships to the edge), plus the static
+// prepared `Site`, without the publish targets the edge never reads (`Config::for_edge`), as Rust
+// source for `include!` (so no parser ships to the edge), plus the static
 // fallback page for when rendering itself fails. Plain comments: an included file cannot hold
 // inner doc comments.
 
@@ -26,7 +27,8 @@ fn bake_site() {
         println!("cargo:rerun-if-changed={}", path.display());
         fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("reading brand.logo {}: {e}", path.display())))
     });
-    let site = Site::new(config, logo.as_deref()).unwrap_or_else(|e| fail(&format!("brand.logo: {e}")));
+    // Checked whole above, baked with only what the edge reads.
+    let site = Site::new(config.for_edge(), logo.as_deref()).unwrap_or_else(|e| fail(&format!("brand.logo: {e}")));
 
     let default =
         edgepages_core::locale::find(&site.config.locales.default).expect("a checked config has a bundled default");

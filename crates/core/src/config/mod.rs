@@ -324,6 +324,14 @@ impl CloudFrontTarget {
 }
 
 impl Config {
+    /// What the edge adapters (the worker and the Lambda@Edge function) read: everything but
+    /// the publish targets, `[s3]`, `[cloudfront]` and `[alb]`, which only the CLI reads. They
+    /// are baked without them, so no bucket, distribution or listener ships in edge code.
+    #[must_use]
+    pub fn for_edge(self) -> Config {
+        Config { s3: None, cloudfront: None, alb: None, ..self }
+    }
+
     /// The key prefix static pages are written and published under: `[s3] prefix`, or its default.
     pub fn pages_prefix(&self) -> &str {
         self.s3.as_ref().map_or(DEFAULT_PAGES_PREFIX, |s3| s3.prefix.as_str())
@@ -339,6 +347,26 @@ mod tests {
 
     fn rule(prefix: &str, deadline_ms: u32) -> PathRule {
         PathRule { prefix: prefix.into(), deadline_ms: Some(deadline_ms), origin: None }
+    }
+
+    #[cfg(all(feature = "toml", feature = "bake"))]
+    #[test]
+    fn the_edge_is_baked_without_the_publish_targets() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../edgepages.toml");
+        let config = super::load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
+        let targets = ["example-shop-error-pages", "E2EXAMPLE123"];
+        let whole = crate::bake::to_rust(&crate::Site::new(config.clone(), None).unwrap());
+        assert!(targets.iter().all(|t| whole.contains(t)), "the example names its bucket and distribution");
+        let edge = config.clone().for_edge();
+        let baked = crate::bake::to_rust(&crate::Site::new(edge.clone(), None).unwrap());
+        for target in targets {
+            assert!(!baked.contains(target), "{target} baked into the edge");
+        }
+        assert_eq!((edge.s3, edge.cloudfront, edge.alb), (None, None, None));
+        assert_eq!(
+            (edge.brand, edge.locales, edge.copy, edge.edge),
+            (config.brand, config.locales, config.copy, config.edge)
+        );
     }
 
     #[test]
