@@ -14,12 +14,18 @@ pub fn statement_id(distribution_id: &str) -> String {
 /// The statement that grants CloudFront (this distribution only, by `AWS:SourceArn`) read
 /// access to the page objects.
 pub fn statement(desired: &Desired, distribution_arn: &str) -> Value {
+    statement_for(&desired.distribution_id, &desired.readable_resource(), &json!(distribution_arn))
+}
+
+/// The statement for distribution `distribution_id` reading `resource`, with the
+/// distribution's ARN as given: a string, or a template's expression for it (`edgepages export`).
+pub fn statement_for(distribution_id: &str, resource: &str, distribution_arn: &Value) -> Value {
     json!({
-        "Sid": statement_id(&desired.distribution_id),
+        "Sid": statement_id(distribution_id),
         "Effect": "Allow",
         "Principal": { "Service": "cloudfront.amazonaws.com" },
         "Action": "s3:GetObject",
-        "Resource": desired.readable_resource(),
+        "Resource": resource,
         "Condition": { "StringEquals": { "AWS:SourceArn": distribution_arn } }
     })
 }

@@ -142,16 +142,9 @@ fn bucket_policy(parts: &Parts) -> Value {
         "Metadata": { "edgepages": "An AWS::S3::BucketPolicy is the bucket's whole policy: if the bucket has one, add this statement to it instead." },
         "Properties": {
             "Bucket": parts.bucket,
-            "PolicyDocument": { "Version": "2012-10-17", "Statement": [{
-                "Sid": parts.statement_id(),
-                "Effect": "Allow",
-                "Principal": { "Service": "cloudfront.amazonaws.com" },
-                "Action": "s3:GetObject",
-                "Resource": parts.readable_resource,
-                "Condition": { "StringEquals": { "AWS:SourceArn": {
-                    "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}",
-                }}},
-            }]},
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": [parts.statement(&json!({
+                "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}",
+            }))]},
         },
     })
 }

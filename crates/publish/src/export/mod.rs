@@ -61,9 +61,10 @@ impl Parts {
         }
     }
 
-    /// The Sid of the bucket policy statement, as `publish` writes it.
-    pub fn statement_id(&self) -> String {
-        crate::policy::statement_id(&self.distribution_id)
+    /// The bucket policy statement `publish` writes, with the distribution's ARN as the
+    /// format expresses it.
+    pub fn statement(&self, distribution_arn: &serde_json::Value) -> serde_json::Value {
+        crate::policy::statement_for(&self.distribution_id, &self.readable_resource, distribution_arn)
     }
 }
 

@@ -14,17 +14,7 @@ fn literal(text: &str) -> String {
 
 /// The `.tf.json` document.
 pub fn document(parts: &Parts) -> Value {
-    let policy = json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": parts.statement_id(),
-            "Effect": "Allow",
-            "Principal": { "Service": "cloudfront.amazonaws.com" },
-            "Action": "s3:GetObject",
-            "Resource": parts.readable_resource,
-            "Condition": { "StringEquals": { "AWS:SourceArn": "SOURCE_ARN" } },
-        }],
-    });
+    let policy = json!({ "Version": "2012-10-17", "Statement": [parts.statement(&json!("SOURCE_ARN"))] });
     // The account's ID comes from Terraform; everything else in the policy is literal.
     let policy = literal(&policy.to_string()).replace(
         "SOURCE_ARN",
