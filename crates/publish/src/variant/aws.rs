@@ -10,9 +10,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::VariantSpec;
-use super::plan::{
-    COPY_PREFIX, Found, FoundFunction, FoundPolicy, Names, Step, VariantPlan, cache_policy_id, original_of,
-};
+use super::plan::{Found, FoundFunction, FoundPolicy, Names, Step, VariantPlan, cache_policy_id, original_of};
 use crate::apply::Progress;
 use crate::association::targets;
 use crate::aws::{Aws, AwsError, answered, call};
@@ -67,7 +65,8 @@ impl Aws {
             }
             found.policies.insert(id, read);
         }
-        // Custom policies by name, for the copies: a copy's name holds its original's ID.
+        // Custom policies by name, for the copies of the originals read above (a copy's name
+        // holds its original's ID); copies made for other distributions' policies are not read.
         let mut marker = None;
         loop {
             let out = self
@@ -82,7 +81,7 @@ impl Aws {
             for summary in list.items.unwrap_or_default() {
                 let Some(policy) = summary.cache_policy else { continue };
                 let Some(config) = policy.cache_policy_config else { continue };
-                if config.name.starts_with(COPY_PREFIX) {
+                if original_of(&config).is_some_and(|original| found.policies.contains_key(original)) {
                     found.copies.insert(config.name.clone(), policy.id.clone());
                     if let std::collections::btree_map::Entry::Vacant(slot) = found.policies.entry(policy.id) {
                         let read = self.read_cache_policy(slot.key()).await;
