@@ -68,7 +68,9 @@ fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
     let query = request.uri().query().unwrap_or_default();
     match path {
         "/" => index(config, query),
-        "/_edgepages/version" => reply(StatusCode::OK, "text/plain; charset=utf-8", version(config)),
+        "/_edgepages/version" => {
+            reply(StatusCode::OK, "text/plain; charset=utf-8", version(config, load_site(config).ok().as_ref()))
+        }
         _ => match path.strip_prefix("/page/").and_then(|rest| page(config, rest)) {
             Some(response) => response,
             None => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no such page in the preview\n".into()),
@@ -87,10 +89,11 @@ fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<
     response
 }
 
-/// A digest of the config and its logo: it changes when either does, so the index reloads.
-fn version(config: &Path) -> String {
+/// A digest of the config and its logo (named by `site`, the config as loaded, when it loads):
+/// it changes when either does, so the index reloads.
+fn version(config: &Path, site: Option<&Site>) -> String {
     let text = std::fs::read(config).unwrap_or_default();
-    let logo = load_site(config).ok().and_then(|site| {
+    let logo = site.and_then(|site| {
         let logo = site.config.brand.logo.as_ref()?;
         std::fs::read(config.parent().unwrap_or(Path::new(".")).join(logo)).ok()
     });
@@ -183,8 +186,15 @@ fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
         _ => rows.first().zip(locales.first()).map(|(r, l)| Shown { stem: r.stem.to_owned(), locale: l.clone() }),
     };
     let status = if error.is_some() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
-    let page =
-        Index { brand, config: config.display().to_string(), error, locales, rows, shown, version: version(config) };
+    let page = Index {
+        brand,
+        config: config.display().to_string(),
+        error,
+        locales,
+        rows,
+        shown,
+        version: version(config, site.as_ref().ok()),
+    };
     match page.render() {
         Ok(html) => reply(status, "text/html; charset=utf-8", html),
         Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", format!("{e}\n")),
