@@ -5,7 +5,7 @@
 pub mod aws_fixture;
 pub mod aws_proxy;
 pub mod cloudfront;
-pub mod fault_origin;
+pub use edgepages_fault_origin as fault_origin;
 pub mod moto;
 pub mod process;
 pub mod worker;
