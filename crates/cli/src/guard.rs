@@ -9,7 +9,7 @@ use edgepages_core::config::AlbTarget;
 use edgepages_publish::alb::Role;
 use edgepages_publish::alb::aws::AlbAws;
 use edgepages_publish::alb::guard::{GuardPlan, GuardWanted, plan_guard, redirect_allowed};
-use edgepages_publish::alb::loop_check::{self, Verdict};
+use edgepages_publish::alb::guard_verify;
 use edgepages_publish::alb::plan::Found;
 use edgepages_publish::origin_verify::{self, OriginHeader};
 use edgepages_publish::verify::Check;
@@ -91,61 +91,6 @@ pub async fn checks(alb: &AlbTarget, host: &str, distribution: &DistributionConf
     let found = aws.read(&alb.listener_arn).await?;
     let alb_dns = aws.dns_name(&alb.listener_arn, &found).await?;
     let policies = t.aws.read_policies(distribution).await;
-    let mut loops = Vec::new();
-    for (key, request) in origin_verify::cloudfront_requests(distribution, &policies, host) {
-        match request {
-            Ok(request) => {
-                if let Verdict::Loop { rule, certain } = loop_check::check(&found, &request, host) {
-                    loops.push(format!(
-                        "{key}: CloudFront's requests (Host {}) {} redirected back to {host} by {rule}",
-                        request.host,
-                        if certain { "are" } else { "can be" }
-                    ));
-                }
-            }
-            Err(why) => loops.push(format!("{key}: {why}")),
-        }
-    }
-    let mut checks = vec![if loops.is_empty() {
-        Check::pass(
-            "guard: no redirect loop".into(),
-            "CloudFront's requests reach the targets on every behavior to the site's origin".into(),
-        )
-    } else {
-        Check::fail("guard: no redirect loop".into(), loops.join("; "))
-    }];
-
-    let secret = origin_verify::secret(distribution).map(str::to_owned);
-    let redirect = found.rules.iter().find(|r| r.role == Some(Role::GuardRedirect));
-    checks.push(match (&secret, redirect) {
-        (_, Some(rule)) => {
-            Check::pass("guard: redirect".into(), format!("priority {}: {alb_dns} → https://{host}", rule.priority))
-        }
-        (Some(_), None) => Check::warn(
-            "guard: redirect".into(),
-            "not in place yet: it goes in once the distribution has deployed the origin header; publish again then"
-                .into(),
-        ),
-        (None, None) => Check::fail("guard: redirect".into(), "no origin header on the site's origin; publish".into()),
-    });
-    if let Some(secret) = secret {
-        let wanted = GuardWanted {
-            alb_dns,
-            canonical_host: host.to_owned(),
-            secret: Some(secret),
-            redirect: redirect.is_some(),
-        };
-        let stale = plan_guard(&found, Some(&wanted)).map_or(usize::MAX, |p| p.changes.len());
-        checks.push(if stale == 0 {
-            Check::pass("guard: rules".into(), "a copy of each of your rules for CloudFront's requests, then the pass rule".into())
-        } else {
-            Check::fail(
-                "guard: rules".into(),
-                "out of date with the listener's rules (a rule was added, changed or removed since the publish): CloudFront's \
-                 requests may skip it; publish again"
-                    .into(),
-            )
-        });
-    }
-    Ok(checks)
+    let requests = origin_verify::cloudfront_requests(distribution, &policies, host);
+    Ok(guard_verify::behind_cloudfront(&found, &requests, host, &alb_dns, origin_verify::secret(distribution)))
 }

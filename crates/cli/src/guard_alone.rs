@@ -8,10 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use edgepages_core::config::AlbTarget;
-use edgepages_publish::alb::Role;
 use edgepages_publish::alb::aws::{AlbApplied, AlbAws};
 use edgepages_publish::alb::guard::{GuardWanted, plan_guard};
-use edgepages_publish::alb::loop_check::{self, CloudFrontRequest, Verdict};
+use edgepages_publish::alb::guard_verify;
 use edgepages_publish::alb::plan::Found;
 use edgepages_publish::verify::Check;
 use serde_json::json;
@@ -100,25 +99,5 @@ pub async fn publish(alb: &AlbTarget, dry_run: bool, yes: bool, out: &Output) ->
 /// sent back to it.
 pub async fn checks(alb: &AlbTarget) -> Result<Vec<Check>> {
     let (g, wanted) = read_and_plan(alb).await?;
-    let host = &wanted.canonical_host;
-    let visitor = CloudFrontRequest { host: host.clone(), headers: Vec::new() };
-    let loops = match loop_check::check(&g.found, &visitor, host) {
-        Verdict::NoLoop { served_by } => {
-            Check::pass("guard: no redirect loop".into(), format!("visitors of {host} are served by {served_by}"))
-        }
-        Verdict::Loop { rule, certain } => Check::fail(
-            "guard: no redirect loop".into(),
-            format!("visitors of {host} {} redirected back to it by {rule}", if certain { "are" } else { "can be" }),
-        ),
-    };
-    let redirect = g.found.rules.iter().find(|r| r.role == Some(Role::GuardRedirect));
-    let in_place = match redirect {
-        Some(rule) if g.plan.steps.is_empty() => Check::pass(
-            "guard: redirect".into(),
-            format!("priority {}: {} → https://{host}", rule.priority, wanted.alb_dns),
-        ),
-        Some(_) => Check::fail("guard: redirect".into(), "differs from the config; publish".into()),
-        None => Check::fail("guard: redirect".into(), "not in place; publish".into()),
-    };
-    Ok(vec![loops, in_place])
+    Ok(guard_verify::alone(&g.found, &g.plan, &wanted))
 }

@@ -255,12 +255,12 @@ fn said(done: &AlbApplied) -> String {
     done.done
         .iter()
         .map(|step| match step {
-            Step::Create { role, priority } => format!(
+            Step::Create { role, priority, .. } => format!(
                 "{} rule added at priority {priority} ({})",
                 role.as_str(),
                 created.next().map_or("?", String::as_str)
             ),
-            Step::Modify { role, arn } => format!("{} rule {arn} changed", role.as_str()),
+            Step::Modify { role, arn, .. } => format!("{} rule {arn} changed", role.as_str()),
             Step::Delete { role, arn } => format!("{} rule {arn} removed", role.as_str()),
         })
         .collect::<Vec<_>>()

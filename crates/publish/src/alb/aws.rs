@@ -7,10 +7,8 @@ use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError;
 use aws_sdk_elasticloadbalancingv2::types::{Rule, Tag};
 
-use super::desired::{
-    Wanted, bypass_conditions, bypass_header_conditions, maintenance_actions, maintenance_conditions,
-};
-use super::guard::{GuardPlan, GuardStep, RuleSpec, numbered};
+use super::desired::{RuleSpec, Wanted};
+use super::guard::GuardPlan;
 use super::plan::{AlbPlan, Found, FoundRule, Step, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
 use crate::aws::{AwsError, call};
@@ -24,7 +22,7 @@ pub struct AlbAws {
 }
 
 /// What an apply did, step by step, for the caller to report (also after a failure).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct AlbApplied {
     pub done: Vec<Step>,
     /// The ARNs of the rules created, in order.
@@ -111,7 +109,7 @@ impl AlbAws {
         Ok(Found { default_actions, rules, load_balancer_arn })
     }
 
-    /// Carries out `plan`, made from `found`. Each step re-reads the listener first.
+    /// Carries out maintenance's `plan`, made from `found`. Each step re-reads the listener first.
     pub async fn apply(
         &self,
         listener_arn: &str,
@@ -120,26 +118,7 @@ impl AlbAws {
         wanted: &Wanted,
         done: &mut AlbApplied,
     ) -> Result<(), AwsError> {
-        let planned = others_state(found);
-        for step in &plan.steps {
-            self.unchanged_since(listener_arn, &planned).await?;
-            match step {
-                Step::Create { role, priority } => {
-                    let spec = rule_for(*role, found, wanted);
-                    let arn = self.create_rule(listener_arn, *role, *priority, &spec, tags(*role, wanted)).await?;
-                    done.created.push(arn);
-                }
-                Step::Modify { role, arn } => {
-                    self.modify_rule(*role, arn, &rule_for(*role, found, wanted)).await?;
-                    if *role == Role::Maintenance {
-                        self.retag_until(arn, wanted.until.as_deref()).await?;
-                    }
-                }
-                Step::Delete { role, arn } => self.delete_rule(*role, arn).await?,
-            }
-            done.done.push(step.clone());
-        }
-        Ok(())
+        self.carry_out(listener_arn, found, &plan.steps, wanted.until.as_deref(), done).await
     }
 
     /// The DNS name of the load balancer `found` (the listener `listener_arn` as read) belongs
@@ -169,24 +148,36 @@ impl AlbAws {
         plan: &GuardPlan,
         done: &mut AlbApplied,
     ) -> Result<(), AwsError> {
+        self.carry_out(listener_arn, found, &plan.steps, None, done).await
+    }
+
+    /// Makes `steps`, planned from `found`, each once the listener is re-read and nobody else's
+    /// rule has changed since. `until` is the maintenance rule's promised end, for its tag.
+    async fn carry_out(
+        &self,
+        listener_arn: &str,
+        found: &Found,
+        steps: &[Step],
+        until: Option<&str>,
+        done: &mut AlbApplied,
+    ) -> Result<(), AwsError> {
         let planned = others_state(found);
-        for step in &plan.steps {
+        for step in steps {
             self.unchanged_since(listener_arn, &planned).await?;
             match step {
-                GuardStep::Create { role, priority, spec } => {
-                    let tag = vec![Tag::builder().key(ROLE_TAG).value(role.as_str()).build()];
-                    done.created.push(self.create_rule(listener_arn, *role, *priority, spec, tag).await?);
-                    done.done.push(Step::Create { role: *role, priority: *priority });
+                Step::Create { role, priority, spec } => {
+                    let arn = self.create_rule(listener_arn, *role, *priority, spec, tags(*role, until)).await?;
+                    done.created.push(arn);
                 }
-                GuardStep::Modify { role, arn, spec } => {
+                Step::Modify { role, arn, spec } => {
                     self.modify_rule(*role, arn, spec).await?;
-                    done.done.push(Step::Modify { role: *role, arn: arn.clone() });
+                    if *role == Role::Maintenance {
+                        self.retag_until(arn, until).await?;
+                    }
                 }
-                GuardStep::Delete { role, arn } => {
-                    self.delete_rule(*role, arn).await?;
-                    done.done.push(Step::Delete { role: *role, arn: arn.clone() });
-                }
+                Step::Delete { role, arn } => self.delete_rule(*role, arn).await?,
             }
+            done.done.push(step.clone());
         }
         Ok(())
     }
@@ -276,26 +267,11 @@ impl AlbAws {
     }
 }
 
-/// What maintenance's rule `role` matches and does.
-fn rule_for(role: Role, found: &Found, wanted: &Wanted) -> RuleSpec {
-    let (conditions, actions) = match role {
-        Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), numbered(&found.default_actions)),
-        Role::BypassHeader => (
-            wanted.bypass_header.as_ref().map_or_else(Vec::new, bypass_header_conditions),
-            numbered(&found.default_actions),
-        ),
-        // Maintenance's plan makes no guard rule; the guard's steps carry their own.
-        Role::Maintenance | Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => {
-            (maintenance_conditions(), maintenance_actions(&wanted.page))
-        }
-    };
-    RuleSpec { conditions, actions, transforms: Vec::new() }
-}
-
-fn tags(role: Role, wanted: &Wanted) -> Vec<Tag> {
+/// A new rule's tags: which of edgepages' rules it is, and the maintenance rule's promised end.
+fn tags(role: Role, until: Option<&str>) -> Vec<Tag> {
     let mut tags = vec![Tag::builder().key(ROLE_TAG).value(role.as_str()).build()];
     if role == Role::Maintenance
-        && let Some(until) = &wanted.until
+        && let Some(until) = until
     {
         tags.push(Tag::builder().key(UNTIL_TAG).value(until).build());
     }

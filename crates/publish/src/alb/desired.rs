@@ -5,7 +5,7 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, FixedResponseActionConfig, HttpHeaderConditionConfig, PathPatternConditionConfig,
-    RuleCondition, SourceIpConditionConfig,
+    RuleCondition, RuleTransform, SourceIpConditionConfig,
 };
 
 /// What the config and the command line ask of the listener.
@@ -32,6 +32,62 @@ impl std::fmt::Debug for BypassHeader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "BypassHeader({}: (secret))", self.name)
     }
+}
+
+/// A rule's content, as written: what it matches, what it does, and its transforms.
+#[derive(Clone, PartialEq)]
+pub struct RuleSpec {
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<Action>,
+    pub transforms: Vec<RuleTransform>,
+}
+
+/// Header conditions hold secrets (the bypass header's, the guard's origin header's), so a
+/// spec shows what each condition matches with those values hidden.
+impl std::fmt::Debug for RuleSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let conditions: Vec<String> = self
+            .conditions
+            .iter()
+            .map(|c| {
+                let (field, values) = condition_key(c);
+                if field.starts_with("http-header") {
+                    format!("{field}: (secret)")
+                } else {
+                    format!("{field} {values:?}")
+                }
+            })
+            .collect();
+        f.debug_struct("RuleSpec")
+            .field("conditions", &conditions)
+            .field("actions", &self.actions)
+            .field("transforms", &self.transforms)
+            .finish()
+    }
+}
+
+impl RuleSpec {
+    /// The maintenance rule: every path answered with the page, as a 503.
+    pub fn maintenance(page: &str) -> RuleSpec {
+        RuleSpec { conditions: maintenance_conditions(), actions: maintenance_actions(page), transforms: Vec::new() }
+    }
+
+    /// A bypass rule: requests matching `conditions` forwarded as the listener's `default_actions`.
+    pub fn bypass(conditions: Vec<RuleCondition>, default_actions: &[Action]) -> RuleSpec {
+        RuleSpec { conditions, actions: numbered(default_actions), transforms: Vec::new() }
+    }
+}
+
+/// Actions numbered in their order, as a new rule's must be.
+pub fn numbered(actions: &[Action]) -> Vec<Action> {
+    normalised(actions)
+        .into_iter()
+        .zip(1..)
+        .map(|(mut a, order)| {
+            a.order = Some(order);
+            a
+        })
+        .collect()
 }
 
 /// Requests carrying the header with its secret.

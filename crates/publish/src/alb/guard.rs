@@ -11,12 +11,12 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, HostHeaderConditionConfig, HttpHeaderConditionConfig, RedirectActionConfig,
-    RedirectActionStatusCodeEnum, RuleCondition, RuleTransform,
+    RedirectActionStatusCodeEnum, RuleCondition,
 };
 use serde::Serialize;
 
-use super::desired::{condition_key, normalised, same_conditions};
-use super::plan::{AlbPlanError, Found, FoundRule, describe_actions, describe_conditions};
+use super::desired::{RuleSpec, condition_key, normalised, numbered, same_conditions};
+use super::plan::{AlbPlanError, Found, FoundRule, Step, describe_actions, describe_conditions};
 use super::{MAX_RULES, Role};
 use crate::describe::{Change, ChangeKind};
 
@@ -65,40 +65,9 @@ pub fn redirect_allowed(header_sent: bool, deployed: bool, redirect_exists: bool
     header_sent && (deployed || redirect_exists)
 }
 
-/// A rule's content: what it matches, what it does, and its transforms.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleSpec {
-    pub conditions: Vec<RuleCondition>,
-    pub actions: Vec<Action>,
-    pub transforms: Vec<RuleTransform>,
-}
-
-/// One write of the guard, in the order they are made. The spec holds the secret, so it is
-/// never serialised.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum GuardStep {
-    Create {
-        role: Role,
-        priority: u32,
-        #[serde(skip)]
-        spec: RuleSpec,
-    },
-    Modify {
-        role: Role,
-        arn: String,
-        #[serde(skip)]
-        spec: RuleSpec,
-    },
-    Delete {
-        role: Role,
-        arn: String,
-    },
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuardPlan {
-    pub steps: Vec<GuardStep>,
+    pub steps: Vec<Step>,
     pub changes: Vec<Change>,
     /// The redirect is wanted but waits for the distribution to deploy the origin header.
     pub redirect_waits: bool,
@@ -145,18 +114,6 @@ fn secret_condition(secret: &str) -> RuleCondition {
         .field("http-header")
         .http_header_config(HttpHeaderConditionConfig::builder().http_header_name(ORIGIN_HEADER).values(secret).build())
         .build()
-}
-
-/// Actions numbered in their order, as a new rule's must be.
-pub fn numbered(actions: &[Action]) -> Vec<Action> {
-    normalised(actions)
-        .into_iter()
-        .zip(1..)
-        .map(|(mut a, order)| {
-            a.order = Some(order);
-            a
-        })
-        .collect()
 }
 
 /// The redirect: requests for the ALB's DNS name go to the canonical host, path and query kept.
@@ -335,7 +292,7 @@ fn modify_or_move(
             before: Some(describe_found(rule)),
             after: Some(describe_spec(&spec)),
         });
-        plan.steps.push(GuardStep::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
+        plan.steps.push(Step::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
         return Ok(Some(rule.priority));
     }
     delete(plan, rule);
@@ -365,7 +322,7 @@ fn create(plan: &mut GuardPlan, role: Role, priority: u32, spec: RuleSpec) {
         before: None,
         after: Some(describe_spec(&spec)),
     });
-    plan.steps.push(GuardStep::Create { role, priority, spec });
+    plan.steps.push(Step::Create { role, priority, spec });
 }
 
 fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
@@ -376,7 +333,7 @@ fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
         before: Some(describe_found(rule)),
         after: None,
     });
-    plan.steps.push(GuardStep::Delete { role: role_of, arn: rule.arn.clone() });
+    plan.steps.push(Step::Delete { role: role_of, arn: rule.arn.clone() });
 }
 
 fn role_words(role: Role) -> &'static str {
@@ -405,7 +362,7 @@ mod tests {
 
     use super::*;
     use crate::alb::desired::{Wanted, maintenance_conditions};
-    use crate::alb::plan::{Step, plan_off, plan_on};
+    use crate::alb::plan::{plan_off, plan_on};
 
     const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
     const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
@@ -462,7 +419,7 @@ mod tests {
         let mut after = found.clone();
         for step in &plan.steps {
             match step {
-                GuardStep::Create { role, priority, spec } => after.rules.push(FoundRule {
+                Step::Create { role, priority, spec } => after.rules.push(FoundRule {
                     arn: format!("arn:rule/ours-{priority}"),
                     priority: *priority,
                     conditions: spec.conditions.clone(),
@@ -471,22 +428,22 @@ mod tests {
                     role: Some(*role),
                     until: None,
                 }),
-                GuardStep::Modify { arn, spec, .. } => {
+                Step::Modify { arn, spec, .. } => {
                     let rule = after.rules.iter_mut().find(|r| &r.arn == arn).unwrap();
                     rule.conditions.clone_from(&spec.conditions);
                     rule.actions.clone_from(&spec.actions);
                 }
-                GuardStep::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
+                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
             }
         }
         after
     }
 
-    fn created(plan: &GuardPlan) -> Vec<(Role, u32)> {
-        plan.steps
+    fn created(steps: &[Step]) -> Vec<(Role, u32)> {
+        steps
             .iter()
             .filter_map(|s| match s {
-                GuardStep::Create { role, priority, .. } => Some((*role, *priority)),
+                Step::Create { role, priority, .. } => Some((*role, *priority)),
                 _ => None,
             })
             .collect()
@@ -496,16 +453,16 @@ mod tests {
     fn copies_in_their_order_then_pass_leave_room_for_maintenance_and_the_redirect_waits_for_the_header() {
         let found = listener();
         let plan = plan_guard(&found, Some(&wanted(false))).unwrap();
-        assert_eq!(created(&plan), [(Role::GuardCopy, 3), (Role::GuardCopy, 4), (Role::GuardPass, 5)]);
+        assert_eq!(created(&plan.steps), [(Role::GuardCopy, 3), (Role::GuardCopy, 4), (Role::GuardPass, 5)]);
         assert!(plan.redirect_waits);
-        let GuardStep::Create { spec, .. } = &plan.steps[0] else { panic!() };
+        let Step::Create { spec, .. } = &plan.steps[0] else { panic!() };
         assert_eq!(spec.actions, forward(API), "the copy does what their /api/* rule does");
         assert!(same_conditions(&spec.conditions, &[path("/api/*"), secret_condition(SECRET)]));
         assert!(spec.conditions[0].values.is_none(), "the legacy values are not sent back with the config");
 
         let first = applied(&found, &plan);
         let second = plan_guard(&first, Some(&wanted(true))).unwrap();
-        assert_eq!(created(&second), [(Role::GuardRedirect, 6)]);
+        assert_eq!(created(&second.steps), [(Role::GuardRedirect, 6)]);
         assert_eq!(second.steps.len(), 1);
         assert_eq!(second.ahead, Vec::<String>::new(), "their rules come after the redirect");
 
@@ -519,7 +476,7 @@ mod tests {
         found.rules[0].priority = 1;
         let plan = plan_guard(&found, Some(&wanted(true))).unwrap();
         assert_eq!(
-            created(&plan),
+            created(&plan.steps),
             [(Role::GuardCopy, 4), (Role::GuardCopy, 5), (Role::GuardPass, 6), (Role::GuardRedirect, 7)]
         );
         assert_eq!(plan.ahead, ["1: path-pattern /api/*"]);
@@ -530,7 +487,7 @@ mod tests {
         let found = listener();
         let alone = GuardWanted { secret: None, ..wanted(true) };
         let plan = plan_guard(&found, Some(&alone)).unwrap();
-        assert_eq!(created(&plan), [(Role::GuardRedirect, 3)]);
+        assert_eq!(created(&plan.steps), [(Role::GuardRedirect, 3)]);
 
         let behind = applied(&found, &plan_guard(&found, Some(&wanted(false))).unwrap());
         let behind = applied(&behind, &plan_guard(&behind, Some(&wanted(true))).unwrap());
@@ -553,6 +510,10 @@ mod tests {
         assert!(words.contains("http-header x-edgepages-origin-verify (secret, fingerprint "), "{words}");
         assert!(!words.contains(SECRET) && !json.contains(SECRET));
         assert!(!format!("{:?}", wanted(true)).contains(SECRET));
+        // The steps carry the rules as written, secret included; their debug form hides it.
+        let steps = format!("{:?}", plan.steps);
+        assert!(steps.contains("http-header x-edgepages-origin-verify: (secret)"), "{steps}");
+        assert!(!steps.contains(SECRET), "{steps}");
     }
 
     #[test]
@@ -567,9 +528,9 @@ mod tests {
             .steps
             .iter()
             .map(|s| match s {
-                GuardStep::Create { role, .. } => ("create", *role),
-                GuardStep::Modify { role, .. } => ("modify", *role),
-                GuardStep::Delete { role, .. } => ("delete", *role),
+                Step::Create { role, .. } => ("create", *role),
+                Step::Modify { role, .. } => ("modify", *role),
+                Step::Delete { role, .. } => ("delete", *role),
             })
             .collect();
         assert_eq!(
@@ -597,10 +558,10 @@ mod tests {
         let mut elsewhere = wanted(true);
         elsewhere.canonical_host = "shop.example.com".into();
         let plan = plan_guard(&on, Some(&elsewhere)).unwrap();
-        assert!(matches!(plan.steps.as_slice(), [GuardStep::Modify { role: Role::GuardRedirect, .. }]));
+        assert!(matches!(plan.steps.as_slice(), [Step::Modify { role: Role::GuardRedirect, .. }]));
 
         let off = plan_guard(&on, None).unwrap();
-        assert!(matches!(off.steps.first(), Some(GuardStep::Delete { role: Role::GuardRedirect, .. })));
+        assert!(matches!(off.steps.first(), Some(Step::Delete { role: Role::GuardRedirect, .. })));
         assert_eq!(applied(&on, &off), found, "the listener exactly as it was");
     }
 
@@ -615,10 +576,8 @@ mod tests {
             bypass_header: None,
         };
         let on = plan_on(&guarded, &page).unwrap();
-        assert_eq!(
-            on.steps,
-            [Step::Create { role: Role::Bypass, priority: 1 }, Step::Create { role: Role::Maintenance, priority: 2 }]
-        );
+        assert_eq!(created(&on.steps), [(Role::Bypass, 1), (Role::Maintenance, 2)]);
+        assert_eq!(on.steps.len(), 2);
         assert_eq!(plan_off(&guarded).steps, [], "maintenance off leaves the guard");
 
         // With maintenance already on, a new guard starts right after it.
@@ -633,7 +592,7 @@ mod tests {
             until: None,
         });
         assert_eq!(
-            created(&plan_guard(&with_page, Some(&wanted(false))).unwrap()),
+            created(&plan_guard(&with_page, Some(&wanted(false))).unwrap().steps),
             [(Role::GuardCopy, 2), (Role::GuardCopy, 3), (Role::GuardPass, 4)]
         );
     }

@@ -124,24 +124,25 @@ fn condition_matches(c: &RuleCondition, request: &CloudFrontRequest) -> Match {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use aws_sdk_elasticloadbalancingv2::types::{
         Action, HostHeaderConditionConfig, PathPatternConditionConfig, RedirectActionConfig,
     };
 
     use super::*;
     use crate::alb::Role;
-    use crate::alb::guard::{GuardStep, GuardWanted, ORIGIN_HEADER, plan_guard};
+    use crate::alb::guard::{GuardWanted, ORIGIN_HEADER, plan_guard};
+    use crate::alb::plan::Step;
 
     const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
-    const ALB: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
-    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    pub(crate) const ALB: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
+    pub(crate) const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
-    fn forward() -> Vec<Action> {
+    pub(crate) fn forward() -> Vec<Action> {
         vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(TG).order(1).build()]
     }
 
-    fn rule(priority: u32, condition: RuleCondition, actions: Vec<Action>, role: Option<Role>) -> FoundRule {
+    pub(crate) fn rule(priority: u32, condition: RuleCondition, actions: Vec<Action>, role: Option<Role>) -> FoundRule {
         FoundRule {
             arn: format!("arn:rule/{priority}"),
             priority,
@@ -153,28 +154,32 @@ mod tests {
         }
     }
 
-    fn path(p: &str) -> RuleCondition {
+    pub(crate) fn path(p: &str) -> RuleCondition {
         RuleCondition::builder()
             .field("path-pattern")
             .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
             .build()
     }
 
-    fn listener() -> Found {
+    pub(crate) fn listener() -> Found {
         Found { default_actions: forward(), rules: vec![rule(10, path("/api/*"), forward(), None)], ..Found::default() }
     }
 
     /// The listener with the whole guard in place.
-    fn guarded() -> Found {
-        let mut found = listener();
-        let wanted = GuardWanted {
+    pub(crate) fn guarded() -> Found {
+        guarded_as(&GuardWanted {
             alb_dns: ALB.into(),
             canonical_host: "www.example.com".into(),
             secret: Some(SECRET.into()),
             redirect: true,
-        };
-        for step in plan_guard(&found, Some(&wanted)).unwrap().steps {
-            let GuardStep::Create { role, priority, spec } = step else { panic!("{step:?}") };
+        })
+    }
+
+    /// The listener with the guard `wanted` in place.
+    pub(crate) fn guarded_as(wanted: &GuardWanted) -> Found {
+        let mut found = listener();
+        for step in plan_guard(&found, Some(wanted)).unwrap().steps {
+            let Step::Create { role, priority, spec } = step else { panic!("{step:?}") };
             found.rules.push(FoundRule {
                 arn: format!("arn:rule/{priority}"),
                 priority,
@@ -188,7 +193,7 @@ mod tests {
         found
     }
 
-    fn cloudfront(host: &str, secret: Option<&str>) -> CloudFrontRequest {
+    pub(crate) fn cloudfront(host: &str, secret: Option<&str>) -> CloudFrontRequest {
         CloudFrontRequest {
             host: host.into(),
             headers: secret.map(|s| vec![(ORIGIN_HEADER.to_ascii_uppercase(), s.to_owned())]).unwrap_or_default(),

@@ -1,12 +1,15 @@
 //! The ALB half: a maintenance page switched at the load balancer itself, and the guard that
 //! keeps visitors off the ALB's own DNS name, as listener rules that edgepages creates, tags as
-//! its own and removes, never touching anyone else's. What the
-//! rules should be ([`desired`]), the plan from the listener as read ([`plan`]), and the thin
-//! adapter over an already-built Elastic Load Balancing client ([`aws`]).
+//! its own and removes, never touching anyone else's. What the rules should be ([`desired`]),
+//! maintenance's plan from the listener as read ([`plan`]) and the guard's ([`guard`]), both as
+//! the same steps with the rule each writes; the loop proof ([`loop_check`]) and `verify`'s
+//! checks of the guard ([`guard_verify`]); and the thin adapter over an already-built Elastic
+//! Load Balancing client that carries out either plan ([`aws`]).
 
 pub mod aws;
 pub mod desired;
 pub mod guard;
+pub mod guard_verify;
 pub mod loop_check;
 pub mod plan;
 

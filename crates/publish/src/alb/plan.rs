@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleConditio
 use serde::Serialize;
 
 use super::desired::{
-    Wanted, bypass_conditions, bypass_header_conditions, condition_key, fixed_body, maintenance_actions,
+    RuleSpec, Wanted, bypass_conditions, bypass_header_conditions, condition_key, fixed_body, maintenance_actions,
     maintenance_conditions, normalised, same_conditions,
 };
 use super::{MAX_RULES, Role};
@@ -52,16 +52,31 @@ impl Found {
     }
 }
 
-/// One write, in the order they are made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One write, in the order they are made, maintenance's or the guard's, with the rule it
+/// writes. A spec can hold a secret (the bypass header's, the origin header's), so it is never
+/// serialised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
-    Create { role: Role, priority: u32 },
-    Modify { role: Role, arn: String },
-    Delete { role: Role, arn: String },
+    Create {
+        role: Role,
+        priority: u32,
+        #[serde(skip)]
+        spec: RuleSpec,
+    },
+    Modify {
+        role: Role,
+        arn: String,
+        #[serde(skip)]
+        spec: RuleSpec,
+    },
+    Delete {
+        role: Role,
+        arn: String,
+    },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlbPlan {
     pub steps: Vec<Step>,
     pub changes: Vec<Change>,
@@ -165,7 +180,7 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
                         Some(guard) => AlbPlanError::NoPriorityBeforeGuard { guard },
                         None => AlbPlanError::TooManyRules { would: found.rules.len() + 1 },
                     })?;
-            steps.push(Step::Create { role: Role::Maintenance, priority });
+            steps.push(Step::Create { role: Role::Maintenance, priority, spec: RuleSpec::maintenance(&wanted.page) });
             changes.push(change(
                 ChangeKind::Add,
                 format!("maintenance rule, priority {priority}"),
@@ -179,7 +194,8 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
                 && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
                 && same_conditions(&rule.conditions, &maintenance_conditions());
             if !page_matches || rule.until != wanted.until {
-                steps.push(Step::Modify { role: Role::Maintenance, arn: rule.arn.clone() });
+                let spec = RuleSpec::maintenance(&wanted.page);
+                steps.push(Step::Modify { role: Role::Maintenance, arn: rule.arn.clone(), spec });
                 changes.push(change(
                     ChangeKind::Modify,
                     format!("maintenance rule, priority {}", rule.priority),
@@ -222,11 +238,15 @@ fn plan_bypass(
     let describe =
         |words: &str| format!("{words} → the listener's default action ({})", describe_actions(&found.default_actions));
     match (existing, want) {
-        (None, Some((_, words))) => {
+        (None, Some((conditions, words))) => {
             let below = maintenance.map_or_else(|| found.guard_first().unwrap_or(LOWEST), |m| m.priority);
             let priority = free_priority(taken, TOP, below)
                 .ok_or(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: below })?;
-            steps.push(Step::Create { role: which, priority });
+            steps.push(Step::Create {
+                role: which,
+                priority,
+                spec: RuleSpec::bypass(conditions, &found.default_actions),
+            });
             changes.push(change(ChangeKind::Add, format!("{name}, priority {priority}"), None, Some(describe(&words))));
             Ok(Some(priority))
         }
@@ -234,7 +254,8 @@ fn plan_bypass(
             if !same_conditions(&rule.conditions, &conditions)
                 || normalised(&rule.actions) != normalised(&found.default_actions)
             {
-                steps.push(Step::Modify { role: which, arn: rule.arn.clone() });
+                let spec = RuleSpec::bypass(conditions, &found.default_actions);
+                steps.push(Step::Modify { role: which, arn: rule.arn.clone(), spec });
                 changes.push(change(
                     ChangeKind::Modify,
                     format!("{name}, priority {}", rule.priority),
@@ -422,18 +443,28 @@ mod tests {
         }
     }
 
-    /// `found` once `plan` was carried out, as the adapter would leave it.
+    /// `found` once `plan` was carried out, as the adapter would leave it: each rule as its
+    /// step's spec writes it.
     fn applied(found: &Found, plan: &AlbPlan, wanted: &Wanted) -> Found {
         let mut after = found.clone();
+        let made = |role: Role, priority: u32, arn: String, spec: &RuleSpec| FoundRule {
+            arn,
+            priority,
+            conditions: spec.conditions.clone(),
+            actions: spec.actions.clone(),
+            transforms: spec.transforms.clone(),
+            role: Some(role),
+            until: if role == Role::Maintenance { wanted.until.clone() } else { None },
+        };
         for step in &plan.steps {
             match step {
-                Step::Create { role, priority } => after.rules.push(made(*role, *priority, found, wanted)),
-                Step::Modify { role, arn } => {
+                Step::Create { role, priority, spec } => {
+                    after.rules.push(made(*role, *priority, format!("arn:rule/ours-{priority}"), spec));
+                }
+                Step::Modify { role, arn, spec } => {
                     let priority = after.rules.iter().find(|r| &r.arn == arn).unwrap().priority;
                     after.rules.retain(|r| &r.arn != arn);
-                    let mut rule = made(*role, priority, found, wanted);
-                    rule.arn.clone_from(arn);
-                    after.rules.push(rule);
+                    after.rules.push(made(*role, priority, arn.clone(), spec));
                 }
                 Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
             }
@@ -441,24 +472,16 @@ mod tests {
         after
     }
 
-    fn made(role: Role, priority: u32, found: &Found, wanted: &Wanted) -> FoundRule {
-        let (conditions, actions) = match role {
-            Role::Bypass => (bypass_conditions(&wanted.bypass_cidrs), found.default_actions.clone()),
-            Role::BypassHeader => {
-                (bypass_header_conditions(wanted.bypass_header.as_ref().unwrap()), found.default_actions.clone())
-            }
-            Role::Maintenance => (maintenance_conditions(), maintenance_actions(&wanted.page)),
-            Role::GuardCopy | Role::GuardPass | Role::GuardRedirect => unreachable!("maintenance makes no guard rule"),
-        };
-        FoundRule {
-            arn: format!("arn:rule/ours-{priority}"),
-            priority,
-            conditions,
-            actions,
-            transforms: Vec::new(),
-            role: Some(role),
-            until: if role == Role::Maintenance { wanted.until.clone() } else { None },
-        }
+    /// The steps without their specs: `create ROLE PRIORITY`, `modify ROLE ARN`, `delete ROLE ARN`.
+    fn shape(plan: &AlbPlan) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|step| match step {
+                Step::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
+                Step::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
+                Step::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
+            })
+            .collect()
     }
 
     #[test]
@@ -466,12 +489,14 @@ mod tests {
         let found = listener();
         let want = wanted(&["203.0.113.0/24"], Some("2026-12-02T18:00:00Z"));
         let plan = plan_on(&found, &want).unwrap();
-        assert_eq!(
-            plan.steps,
-            [Step::Create { role: Role::Bypass, priority: 1 }, Step::Create { role: Role::Maintenance, priority: 2 }]
-        );
+        assert_eq!(shape(&plan), ["create bypass 1", "create maintenance 2"]);
         assert_eq!(plan.ahead, Vec::<String>::new());
         assert!(plan.changes[1].after.as_deref().unwrap().ends_with("until 2026-12-02T18:00:00Z"));
+        let Step::Create { spec: bypass, .. } = &plan.steps[0] else { panic!("{:?}", plan.steps) };
+        assert_eq!(bypass.conditions, bypass_conditions(&want.bypass_cidrs));
+        assert_eq!(bypass.actions, found.default_actions, "forwarded exactly as the default action, numbered");
+        let Step::Create { spec: page, .. } = &plan.steps[1] else { panic!("{:?}", plan.steps) };
+        assert_eq!(page, &RuleSpec::maintenance(&want.page));
         let after = applied(&found, &plan, &want);
         assert_eq!(plan_on(&after, &want).unwrap().steps, []);
         assert_eq!(others_state(&after), others_state(&found), "nobody else's rule changed");
@@ -482,7 +507,7 @@ mod tests {
         let mut found = listener();
         found.rules[0].priority = 1;
         let plan = plan_on(&found, &wanted(&[], None)).unwrap();
-        assert_eq!(plan.steps, [Step::Create { role: Role::Maintenance, priority: 2 }]);
+        assert_eq!(shape(&plan), ["create maintenance 2"]);
         assert_eq!(plan.ahead, [format!("1: path-pattern /api/* → forward {TG}")]);
     }
 
@@ -493,22 +518,13 @@ mod tests {
         let on = applied(&found, &plan_on(&found, &first).unwrap(), &first);
 
         let later = wanted(&["203.0.113.0/24"], Some("2026-12-02T20:00:00Z"));
-        assert_eq!(
-            plan_on(&on, &later).unwrap().steps,
-            [Step::Modify { role: Role::Maintenance, arn: "arn:rule/ours-2".into() }]
-        );
+        assert_eq!(shape(&plan_on(&on, &later).unwrap()), ["modify maintenance arn:rule/ours-2"]);
 
         let more = wanted(&["203.0.113.0/24", "2001:db8::/32"], None);
-        assert_eq!(
-            plan_on(&on, &more).unwrap().steps,
-            [Step::Modify { role: Role::Bypass, arn: "arn:rule/ours-1".into() }]
-        );
+        assert_eq!(shape(&plan_on(&on, &more).unwrap()), ["modify bypass arn:rule/ours-1"]);
 
         let none = wanted(&[], None);
-        assert_eq!(
-            plan_on(&on, &none).unwrap().steps,
-            [Step::Delete { role: Role::Bypass, arn: "arn:rule/ours-1".into() }]
-        );
+        assert_eq!(shape(&plan_on(&on, &none).unwrap()), ["delete bypass arn:rule/ours-1"]);
     }
 
     #[test]
@@ -517,10 +533,7 @@ mod tests {
         let want = wanted(&["203.0.113.0/24"], None);
         let mut on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
         on.default_actions = forward("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1");
-        assert_eq!(
-            plan_on(&on, &want).unwrap().steps,
-            [Step::Modify { role: Role::Bypass, arn: "arn:rule/ours-1".into() }]
-        );
+        assert_eq!(shape(&plan_on(&on, &want).unwrap()), ["modify bypass arn:rule/ours-1"]);
     }
 
     #[test]
@@ -529,13 +542,7 @@ mod tests {
         let want = wanted(&["203.0.113.0/24"], None);
         let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
         let off = plan_off(&on);
-        assert_eq!(
-            off.steps,
-            [
-                Step::Delete { role: Role::Maintenance, arn: "arn:rule/ours-2".into() },
-                Step::Delete { role: Role::Bypass, arn: "arn:rule/ours-1".into() }
-            ]
-        );
+        assert_eq!(shape(&off), ["delete maintenance arn:rule/ours-2", "delete bypass arn:rule/ours-1"]);
         assert_eq!(applied(&on, &off, &want), found);
         assert_eq!(plan_off(&found).steps, []);
     }
@@ -547,35 +554,21 @@ mod tests {
         let header = |secret: &str| BypassHeader { name: "X-Maintenance-Bypass".into(), secret: secret.into() };
         let want = Wanted { bypass_header: Some(header("0123456789abcdef-one")), ..wanted(&["203.0.113.0/24"], None) };
         let plan = plan_on(&found, &want).unwrap();
-        assert_eq!(
-            plan.steps,
-            [
-                Step::Create { role: Role::Bypass, priority: 1 },
-                Step::Create { role: Role::BypassHeader, priority: 2 },
-                Step::Create { role: Role::Maintenance, priority: 3 },
-            ]
-        );
+        assert_eq!(shape(&plan), ["create bypass 1", "create bypass-header 2", "create maintenance 3",]);
         let on = applied(&found, &plan, &want);
         assert_eq!(plan_on(&on, &want).unwrap().steps, []);
 
         let rotated = Wanted { bypass_header: Some(header("0123456789abcdef-two")), ..want.clone() };
         let plan = plan_on(&on, &rotated).unwrap();
-        assert_eq!(plan.steps, [Step::Modify { role: Role::BypassHeader, arn: "arn:rule/ours-2".into() }]);
-        let words = format!("{:?} {}", plan.changes, serde_json::to_string(&plan).unwrap());
+        assert_eq!(shape(&plan), ["modify bypass-header arn:rule/ours-2"]);
+        let words = format!("{:?} {:?} {}", plan.changes, plan.steps, serde_json::to_string(&plan).unwrap());
         assert!(!words.contains("0123456789abcdef"), "{words}");
         assert!(words.contains("http-header x-maintenance-bypass (secret, fingerprint "), "{words}");
 
         let none = Wanted { bypass_header: None, ..want.clone() };
-        assert_eq!(
-            plan_on(&on, &none).unwrap().steps,
-            [Step::Delete { role: Role::BypassHeader, arn: "arn:rule/ours-2".into() }]
-        );
+        assert_eq!(shape(&plan_on(&on, &none).unwrap()), ["delete bypass-header arn:rule/ours-2"]);
         let off = plan_off(&on);
-        assert_eq!(
-            off.steps[0],
-            Step::Delete { role: Role::Maintenance, arn: "arn:rule/ours-3".into() },
-            "the page first"
-        );
+        assert_eq!(shape(&off)[0], "delete maintenance arn:rule/ours-3", "the page first");
         assert_eq!(applied(&on, &off, &want), found);
     }
 
