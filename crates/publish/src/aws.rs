@@ -98,6 +98,21 @@ where
     }
 }
 
+/// Like [`call`], but the service's refusal of a conditional write (`refused`: a failed
+/// `If-Match`, a stale revision ID) becomes `changed`: someone else wrote after the read, and
+/// nothing of theirs was overwritten. Never retried.
+pub(crate) fn call_unless_changed<E>(
+    action: impl Into<String>,
+    refused: impl FnOnce(&E) -> bool,
+    changed: AwsError,
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    let action = action.into();
+    move |e| if e.as_service_error().is_some_and(refused) { changed } else { call(action)(e) }
+}
+
 /// What AWS answered, in words: `Code: message`, or the chain of causes.
 pub(crate) fn answered<E: std::error::Error + ProvideErrorMetadata>(e: &E) -> String {
     match (e.code(), e.message()) {
@@ -107,8 +122,9 @@ pub(crate) fn answered<E: std::error::Error + ProvideErrorMetadata>(e: &E) -> St
     }
 }
 
-/// `error: cause: cause`, each said once.
-pub(crate) fn causes(e: &dyn std::error::Error) -> String {
+/// `error: cause: cause`, each said once: reqwest's and the SDK's own words ("error sending request",
+/// "dispatch failure") omit the reason, which is in the chain.
+pub fn causes(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -391,15 +407,11 @@ impl Aws {
             .distribution_config(config)
             .send()
             .await
-            .map_err(|e| {
-                if e.as_service_error().is_some_and(
-                    aws_sdk_cloudfront::operation::update_distribution::UpdateDistributionError::is_precondition_failed,
-                ) {
-                    AwsError::PreconditionFailed { id: id.to_owned() }
-                } else {
-                    call(format!("updating distribution {id}"))(e)
-                }
-            })?;
+            .map_err(call_unless_changed(
+                format!("updating distribution {id}"),
+                aws_sdk_cloudfront::operation::update_distribution::UpdateDistributionError::is_precondition_failed,
+                AwsError::PreconditionFailed { id: id.to_owned() },
+            ))?;
         Ok(out.e_tag.unwrap_or_default())
     }
 

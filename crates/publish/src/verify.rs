@@ -143,6 +143,11 @@ impl Check {
     pub fn could_not_check(subject: String, detail: String) -> Check {
         Check { subject, ok: false, warning: false, could_not_check: true, detail }
     }
+
+    /// Found something wrong, as opposed to passing or not having been made.
+    pub fn failed(&self) -> bool {
+        !self.ok && !self.could_not_check
+    }
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ pub enum Verdict {
 impl Verdict {
     /// A failed check outweighs one that could not be made: that much is known to be wrong.
     pub fn of(checks: &[Check]) -> Verdict {
-        if checks.iter().any(|c| !c.ok && !c.could_not_check) {
+        if checks.iter().any(Check::failed) {
             Verdict::Failed
         } else if checks.iter().any(|c| c.could_not_check) {
             Verdict::CouldNotCheck
@@ -248,7 +248,12 @@ async fn request(client: &reqwest::Client, url: &str, subject: &str) -> Result<A
         {
             return Err(Check::could_not_check(subject.to_owned(), unresolved));
         }
-        Err(e) => return Err(Check::fail(subject.to_owned(), format!("request failed: {}", error_chain(&e)))),
+        Err(e) => {
+            return Err(Check::fail(
+                subject.to_owned(),
+                format!("request failed: {}", edgepages_publish::aws::causes(&e)),
+            ));
+        }
     };
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (edgepages, content_type) = (header("x-edgepages"), header("content-type").unwrap_or_default());
@@ -272,17 +277,6 @@ async fn unresolvable(url: &str) -> Option<String> {
         Ok(_) => None,
         Err(e) => Some(format!("could not resolve {host} from here ({e}); nothing was judged")),
     }
-}
-
-/// `error: cause: cause`, because reqwest's own words ("error sending request") omit the reason.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
 }
 
 /// Requests `url`, which must answer with one of the `accepted` statuses and the origin's own page.
@@ -336,17 +330,21 @@ pub fn show(out: &Output, checks: &[Check]) {
             out.bad("FAIL", &format!("{}: {}", check.subject, check.detail));
         }
     }
-    let failed = checks.iter().filter(|c| !c.ok && !c.could_not_check).count();
-    let unchecked = checks.iter().filter(|c| c.could_not_check).count();
-    let warned = checks.iter().filter(|c| c.warning).count();
-    if failed == 0 && unchecked > 0 {
-        out.warned("not verified:", &format!("{unchecked} of {} checks could not be made", checks.len()));
-    } else if failed == 0 && warned > 0 {
-        out.good("verified:", &format!("{} checks passed, {warned} with a warning", checks.len()));
-    } else if failed == 0 {
-        out.good("verified:", &format!("{} checks passed", checks.len()));
-    } else {
-        out.bad("not verified:", &format!("{failed} of {} checks failed", checks.len()));
+    // The summary follows the verdict, so that it never disagrees with the exit code.
+    let count = |which: fn(&Check) -> bool| checks.iter().filter(|c| which(c)).count();
+    let total = checks.len();
+    match Verdict::of(checks) {
+        Verdict::Failed => {
+            out.bad("not verified:", &format!("{} of {total} checks failed", count(Check::failed)));
+        }
+        Verdict::CouldNotCheck => {
+            let unchecked = count(|c| c.could_not_check);
+            out.warned("not verified:", &format!("{unchecked} of {total} checks could not be made"));
+        }
+        Verdict::Passed => match count(|c| c.warning) {
+            0 => out.good("verified:", &format!("{total} checks passed")),
+            warned => out.good("verified:", &format!("{total} checks passed, {warned} with a warning")),
+        },
     }
 }
 

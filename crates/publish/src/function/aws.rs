@@ -12,7 +12,7 @@ use super::plan::{Found, FoundRole, FoundVersion, FunctionPlan, Step, role_arn};
 use super::policies::{logging_policy, logging_policy_name, same_policy, trust_policy};
 use super::{FunctionSpec, Role, Setup};
 use crate::apply::Progress;
-use crate::aws::{AwsError, call};
+use crate::aws::{AwsError, call, call_unless_changed};
 
 /// Pauses while waiting for a new role to become usable, or an update to finish: IAM is
 /// eventually consistent, and Lambda refuses a write while the last one is in progress.
@@ -363,15 +363,10 @@ fn qualified(arn: &str, version: &str) -> String {
 fn refused_if_changed<E>(e: aws_sdk_lambda::error::SdkError<E>, name: &str, action: &str) -> AwsError
 where
     E: std::error::Error + aws_sdk_lambda::error::ProvideErrorMetadata + 'static,
-    aws_sdk_lambda::error::SdkError<E>: std::error::Error,
 {
-    if e.as_service_error().and_then(aws_sdk_lambda::error::ProvideErrorMetadata::code)
-        == Some("PreconditionFailedException")
-    {
-        AwsError::FunctionChanged { name: name.to_owned() }
-    } else {
-        call(format!("{action} {name}"))(e)
-    }
+    let changed = AwsError::FunctionChanged { name: name.to_owned() };
+    let refused = |e: &E| aws_sdk_lambda::error::ProvideErrorMetadata::code(e) == Some("PreconditionFailedException");
+    call_unless_changed(format!("{action} {name}"), refused, changed)(e)
 }
 
 /// The configuration in any of Lambda's answers that carry one.

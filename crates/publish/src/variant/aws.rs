@@ -13,7 +13,7 @@ use super::VariantSpec;
 use super::plan::{Found, FoundFunction, FoundPolicy, Names, Step, VariantPlan, cache_policy_id, original_of};
 use crate::apply::Progress;
 use crate::association::targets;
-use crate::aws::{Aws, AwsError, answered, call};
+use crate::aws::{Aws, AwsError, answered, call, call_unless_changed};
 
 /// The comment on edgepages' CloudFront Functions.
 const COMMENT: &str = "edgepages: names the answer's variant in x-edgepages-variant";
@@ -230,17 +230,11 @@ fn changed<E>(what: &str) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
 where
     E: std::error::Error + ProvideErrorMetadata + 'static,
 {
-    let what = what.to_owned();
-    move |e| {
-        if e.as_service_error().is_some_and(|s| s.code() == Some("PreconditionFailed")) {
-            AwsError::Call {
-                action: what,
-                message: "it was changed by someone else after it was read (If-Match failed); nothing of theirs was \
-                          overwritten"
-                    .into(),
-            }
-        } else {
-            call(what)(e)
-        }
-    }
+    let refused = AwsError::Call {
+        action: what.to_owned(),
+        message:
+            "it was changed by someone else after it was read (If-Match failed); nothing of theirs was overwritten"
+                .into(),
+    };
+    call_unless_changed(what, |e: &E| e.code() == Some("PreconditionFailed"), refused)
 }
