@@ -113,13 +113,7 @@ pub fn describe(before: &DistributionConfig, after: &DistributionConfig, owned: 
     }
     if owned.variant {
         use crate::variant::plan::{cache_policy_id, viewer_request_function};
-        let mut keys = association::targets(before);
-        for key in association::targets(after) {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        for key in keys {
+        for key in association::all_keys(before, after) {
             changes.extend(Change::between(
                 format!("viewer-request function, {key}"),
                 viewer_request_function(before, &key),

@@ -250,7 +250,8 @@ impl OwnedState {
             // A function that was not there goes only if it is edgepages' own: one a team put
             // on since stays.
             let now = variant::viewer_request_function(&config, &fields.behavior);
-            let function = fields.viewer_request.clone().or(now.filter(|arn| !variant::is_edgepages_function(arn)));
+            let function =
+                fields.viewer_request.clone().or(now.filter(|arn| !crate::variant::is_edgepages_function(arn)));
             variant::put(&mut config, &fields.behavior, function, fields.cache_policy_id.clone())?;
         }
         Ok(config)

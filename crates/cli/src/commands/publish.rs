@@ -13,6 +13,7 @@ use edgepages_publish::function::plan::{Found, FunctionPlan, Step};
 use edgepages_publish::function::planned_version_arn;
 use edgepages_publish::variant::VariantEdit;
 use edgepages_publish::variant::aws::VariantApplied;
+use edgepages_publish::verify::Check;
 use edgepages_publish::{Current, Plan, RollbackRecord, plan};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -157,8 +158,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         } else {
             None
         };
-        let checks = if args.no_verify { Vec::new() } else { super::verify::checks(&t, None).await? };
-        let ok = checks.iter().all(|c| c.ok);
+        let (checks, ok) = verify_after(&t, args).await?;
         if out.json {
             out.json(&json!({
                 "plan": plan_view::to_json(&t.desired, &current, &plan, function.as_ref(), guard.as_ref()),
@@ -214,8 +214,7 @@ async fn pages_only(t: &Target, args: &Args, out: &Output) -> Result<ExitCode> {
     let applied = apply(&t.aws, d, &current, &plan, &now_rfc3339(), &progress)
         .await
         .map_err(|e| anyhow::Error::new(e).context("uploading the pages"))?;
-    let checks = if args.no_verify { Vec::new() } else { super::verify::checks(t, None).await? };
-    let ok = checks.iter().all(|c| c.ok);
+    let (checks, ok) = verify_after(t, args).await?;
     if out.json {
         out.json(&json!({ "applied": applied, "verify": { "ok": ok, "checks": checks } }))?;
     } else {
@@ -226,6 +225,13 @@ async fn pages_only(t: &Target, args: &Args, out: &Output) -> Result<ExitCode> {
         super::verify::show(out, &checks);
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// What a publish ends with: verify's checks (none with `--no-verify`), and whether all passed.
+async fn verify_after(t: &Target, args: &Args) -> Result<(Vec<Check>, bool)> {
+    let checks = if args.no_verify { Vec::new() } else { super::verify::checks(t, None).await? };
+    let ok = checks.iter().all(|c| c.ok);
+    Ok((checks, ok))
 }
 
 /// The Lambda@Edge function first: it does nothing until a distribution uses it. Then the

@@ -188,13 +188,6 @@ pub fn viewer_request_function(config: &DistributionConfig, key: &BehaviorKey) -
         .map(|a| a.function_arn.clone())
 }
 
-/// Whether `arn` is a CloudFront Function that edgepages names (`edgepages-variant-…` or
-/// `edgepages-shared-…`), whatever its distribution.
-pub fn is_edgepages_function(arn: &str) -> bool {
-    arn.rsplit_once(":function/")
-        .is_some_and(|(_, name)| name.starts_with("edgepages-variant-") || name.starts_with("edgepages-shared-"))
-}
-
 /// The team's own function that holds a viewer event on the behavior: a viewer-request
 /// CloudFront Function not ours, or a viewer-event Lambda@Edge function (AWS: a behavior cannot
 /// combine CloudFront Functions and Lambda@Edge in viewer events).
