@@ -5,6 +5,8 @@
 //! - [`decide`]: what to do about it, as data;
 //! - [`retry`]: the one verdict on sending a request twice;
 //! - [`breaker`]: when to leave a failing origin alone;
+//! - [`client`]: who sent a request, as the breaker counts clients;
+//! - [`page_key`]: which page a path names, however it is spelled;
 //! - [`forward`]: what changes in a request forwarded to the origin (never the bypass secret);
 //! - [`stale`]: which healthy answers may be kept, and served when the origin fails;
 //! - [`target`]: where a request is sent, and the checked origins;
@@ -18,6 +20,7 @@
 #[cfg(feature = "bake")]
 pub mod bake;
 pub mod breaker;
+pub mod client;
 pub mod compact;
 pub mod config;
 pub mod decide;
@@ -28,6 +31,7 @@ pub mod logo;
 pub mod negotiate;
 pub mod outcome;
 pub mod page;
+pub mod page_key;
 pub mod render;
 pub mod request;
 pub mod retry;
