@@ -110,7 +110,7 @@ bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dar
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
 bake_struct!(CopyOverride at "config" { title, message, advice });
-bake_struct!(EdgePolicy at "config" { deadline_ms, paths, intercept, pass_json_errors, retry_after, stale_if_error_s, stale_types, stale_banner, breaker, maintenance });
+bake_struct!(EdgePolicy at "config" { deadline_ms, upload_timeout_ms, paths, intercept, pass_json_errors, retry_after, stale_if_error_s, stale_types, stale_banner, breaker, maintenance });
 bake_struct!(BreakerPolicy at "config" { enabled, window_s, min_requests, failure_percent, cooldown_s });
 bake_struct!(PathRule at "config" { prefix, deadline_ms, origin });
 bake_struct!(RetryAfter at "config" { timeout, connect, error, overload, maintenance, jitter_percent });

@@ -5,8 +5,6 @@
 
 use url::{Position, Url};
 
-use crate::forward::Rewritten;
-
 /// A checked origin: where requests are sent instead of their own host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -72,12 +70,10 @@ pub fn target_url(url: &Url, origin: Option<&Origin>) -> Url {
     Url::parse(&format!("{base}{prefix}{rest}")).unwrap_or_else(|_| url.clone())
 }
 
-/// The visitor's side of a request sent to `target`, when the host was rewritten: for
-/// `X-Forwarded-Host` and `X-Forwarded-Proto`.
-pub fn rewritten<'a>(url: &'a Url, target: &Url) -> Option<Rewritten<'a>> {
-    let public_host = &url[Position::BeforeHost..Position::AfterPort];
-    (public_host != &target[Position::BeforeHost..Position::AfterPort] || url.scheme() != target.scheme())
-        .then(|| Rewritten { host: public_host, proto: url.scheme() })
+/// The host (with a port other than the scheme's default) and scheme the visitor asked for, as
+/// the edge names them to the origin in every mode.
+pub fn public_side(url: &Url) -> (&str, &str) {
+    (&url[Position::BeforeHost..Position::AfterPort], url.scheme())
 }
 
 /// Scheme, host and port: one breaker per origin.
@@ -140,12 +136,11 @@ mod tests {
     }
 
     #[test]
-    fn a_rewritten_host_is_named_for_the_origin() {
-        let req = url("https://shop.example:8443/a");
+    fn the_public_side_is_what_the_visitor_asked_for() {
+        let req = url("https://shop.example:8443/a?b");
         let target = target_url(&req, Some(&Origin::parse("http://10.0.0.1").unwrap()));
-        assert_eq!(rewritten(&req, &target), Some(Rewritten { host: "shop.example:8443", proto: "https" }));
-        assert_eq!(rewritten(&url("https://shop.example/a"), &target).unwrap().host, "shop.example");
-        assert_eq!(rewritten(&req, &req), None, "a request sent to its own URL is not rewritten");
+        assert_eq!(public_side(&req), ("shop.example:8443", "https"));
+        assert_eq!(public_side(&url("https://shop.example:443/a")), ("shop.example", "https"), "the default port goes");
         assert_eq!(breaker_key(&target), "http://10.0.0.1");
     }
 }

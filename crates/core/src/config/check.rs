@@ -51,6 +51,8 @@ pub struct Problem {
 }
 
 const DEADLINE_RANGE_MS: (u32, u32) = (100, 120_000);
+/// An upload bound from a second (a form post on a good line) to an hour (a large file on a poor one).
+pub const UPLOAD_TIMEOUT_RANGE_MS: (u32, u32) = (1_000, 3_600_000);
 const RETRY_AFTER_RANGE_S: (u32, u32) = (1, 86_400);
 /// CloudFront accepts custom error responses for these codes only.
 pub const CLOUDFRONT_ERROR_CODES: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
@@ -135,6 +137,12 @@ impl Config {
     fn check_edge(&self, out: &mut Problems) {
         let edge = &self.edge;
         out.range(KeyPath::new(&["edge", "deadline_ms"]), edge.deadline_ms, DEADLINE_RANGE_MS, "milliseconds");
+        out.range(
+            KeyPath::new(&["edge", "upload_timeout_ms"]),
+            edge.upload_timeout_ms,
+            UPLOAD_TIMEOUT_RANGE_MS,
+            "milliseconds",
+        );
         for (i, rule) in edge.paths.iter().enumerate() {
             let at = KeyPath::new(&["edge", "paths"]).index(i);
             if !rule.prefix.starts_with('/') || rule.prefix.contains(['?', '#', ' ']) {

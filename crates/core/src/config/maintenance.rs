@@ -46,6 +46,11 @@ impl Maintenance {
         }
     }
 
+    /// Whether this is an end time that has passed at `now_s`.
+    pub fn has_ended(self, now_s: u64) -> bool {
+        matches!(self, Maintenance::Until(end) if now_s >= end)
+    }
+
     /// The promised end time, if any.
     pub fn end(self) -> Option<u64> {
         match self {
@@ -63,10 +68,42 @@ pub const SWITCH_REFRESH_MS: u64 = 5_000;
 /// the var's or the config's setting; the read still lands for the requests after it.
 pub const SWITCH_FIRST_WAIT_MS: u64 = 1_000;
 
-/// The maintenance in force: the `MAINTENANCE` var when it is set (an operator's deploy-time
-/// word wins), else the KV switch when it holds a value, else the config's.
-pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance) -> Maintenance {
-    var.or(switch).unwrap_or(config)
+/// The maintenance in force at `now_s`: the `MAINTENANCE` var while it is set and has not ended
+/// (an operator's deploy-time word wins), else the KV switch when it holds a value, else the
+/// config's. A var whose end time has passed gives way: left behind after a maintenance window,
+/// it must not hold the switch off without a word.
+pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance, now_s: u64) -> Maintenance {
+    var.filter(|m| !m.has_ended(now_s)).or(switch).unwrap_or(config)
+}
+
+/// When what is in force must be worked out again though nothing was read: the moment the var in
+/// force ends, when the switch or the config takes over.
+pub fn reconsider_at(var: Option<Maintenance>, now_s: u64) -> Option<u64> {
+    var.filter(|m| !m.has_ended(now_s)).and_then(Maintenance::end)
+}
+
+/// The KV switch's reads in one isolate, numbered as they start: a read that settles late (after
+/// a newer one was applied) is not applied, so a slow read can never undo a newer value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SwitchReads {
+    newest_applied: u64,
+}
+
+impl SwitchReads {
+    /// Whether the value of read number `read` (counted from 1) is to be applied.
+    pub fn accept(&mut self, read: u64) -> bool {
+        if read <= self.newest_applied {
+            return false;
+        }
+        self.newest_applied = read;
+        true
+    }
+}
+
+/// When to read the switch next, once a read starts at `now_ms`: never later than
+/// [`SWITCH_REFRESH_MS`] on, whether that read settles or not.
+pub fn next_switch_read_ms(now_ms: u64) -> u64 {
+    now_ms.saturating_add(SWITCH_REFRESH_MS)
 }
 
 /// Formats Unix seconds as `2026-11-24T18:00:00Z`.
@@ -101,13 +138,42 @@ impl<'de> Deserialize<'de> for Maintenance {
 mod tests {
     use super::*;
 
+    const NOW: u64 = 1_790_000_000;
+
     #[test]
     fn the_var_wins_then_the_switch_then_the_config() {
         let until = Maintenance::Until(1_800_000_000);
-        assert_eq!(in_force(Some(Maintenance::Off), Some(Maintenance::On), until), Maintenance::Off);
-        assert_eq!(in_force(None, Some(Maintenance::On), Maintenance::Off), Maintenance::On);
-        assert_eq!(in_force(None, Some(Maintenance::Off), until), Maintenance::Off, "the switch can end it early");
-        assert_eq!(in_force(None, None, until), until);
+        assert_eq!(in_force(Some(Maintenance::Off), Some(Maintenance::On), until, NOW), Maintenance::Off);
+        assert_eq!(in_force(Some(until), Some(Maintenance::Off), Maintenance::Off, NOW), until);
+        assert_eq!(in_force(None, Some(Maintenance::On), Maintenance::Off, NOW), Maintenance::On);
+        assert_eq!(in_force(None, Some(Maintenance::Off), until, NOW), Maintenance::Off, "the switch can end it early");
+        assert_eq!(in_force(None, None, until, NOW), until);
+    }
+
+    #[test]
+    fn a_var_whose_end_has_passed_gives_way_to_the_switch_and_the_config() {
+        let ended = Maintenance::Until(NOW - 1);
+        assert_eq!(in_force(Some(ended), Some(Maintenance::On), Maintenance::Off, NOW), Maintenance::On);
+        assert_eq!(in_force(Some(ended), None, Maintenance::On, NOW), Maintenance::On);
+        assert_eq!(in_force(Some(ended), None, Maintenance::Off, NOW), Maintenance::Off);
+        // A var that ends later wins until then, and says when to look again.
+        let later = Maintenance::Until(NOW + 60);
+        assert_eq!(in_force(Some(later), Some(Maintenance::On), Maintenance::Off, NOW), later);
+        assert_eq!(reconsider_at(Some(later), NOW), Some(NOW + 60));
+        assert_eq!(in_force(Some(later), Some(Maintenance::On), Maintenance::Off, NOW + 60), Maintenance::On);
+        assert_eq!(reconsider_at(Some(later), NOW + 60), None);
+        assert_eq!(reconsider_at(Some(Maintenance::On), NOW), None);
+        assert_eq!(reconsider_at(None, NOW), None);
+    }
+
+    #[test]
+    fn a_late_read_never_undoes_a_newer_one() {
+        let mut reads = SwitchReads::default();
+        assert!(reads.accept(2), "read 2 settled first");
+        assert!(!reads.accept(1), "read 1, which never settled until now, is too old");
+        assert!(!reads.accept(2));
+        assert!(reads.accept(3));
+        assert_eq!(next_switch_read_ms(1_000), 1_000 + SWITCH_REFRESH_MS);
     }
 
     #[test]

@@ -16,9 +16,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
-pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem};
+pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem, UPLOAD_TIMEOUT_RANGE_MS};
 pub use color::HexColor;
-pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, rfc3339};
+pub use maintenance::{
+    Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, next_switch_read_ms, reconsider_at,
+    rfc3339,
+};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::page::PageKind;
@@ -123,8 +126,12 @@ pub struct CopyOverride {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EdgePolicy {
-    /// How long to wait for the origin's response headers, in milliseconds.
+    /// How long to wait for the origin's response headers, in milliseconds, counted from when the
+    /// request (its body included) has been sent.
     pub deadline_ms: u32,
+    /// How long a request's body may take to arrive from the client and be sent on, in
+    /// milliseconds from the start; past it the request ends as the client's own failure (408).
+    pub upload_timeout_ms: u32,
     /// Per-path-prefix overrides; the longest matching prefix wins.
     pub paths: Vec<PathRule>,
     /// Origin statuses replaced by a page. Others pass through untouched.
@@ -148,6 +155,7 @@ impl Default for EdgePolicy {
     fn default() -> Self {
         EdgePolicy {
             deadline_ms: 8000,
+            upload_timeout_ms: DEFAULT_UPLOAD_TIMEOUT_MS,
             paths: Vec::new(),
             intercept: vec![500, 502, 503, 504],
             pass_json_errors: true,
@@ -160,6 +168,11 @@ impl Default for EdgePolicy {
         }
     }
 }
+
+/// A minute for a request body to arrive: nginx's `client_body_timeout` default (there between two
+/// reads; here for the whole body, as Envoy's `request_timeout` counts it, so that a trickle cannot
+/// stretch it).
+pub const DEFAULT_UPLOAD_TIMEOUT_MS: u32 = 60_000;
 
 impl EdgePolicy {
     /// The rule with the longest prefix that matches `path`, if any.
