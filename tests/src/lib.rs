@@ -1,4 +1,5 @@
-//! The test rig: a fault-injecting origin, a harness that runs the worker in `wrangler dev`, a
+//! The test rig: a fault-injecting origin, a harness that runs the worker in `wrangler dev` (and
+//! one that runs it in workerd directly, beside a KV namespace the test controls), a
 //! CloudFront stand-in that calls the packaged Lambda@Edge function, and
 //! an AWS API server (moto) with a recording proxy and fixtures for the publish tests.
 
@@ -9,3 +10,4 @@ pub use edgepages_fault_origin as fault_origin;
 pub mod moto;
 pub mod process;
 pub mod worker;
+pub mod workerd;
