@@ -149,9 +149,10 @@ fn due(key: &str, now_ms: u64) -> bool {
 /// asks first, so that a page kept within [`REFRESH_MS`], a write the budget has no room for, or
 /// a copy past the number made at once, never crosses into wasm.
 pub fn is_due(key: &str, path: &str, now_ms: u64) -> bool {
-    COPIES.with(|copies| copies.borrow().has_room())
+    // Cheapest first: most requests are for a page kept within the last few seconds.
+    with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
+        && COPIES.with(|copies| copies.borrow().has_room())
         && WRITES.with(|budget| budget.borrow().has_room(path, now_ms))
-        && with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
 }
 
 fn is_fresh(entry: &(u64, u64), hash: u64, now_ms: u64) -> bool {
