@@ -500,13 +500,7 @@ fn slow_chunked(report: &mut String, workers: &Workers) -> Result<()> {
         let mut buf = vec![0u8; SLOW_READ_BYTES];
         loop {
             // A whole step's worth, however the body happens to be chunked, then a pause.
-            let mut filled = 0;
-            while filled < buf.len() {
-                match resp.read(&mut buf[filled..])? {
-                    0 => break,
-                    n => filled += n,
-                }
-            }
+            let filled = fill(&mut resp, &mut buf)?;
             if filled == 0 {
                 break;
             }
@@ -551,13 +545,7 @@ fn slow_visitors(report: &mut String, workers: &Workers) -> Result<()> {
                             // A quarter of a second's worth, however the body happens to be
                             // chunked, then the rest of that quarter second.
                             let step = Instant::now();
-                            let mut filled = 0;
-                            while filled < buf.len() {
-                                match resp.read(&mut buf[filled..])? {
-                                    0 => break,
-                                    n => filled += n,
-                                }
-                            }
+                            let filled = fill(&mut resp, &mut buf)?;
                             if filled == 0 {
                                 return Ok(total);
                             }
@@ -587,6 +575,18 @@ fn slow_visitors(report: &mut String, workers: &Workers) -> Result<()> {
     }
     writeln!(report)?;
     Ok(())
+}
+
+/// Reads from `body` until `buf` is full or the body ends; how much was read.
+fn fill(body: &mut impl std::io::Read, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match body.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 fn deadline(report: &mut String, workers: &Workers) -> Result<()> {
