@@ -603,3 +603,100 @@ fn a_wrangler_failure_says_wranglers_own_words() {
         .success()
         .stdout(predicate::str::contains("not set in the KV namespace EDGEPAGES"));
 }
+
+/// A site in `dir` whose `[pages] template` is `brand/page.html`, holding `template`.
+fn template_site(dir: &Path, template: &str) {
+    fs::create_dir_all(dir.join("brand")).unwrap();
+    fs::write(
+        dir.join("edgepages.toml"),
+        "[brand]\nname = \"Shop\"\n\n[locales]\ndefault = \"en\"\navailable = [\"en\", \"fr\"]\n\n[pages]\ntemplate = \"brand/page.html\"\n",
+    )
+    .unwrap();
+    fs::write(dir.join("brand/page.html"), template).unwrap();
+}
+
+fn stderr_of(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn template_errors_name_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let example = fs::read_to_string(repo_root().join("pages/examples/custom-page.html")).unwrap();
+
+    template_site(dir.path(), "<!doctype html>\n<title>{{ title }}</title>\n<p>{% if request_id %}{{ request_id }}\n");
+    assert_eq!(
+        stderr_of(edgepages(dir.path()).arg("check")),
+        "error: the [pages] template named in edgepages.toml cannot be used\n  caused by: brand/page.html:3:40: \
+         syntax error: unexpected end of input, expected end of block\n"
+    );
+
+    let broken = example
+        .replacen("<h1>{{ title }}</h1>", "<h1>{{ titel|safe }}</h1>", 1)
+        .replacen("<p>{{ code_label }}</p>", "<p>{{ code_label }}</p><link rel=\"icon\" href=\"https://cdn.example/i.png\">", 1);
+    template_site(dir.path(), &broken);
+    let line = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let stderr = stderr_of(edgepages(dir.path()).arg("check"));
+    assert!(
+        stderr.starts_with(&format!(
+            "error: the [pages] template named in edgepages.toml cannot be used\n  caused by: brand/page.html:{}:11: \
+             the `safe` filter is not available",
+            line("titel")
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("brand/page.html:{}:9: `titel` is not a template variable; the variables are:", line("titel"))),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 3, "each problem once: {stderr}");
+
+    // Fixed but for the <link>: found in the rendered page, placed in the template.
+    template_site(dir.path(), &broken.replacen("{{ titel|safe }}", "{{ title }}", 1));
+    let stderr = stderr_of(edgepages(dir.path()).arg("check"));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: the [pages] template named in edgepages.toml cannot be used\n  caused by: brand/page.html:{}:27: \
+             <link> is not allowed: the page must be self-contained and load nothing (the CSP blocks it) (the 500 \
+             page (500) in en, static render)\n",
+            line("<link")
+        )
+    );
+
+    fs::remove_file(dir.path().join("brand/page.html")).unwrap();
+    let stderr = stderr_of(edgepages(dir.path()).arg("check"));
+    assert!(stderr.starts_with("error: reading pages.template brand/page.html (named in edgepages.toml)"), "{stderr}");
+}
+
+#[test]
+fn a_user_template_is_checked_rendered_and_weighed() {
+    let dir = TempDir::new().unwrap();
+    let example = fs::read_to_string(repo_root().join("pages/examples/custom-page.html")).unwrap();
+    template_site(dir.path(), &example);
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("config, logo and page templates are valid"));
+    edgepages(dir.path()).args(["render", "--out", "out"]).assert().success();
+    let page = fs::read_to_string(dir.path().join("out/edgepages/fr/503.html")).unwrap();
+    assert!(page.contains("<main class=\"card\">") && page.contains("<html lang=\"fr\" dir=\"ltr\">"), "{page}");
+
+    // 7 KB of text that does not compress, on every page: over the 6 KB budget.
+    let mut state: u32 = 7;
+    let noise: String = (0..7000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            char::from(b'a' + u8::try_from((state >> 16) % 26).unwrap())
+        })
+        .collect();
+    template_site(dir.path(), &example.replacen("<h1>{{ title }}</h1>", &format!("<h1>{{{{ title }}}}</h1><p>{noise}</p>"), 1));
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("exceed the 6144-byte gzip budget"));
+}

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::config::{
     AlbTarget, Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget,
-    Locales, Maintenance, OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
+    Locales, Maintenance, OriginTimeouts, Pages, Palette, PathRule, RetryAfter, S3Target,
 };
 use crate::page::PageKind;
 use crate::site::Site;
@@ -105,7 +105,8 @@ macro_rules! bake_struct {
     };
 }
 
-bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb });
+bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, pages });
+bake_struct!(Pages at "config" { template, text_template, in_page_retry });
 bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dark });
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
@@ -156,6 +157,23 @@ impl Bake for Site {
         out.push(',');
         self.csp.bake(out);
         out.push(')');
+        #[cfg(feature = "user-template")]
+        if let Some(templates) = self.templates() {
+            // The sources, compiled once per isolate; the CSP computed from their pages.
+            use crate::template::Slot;
+            let source = |slot| match templates.source(slot) {
+                Some(s) => format!("::std::option::Option::Some(({:?}, {:?}))", s.path, s.text),
+                None => "::std::option::Option::None".to_owned(),
+            };
+            let _ = write!(
+                out,
+                ".with_templates(::edgepages_core::template::UserTemplates::baked({}, {}), ",
+                source(Slot::Html),
+                source(Slot::Text)
+            );
+            self.csp.bake(out);
+            out.push(')');
+        }
     }
 }
 

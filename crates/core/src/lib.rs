@@ -10,7 +10,8 @@
 //! - [`target`]: where a request is sent, and the checked origins;
 //! - [`negotiate`]: format and language from the request's headers;
 //! - [`logo`]: the brand's SVG logo, parsed and allow-listed before it is inlined;
-//! - [`render`]: the answer's status, headers and body, from the templates in `pages/`.
+//! - [`render`]: the answer's status, headers and body, from the templates in `pages/`;
+//! - `template` (feature `user-template`): the site's own page template, in minijinja.
 //!
 //! There is no I/O, clock, environment or randomness in here: callers pass time and a seed in,
 //! and read files themselves.
@@ -35,6 +36,8 @@ pub mod site;
 pub mod stale;
 pub mod static_pages;
 pub mod target;
+#[cfg(feature = "user-template")]
+pub mod template;
 
 pub use config::Config;
 pub use decide::{Clock, Decision, Gate, PageDecision, decide, gate, static_page};

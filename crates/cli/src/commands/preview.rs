@@ -1,7 +1,8 @@
 //! `edgepages preview`: a local server, like `mdbook serve`, for the people who tune the brand.
 //! Every page × locale × format, rendered from the config as it is on disk at each request, so
-//! an edit shows at once; the index reloads itself when the config or the logo changes. Only
-//! the pages are served, by name: no file is read but the config and its logo.
+//! an edit shows at once; the index reloads itself when the config, the logo or a page template
+//! changes. Only the pages are served, by name: no file is read but the config and the files it
+//! names.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -22,7 +23,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::cli::Global;
 use crate::output::Output;
-use crate::site_files::load_site;
+use crate::site_files::{load_site, relative_to};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -69,7 +70,7 @@ fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
     match path {
         "/" => index(config, query),
         "/_edgepages/version" => {
-            reply(StatusCode::OK, "text/plain; charset=utf-8", version(config, load_site(config).ok().as_ref()))
+            reply(StatusCode::OK, "text/plain; charset=utf-8", version(config))
         }
         _ => match path.strip_prefix("/page/").and_then(|rest| page(config, rest)) {
             Some(response) => response,
@@ -89,16 +90,28 @@ fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<
     response
 }
 
-/// A digest of the config and its logo (named by `site`, the config as loaded, when it loads):
-/// it changes when either does, so the index reloads.
-fn version(config: &Path, site: Option<&Site>) -> String {
+/// A digest of the config and the files it names, its logo and its page templates: it changes
+/// when any of them does, so the index reloads. The names come from the config as it parses now,
+/// so a template can be edited back to health while the site does not load.
+fn version(config: &Path) -> String {
     let text = std::fs::read(config).unwrap_or_default();
-    let logo = site.and_then(|site| {
-        let logo = site.config.brand.logo.as_ref()?;
-        std::fs::read(config.parent().unwrap_or(Path::new(".")).join(logo)).ok()
-    });
-    let digest =
-        Sha256::new().chain_update(&text).chain_update(b"\n").chain_update(logo.unwrap_or_default()).finalize();
+    let parsed = std::str::from_utf8(&text)
+        .ok()
+        .and_then(|t| edgepages_core::config::load::parse(t, &config.display().to_string()).ok());
+    let named: Vec<&String> = parsed
+        .iter()
+        .flat_map(|c| {
+            let pages = c.pages.as_ref();
+            [c.brand.logo.as_ref(), pages.and_then(|p| p.template.as_ref()), pages.and_then(|p| p.text_template.as_ref())]
+        })
+        .flatten()
+        .collect();
+    let mut digest = Sha256::new().chain_update(&text);
+    for name in named {
+        digest.update(b"\n");
+        digest.update(std::fs::read(relative_to(config, name)).unwrap_or_default());
+    }
+    let digest = digest.finalize();
     digest.iter().take(8).fold(String::new(), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");
         hex
@@ -193,7 +206,7 @@ fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
         locales,
         rows,
         shown,
-        version: version(config, site.as_ref().ok()),
+        version: version(config),
     };
     match page.render() {
         Ok(html) => reply(status, "text/html; charset=utf-8", html),

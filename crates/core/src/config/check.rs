@@ -64,7 +64,31 @@ impl Config {
         self.check_copy(&mut out);
         self.check_edge(&mut out);
         self.check_targets(&mut out);
+        self.check_pages(&mut out);
         out.0
+    }
+
+    fn check_pages(&self, out: &mut Problems) {
+        let Some(pages) = &self.pages else { return };
+        for (key, path) in [("template", &pages.template), ("text_template", &pages.text_template)] {
+            if let Some(path) = path
+                && (path.trim().is_empty() || path.chars().any(char::is_control))
+            {
+                out.add(KeyPath::new(&["pages", key]), format!("{path:?} must be a file's path, relative to this file"));
+            }
+        }
+        if pages.template.is_some() && pages.template == pages.text_template {
+            out.add(
+                KeyPath::new(&["pages", "text_template"]),
+                "names the HTML template; the text page needs a template of its own (or none, for the bundled one)",
+            );
+        }
+        if !pages.in_page_retry && pages.template.is_none() {
+            out.add(
+                KeyPath::new(&["pages", "in_page_retry"]),
+                "applies to a [pages] template only: the bundled page always has the in-page retry",
+            );
+        }
     }
 
     fn check_brand(&self, out: &mut Problems) {

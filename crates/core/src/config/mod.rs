@@ -42,6 +42,32 @@ pub struct Config {
     /// The load balancer `edgepages maintenance` switches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alb: Option<AlbTarget>,
+    /// The site's own page templates, instead of the bundled ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<Pages>,
+}
+
+/// `[pages]`: the site's own page templates (minijinja), each a path relative to the config file.
+/// The variables they may use are documented in the README ("Your own page template").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pages {
+    /// The HTML page's template, such as `brand/page.html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// The plain-text page's template, such as `brand/page.txt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_template: Option<String>,
+    /// `false` says the HTML template knowingly leaves out the in-page retry (the countdown that
+    /// re-checks the site and reloads when it is back); `check` then does not ask for its hook.
+    #[serde(default = "Pages::default_in_page_retry")]
+    pub in_page_retry: bool,
+}
+
+impl Pages {
+    fn default_in_page_retry() -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

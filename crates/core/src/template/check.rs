@@ -1,0 +1,456 @@
+//! Prepares a site's own templates and holds them to the bundled page's promises: escaping on,
+//! nothing but documented variables, every page × locale × format rendering (an undefined
+//! value or a runtime error shows here, not at the edge), nothing loaded from outside the page,
+//! and the retry script's hook present (unless `[pages] in_page_retry = false`).
+//!
+//! The pages are read with html5ever (through `scraper`), the parser browsers' own algorithm is
+//! written to, not with patterns: what counts as a script, a style or an attribute is what a
+//! browser would see. The CSP is computed from what it finds: the hash of every inline script
+//! and style any page can have. A script or style whose text changes with the request (or the
+//! Retry-After, or the maintenance end) could not be hashed ahead of time, and is refused.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minijinja::machinery::{Token, tokenize};
+use minijinja::syntax::SyntaxConfig;
+use scraper::{ElementRef, Html};
+
+use super::vars::NAMES;
+use super::{Slot, TemplateError, TemplateSource, UserTemplates, column_of};
+use crate::decide::static_page;
+use crate::locale::{self, Locale};
+use crate::negotiate::Format;
+use crate::page::PageKind;
+use crate::render::{RenderContext, render};
+use crate::site::{RETRY_SCRIPT, Site, sha256_source};
+
+/// The elements and data attributes the retry script (`pages/templates/retry.js`) looks for.
+pub const RETRY_HOOK_IDS: [&str; 4] = ["ep-retry", "ep-now", "ep-count", "ep-live"];
+pub const RETRY_DATA: [&str; 6] =
+    ["data-retry-after", "data-method", "data-retry-in", "data-still-down", "data-checking", "data-recovered"];
+
+/// Elements that embed or load another document or resource.
+const EMBEDDING: [&str; 9] = ["iframe", "frame", "frameset", "object", "embed", "applet", "portal", "link", "base"];
+/// Attributes whose value the browser fetches (`href` is handled by element).
+const FETCHED: [&str; 10] =
+    ["src", "srcset", "data", "poster", "background", "action", "formaction", "manifest", "ping", "codebase"];
+
+/// Compiles `html` and `text`, checks them, and returns the site that renders with them, its
+/// CSP computed from the rendered pages. Every problem found is returned, each naming its file
+/// (and line and column, where the template has a place for it).
+pub fn prepare(
+    site: Site,
+    html: Option<TemplateSource>,
+    text: Option<TemplateSource>,
+) -> Result<Site, Vec<TemplateError>> {
+    let templates = UserTemplates::compile(html, text).map_err(|e| vec![e])?;
+    let mut problems = Problems::default();
+    for slot in [Slot::Html, Slot::Text] {
+        if let Some(source) = templates.source(slot) {
+            scan_tokens(source, &mut problems);
+        }
+    }
+    if !problems.0.is_empty() {
+        return Err(problems.into_vec());
+    }
+
+    // First pass: render everything under the bundled CSP, to learn the scripts and styles.
+    let first = site.clone().with_templates(templates.clone(), site.csp.clone());
+    let inventory = render_all(&first, &mut problems);
+    if !problems.0.is_empty() {
+        return Err(problems.into_vec());
+    }
+    let csp = csp_for(&inventory.scripts, &inventory.styles);
+    let prepared = site.with_templates(templates, csp);
+
+    // Second pass: with the real CSP in `{{ csp }}`, nothing hashed may change.
+    let again = render_all(&prepared, &mut problems);
+    if again.scripts != inventory.scripts || again.styles != inventory.styles {
+        problems.add(prepared_source(&prepared), None, "a <script> or <style> changes with {{ csp }}; keep the CSP out of them");
+    }
+    if problems.0.is_empty() { Ok(prepared) } else { Err(problems.into_vec()) }
+}
+
+fn prepared_source(site: &Site) -> &TemplateSource {
+    site.templates()
+        .and_then(|t| t.source(Slot::Html).or_else(|| t.source(Slot::Text)))
+        .expect("a prepared site has a template")
+}
+
+/// The CSP for pages whose inline scripts and styles are exactly these texts.
+fn csp_for(scripts: &BTreeSet<String>, styles: &BTreeSet<String>) -> String {
+    let sources = |texts: &BTreeSet<String>| {
+        if texts.is_empty() {
+            "'none'".to_owned()
+        } else {
+            let hashes: BTreeSet<String> = texts.iter().map(|t| format!("'{}'", sha256_source(t))).collect();
+            hashes.into_iter().collect::<Vec<_>>().join(" ")
+        }
+    };
+    format!(
+        "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'",
+        sources(styles),
+        sources(scripts)
+    )
+}
+
+/// Problems, each once (the first page it was seen on names it), in the order found.
+#[derive(Default)]
+struct Problems(BTreeMap<String, (usize, TemplateError)>);
+
+impl Problems {
+    fn add(&mut self, source: &TemplateSource, at: Option<usize>, message: impl Into<String>) {
+        self.add_on(source, at, message, None);
+    }
+
+    /// A problem seen while rendering `page`.
+    fn add_on(&mut self, source: &TemplateSource, at: Option<usize>, message: impl Into<String>, page: Option<&str>) {
+        let (line, column) = match at {
+            Some(offset) => (Some(line_of(&source.text, offset)), Some(column_of(&source.text, offset))),
+            None => (None, None),
+        };
+        self.push(TemplateError { file: source.path.clone(), line, column, message: message.into() }, page);
+    }
+
+    fn push(&mut self, mut error: TemplateError, page: Option<&str>) {
+        let order = self.0.len();
+        let key = error.to_string();
+        if let Some(page) = page {
+            error.message = format!("{} ({page})", error.message);
+        }
+        self.0.entry(key).or_insert((order, error));
+    }
+
+    fn into_vec(self) -> Vec<TemplateError> {
+        let mut all: Vec<_> = self.0.into_values().collect();
+        all.sort_by_key(|(order, _)| *order);
+        all.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// What autoescaping forbids, and names that are not variables, found in the template's tokens.
+fn scan_tokens(source: &TemplateSource, out: &mut Problems) {
+    let mut previous: Option<Token<'_>> = None;
+    let mut names_used = BTreeMap::new();
+    for token in tokenize(&source.text, false, SyntaxConfig::default()) {
+        let Ok((token, span)) = token else { break };
+        let at = Some(span.start_offset as usize);
+        match (&previous, &token) {
+            (Some(Token::Pipe), Token::Ident("safe")) | (Some(Token::Ident("filter")), Token::Ident("safe")) => out.add(
+                source,
+                at,
+                "the `safe` filter is not available: every value is escaped, and the values that are markup \
+                 (logo, style, retry_script) are marked so already",
+            ),
+            (Some(Token::BlockStart), Token::Ident("autoescape")) => out.add(
+                source,
+                at,
+                "`autoescape` cannot be changed: every value printed into the HTML page is escaped",
+            ),
+            _ => {}
+        }
+        if let Token::Ident(name) = token {
+            names_used.entry(name.to_owned()).or_insert(span.start_offset as usize);
+        }
+        previous = Some(token);
+    }
+
+    // The names the template reads but never sets; each must be a documented variable.
+    let mut env = minijinja::Environment::new();
+    env.set_debug(true);
+    if let Ok(template) = env.template_from_str(&source.text) {
+        let globals: BTreeSet<String> = env.globals().map(|(name, _)| name.to_owned()).collect();
+        let mut unknown: Vec<_> = template
+            .undeclared_variables(false)
+            .into_iter()
+            .filter(|name| !NAMES.contains(&name.as_str()) && !globals.contains(name))
+            .collect();
+        unknown.sort();
+        for name in unknown {
+            out.add(
+                source,
+                names_used.get(&name).copied(),
+                format!("`{name}` is not a template variable; the variables are: {}", NAMES.join(", ")),
+            );
+        }
+    }
+}
+
+/// The inline scripts and styles of every page.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Inventory {
+    scripts: BTreeSet<String>,
+    styles: BTreeSet<String>,
+}
+
+/// One way a page can be rendered: the request and the values that change at the edge.
+struct Variation {
+    name: &'static str,
+    context: RenderContext<'static>,
+    retry_after_extra: u32,
+    maintenance_end: Option<u64>,
+}
+
+fn variations() -> [Variation; 3] {
+    [
+        // As `render` writes it for CloudFront: no request at all.
+        Variation { name: "static", context: RenderContext::default(), retry_after_extra: 0, maintenance_end: None },
+        Variation {
+            name: "request",
+            context: RenderContext {
+                method: Some("GET"),
+                request_id: Some("0123456789abcdef-LHR"),
+                path: Some("/checkout?step=2".to_owned()),
+                now_unix_s: Some(1_795_543_200),
+            },
+            retry_after_extra: 7,
+            maintenance_end: Some(1_795_546_800),
+        },
+        // Every character escaping must deal with, in every request value, and a space for an
+        // unquoted attribute.
+        Variation {
+            name: "hostile",
+            context: RenderContext {
+                method: Some("POST"),
+                request_id: Some("\"'><x-injected>&amp;<!--"),
+                path: Some("/\"' onmouseover=alert(1) x=\"><x-injected a='b'>&amp;</script></style><!--".to_owned()),
+                now_unix_s: Some(1_895_543_259),
+            },
+            retry_after_extra: 1234,
+            maintenance_end: Some(1_895_546_859),
+        },
+    ]
+}
+
+/// Renders every page × locale × format × variation; runtime errors and what the HTML pages
+/// break go to `out`.
+fn render_all(site: &Site, out: &mut Problems) -> Inventory {
+    let mut inventory = Inventory::default();
+    let Some(templates) = site.templates() else { return inventory };
+    let in_page_retry = site.config.pages.as_ref().is_none_or(|p| p.in_page_retry);
+    for (locale, kind, status) in pages_of(site) {
+        let mut per_variation: Vec<(&str, Skeleton, Vec<String>)> = Vec::new();
+        for variation in variations() {
+            let mut page = static_page(kind, locale, &site.config);
+            page.status = status;
+            page.retry_after_s += variation.retry_after_extra;
+            if kind == PageKind::Maintenance && variation.maintenance_end.is_some() {
+                page.maintenance_end = variation.maintenance_end;
+            }
+            let what = format!("the {} page ({status}) in {}, {} render", kind.file_stem(), locale.tag, variation.name);
+            for (format, slot) in [(Format::Html, Slot::Html), (Format::Plain, Slot::Text)] {
+                let Some(source) = templates.source(slot) else { continue };
+                page.format = format;
+                match render(&page, site, &variation.context) {
+                    Ok(rendered) if format == Format::Html => {
+                        let read = read_page(&rendered.body, source, &what, in_page_retry && variation.name == "static", out);
+                        per_variation.push((variation.name, read.skeleton, read.inline.clone()));
+                        for (tag, text) in read.inline_tagged {
+                            if tag == "script" {
+                                inventory.scripts.insert(text);
+                            } else {
+                                inventory.styles.insert(text);
+                            }
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => out.push(rendering_error(source, &e), Some(&format!("rendering {what}"))),
+                }
+            }
+        }
+        compare_variations(&per_variation, templates.source(Slot::Html), locale, kind, out);
+    }
+    inventory
+}
+
+/// A render error as the template error it wraps.
+fn rendering_error(source: &TemplateSource, error: &crate::render::RenderError) -> TemplateError {
+    match std::error::Error::source(error).and_then(|e| e.downcast_ref::<TemplateError>()) {
+        Some(e) => e.clone(),
+        None => TemplateError { file: source.path.clone(), line: None, column: None, message: error.to_string() },
+    }
+}
+
+/// The same page must have the same markup and the same scripts and styles whatever the request:
+/// otherwise a request value got out of its escaping (an unquoted attribute), or a script's
+/// hash cannot be known ahead of time.
+fn compare_variations(
+    rendered: &[(&str, Skeleton, Vec<String>)],
+    source: Option<&TemplateSource>,
+    locale: &Locale,
+    kind: PageKind,
+    out: &mut Problems,
+) {
+    let (Some(source), Some((_, request_skeleton, request_inline)), Some((_, hostile_skeleton, hostile_inline))) = (
+        source,
+        rendered.iter().find(|(name, ..)| *name == "request"),
+        rendered.iter().find(|(name, ..)| *name == "hostile"),
+    ) else {
+        return;
+    };
+    let page = format!("the {} page in {}", kind.file_stem(), locale.tag);
+    if request_skeleton != hostile_skeleton {
+        let extra = hostile_skeleton.iter().find(|e| !request_skeleton.contains(e)).cloned().unwrap_or_default();
+        out.add(
+            source,
+            None,
+            format!(
+                "a request value changes {page}'s markup (it made {extra}): put every value in text or in a \
+                 quoted attribute, never in a tag, an unquoted attribute, a comment or a <script>"
+            ),
+        );
+    }
+    if request_inline != hostile_inline {
+        out.add(
+            source,
+            None,
+            format!(
+                "a <script> or <style> on {page} changes with the request, the Retry-After or the maintenance \
+                 end: its hash cannot go in the CSP ahead of time; keep such values in data- attributes"
+            ),
+        );
+    }
+}
+
+/// Each page the site can answer with: every locale × kind, and a fallback for each 5xx the
+/// site intercepts that has no page of its own.
+fn pages_of(site: &Site) -> Vec<(&'static Locale, PageKind, u16)> {
+    let config = &site.config;
+    let mut statuses: BTreeSet<u16> = config.edge.intercept.iter().copied().collect();
+    if let Some(cf) = &config.cloudfront {
+        statuses.extend(cf.error_codes.iter().copied().filter(|s| *s >= 500));
+    }
+    let fallback_statuses: Vec<u16> = std::iter::once(PageKind::Fallback.default_status())
+        .chain(statuses.into_iter().filter(|s| PageKind::for_status(*s) == PageKind::Fallback))
+        .collect();
+    let mut pages = Vec::new();
+    for tag in &config.locales.available {
+        let Some(locale) = locale::find(tag) else { continue };
+        for kind in PageKind::ALL {
+            if kind == PageKind::Fallback {
+                pages.extend(fallback_statuses.iter().map(|s| (locale, kind, *s)));
+            } else {
+                pages.push((locale, kind, kind.default_status()));
+            }
+        }
+    }
+    pages
+}
+
+/// The page's elements, each as `<name attr attr…>` with its attribute names sorted.
+type Skeleton = Vec<String>;
+
+struct ReadPage {
+    skeleton: Skeleton,
+    /// Every inline script's and style's text, in order, tagged.
+    inline: Vec<String>,
+    inline_tagged: Vec<(&'static str, String)>,
+}
+
+/// Parses one rendered HTML page and reports what it loads from outside, what the CSP would
+/// block, and (with `want_hook`) a missing retry hook.
+fn read_page(body: &str, source: &TemplateSource, what: &str, want_hook: bool, out: &mut Problems) -> ReadPage {
+    let document = Html::parse_document(body);
+    let mut skeleton = Vec::new();
+    let mut inline = Vec::new();
+    let mut inline_tagged = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut retry_data = BTreeSet::new();
+    let mut has_retry_script = false;
+    let problem = |out: &mut Problems, literal: &str, message: String| {
+        out.add_on(source, source.text.find(literal), message, Some(what));
+    };
+
+    for node in document.tree.nodes() {
+        let Some(element) = ElementRef::wrap(node) else { continue };
+        let el = element.value();
+        let name = el.name();
+        let mut attrs: Vec<&str> = el.attrs().map(|(n, _)| n).collect();
+        attrs.sort_unstable();
+        skeleton.push(format!("<{name} {}>", attrs.join(" ")));
+
+        if EMBEDDING.contains(&name) {
+            problem(
+                out,
+                &format!("<{name}"),
+                format!("<{name}> is not allowed: the page must be self-contained and load nothing (the CSP blocks it)"),
+            );
+        }
+        if name == "meta"
+            && el.attr("http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+            && el.attr("content").is_some_and(|c| c.to_ascii_lowercase().contains("url"))
+        {
+            problem(out, "refresh", "a meta refresh to another address is not allowed: the in-page retry reloads when the site is back".to_owned());
+        }
+        for (attr, value) in el.attrs() {
+            let lower = attr.to_ascii_lowercase();
+            let value_lower = value.trim().to_ascii_lowercase();
+            if lower.starts_with("on") {
+                problem(out, attr, format!("the {attr} attribute is not allowed: the CSP blocks inline event handlers; the page's scripts go in <script>"));
+            } else if lower == "style" {
+                problem(out, "style=", "a style attribute is not allowed: the CSP allows the page's <style> elements only, by hash".to_owned());
+            } else if FETCHED.contains(&lower.as_str()) {
+                let image_data = name == "img" && lower == "src" && value_lower.starts_with("data:");
+                if !image_data {
+                    problem(out, value, format!("<{name} {attr}=\"{value}\"> loads something: pages load nothing (images only as data: URLs)"));
+                }
+            } else if lower == "href" || lower == "xlink:href" {
+                let link = matches!(name, "a" | "area");
+                let scheme_bad = ["javascript:", "data:", "vbscript:"].iter().any(|s| value_lower.starts_with(s));
+                if (link && scheme_bad) || (!link && !value.starts_with('#')) {
+                    problem(out, value, format!("<{name} {attr}=\"{value}\"> is not allowed: links may go to http(s) and mailto: addresses, and anything else may point only inside the page (#id)"));
+                }
+            } else if value_lower.contains("url(") && !value_lower.replace(' ', "").contains("url(#") {
+                problem(out, "url(", format!("<{name} {attr}> uses url() outside the page: only url(#id) is allowed"));
+            }
+            if lower == "id" {
+                ids.insert(value.to_owned());
+            }
+            if el.attr("id") == Some("ep-retry") && lower.starts_with("data-") {
+                retry_data.insert(lower);
+            }
+        }
+        if matches!(name, "script" | "style") {
+            let text: String = element.text().collect();
+            let lower = text.to_ascii_lowercase();
+            if name == "style" && (lower.contains("@import") || lower.contains("url(") && !lower.replace(' ', "").contains("url(#")) {
+                problem(out, "url(", "a <style> loads something (@import or url()): pages load nothing".to_owned());
+            }
+            if name == "script" && text == RETRY_SCRIPT {
+                has_retry_script = true;
+            }
+            inline.push(format!("{name}:{text}"));
+            inline_tagged.push((if name == "script" { "script" } else { "style" }, text));
+        }
+    }
+
+    if want_hook {
+        let missing: Vec<_> = RETRY_HOOK_IDS
+            .iter()
+            .filter(|id| !ids.contains(**id))
+            .map(|id| format!("#{id}"))
+            .chain(RETRY_DATA.iter().filter(|d| !retry_data.contains(**d)).map(|d| format!("#ep-retry[{d}]")))
+            .chain((!has_retry_script).then(|| "<script>{{ retry_script }}</script>".to_owned()))
+            .collect();
+        if !missing.is_empty() {
+            out.add_on(
+                source,
+                None,
+                format!(
+                    "the in-page retry's hook is missing: {}; add it as in pages/examples/custom-page.html, or set \
+                     [pages] in_page_retry = false to leave the retry out knowingly",
+                    missing.join(", ")
+                ),
+                Some(what),
+            );
+        }
+    }
+    ReadPage { skeleton, inline, inline_tagged }
+}
+
+#[cfg(test)]
+mod tests;
