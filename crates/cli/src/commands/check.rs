@@ -84,10 +84,11 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         );
     }
     if !out.json {
+        let from = site.config.pages.as_ref().and_then(|p| p.template.as_deref()).map_or_else(String::new, |t| format!(" from {t}"));
         out.good(
             "ok",
             &format!(
-                "{}: {} HTML pages and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
+                "{}: {} HTML pages{from} and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
                 global.config.display(),
                 pages.len(),
             ),

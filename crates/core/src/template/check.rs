@@ -398,7 +398,7 @@ fn read_page(body: &str, source: &TemplateSource, what: &str, want_hook: bool, o
                 if !image_data {
                     problem(out, value, format!("<{name} {attr}=\"{value}\"> loads something: pages load nothing (images only as data: URLs)"));
                 }
-            } else if lower == "href" || lower == "xlink:href" {
+            } else if (lower == "href" || lower == "xlink:href") && !EMBEDDING.contains(&name) {
                 let link = matches!(name, "a" | "area");
                 let scheme_bad = ["javascript:", "data:", "vbscript:"].iter().any(|s| value_lower.starts_with(s));
                 if (link && scheme_bad) || (!link && !value.starts_with('#')) {

@@ -10,7 +10,7 @@
 
 #[cfg(feature = "template-check")]
 pub mod check;
-pub(crate) mod vars;
+pub mod vars;
 
 use std::fmt;
 use std::sync::Arc;
