@@ -27,7 +27,11 @@ pub struct CloudFront {
 impl CloudFront {
     /// Starts the stand-in in front of `origin`, giving up on the origin after `read_timeout`.
     pub fn start(origin: &str, read_timeout: Duration) -> Result<CloudFront> {
-        let zip = chaos_zip();
+        CloudFront::start_with(&chaos_zip(), origin, read_timeout)
+    }
+
+    /// [`CloudFront::start`], calling the function packaged in `zip`.
+    pub fn start_with(zip: &std::path::Path, origin: &str, read_timeout: Duration) -> Result<CloudFront> {
         if !zip.is_file() {
             bail!(
                 "{} is missing: run `EDGEPAGES_LAMBDA_FEATURES=chaos scripts/build-lambda-edge {}` first",
@@ -38,7 +42,7 @@ impl CloudFront {
         let port = free_port()?;
         let child = Command::new("node")
             .arg(repo_root().join("tests/cloudfront-standin.mjs"))
-            .arg(&zip)
+            .arg(zip)
             .arg(port.to_string())
             .arg(origin)
             .arg(read_timeout.as_millis().to_string())

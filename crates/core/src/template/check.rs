@@ -16,7 +16,7 @@ use minijinja::syntax::SyntaxConfig;
 use scraper::{ElementRef, Html};
 
 use super::vars::NAMES;
-use super::{Slot, TemplateError, TemplateSource, UserTemplates, column_of};
+use super::{FILTERS, Slot, TEMPLATE_TESTS as TESTS, TemplateError, TemplateSource, UserTemplates, column_of};
 use crate::decide::static_page;
 use crate::locale::{self, Locale};
 use crate::negotiate::Format;
@@ -135,6 +135,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// What autoescaping forbids, and names that are not variables, found in the template's tokens.
 fn scan_tokens(source: &TemplateSource, out: &mut Problems) {
     let mut previous: Option<Token<'_>> = None;
+    let mut before_previous: Option<Token<'_>> = None;
     let mut names_used = BTreeMap::new();
     for token in tokenize(&source.text, false, SyntaxConfig::default()) {
         let Ok((token, span)) = token else { break };
@@ -151,24 +152,30 @@ fn scan_tokens(source: &TemplateSource, out: &mut Problems) {
                 at,
                 "`autoescape` cannot be changed: every value printed into the HTML page is escaped",
             ),
+            (Some(Token::Pipe | Token::Ident("filter")), Token::Ident(name)) if !FILTERS.contains(name) => out.add(
+                source,
+                at,
+                format!("there is no `{name}` filter here; the filters are: {}", FILTERS.join(", ")),
+            ),
+            (Some(Token::Ident("is" | "not")), Token::Ident(name))
+                if !TESTS.contains(name) && *name != "not" && previous_was_is(&previous, &before_previous) =>
+            {
+                out.add(source, at, format!("there is no `{name}` test here; the tests are: {}", TESTS.join(", ")));
+            }
             _ => {}
         }
         if let Token::Ident(name) = token {
             names_used.entry(name.to_owned()).or_insert(span.start_offset as usize);
         }
+        before_previous = previous.take();
         previous = Some(token);
     }
 
     // The names the template reads but never sets; each must be a documented variable.
-    let mut env = minijinja::Environment::new();
-    env.set_debug(true);
+    let env = super::environment();
     if let Ok(template) = env.template_from_str(&source.text) {
-        let globals: BTreeSet<String> = env.globals().map(|(name, _)| name.to_owned()).collect();
-        let mut unknown: Vec<_> = template
-            .undeclared_variables(false)
-            .into_iter()
-            .filter(|name| !NAMES.contains(&name.as_str()) && !globals.contains(name))
-            .collect();
+        let mut unknown: Vec<_> =
+            template.undeclared_variables(false).into_iter().filter(|name| !NAMES.contains(&name.as_str())).collect();
         unknown.sort();
         for name in unknown {
             out.add(
@@ -178,6 +185,11 @@ fn scan_tokens(source: &TemplateSource, out: &mut Problems) {
             );
         }
     }
+}
+
+/// `is` (or `is not`) came just before the name a test is named by.
+fn previous_was_is(previous: &Option<Token<'_>>, before_previous: &Option<Token<'_>>) -> bool {
+    matches!(previous, Some(Token::Ident("is"))) || matches!((previous, before_previous), (Some(Token::Ident("not")), Some(Token::Ident("is"))))
 }
 
 /// The inline scripts and styles of every page.

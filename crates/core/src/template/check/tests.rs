@@ -203,3 +203,11 @@ fn the_bundled_page_as_a_user_template_renders_byte_for_byte_as_the_bundled_one(
 }
 
 const LOGO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><title>F</title><rect width=\"10\" height=\"10\" fill=\"#1f5fbf\"/></svg>";
+
+#[test]
+fn filters_and_tests_outside_the_short_list_are_named_with_it() {
+    let p = problems(&example_with("<h1>{{ title }}</h1>", "<h1>{{ title|wordcount }}{% if status is divisibleby(3) %}!{% endif %}</h1>"));
+    assert!(p[0].contains(":14: there is no `wordcount` filter here; the filters are: default, d, upper"), "{p:?}");
+    assert!(p[1].contains(": there is no `divisibleby` test here; the tests are: defined, undefined"), "{p:?}");
+    assert_eq!(problems(&example_with("<h1>{{ title }}</h1>", "<h1>{{ title|upper }}{% if request_id is not defined %}-{% endif %}</h1>")), Vec::<String>::new());
+}
