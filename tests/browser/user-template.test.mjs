@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { AXE_SOURCE, KINDS, LOCALES, ROOT, artifact, configWith, launch, pageHandler, render, serve } from "./helpers.mjs";
+import { KINDS, LOCALES, ROOT, artifact, configWith, launch, pageHandler, render, serve, visit } from "./helpers.mjs";
 
 let site;
 let browser;
@@ -31,14 +31,6 @@ after(async () => {
   await server?.close();
 });
 
-async function axe(page) {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
-  );
-}
-
 test("the example user template's pages pass axe, load nothing, run their retry and fit", async () => {
   const failures = [];
   let checked = 0;
@@ -46,25 +38,10 @@ test("the example user template's pages pass axe, load nothing, run their retry 
     for (const kind of KINDS) {
       for (const scheme of ["light", "dark"]) {
         for (const width of [320, 1280]) {
-          const page = await browser.newPage();
-          const url = `${server.url}/${locale}/${kind}`;
-          const requests = [];
-          const csp = [];
-          page.on("request", (r) => requests.push(r.url()));
-          page.on("console", (m) => m.text().includes("Content Security Policy") && csp.push(m.text()));
-          await page.setViewportSize({ width, height: 800 });
-          await page.emulateMedia({ colorScheme: scheme });
-          await page.goto(url);
           const where = `${locale}/${kind} ${scheme} ${width}px`;
-
-          const html = await page.content();
-          if (!html.includes('<main class="card">')) failures.push(`${where}: not the user's template`);
-          for (const v of (await axe(page)).violations) {
-            failures.push(`${where}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-          }
-          const others = requests.filter((r) => r !== url);
-          if (others.length) failures.push(`${where}: requested ${others.join(", ")}`);
-          if (csp.length) failures.push(`${where}: CSP blocked something: ${csp.join("; ")}`);
+          const { page, failures: found } = await visit(browser, `${server.url}/${locale}/${kind}`, { width, scheme, where });
+          if (!(await page.content()).includes('<main class="card">')) failures.push(`${where}: not the user's template`);
+          failures.push(...(await found()));
           // retry.js unhides the countdown once it runs: proof its hash is in the computed CSP.
           const counting = await page.evaluate(() => {
             const box = document.getElementById("ep-retry");

@@ -14,6 +14,9 @@ use crate::config::{
 use crate::page::PageKind;
 use crate::site::Site;
 
+#[cfg(all(feature = "user-template", not(feature = "template-check")))]
+compile_error!("baking a site with its own templates needs the `template-check` feature (the templates' compiler)");
+
 /// A value that can write the Rust expression that rebuilds it.
 pub trait Bake {
     fn bake(&self, out: &mut String);
@@ -157,20 +160,15 @@ impl Bake for Site {
         out.push(',');
         self.csp.bake(out);
         out.push(')');
-        #[cfg(feature = "user-template")]
+        #[cfg(feature = "template-check")]
         if let Some(templates) = self.templates() {
-            // The sources, compiled once per isolate; the CSP computed from their pages.
-            use crate::template::Slot;
-            let source = |slot| match templates.source(slot) {
-                Some(s) => format!("::std::option::Option::Some(({:?}, {:?}))", s.path, s.text),
-                None => "::std::option::Option::None".to_owned(),
-            };
-            let _ = write!(
-                out,
-                ".with_templates(::edgepages_core::template::UserTemplates::baked({}, {}), ",
-                source(Slot::Html),
-                source(Slot::Text)
-            );
+            // The templates' compiled instructions (`check::prepare` made sure each can be
+            // written), and the CSP computed from their pages.
+            let program = templates.bake().unwrap_or_else(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                panic!("a prepared site's templates bake: {}", lines.join("; "))
+            });
+            let _ = write!(out, ".with_templates({program}, ");
             self.csp.bake(out);
             out.push(')');
         }
@@ -201,5 +199,34 @@ mod tests {
         ] {
             assert!(baked.contains(needle), "{needle} not in {baked}");
         }
+    }
+}
+
+#[cfg(all(test, feature = "template-check"))]
+mod template_tests {
+    #[test]
+    fn a_site_with_templates_bakes_their_instructions_not_their_source() {
+        let config = crate::config::load::parse(
+            "[brand]\nname = \"X\"\n[pages]\ntemplate = \"p.html\"\nin_page_retry = false\n",
+            "t.toml",
+        )
+        .unwrap();
+        let source = crate::template::TemplateSource {
+            path: "brand/p.html".into(),
+            text: "<p title=\"{{ title }}\">{% if request_id %}{{ request_id|default('-') }}{% endif %}</p>".into(),
+        };
+        let site = crate::template::check::prepare(crate::Site::new(config, None).unwrap(), Some(source), None).unwrap();
+        let baked = super::to_rust(&site);
+        for needle in [
+            ".with_templates(::edgepages_core::template::UserTemplates::precompiled(::std::option::Option::Some((\"brand/p.html\", ::edgepages_core::template::program(::edgepages_core::template::Slot::Html, ::std::vec![",
+            "::edgepages_core::template::Instruction::EmitRaw(\"<p title=\\\"\"),",
+            "::edgepages_core::template::Instruction::Lookup(\"request_id\"),",
+            "::edgepages_core::template::Instruction::ApplyFilter(\"default\", Some(2), 0),",
+            "::edgepages_core::template::Instruction::LoadConst(::edgepages_core::template::Value::from(\"-\")),",
+            "::std::option::Option::None)",
+        ] {
+            assert!(baked.contains(needle), "{needle} not in {baked}");
+        }
+        assert!(!baked.contains("{{ title }}"), "the source is not baked");
     }
 }

@@ -50,6 +50,12 @@ pub fn prepare(
             scan_tokens(source, &mut problems);
         }
     }
+    // What the edge, which runs the compiled instructions without a parser, cannot be given.
+    if let Err(found) = templates.bake() {
+        for problem in found {
+            problems.push(problem, None);
+        }
+    }
     if !problems.0.is_empty() {
         return Err(problems.into_vec());
     }

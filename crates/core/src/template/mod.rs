@@ -10,18 +10,70 @@
 
 #[cfg(feature = "template-check")]
 pub mod check;
+#[cfg(feature = "template-check")]
+pub(crate) mod program;
 pub mod vars;
 
 use std::fmt;
 use std::sync::Arc;
 
+use minijinja::machinery::Instructions;
+pub use minijinja::machinery::Instruction;
+pub use minijinja::value::Kwargs;
 use minijinja::value::{Enumerator, Object};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+pub use minijinja::Value;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 /// The work one render may do (minijinja's fuel: about one per instruction, and one per 64 bytes
 /// made). The bundled page, written as a user template, uses a small share of it; `check` renders
 /// every page with the same budget, so a template that runs out does so there, not at the edge.
 pub const FUEL: u64 = 200_000;
+
+#[cfg(feature = "template-check")]
+impl UserTemplates {
+    /// The Rust source of `slot`'s compiled instructions, for the edge; or what in the template
+    /// cannot be written so.
+    pub(crate) fn baked_program(&self, slot: Slot) -> Option<Result<String, Vec<program::Unbakeable>>> {
+        self.source(slot)?;
+        let template = self.env.get_template(slot.name()).ok()?;
+        Some(program::bake(&minijinja::machinery::get_compiled_template(&template).instructions))
+    }
+
+    /// The Rust expression that rebuilds these templates at the edge, from their instructions.
+    pub fn bake(&self) -> Result<String, Vec<TemplateError>> {
+        let mut problems = Vec::new();
+        let mut parts = Vec::new();
+        for slot in [Slot::Html, Slot::Text] {
+            let Some(source) = self.source(slot) else {
+                parts.push("::std::option::Option::None".to_owned());
+                continue;
+            };
+            match self.baked_program(slot) {
+                Some(Ok(program)) => parts.push(format!(
+                    "::std::option::Option::Some(({:?}, ::edgepages_core::template::program(::edgepages_core::template::Slot::{slot:?}, {program})))",
+                    source.path
+                )),
+                Some(Err(found)) => problems.extend(found.into_iter().map(|u| TemplateError {
+                    file: source.path.clone(),
+                    line: u.line,
+                    column: None,
+                    message: u.what.to_owned(),
+                })),
+                None => problems.push(TemplateError {
+                    file: source.path.clone(),
+                    line: None,
+                    column: None,
+                    message: "was not compiled here".to_owned(),
+                }),
+            }
+        }
+        if problems.is_empty() {
+            Ok(format!("::edgepages_core::template::UserTemplates::precompiled({}, {})", parts[0], parts[1]))
+        } else {
+            Err(problems)
+        }
+    }
+}
 
 /// The names the templates are compiled under; errors name the user's files instead.
 const HTML_NAME: &str = "page.html";
@@ -81,12 +133,24 @@ impl fmt::Display for TemplateError {
     }
 }
 
-/// The site's compiled templates, ready to render.
+/// The site's compiled templates, ready to render: compiled from their source by the CLI and the
+/// build scripts, or, at the edge, their instructions as the build compiled them ([`program`]).
 #[derive(Debug, Clone)]
 pub struct UserTemplates {
     html: Option<TemplateSource>,
     text: Option<TemplateSource>,
     env: Arc<Environment<'static>>,
+    /// The instructions baked in at build time, by slot (HTML, text); `None` when compiled here.
+    programs: Option<Arc<[Option<Instructions<'static>>; 2]>>,
+}
+
+/// One template's instructions, as baked source rebuilds them (see `program::bake`).
+pub fn program(slot: Slot, instructions: Vec<Instruction<'static>>) -> Instructions<'static> {
+    let mut program = Instructions::new(slot.name(), "");
+    for instruction in instructions {
+        program.add(instruction);
+    }
+    program
 }
 
 impl UserTemplates {
@@ -99,22 +163,22 @@ impl UserTemplates {
                     .map_err(|e| located(source, &e, &describe(&e)))?;
             }
         }
-        Ok(UserTemplates { html, text, env: Arc::new(env) })
+        Ok(UserTemplates { html, text, env: Arc::new(env), programs: None })
     }
 
-    /// Compiles templates baked in at build time, which were checked then. Should one fail to
-    /// compile all the same, its pages fail to render, and the adapter answers with its fallback.
-    pub fn baked(html: Option<(&str, &str)>, text: Option<(&str, &str)>) -> Self {
-        let source = |(path, text): (&str, &str)| TemplateSource { path: path.to_owned(), text: text.to_owned() };
-        let (html, text) = (html.map(source), text.map(source));
-        let mut env = environment();
-        for (slot, source) in [(Slot::Html, &html), (Slot::Text, &text)] {
-            if let Some(source) = source {
-                // A failure leaves the template out; `render` then reports it missing.
-                let _ = env.add_template_owned(slot.name(), source.text.clone());
-            }
+    /// The templates as the build compiled them, by path and [`program`]. Their source is not
+    /// kept: the edge has no use for it, nor for a parser.
+    pub fn precompiled(
+        html: Option<(&str, Instructions<'static>)>,
+        text: Option<(&str, Instructions<'static>)>,
+    ) -> Self {
+        let source = |path: &str| TemplateSource { path: path.to_owned(), text: String::new() };
+        UserTemplates {
+            html: html.as_ref().map(|(path, _)| source(path)),
+            text: text.as_ref().map(|(path, _)| source(path)),
+            env: Arc::new(environment()),
+            programs: Some(Arc::new([html.map(|(_, p)| p), text.map(|(_, p)| p)])),
         }
-        UserTemplates { html, text, env: Arc::new(env) }
     }
 
     pub fn source(&self, slot: Slot) -> Option<&TemplateSource> {
@@ -127,53 +191,48 @@ impl UserTemplates {
     /// Renders `slot`'s template with `vars`; `None` when the site has no such template.
     pub(crate) fn render(&self, slot: Slot, vars: &Value) -> Option<Result<String, TemplateError>> {
         let source = self.source(slot)?;
-        Some(
-            self.env
-                .get_template(slot.name())
-                .and_then(|template| template.render(vars))
-                .map_err(|e| located(source, &e, &describe(&e))),
-        )
+        let rendered = match &self.programs {
+            Some(programs) => {
+                let index = usize::from(slot == Slot::Text);
+                let program = programs[index].as_ref()?;
+                let escape = if slot == Slot::Text { AutoEscape::None } else { AutoEscape::Html };
+                let mut body = String::new();
+                let done = {
+                    let mut out = minijinja::machinery::make_string_output(&mut body);
+                    let blocks = std::collections::BTreeMap::new();
+                    minijinja::machinery::eval(&self.env, program, vars.clone(), &blocks, &mut out, escape).map(|_| ())
+                };
+                done.map(|()| body)
+            }
+            None => self.env.get_template(slot.name()).and_then(|template| template.render(vars)),
+        };
+        Some(rendered.map_err(|e| located(source, &e, &describe(&e))))
     }
 }
 
 /// The filters a template may use: a short list of minijinja's builtins, since each one is code
 /// the edge carries (all of them together weigh more than the rest of the worker), and never
-/// `safe`. `escape` and `e` are kept for templates written elsewhere; every value is escaped
-/// anyway.
-pub const FILTERS: &[&str] =
-    &["default", "d", "upper", "lower", "replace", "trim", "length", "first", "last", "join", "string", "int", "escape", "e"];
+/// `safe`.
+pub const FILTERS: &[&str] = &["default", "d", "replace", "string", "length", "join"];
 
 /// The tests a template may use after `is`.
-pub const TEMPLATE_TESTS: &[&str] =
-    &["defined", "undefined", "none", "number", "string", "startingwith", "endingwith", "eq", "ne"];
+pub const TEMPLATE_TESTS: &[&str] = &["defined", "undefined", "none", "eq", "ne"];
 
-/// The environment both templates compile in: the [`FILTERS`] and [`TEMPLATE_TESTS`] only, no globals,
-/// undefined values an error when printed or iterated (so a misspelt name fails `check`) but
-/// false in an `if`, escaping by the formatter, and a fuel budget.
+/// The environment both templates compile in: the [`FILTERS`] and [`TEMPLATE_TESTS`] only, no
+/// globals, undefined values an error when printed or iterated (so a misspelt name fails
+/// `check`) but false in an `if`, escaping by the formatter, and a fuel budget.
 pub(crate) fn environment() -> Environment<'static> {
     use minijinja::{filters, tests};
     let mut env = Environment::empty();
     env.add_filter("default", filters::default);
     env.add_filter("d", filters::default);
-    env.add_filter("upper", filters::upper);
-    env.add_filter("lower", filters::lower);
     env.add_filter("replace", filters::replace);
-    env.add_filter("trim", filters::trim);
-    env.add_filter("length", filters::length);
-    env.add_filter("first", filters::first);
-    env.add_filter("last", filters::last);
-    env.add_filter("join", filters::join);
     env.add_filter("string", filters::string);
-    env.add_filter("int", filters::int);
-    env.add_filter("escape", filters::escape);
-    env.add_filter("e", filters::escape);
+    env.add_filter("length", filters::length);
+    env.add_filter("join", filters::join);
     env.add_test("defined", tests::is_defined);
     env.add_test("undefined", tests::is_undefined);
     env.add_test("none", tests::is_none);
-    env.add_test("number", tests::is_number);
-    env.add_test("string", tests::is_string);
-    env.add_test("startingwith", tests::is_startingwith);
-    env.add_test("endingwith", tests::is_endingwith);
     env.add_test("eq", tests::is_eq);
     env.add_test("ne", tests::is_ne);
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
@@ -289,7 +348,7 @@ mod tests {
         let escaped = "/&#60;script&#62;alert(1)&#60;/script&#62;?a=&#34;b&#34;&#38;c=&#39;d&#39;";
         assert_eq!(render(&html("{{ path }}"), hostile()).unwrap(), escaped);
         assert_eq!(render(&html("{% autoescape false %}{{ path }}{% endautoescape %}"), hostile()).unwrap(), escaped);
-        assert!(!render(&html("{{ path ~ '' }}{{ path|e }}"), hostile()).unwrap().contains('<'));
+        assert!(!render(&html("{{ path ~ '' }}{{ path|replace('a', '<') }}"), hostile()).unwrap().contains('<'));
         let e = render(&html("{{ path|safe }}"), hostile()).unwrap_err();
         assert!(e.message.contains("unknown filter"), "{e}");
     }
