@@ -154,7 +154,9 @@ pub fn program(slot: Slot, instructions: Vec<Instruction<'static>>) -> Instructi
 }
 
 impl UserTemplates {
-    /// Compiles the templates; a syntax error names the file, line and column.
+    /// Compiles the templates; a syntax error names the file, line and column. Native only (the
+    /// edge gets [`UserTemplates::precompiled`]), so no template parser ships to the edge.
+    #[cfg(feature = "template-check")]
     pub fn compile(html: Option<TemplateSource>, text: Option<TemplateSource>) -> Result<Self, TemplateError> {
         let mut env = environment();
         for (slot, source) in [(Slot::Html, &html), (Slot::Text, &text)] {
@@ -204,7 +206,11 @@ impl UserTemplates {
                 };
                 done.map(|()| body)
             }
+            // Looking a template up may compile it (minijinja's loader path): native only.
+            #[cfg(feature = "template-check")]
             None => self.env.get_template(slot.name()).and_then(|template| template.render(vars)),
+            #[cfg(not(feature = "template-check"))]
+            None => return None,
         };
         Some(rendered.map_err(|e| located(source, &e, &describe(&e))))
     }
@@ -329,7 +335,7 @@ impl Map {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "template-check"))]
 mod tests {
     use super::*;
 
