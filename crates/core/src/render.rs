@@ -154,7 +154,10 @@ pub fn fallback_headers(csp: &str) -> [(&'static str, &str); 8] {
 /// one (askama) or the site's own ([`crate::template`]).
 #[derive(Debug)]
 pub(crate) struct PageView<'a> {
+    // Read by the user template's variables only; askama's page takes its status in `code_label`.
+    #[cfg_attr(not(feature = "user-template"), allow(dead_code))]
     pub(crate) status: u16,
+    #[cfg_attr(not(feature = "user-template"), allow(dead_code))]
     pub(crate) kind: crate::page::PageKind,
     pub(crate) locale: &'a Locale,
     pub(crate) code_label: String,

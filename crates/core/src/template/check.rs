@@ -66,7 +66,12 @@ pub fn prepare(
     if !problems.0.is_empty() {
         return Err(problems.into_vec());
     }
-    let csp = csp_for(&inventory.scripts, &inventory.styles);
+    // A text template alone leaves the bundled HTML page, and its CSP, as they are.
+    let csp = if templates.source(Slot::Html).is_some() {
+        csp_for(&inventory.scripts, &inventory.styles)
+    } else {
+        site.csp.clone()
+    };
     let prepared = site.with_templates(templates, csp);
 
     // Second pass: with the real CSP in `{{ csp }}`, nothing hashed may change.

@@ -49,7 +49,8 @@ fn the_shipped_examples_pass() {
     assert_eq!(problems(EXAMPLE_HTML), Vec::<String>::new());
     assert_eq!(problems(BUNDLED_HTML), Vec::<String>::new());
     let text = Some(TemplateSource { path: "brand/page.txt".into(), text: BUNDLED_TEXT.into() });
-    assert!(prepare(site(""), None, text).is_ok());
+    let text_only = prepare(site(""), None, text).unwrap();
+    assert_eq!(text_only.csp(), site("").csp(), "the bundled HTML page keeps its CSP");
 }
 
 #[test]
