@@ -50,14 +50,16 @@ pub fn load_site(path: &Path) -> Result<Site> {
 
 /// The files `[pages] template` and `text_template` name, read. A file that cannot be read is an
 /// error naming the key.
-pub fn template_files(config_path: &Path, config: &edgepages_core::Config) -> Result<(Option<TemplateSource>, Option<TemplateSource>)> {
+pub fn template_files(
+    config_path: &Path,
+    config: &edgepages_core::Config,
+) -> Result<(Option<TemplateSource>, Option<TemplateSource>)> {
     let pages = config.pages.as_ref();
     let read = |key: &str, name: Option<&String>| -> Result<Option<TemplateSource>> {
         let Some(name) = name else { return Ok(None) };
         let file = relative_to(config_path, name);
-        let text = fs::read_to_string(&file).with_context(|| {
-            format!("reading pages.{key} {} (named in {})", file.display(), config_path.display())
-        })?;
+        let text = fs::read_to_string(&file)
+            .with_context(|| format!("reading pages.{key} {} (named in {})", file.display(), config_path.display()))?;
         Ok(Some(TemplateSource { path: file.display().to_string(), text }))
     };
     Ok((

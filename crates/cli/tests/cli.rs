@@ -633,9 +633,11 @@ fn template_errors_name_file_line_and_column() {
          syntax error: unexpected end of input, expected end of block\n"
     );
 
-    let broken = example
-        .replacen("<h1>{{ title }}</h1>", "<h1>{{ titel|safe }}</h1>", 1)
-        .replacen("<p>{{ code_label }}</p>", "<p>{{ code_label }}</p><link rel=\"icon\" href=\"https://cdn.example/i.png\">", 1);
+    let broken = example.replacen("<h1>{{ title }}</h1>", "<h1>{{ titel|safe }}</h1>", 1).replacen(
+        "<p>{{ code_label }}</p>",
+        "<p>{{ code_label }}</p><link rel=\"icon\" href=\"https://cdn.example/i.png\">",
+        1,
+    );
     template_site(dir.path(), &broken);
     let line = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
     let stderr = stderr_of(edgepages(dir.path()).arg("check"));
@@ -648,7 +650,10 @@ fn template_errors_name_file_line_and_column() {
         "{stderr}"
     );
     assert!(
-        stderr.contains(&format!("brand/page.html:{}:8: `titel` is not a template variable; the variables are:", line("titel"))),
+        stderr.contains(&format!(
+            "brand/page.html:{}:8: `titel` is not a template variable; the variables are:",
+            line("titel")
+        )),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 3, "each problem once: {stderr}");
@@ -693,7 +698,10 @@ fn a_user_template_is_checked_rendered_and_weighed() {
             char::from(b'a' + u8::try_from((state >> 16) % 26).unwrap())
         })
         .collect();
-    template_site(dir.path(), &example.replacen("<h1>{{ title }}</h1>", &format!("<h1>{{{{ title }}}}</h1><p>{noise}</p>"), 1));
+    template_site(
+        dir.path(),
+        &example.replacen("<h1>{{ title }}</h1>", &format!("<h1>{{{{ title }}}}</h1><p>{noise}</p>"), 1),
+    );
     edgepages(dir.path())
         .arg("check")
         .assert()

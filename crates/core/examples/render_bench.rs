@@ -34,7 +34,11 @@ fn main() {
         };
         prepare(bundled.clone(), Some(source), None).unwrap()
     };
-    let sites = [("bundled (askama)", bundled.clone()), ("bundled-page.html (minijinja)", with("bundled-page.html")), ("custom-page.html (minijinja)", with("custom-page.html"))];
+    let sites = [
+        ("bundled (askama)", bundled.clone()),
+        ("bundled-page.html (minijinja)", with("bundled-page.html")),
+        ("custom-page.html (minijinja)", with("custom-page.html")),
+    ];
 
     let ctx = RenderContext {
         method: Some("GET"),

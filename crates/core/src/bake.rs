@@ -215,7 +215,8 @@ mod template_tests {
             path: "brand/p.html".into(),
             text: "<p title=\"{{ title }}\">{% if request_id %}{{ request_id|default('-') }}{% endif %}</p>".into(),
         };
-        let site = crate::template::check::prepare(crate::Site::new(config, None).unwrap(), Some(source), None).unwrap();
+        let site =
+            crate::template::check::prepare(crate::Site::new(config, None).unwrap(), Some(source), None).unwrap();
         let baked = super::to_rust(&site);
         for needle in [
             ".with_templates(::edgepages_core::template::UserTemplates::precompiled(::std::option::Option::Some((\"brand/p.html\", ::edgepages_core::template::program(::edgepages_core::template::Slot::Html, ::std::vec![",

@@ -32,7 +32,12 @@ fn answers(path: &str, id_header: &str, accept_language: &str) -> Vec<(Format, S
     answers_on(&fixture_site(), path, id_header, accept_language)
 }
 
-fn answers_on(site: &edgepages_core::Site, path: &str, id_header: &str, accept_language: &str) -> Vec<(Format, String)> {
+fn answers_on(
+    site: &edgepages_core::Site,
+    path: &str,
+    id_header: &str,
+    accept_language: &str,
+) -> Vec<(Format, String)> {
     let headers = [("x-request-id", id_header)];
     let id = request_id(|name| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v));
     [("text/html", Format::Html), ("application/json", Format::Problem), ("*/*", Format::Plain)]

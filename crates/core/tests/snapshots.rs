@@ -120,7 +120,13 @@ fn a_user_template_page() {
     let rendered = render(&page, &site, &context()).unwrap();
     insta::assert_snapshot!("user_template_maintenance_ar_html", show(&rendered));
     page.format = Format::Plain;
-    insta::assert_snapshot!("user_template_maintenance_ar_plain", show_plain(&render(&page, &site, &context()).unwrap()));
+    insta::assert_snapshot!(
+        "user_template_maintenance_ar_plain",
+        show_plain(&render(&page, &site, &context()).unwrap())
+    );
     let page = static_page(PageKind::GatewayTimeout, locale("en"), &site.config);
-    insta::assert_snapshot!("user_template_504_en_static", show(&render(&page, &site, &RenderContext::default()).unwrap()));
+    insta::assert_snapshot!(
+        "user_template_504_en_static",
+        show(&render(&page, &site, &RenderContext::default()).unwrap())
+    );
 }

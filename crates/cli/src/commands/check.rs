@@ -84,7 +84,12 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         );
     }
     if !out.json {
-        let from = site.config.pages.as_ref().and_then(|p| p.template.as_deref()).map_or_else(String::new, |t| format!(" from {t}"));
+        let from = site
+            .config
+            .pages
+            .as_ref()
+            .and_then(|p| p.template.as_deref())
+            .map_or_else(String::new, |t| format!(" from {t}"));
         out.good(
             "ok",
             &format!(

@@ -69,9 +69,7 @@ fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
     let query = request.uri().query().unwrap_or_default();
     match path {
         "/" => index(config, query),
-        "/_edgepages/version" => {
-            reply(StatusCode::OK, "text/plain; charset=utf-8", version(config))
-        }
+        "/_edgepages/version" => reply(StatusCode::OK, "text/plain; charset=utf-8", version(config)),
         _ => match path.strip_prefix("/page/").and_then(|rest| page(config, rest)) {
             Some(response) => response,
             None => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no such page in the preview\n".into()),
@@ -102,7 +100,11 @@ fn version(config: &Path) -> String {
         .iter()
         .flat_map(|c| {
             let pages = c.pages.as_ref();
-            [c.brand.logo.as_ref(), pages.and_then(|p| p.template.as_ref()), pages.and_then(|p| p.text_template.as_ref())]
+            [
+                c.brand.logo.as_ref(),
+                pages.and_then(|p| p.template.as_ref()),
+                pages.and_then(|p| p.text_template.as_ref()),
+            ]
         })
         .flatten()
         .collect();
@@ -199,15 +201,8 @@ fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
         _ => rows.first().zip(locales.first()).map(|(r, l)| Shown { stem: r.stem.to_owned(), locale: l.clone() }),
     };
     let status = if error.is_some() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
-    let page = Index {
-        brand,
-        config: config.display().to_string(),
-        error,
-        locales,
-        rows,
-        shown,
-        version: version(config),
-    };
+    let page =
+        Index { brand, config: config.display().to_string(), error, locales, rows, shown, version: version(config) };
     match page.render() {
         Ok(html) => reply(status, "text/html; charset=utf-8", html),
         Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", format!("{e}\n")),

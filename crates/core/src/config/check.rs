@@ -74,7 +74,10 @@ impl Config {
             if let Some(path) = path
                 && (path.trim().is_empty() || path.chars().any(char::is_control))
             {
-                out.add(KeyPath::new(&["pages", key]), format!("{path:?} must be a file's path, relative to this file"));
+                out.add(
+                    KeyPath::new(&["pages", key]),
+                    format!("{path:?} must be a file's path, relative to this file"),
+                );
             }
         }
         if pages.template.is_some() && pages.template == pages.text_template {

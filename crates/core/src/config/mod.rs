@@ -379,7 +379,7 @@ mod tests {
     #[test]
     fn the_edge_is_baked_without_the_publish_targets() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../edgepages.toml");
-        let config = super::load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
+        let config = load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
         let targets = ["example-shop-error-pages", "E2EXAMPLE123"];
         let whole = crate::bake::to_rust(&crate::Site::new(config.clone(), None).unwrap());
         assert!(targets.iter().all(|t| whole.contains(t)), "the example names its bucket and distribution");

@@ -77,7 +77,11 @@ pub fn prepare(
     // Second pass: with the real CSP in `{{ csp }}`, nothing hashed may change.
     let again = render_all(&prepared, &mut problems);
     if again.scripts != inventory.scripts || again.styles != inventory.styles {
-        problems.add(prepared_source(&prepared), None, "a <script> or <style> changes with {{ csp }}; keep the CSP out of them");
+        problems.add(
+            prepared_source(&prepared),
+            None,
+            "a <script> or <style> changes with {{ csp }}; keep the CSP out of them",
+        );
     }
     if problems.0.is_empty() { Ok(prepared) } else { Err(problems.into_vec()) }
 }
@@ -140,7 +144,7 @@ impl Problems {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
 
 /// What autoescaping forbids, and names that are not variables, found in the template's tokens.
@@ -152,24 +156,28 @@ fn scan_tokens(source: &TemplateSource, out: &mut Problems) {
         let Ok((token, span)) = token else { break };
         let at = Some(span.start_offset as usize);
         match (&previous, &token) {
-            (Some(Token::Pipe), Token::Ident("safe")) | (Some(Token::Ident("filter")), Token::Ident("safe")) => out.add(
+            (Some(Token::Pipe | Token::Ident("filter")), Token::Ident("safe")) => out.add(
                 source,
                 at,
                 "the `safe` filter is not available: every value is escaped, and the values that are markup \
                  (logo, style, retry_script) are marked so already",
             ),
-            (Some(Token::BlockStart), Token::Ident("autoescape")) => out.add(
-                source,
-                at,
-                "`autoescape` cannot be changed: every value printed into the HTML page is escaped",
-            ),
+            (Some(Token::BlockStart), Token::Ident("autoescape")) => {
+                out.add(
+                    source,
+                    at,
+                    "`autoescape` cannot be changed: every value printed into the HTML page is escaped",
+                );
+            }
             (Some(Token::Pipe | Token::Ident("filter")), Token::Ident(name)) if !FILTERS.contains(name) => out.add(
                 source,
                 at,
                 format!("there is no `{name}` filter here; the filters are: {}", FILTERS.join(", ")),
             ),
             (Some(Token::Ident("is" | "not")), Token::Ident(name))
-                if !TESTS.contains(name) && *name != "not" && previous_was_is(&previous, &before_previous) =>
+                if !TESTS.contains(name)
+                    && *name != "not"
+                    && previous_was_is(previous.as_ref(), before_previous.as_ref()) =>
             {
                 out.add(source, at, format!("there is no `{name}` test here; the tests are: {}", TESTS.join(", ")));
             }
@@ -199,8 +207,9 @@ fn scan_tokens(source: &TemplateSource, out: &mut Problems) {
 }
 
 /// `is` (or `is not`) came just before the name a test is named by.
-fn previous_was_is(previous: &Option<Token<'_>>, before_previous: &Option<Token<'_>>) -> bool {
-    matches!(previous, Some(Token::Ident("is"))) || matches!((previous, before_previous), (Some(Token::Ident("not")), Some(Token::Ident("is"))))
+fn previous_was_is(previous: Option<&Token<'_>>, before_previous: Option<&Token<'_>>) -> bool {
+    matches!(previous, Some(Token::Ident("is")))
+        || matches!((previous, before_previous), (Some(Token::Ident("not")), Some(Token::Ident("is"))))
 }
 
 /// The inline scripts and styles of every page.
@@ -256,7 +265,7 @@ fn render_all(site: &Site, out: &mut Problems) -> Inventory {
     let Some(templates) = site.templates() else { return inventory };
     let in_page_retry = site.config.pages.as_ref().is_none_or(|p| p.in_page_retry);
     for (locale, kind, status) in pages_of(site) {
-        let mut per_variation: Vec<(&str, Skeleton, Vec<String>)> = Vec::new();
+        let mut per_variation: Vec<(&str, Skeleton, Inline)> = Vec::new();
         for variation in variations() {
             let mut page = static_page(kind, locale, &site.config);
             page.status = status;
@@ -270,15 +279,13 @@ fn render_all(site: &Site, out: &mut Problems) -> Inventory {
                 page.format = format;
                 match render(&page, site, &variation.context) {
                     Ok(rendered) if format == Format::Html => {
-                        let read = read_page(&rendered.body, source, &what, in_page_retry && variation.name == "static", out);
-                        per_variation.push((variation.name, read.skeleton, read.inline.clone()));
-                        for (tag, text) in read.inline_tagged {
-                            if tag == "script" {
-                                inventory.scripts.insert(text);
-                            } else {
-                                inventory.styles.insert(text);
-                            }
+                        let read =
+                            read_page(&rendered.body, source, &what, in_page_retry && variation.name == "static", out);
+                        for (tag, text) in &read.inline {
+                            let set = if *tag == "script" { &mut inventory.scripts } else { &mut inventory.styles };
+                            set.insert(text.clone());
                         }
+                        per_variation.push((variation.name, read.skeleton, read.inline));
                     }
                     Ok(_) => {}
                     Err(e) => out.push(rendering_error(source, &e), Some(&format!("rendering {what}"))),
@@ -302,7 +309,7 @@ fn rendering_error(source: &TemplateSource, error: &crate::render::RenderError) 
 /// otherwise a request value got out of its escaping (an unquoted attribute), or a script's
 /// hash cannot be known ahead of time.
 fn compare_variations(
-    rendered: &[(&str, Skeleton, Vec<String>)],
+    rendered: &[(&str, Skeleton, Inline)],
     source: Option<&TemplateSource>,
     locale: &Locale,
     kind: PageKind,
@@ -367,25 +374,23 @@ fn pages_of(site: &Site) -> Vec<(&'static Locale, PageKind, u16)> {
 /// The page's elements, each as `<name attr attr…>` with its attribute names sorted.
 type Skeleton = Vec<String>;
 
+/// A page's inline scripts and styles, in order: (element name, text).
+type Inline = Vec<(&'static str, String)>;
+
 struct ReadPage {
     skeleton: Skeleton,
-    /// Every inline script's and style's text, in order, tagged.
-    inline: Vec<String>,
-    inline_tagged: Vec<(&'static str, String)>,
+    /// Every inline script's and style's text, in order, by element name.
+    inline: Inline,
 }
 
 /// Parses one rendered HTML page and reports what it loads from outside, what the CSP would
 /// block, and (with `want_hook`) a missing retry hook.
 fn read_page(body: &str, source: &TemplateSource, what: &str, want_hook: bool, out: &mut Problems) -> ReadPage {
     let document = Html::parse_document(body);
-    let mut skeleton = Vec::new();
-    let mut inline = Vec::new();
-    let mut inline_tagged = Vec::new();
-    let mut ids = BTreeSet::new();
-    let mut retry_data = BTreeSet::new();
-    let mut has_retry_script = false;
-    let problem = |out: &mut Problems, literal: &str, message: String| {
-        out.add_on(source, source.text.find(literal), message, Some(what));
+    let mut page = ReadPage { skeleton: Vec::new(), inline: Vec::new() };
+    let mut hook = Hook::default();
+    let mut problem = |(literal, message): (String, String)| {
+        out.add_on(source, source.text.find(&literal), message, Some(what));
     };
 
     for node in document.tree.nodes() {
@@ -394,85 +399,150 @@ fn read_page(body: &str, source: &TemplateSource, what: &str, want_hook: bool, o
         let name = el.name();
         let mut attrs: Vec<&str> = el.attrs().map(|(n, _)| n).collect();
         attrs.sort_unstable();
-        skeleton.push(format!("<{name} {}>", attrs.join(" ")));
+        page.skeleton.push(format!("<{name} {}>", attrs.join(" ")));
 
-        if EMBEDDING.contains(&name) {
-            problem(
-                out,
-                &format!("<{name}"),
-                format!("<{name}> is not allowed: the page must be self-contained and load nothing (the CSP blocks it)"),
-            );
-        }
-        if name == "meta"
-            && el.attr("http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
-            && el.attr("content").is_some_and(|c| c.to_ascii_lowercase().contains("url"))
-        {
-            problem(out, "refresh", "a meta refresh to another address is not allowed: the in-page retry reloads when the site is back".to_owned());
+        if let Some(found) = element_problem(el) {
+            problem(found);
         }
         for (attr, value) in el.attrs() {
-            let lower = attr.to_ascii_lowercase();
-            let value_lower = value.trim().to_ascii_lowercase();
-            if lower.starts_with("on") {
-                problem(out, attr, format!("the {attr} attribute is not allowed: the CSP blocks inline event handlers; the page's scripts go in <script>"));
-            } else if lower == "style" {
-                problem(out, "style=", "a style attribute is not allowed: the CSP allows the page's <style> elements only, by hash".to_owned());
-            } else if FETCHED.contains(&lower.as_str()) {
-                let image_data = name == "img" && lower == "src" && value_lower.starts_with("data:");
-                if !image_data {
-                    problem(out, value, format!("<{name} {attr}=\"{value}\"> loads something: pages load nothing (images only as data: URLs)"));
-                }
-            } else if (lower == "href" || lower == "xlink:href") && !EMBEDDING.contains(&name) {
-                let link = matches!(name, "a" | "area");
-                let scheme_bad = ["javascript:", "data:", "vbscript:"].iter().any(|s| value_lower.starts_with(s));
-                if (link && scheme_bad) || (!link && !value.starts_with('#')) {
-                    problem(out, value, format!("<{name} {attr}=\"{value}\"> is not allowed: links may go to http(s) and mailto: addresses, and anything else may point only inside the page (#id)"));
-                }
-            } else if value_lower.contains("url(") && !value_lower.replace(' ', "").contains("url(#") {
-                problem(out, "url(", format!("<{name} {attr}> uses url() outside the page: only url(#id) is allowed"));
-            }
-            if lower == "id" {
-                ids.insert(value.to_owned());
-            }
-            if el.attr("id") == Some("ep-retry") && lower.starts_with("data-") {
-                retry_data.insert(lower);
+            if let Some(found) = attribute_problem(name, attr, value) {
+                problem(found);
             }
         }
+        hook.note(el);
         if matches!(name, "script" | "style") {
             let text: String = element.text().collect();
-            let lower = text.to_ascii_lowercase();
-            if name == "style" && (lower.contains("@import") || lower.contains("url(") && !lower.replace(' ', "").contains("url(#")) {
-                problem(out, "url(", "a <style> loads something (@import or url()): pages load nothing".to_owned());
+            if name == "style" && loads_from_outside(&text.to_ascii_lowercase()) {
+                problem((
+                    "url(".to_owned(),
+                    "a <style> loads something (@import or url()): pages load nothing".to_owned(),
+                ));
             }
-            if name == "script" && text == RETRY_SCRIPT {
-                has_retry_script = true;
-            }
-            inline.push(format!("{name}:{text}"));
-            inline_tagged.push((if name == "script" { "script" } else { "style" }, text));
+            hook.has_script |= name == "script" && text == RETRY_SCRIPT;
+            page.inline.push((if name == "script" { "script" } else { "style" }, text));
         }
     }
 
-    if want_hook {
-        let missing: Vec<_> = RETRY_HOOK_IDS
-            .iter()
-            .filter(|id| !ids.contains(**id))
-            .map(|id| format!("#{id}"))
-            .chain(RETRY_DATA.iter().filter(|d| !retry_data.contains(**d)).map(|d| format!("#ep-retry[{d}]")))
-            .chain((!has_retry_script).then(|| "<script>{{ retry_script }}</script>".to_owned()))
-            .collect();
-        if !missing.is_empty() {
-            out.add_on(
-                source,
-                None,
+    let missing = hook.missing();
+    if want_hook && !missing.is_empty() {
+        out.add_on(
+            source,
+            None,
+            format!(
+                "the in-page retry's hook is missing: {}; add it as in pages/examples/custom-page.html, or set \
+                 [pages] in_page_retry = false to leave the retry out knowingly",
+                missing.join(", ")
+            ),
+            Some(what),
+        );
+    }
+    page
+}
+
+/// What an element is, when it is not allowed: (the text to look for in the template, why).
+fn element_problem(el: &scraper::node::Element) -> Option<(String, String)> {
+    let name = el.name();
+    if EMBEDDING.contains(&name) {
+        return Some((
+            format!("<{name}"),
+            format!("<{name}> is not allowed: the page must be self-contained and load nothing (the CSP blocks it)"),
+        ));
+    }
+    let refresh = el.attr("http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"));
+    if name == "meta" && refresh && el.attr("content").is_some_and(|c| c.to_ascii_lowercase().contains("url")) {
+        return Some((
+            "refresh".to_owned(),
+            "a meta refresh to another address is not allowed: the in-page retry reloads when the site is back"
+                .to_owned(),
+        ));
+    }
+    None
+}
+
+/// What an attribute does, when it is not allowed: (the text to look for in the template, why).
+fn attribute_problem(name: &str, attr: &str, value: &str) -> Option<(String, String)> {
+    let lower = attr.to_ascii_lowercase();
+    let value_lower = value.trim().to_ascii_lowercase();
+    let problem = |literal: &str, why: String| Some((literal.to_owned(), why));
+    if lower.starts_with("on") {
+        problem(
+            attr,
+            format!(
+                "the {attr} attribute is not allowed: the CSP blocks inline event handlers; the page's scripts go in <script>"
+            ),
+        )
+    } else if lower == "style" {
+        problem(
+            "style=",
+            "a style attribute is not allowed: the CSP allows the page's <style> elements only, by hash".to_owned(),
+        )
+    } else if FETCHED.contains(&lower.as_str()) {
+        let image_data = name == "img" && lower == "src" && value_lower.starts_with("data:");
+        if image_data {
+            None
+        } else {
+            problem(
+                value,
+                format!("<{name} {attr}=\"{value}\"> loads something: pages load nothing (images only as data: URLs)"),
+            )
+        }
+    } else if (lower == "href" || lower == "xlink:href") && !EMBEDDING.contains(&name) {
+        let link = matches!(name, "a" | "area");
+        let scheme_bad = ["javascript:", "data:", "vbscript:"].iter().any(|s| value_lower.starts_with(s));
+        if (link && scheme_bad) || (!link && !value.starts_with('#')) {
+            problem(
+                value,
                 format!(
-                    "the in-page retry's hook is missing: {}; add it as in pages/examples/custom-page.html, or set \
-                     [pages] in_page_retry = false to leave the retry out knowingly",
-                    missing.join(", ")
+                    "<{name} {attr}=\"{value}\"> is not allowed: links may go to http(s) and mailto: addresses, and anything else may point only inside the page (#id)"
                 ),
-                Some(what),
-            );
+            )
+        } else {
+            None
+        }
+    } else if loads_from_outside(&value_lower) {
+        problem("url(", format!("<{name} {attr}> uses url() outside the page: only url(#id) is allowed"))
+    } else {
+        None
+    }
+}
+
+/// CSS (lower-cased) that fetches something: `@import`, or a `url()` that is not `url(#id)`.
+fn loads_from_outside(css: &str) -> bool {
+    css.contains("@import")
+        || css.match_indices("url(").any(|(at, _)| {
+            let target = css[at + 4..].trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+            !target.starts_with('#')
+        })
+}
+
+/// What the page has of the retry script's hook.
+#[derive(Default)]
+struct Hook {
+    ids: BTreeSet<String>,
+    data: BTreeSet<String>,
+    has_script: bool,
+}
+
+impl Hook {
+    fn note(&mut self, el: &scraper::node::Element) {
+        if let Some(id) = el.attr("id") {
+            self.ids.insert(id.to_owned());
+            if id == "ep-retry" {
+                self.data.extend(el.attrs().map(|(n, _)| n.to_ascii_lowercase()).filter(|n| n.starts_with("data-")));
+            }
         }
     }
-    ReadPage { skeleton, inline, inline_tagged }
+
+    /// What is missing, each as the template would write it.
+    fn missing(&self) -> Vec<String> {
+        RETRY_HOOK_IDS
+            .iter()
+            .filter(|id| !self.ids.contains(**id))
+            .map(|id| format!("#{id}"))
+            .chain(RETRY_DATA.iter().filter(|d| !self.data.contains(**d)).map(|d| format!("#ep-retry[{d}]")))
+            .chain((!self.has_script).then(|| "<script>{{ retry_script }}</script>".to_owned()))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -17,11 +17,11 @@ pub mod vars;
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::machinery::Instructions;
+pub use minijinja::Value;
 pub use minijinja::machinery::Instruction;
+use minijinja::machinery::Instructions;
 pub use minijinja::value::Kwargs;
 use minijinja::value::{Enumerator, Object};
-pub use minijinja::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 /// The work one render may do (minijinja's fuel: about one per instruction, and one per 64 bytes
@@ -335,7 +335,8 @@ impl Map {
     }
 }
 
-#[cfg(all(test, feature = "template-check"))]
+#[cfg(test)]
+#[cfg(feature = "template-check")]
 mod tests {
     use super::*;
 

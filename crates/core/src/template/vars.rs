@@ -99,7 +99,10 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
         vars.push(("path", Value::from(path)));
     }
     if let Some(now) = view.now_unix_s {
-        vars.push(("time", Map::value(vec![("iso", Value::from(rfc3339(now))), ("shown", Value::from(shown_time(now)))])));
+        vars.push((
+            "time",
+            Map::value(vec![("iso", Value::from(rfc3339(now))), ("shown", Value::from(shown_time(now)))]),
+        ));
     }
     if let Some(svg) = &site.logo_svg {
         // Parsed and allow-listed by `crate::logo` before it got here.

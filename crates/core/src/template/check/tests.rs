@@ -18,8 +18,8 @@ fn site(extra: &str) -> Site {
     Site::new(config, None).unwrap()
 }
 
-fn html(text: &str) -> Option<TemplateSource> {
-    Some(TemplateSource { path: "brand/page.html".into(), text: text.into() })
+fn html(text: &str) -> TemplateSource {
+    TemplateSource { path: "brand/page.html".into(), text: text.into() }
 }
 
 fn problems(text: &str) -> Vec<String> {
@@ -27,7 +27,7 @@ fn problems(text: &str) -> Vec<String> {
 }
 
 fn problems_with(text: &str, extra: &str) -> Vec<String> {
-    match prepare(site(extra), html(text), None) {
+    match prepare(site(extra), Some(html(text)), None) {
         Ok(_) => Vec::new(),
         Err(problems) => problems.iter().map(ToString::to_string).collect(),
     }
@@ -55,16 +55,19 @@ fn the_shipped_examples_pass() {
 
 #[test]
 fn the_csp_is_computed_from_the_rendered_pages() {
-    let prepared = prepare(site(""), html(EXAMPLE_HTML), None).unwrap();
+    let prepared = prepare(site(""), Some(html(EXAMPLE_HTML)), None).unwrap();
     let csp = prepared.csp();
     assert!(csp.contains(&sha256_source(RETRY_SCRIPT)), "{csp}");
-    assert!(!csp.contains(&sha256_source(&prepared.style)), "the example has its own style, not the bundled one: {csp}");
+    assert!(
+        !csp.contains(&sha256_source(&prepared.style)),
+        "the example has its own style, not the bundled one: {csp}"
+    );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     // Two styles: the example's own, whose colours are the brand's.
     let style_src = csp.split("; ").find(|d| d.starts_with("style-src")).unwrap();
     assert_eq!(style_src.matches("'sha256-").count(), 1, "{csp}");
 
-    let none = prepare(site("in_page_retry = false\n"), html("<p>{{ title }}</p>"), None).unwrap();
+    let none = prepare(site("in_page_retry = false\n"), Some(html("<p>{{ title }}</p>")), None).unwrap();
     assert!(none.csp().contains("style-src 'none'; script-src 'none'"), "{}", none.csp());
 }
 
@@ -75,7 +78,10 @@ fn safe_and_autoescape_are_refused_with_their_place() {
     let line = h1_line();
     assert!(p[0].starts_with(&format!("brand/page.html:{line}:13: the `safe` filter is not available")), "{p:?}");
 
-    let p = problems(&example_with("<h1>{{ title }}</h1>", "{% autoescape false %}<h1>{{ title }}</h1>{% endautoescape %}"));
+    let p = problems(&example_with(
+        "<h1>{{ title }}</h1>",
+        "{% autoescape false %}<h1>{{ title }}</h1>{% endautoescape %}",
+    ));
     assert!(p[0].contains(&format!("brand/page.html:{line}:4: `autoescape` cannot be changed")), "{p:?}");
     let p = problems(&example_with("<h1>{{ title }}</h1>", "{% filter safe %}<h1>{{ title }}</h1>{% endfilter %}"));
     assert!(p[0].contains("the `safe` filter is not available"), "{p:?}");
@@ -183,7 +189,7 @@ fn the_bundled_page_as_a_user_template_renders_byte_for_byte_as_the_bundled_one(
     let bundled = Site::new(config, Some(LOGO)).unwrap();
     let user = prepare(
         Site::new(bundled.config.clone(), Some(LOGO)).unwrap(),
-        html(BUNDLED_HTML),
+        Some(html(BUNDLED_HTML)),
         Some(TemplateSource { path: "brand/page.txt".into(), text: BUNDLED_TEXT.into() }),
     )
     .unwrap();
@@ -207,7 +213,10 @@ const LOGO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 1
 
 #[test]
 fn filters_and_tests_outside_the_short_list_are_named_with_it() {
-    let p = problems(&example_with("<h1>{{ title }}</h1>", "<h1>{{ title|wordcount }}{% if status is divisibleby(3) %}!{% endif %}</h1>"));
+    let p = problems(&example_with(
+        "<h1>{{ title }}</h1>",
+        "<h1>{{ title|wordcount }}{% if status is divisibleby(3) %}!{% endif %}</h1>",
+    ));
     assert!(p[0].contains(":14: there is no `wordcount` filter here; the filters are: default, d, replace"), "{p:?}");
     assert!(p[1].contains(": there is no `divisibleby` test here; the tests are: defined, undefined"), "{p:?}");
     let fine = "<h1>{{ title|replace('a', 'b') }}{% if request_id is not defined %}-{% endif %}</h1>";
@@ -218,7 +227,7 @@ fn filters_and_tests_outside_the_short_list_are_named_with_it() {
 /// same instructions give the same pages as the CLI's compiled template, on every page.
 #[test]
 fn the_edges_precompiled_instructions_render_what_the_compiled_template_does() {
-    let compiled = prepare(site(""), html(EXAMPLE_HTML), None).unwrap();
+    let compiled = prepare(site(""), Some(html(EXAMPLE_HTML)), None).unwrap();
     // The instructions, as the baked source rebuilds them (the source leaked, as baked source is
     // 'static).
     let mut env = minijinja::Environment::new();
