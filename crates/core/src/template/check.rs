@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::machinery::{Token, tokenize};
 use minijinja::syntax::SyntaxConfig;
-use scraper::{ElementRef, Html};
 
 use super::vars::NAMES;
 use super::{FILTERS, Slot, TEMPLATE_TESTS as TESTS, TemplateError, TemplateSource, UserTemplates, column_of};
@@ -22,18 +21,7 @@ use crate::locale::{self, Locale};
 use crate::negotiate::Format;
 use crate::page::PageKind;
 use crate::render::{RenderContext, render};
-use crate::site::{RETRY_SCRIPT, Site, sha256_source};
-
-/// The elements and data attributes the retry script (`pages/templates/retry.js`) looks for.
-pub const RETRY_HOOK_IDS: [&str; 4] = ["ep-retry", "ep-now", "ep-count", "ep-live"];
-pub const RETRY_DATA: [&str; 6] =
-    ["data-retry-after", "data-method", "data-retry-in", "data-still-down", "data-checking", "data-recovered"];
-
-/// Elements that embed or load another document or resource.
-const EMBEDDING: [&str; 9] = ["iframe", "frame", "frameset", "object", "embed", "applet", "portal", "link", "base"];
-/// Attributes whose value the browser fetches (`href` is handled by element).
-const FETCHED: [&str; 10] =
-    ["src", "srcset", "data", "poster", "background", "action", "formaction", "manifest", "ping", "codebase"];
+use crate::site::{Site, sha256_source};
 
 /// Compiles `html` and `text`, checks them, and returns the site that renders with them, its
 /// CSP computed from the rendered pages. Every problem found is returned, each naming its file
@@ -111,7 +99,7 @@ fn csp_for(scripts: &BTreeSet<String>, styles: &BTreeSet<String>) -> String {
 
 /// Problems, each once (the first page it was seen on names it), in the order found.
 #[derive(Default)]
-struct Problems(BTreeMap<String, (usize, TemplateError)>);
+pub(super) struct Problems(BTreeMap<String, (usize, TemplateError)>);
 
 impl Problems {
     fn add(&mut self, source: &TemplateSource, at: Option<usize>, message: impl Into<String>) {
@@ -119,7 +107,13 @@ impl Problems {
     }
 
     /// A problem seen while rendering `page`.
-    fn add_on(&mut self, source: &TemplateSource, at: Option<usize>, message: impl Into<String>, page: Option<&str>) {
+    pub(super) fn add_on(
+        &mut self,
+        source: &TemplateSource,
+        at: Option<usize>,
+        message: impl Into<String>,
+        page: Option<&str>,
+    ) {
         let (line, column) = match at {
             Some(offset) => (Some(line_of(&source.text, offset)), Some(column_of(&source.text, offset))),
             None => (None, None),
@@ -371,179 +365,8 @@ fn pages_of(site: &Site) -> Vec<(&'static Locale, PageKind, u16)> {
     pages
 }
 
-/// The page's elements, each as `<name attr attr…>` with its attribute names sorted.
-type Skeleton = Vec<String>;
-
-/// A page's inline scripts and styles, in order: (element name, text).
-type Inline = Vec<(&'static str, String)>;
-
-struct ReadPage {
-    skeleton: Skeleton,
-    /// Every inline script's and style's text, in order, by element name.
-    inline: Inline,
-}
-
-/// Parses one rendered HTML page and reports what it loads from outside, what the CSP would
-/// block, and (with `want_hook`) a missing retry hook.
-fn read_page(body: &str, source: &TemplateSource, what: &str, want_hook: bool, out: &mut Problems) -> ReadPage {
-    let document = Html::parse_document(body);
-    let mut page = ReadPage { skeleton: Vec::new(), inline: Vec::new() };
-    let mut hook = Hook::default();
-    let mut problem = |(literal, message): (String, String)| {
-        out.add_on(source, source.text.find(&literal), message, Some(what));
-    };
-
-    for node in document.tree.nodes() {
-        let Some(element) = ElementRef::wrap(node) else { continue };
-        let el = element.value();
-        let name = el.name();
-        let mut attrs: Vec<&str> = el.attrs().map(|(n, _)| n).collect();
-        attrs.sort_unstable();
-        page.skeleton.push(format!("<{name} {}>", attrs.join(" ")));
-
-        if let Some(found) = element_problem(el) {
-            problem(found);
-        }
-        for (attr, value) in el.attrs() {
-            if let Some(found) = attribute_problem(name, attr, value) {
-                problem(found);
-            }
-        }
-        hook.note(el);
-        if matches!(name, "script" | "style") {
-            let text: String = element.text().collect();
-            if name == "style" && loads_from_outside(&text.to_ascii_lowercase()) {
-                problem((
-                    "url(".to_owned(),
-                    "a <style> loads something (@import or url()): pages load nothing".to_owned(),
-                ));
-            }
-            hook.has_script |= name == "script" && text == RETRY_SCRIPT;
-            page.inline.push((if name == "script" { "script" } else { "style" }, text));
-        }
-    }
-
-    let missing = hook.missing();
-    if want_hook && !missing.is_empty() {
-        out.add_on(
-            source,
-            None,
-            format!(
-                "the in-page retry's hook is missing: {}; add it as in pages/examples/custom-page.html, or set \
-                 [pages] in_page_retry = false to leave the retry out knowingly",
-                missing.join(", ")
-            ),
-            Some(what),
-        );
-    }
-    page
-}
-
-/// What an element is, when it is not allowed: (the text to look for in the template, why).
-fn element_problem(el: &scraper::node::Element) -> Option<(String, String)> {
-    let name = el.name();
-    if EMBEDDING.contains(&name) {
-        return Some((
-            format!("<{name}"),
-            format!("<{name}> is not allowed: the page must be self-contained and load nothing (the CSP blocks it)"),
-        ));
-    }
-    let refresh = el.attr("http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"));
-    if name == "meta" && refresh && el.attr("content").is_some_and(|c| c.to_ascii_lowercase().contains("url")) {
-        return Some((
-            "refresh".to_owned(),
-            "a meta refresh to another address is not allowed: the in-page retry reloads when the site is back"
-                .to_owned(),
-        ));
-    }
-    None
-}
-
-/// What an attribute does, when it is not allowed: (the text to look for in the template, why).
-fn attribute_problem(name: &str, attr: &str, value: &str) -> Option<(String, String)> {
-    let lower = attr.to_ascii_lowercase();
-    let value_lower = value.trim().to_ascii_lowercase();
-    let problem = |literal: &str, why: String| Some((literal.to_owned(), why));
-    if lower.starts_with("on") {
-        problem(
-            attr,
-            format!(
-                "the {attr} attribute is not allowed: the CSP blocks inline event handlers; the page's scripts go in <script>"
-            ),
-        )
-    } else if lower == "style" {
-        problem(
-            "style=",
-            "a style attribute is not allowed: the CSP allows the page's <style> elements only, by hash".to_owned(),
-        )
-    } else if FETCHED.contains(&lower.as_str()) {
-        let image_data = name == "img" && lower == "src" && value_lower.starts_with("data:");
-        if image_data {
-            None
-        } else {
-            problem(
-                value,
-                format!("<{name} {attr}=\"{value}\"> loads something: pages load nothing (images only as data: URLs)"),
-            )
-        }
-    } else if (lower == "href" || lower == "xlink:href") && !EMBEDDING.contains(&name) {
-        let link = matches!(name, "a" | "area");
-        let scheme_bad = ["javascript:", "data:", "vbscript:"].iter().any(|s| value_lower.starts_with(s));
-        if (link && scheme_bad) || (!link && !value.starts_with('#')) {
-            problem(
-                value,
-                format!(
-                    "<{name} {attr}=\"{value}\"> is not allowed: links may go to http(s) and mailto: addresses, and anything else may point only inside the page (#id)"
-                ),
-            )
-        } else {
-            None
-        }
-    } else if loads_from_outside(&value_lower) {
-        problem("url(", format!("<{name} {attr}> uses url() outside the page: only url(#id) is allowed"))
-    } else {
-        None
-    }
-}
-
-/// CSS (lower-cased) that fetches something: `@import`, or a `url()` that is not `url(#id)`.
-fn loads_from_outside(css: &str) -> bool {
-    css.contains("@import")
-        || css.match_indices("url(").any(|(at, _)| {
-            let target = css[at + 4..].trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
-            !target.starts_with('#')
-        })
-}
-
-/// What the page has of the retry script's hook.
-#[derive(Default)]
-struct Hook {
-    ids: BTreeSet<String>,
-    data: BTreeSet<String>,
-    has_script: bool,
-}
-
-impl Hook {
-    fn note(&mut self, el: &scraper::node::Element) {
-        if let Some(id) = el.attr("id") {
-            self.ids.insert(id.to_owned());
-            if id == "ep-retry" {
-                self.data.extend(el.attrs().map(|(n, _)| n.to_ascii_lowercase()).filter(|n| n.starts_with("data-")));
-            }
-        }
-    }
-
-    /// What is missing, each as the template would write it.
-    fn missing(&self) -> Vec<String> {
-        RETRY_HOOK_IDS
-            .iter()
-            .filter(|id| !self.ids.contains(**id))
-            .map(|id| format!("#{id}"))
-            .chain(RETRY_DATA.iter().filter(|d| !self.data.contains(**d)).map(|d| format!("#ep-retry[{d}]")))
-            .chain((!self.has_script).then(|| "<script>{{ retry_script }}</script>".to_owned()))
-            .collect()
-    }
-}
-
+mod page;
 #[cfg(test)]
 mod tests;
+
+use page::{Inline, Skeleton, read_page};

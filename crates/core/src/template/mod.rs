@@ -100,14 +100,6 @@ impl Slot {
             Slot::Text => TEXT_NAME,
         }
     }
-
-    /// The config key that names this template.
-    pub fn key(self) -> &'static str {
-        match self {
-            Slot::Html => "pages.template",
-            Slot::Text => "pages.text_template",
-        }
-    }
 }
 
 /// A template problem, at a place in the user's file: `brand/page.html:12:5: message`.

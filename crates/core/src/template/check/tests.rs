@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::load::parse;
+use crate::site::RETRY_SCRIPT;
 
 const EXAMPLE_HTML: &str = include_str!("../../../../../pages/examples/custom-page.html");
 const BUNDLED_HTML: &str = include_str!("../../../../../pages/examples/bundled-page.html");
