@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::config::{
     AlbTarget, Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget,
-    Locales, Maintenance, OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
+    Locales, Maintenance, OriginTimeouts, Palette, PathRule, Provider, RetryAfter, S3Target, StatusSource,
 };
 use crate::page::PageKind;
 use crate::site::Site;
@@ -105,7 +105,8 @@ macro_rules! bake_struct {
     };
 }
 
-bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb });
+bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, status });
+bake_struct!(StatusSource at "config" { provider, url, components });
 bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dark });
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
@@ -136,6 +137,12 @@ impl Bake for Maintenance {
                 let _ = write!(out, "::edgepages_core::config::Maintenance::Until({end}u64)");
             }
         }
+    }
+}
+
+impl Bake for Provider {
+    fn bake(&self, out: &mut String) {
+        let _ = write!(out, "::edgepages_core::config::Provider::{self:?}");
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`breaker`]: when to leave a failing origin alone;
 //! - [`forward`]: what changes in a request forwarded to the origin (never the bypass secret);
 //! - [`stale`]: which healthy answers may be kept, and served when the origin fails;
+//! - [`status`]: the team's status page: its incident and scheduled maintenance, read safely;
 //! - [`target`]: where a request is sent, and the checked origins;
 //! - [`negotiate`]: format and language from the request's headers;
 //! - [`logo`]: the brand's SVG logo, parsed and allow-listed before it is inlined;
@@ -34,6 +35,7 @@ pub mod retry;
 pub mod site;
 pub mod stale;
 pub mod static_pages;
+pub mod status;
 pub mod target;
 
 pub use config::Config;

@@ -64,6 +64,9 @@ impl Config {
         self.check_copy(&mut out);
         self.check_edge(&mut out);
         self.check_targets(&mut out);
+        if let Some(status) = &self.status {
+            super::status::check(status, &mut out);
+        }
         out.0
     }
 

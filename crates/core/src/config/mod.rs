@@ -10,6 +10,7 @@ mod color;
 #[cfg(feature = "toml")]
 pub mod load;
 mod maintenance;
+mod status;
 
 use std::collections::BTreeMap;
 
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
 pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem};
 pub use color::HexColor;
-pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, rfc3339};
+pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, in_force_with_status, rfc3339};
+pub use status::{Provider, StatusSource};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::page::PageKind;
@@ -42,6 +44,9 @@ pub struct Config {
     /// The load balancer `edgepages maintenance` switches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alb: Option<AlbTarget>,
+    /// The team's status page: its incident text and scheduled maintenance (`crate::status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
