@@ -18,6 +18,7 @@
 //! | `chunked&kb=N&ms=M` | 200 HTML of N KiB, chunked (no length), a 64 KiB chunk every M ms |
 //! | `echo` | 200 JSON of the request as it arrived: method, path, headers, body |
 //! | `redirect&to=P` | 302 to `P` |
+//! | `status_json&sample=NAME` | a fake status page's JSON, recorded or hostile ([`status_page`]) |
 //!
 //! A healthy answer also takes `cache_control=V`, `vary=V` and `set_cookie=1`, to add those
 //! headers. A test can give a path a standing behaviour ([`FaultOrigin::set_behaviour`]), so that
@@ -34,6 +35,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+pub mod status_page;
 
 /// The control path that sets a standing behaviour over HTTP.
 const BEHAVIOUR_PATH: &str = "/__behaviour";
@@ -244,6 +247,10 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             let to = req.query.get("to").map_or("/", String::as_str);
             respond(&mut stream, 302, "text/plain", &[("location", to)], b"moved").await
         }
+        "status_json" => match status_page::answer(&req.query, std::time::SystemTime::now()) {
+            Some((content_type, body)) => respond(&mut stream, 200, content_type, &[], &body).await,
+            None => respond(&mut stream, 404, "text/plain", &[], b"no such sample").await,
+        },
         _ => {
             let body = format!("<p>origin ok: {}</p>", req.path);
             respond(&mut stream, 200, "text/html; charset=utf-8", &[("x-origin", "fault-origin")], body.as_bytes())
