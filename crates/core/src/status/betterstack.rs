@@ -165,8 +165,7 @@ pub(super) fn parse(body: &[u8], site: Components<'_>) -> Result<Summary, Unread
                     impact,
                     latest: latest_update(updates.get(id.as_str()))?,
                 };
-                let stamp = |i: &Incident| i.latest.as_ref().map(|u| u.at_unix_s);
-                if incident.as_ref().is_none_or(|c| stamp(&found) > stamp(c)) {
+                if found.newer_than(incident.as_ref()) {
                     incident = Some(found);
                 }
             }

@@ -50,6 +50,15 @@ pub struct Incident {
     pub latest: Option<Update>,
 }
 
+impl Incident {
+    /// Whether this incident's latest update is newer than `current`'s: which of two open
+    /// incidents a page shows. One without updates loses to one with; a tie keeps `current`.
+    pub fn newer_than(&self, current: Option<&Incident>) -> bool {
+        let stamp = |i: &Incident| i.latest.as_ref().map(|u| u.at_unix_s);
+        current.is_none_or(|c| stamp(self) > stamp(c))
+    }
+}
+
 /// Where a scheduled maintenance stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

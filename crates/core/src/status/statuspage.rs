@@ -72,7 +72,7 @@ pub(super) fn parse(body: &[u8], site: Components<'_>) -> Result<Summary, Unread
             continue;
         }
         let found = read_incident(raw, &format!("incidents[{i}]"))?;
-        if newer(&found, incident.as_ref()) {
+        if found.newer_than(incident.as_ref()) {
             incident = Some(found);
         }
     }
@@ -143,10 +143,4 @@ fn read_maintenance(raw: &RawIncident, phase: Phase, at: &str) -> Result<Mainten
     let ends_unix_s =
         raw.scheduled_until.as_deref().map(|end| time(end, || format!("{at}.scheduled_until"))).transpose()?;
     Ok(Maintenance { title, phase, starts_unix_s, ends_unix_s })
-}
-
-/// Whether `found` was updated after `current` (an incident without updates loses to one with).
-fn newer(found: &Incident, current: Option<&Incident>) -> bool {
-    let stamp = |i: &Incident| i.latest.as_ref().map(|u| u.at_unix_s);
-    current.is_none_or(|c| stamp(found) > stamp(c))
 }
