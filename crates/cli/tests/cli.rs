@@ -70,6 +70,7 @@ fn the_starters_commented_publish_sections_are_valid_once_uncommented() {
     }
     assert!(text.contains("\n[cloudfront.lambda_edge]\nenabled = true\n"), "{text}");
     assert!(text.contains("\n[alb]\nlistener_arn = "), "{text}");
+    assert!(text.contains("\n[status]\nprovider = \"statuspage\""), "{text}");
     fs::write(dir.path().join("edgepages.toml"), &text).unwrap();
     edgepages(dir.path()).arg("check").assert().success();
 }

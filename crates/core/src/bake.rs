@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_full_config_bakes_every_field() {
-        let text = "[brand]\nname = \"X\"\n[edge]\nmaintenance = \"2026-11-24T18:00:00Z\"\n[[edge.paths]]\nprefix = \"/r\"\ndeadline_ms = 200\n[copy.en.maintenance]\ntitle = \"T\"\n[s3]\nbucket = \"b-1\"\n[cloudfront]\ndistribution_id = \"E1\"\n";
+        let text = "[brand]\nname = \"X\"\n[edge]\nmaintenance = \"2026-11-24T18:00:00Z\"\n[[edge.paths]]\nprefix = \"/r\"\ndeadline_ms = 200\n[copy.en.maintenance]\ntitle = \"T\"\n[s3]\nbucket = \"b-1\"\n[cloudfront]\ndistribution_id = \"E1\"\n[status]\nprovider = \"betterstack\"\nurl = \"https://s.example\"\ncomponents = [\"API\"]\n";
         let config = crate::config::load::parse(text, "t.toml").unwrap();
         let baked = to_rust(&config);
         for needle in [
@@ -187,6 +187,7 @@ mod tests {
             "(::edgepages_core::PageKind::Maintenance,::edgepages_core::config::CopyOverride {title: ::std::option::Option::Some(::std::string::String::from(\"T\"))",
             "distribution_id: ::std::string::String::from(\"E1\")",
             "jitter_percent: 50u8",
+            "status: ::std::option::Option::Some(::edgepages_core::config::StatusSource {provider: ::edgepages_core::config::Provider::Betterstack,url: ::std::string::String::from(\"https://s.example\"),components: ::std::vec![::std::string::String::from(\"API\"),],})",
         ] {
             assert!(baked.contains(needle), "{needle} not in {baked}");
         }
