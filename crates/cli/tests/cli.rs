@@ -235,7 +235,8 @@ fn pages_over_the_weight_budget_fail_check() {
     let dir = TempDir::new().unwrap();
     // 15 KB of poorly compressible path data: a real logo this heavy would blow the budget.
     let mut state: u32 = 1;
-    let mut d = String::new();
+    // Path data starts with a moveto (SVG 2, "The grammar for path data").
+    let mut d = String::from("M0 0 ");
     while d.len() < 15_000 {
         state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
         write!(d, "L{} {} ", (state >> 8) % 1000, (state >> 18) % 1000).unwrap();
@@ -246,7 +247,25 @@ fn pages_over_the_weight_budget_fail_check() {
         .arg("check")
         .assert()
         .failure()
-        .stderr(predicate::str::contains("exceed the 6144-byte gzip budget"));
+        .stderr(predicate::str::contains("exceed the 6144-byte gzip budget"))
+        .stderr(predicate::str::is_match("is [0-9]+ bytes gzipped, [0-9]+ of them the logo").unwrap());
+}
+
+/// `check` says once what cleaning a real editor's logo dropped and rewrote (KDE's Breeze
+/// `systemsettings` icon, as Inkscape saved it), and holds every page to the budget with it.
+#[test]
+fn check_says_what_cleaning_the_logo_dropped() {
+    let dir = TempDir::new().unwrap();
+    let real = repo_root().join("crates/core/tests/logos/real/kde-systemsettings.svg");
+    fs::copy(real, dir.path().join("logo.svg")).unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "[brand]\nname = \"Shop\"\nlogo = \"logo.svg\"\n").unwrap();
+    let output = edgepages(dir.path()).arg("check").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+    let json = edgepages(dir.path()).args(["--json", "check"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["logo"]["report"]["css_rules_inlined"], 1, "{json}");
+    assert_eq!(json["logo"]["report"]["elements"]["<sodipodi:namedview>"], 1, "{json}");
 }
 
 #[test]

@@ -22,7 +22,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::cli::Global;
 use crate::output::Output;
-use crate::site_files::load_site;
+use crate::site_files::{load_site, load_site_and_logo};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -71,6 +71,11 @@ fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
         "/_edgepages/version" => {
             reply(StatusCode::OK, "text/plain; charset=utf-8", version(config, load_site(config).ok().as_ref()))
         }
+        // The logo as every page inlines it, cleaned; shown by the index as an image.
+        "/_edgepages/logo.svg" => match load_site_and_logo(config) {
+            Ok((_, Some(logo))) => reply(StatusCode::OK, "image/svg+xml", logo.cleaned.svg),
+            _ => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no logo in the config\n".into()),
+        },
         _ => match path.strip_prefix("/page/").and_then(|rest| page(config, rest)) {
             Some(response) => response,
             None => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "no such page in the preview\n".into()),
@@ -156,10 +161,21 @@ struct Shown {
     locale: String,
 }
 
+/// The brand's logo beside what cleaning it dropped and rewrote.
+#[derive(Debug)]
+struct LogoView {
+    path: String,
+    dropped: Vec<String>,
+    rewritten: Vec<String>,
+    source_bytes: usize,
+    cleaned_bytes: usize,
+}
+
 #[derive(Debug, Template)]
 #[template(path = "preview.html")]
 struct Index {
     brand: String,
+    logo: Option<LogoView>,
     config: String,
     error: Option<String>,
     locales: Vec<String>,
@@ -170,11 +186,23 @@ struct Index {
 
 /// `/`, and `/?page=503&locale=fr` to show that page beside the table.
 fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
-    let site: Result<Site> = load_site(config);
-    let (brand, locales, error) = match &site {
-        Ok(site) => (site.config.brand.name.clone(), site.config.locales.available.clone(), None),
-        Err(e) => (String::new(), Vec::new(), Some(format!("{e:#}"))),
+    let loaded = load_site_and_logo(config);
+    let (brand, locales, error, logo) = match &loaded {
+        Ok((site, logo)) => (
+            site.config.brand.name.clone(),
+            site.config.locales.available.clone(),
+            None,
+            logo.as_ref().map(|l| LogoView {
+                path: l.path.display().to_string(),
+                dropped: l.cleaned.report.dropped(),
+                rewritten: l.cleaned.report.rewritten(),
+                source_bytes: l.cleaned.report.source_bytes,
+                cleaned_bytes: l.cleaned.report.cleaned_bytes,
+            }),
+        ),
+        Err(e) => (String::new(), Vec::new(), Some(format!("{e:#}")), None),
     };
+    let site: Result<&Site, _> = loaded.as_ref().map(|(site, _)| site);
     let param = |name: &str| {
         query.split('&').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_owned()))
     };
@@ -188,12 +216,13 @@ fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
     let status = if error.is_some() { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
     let page = Index {
         brand,
+        logo,
         config: config.display().to_string(),
         error,
         locales,
         rows,
         shown,
-        version: version(config, site.as_ref().ok()),
+        version: version(config, site.ok()),
     };
     match page.render() {
         Ok(html) => reply(status, "text/html; charset=utf-8", html),
@@ -223,5 +252,27 @@ mod tests {
         {
             assert_eq!(get(path).status(), StatusCode::NOT_FOUND, "{path}");
         }
+    }
+
+    #[test]
+    fn the_index_shows_the_cleaned_logo_beside_what_was_dropped() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/logos/real/rust-corro.svg");
+        std::fs::copy(real, dir.path().join("logo.svg")).unwrap();
+        let config = dir.path().join("edgepages.toml");
+        std::fs::write(&config, "[brand]\nname = \"Shop\"\nlogo = \"logo.svg\"\n").unwrap();
+        let get = |path: &str| answer(&config, &Request::get(path).body(()).unwrap());
+        let logo = get("/_edgepages/logo.svg");
+        assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+        let index = body(get("/"));
+        assert!(index.contains("<img src=\"/_edgepages/logo.svg?v="), "{index}");
+        assert!(index.contains("1 &#60;metadata&#62;"), "{index}");
+        assert!(index.contains("1 &#60;sodipodi:namedview&#62;"), "{index}");
+    }
+
+    fn body(response: Response<Full<Bytes>>) -> String {
+        use http_body_util::BodyExt as _;
+        let bytes = crate::aws_setup::runtime().unwrap().block_on(response.into_body().collect()).unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
     }
 }
