@@ -219,6 +219,7 @@ attributes! {
     "aria-hidden": Keyword(BOOLEAN), false;
     "focusable": Keyword(&["true", "false", "auto"]), false;
     "version": Text, false;
+    "xml:space": Keyword(&["default", "preserve"]), false;
 
     "in": Name, false;
     "in2": Name, false;

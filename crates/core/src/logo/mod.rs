@@ -374,6 +374,15 @@ mod tests {
     }
 
     #[test]
+    fn xml_space_stays_where_it_governs_text() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" xml:space="preserve"><g xml:space="preserve"><rect width="1"/></g><text xml:space="preserve">A  B</text></svg>"#;
+        assert_eq!(
+            prepare(svg).unwrap(),
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xml:space="preserve"><g><rect width="1"/></g><text xml:space="preserve">A  B</text></svg>"#
+        );
+    }
+
+    #[test]
     fn words_containing_on_are_not_handlers() {
         let svg = r#"<svg xmlns="http://www.w3.org/2000/svg"><text font-family="monospace">Acme on time</text></svg>"#;
         assert!(prepare(svg).is_ok());

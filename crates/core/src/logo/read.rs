@@ -124,6 +124,8 @@ impl Reader<'_, '_> {
             let attribute = match attr.namespace() {
                 None => name,
                 Some(XLINK_NS) if name == "href" => "href",
+                // Whitespace in text is kept as the editor meant it; elsewhere the attribute does nothing.
+                Some(XML_NS) if name == "space" && has_text(node) => "xml:space",
                 Some(XML_NS) if matches!(name, "space" | "lang") => {
                     self.report.editor_attribute(&format!("xml:{name}"));
                     continue;
@@ -189,4 +191,9 @@ fn refusal(name: &str, raw: &str, why: &str) -> LogoError {
 /// How much a transform enlarges what it draws (the square root of its determinant).
 fn transform_scale(raw: &str) -> f64 {
     raw.parse::<svgtypes::Transform>().map_or(1.0, |t| (t.a * t.d - t.b * t.c).abs().sqrt())
+}
+
+/// Whether `node` is or holds a `<text>` element, whose whitespace `xml:space` governs.
+fn has_text(node: roxmltree::Node<'_, '_>) -> bool {
+    node.descendants().any(|n| n.is_element() && matches!(n.tag_name().name(), "text" | "tspan"))
 }
