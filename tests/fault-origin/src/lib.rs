@@ -5,7 +5,7 @@
 //! | `fault=` | behaviour |
 //! |---|---|
 //! | (none), `ok` | 200 HTML, with an `x-origin` header |
-//! | `status&code=N` | status N with a stack trace (holding a fake secret) as the body |
+//! | `status&code=N` | status N with a stack trace (holding a fake secret) as the body; `chunked=1` sends it chunked, `via=V` adds `Via: V` (as Heroku's router, Varnish or Google's load balancer do) |
 //! | `json&code=N` | status N with a JSON error body |
 //! | `retry_after&code=N&seconds=S` | status N with `Retry-After: S` |
 //! | `hang` | accepts, reads the request, never answers |
@@ -186,7 +186,12 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             let trace = format!(
                 "<html><body><h1>Server Error</h1><pre>Traceback (most recent call last):\n  File \"/app/db.py\", line 42, in connect\n    {LEAK_MARKER}\nOperationalError: could not connect to server</pre></body></html>"
             );
-            respond(&mut stream, code, "text/html", &[], trace.as_bytes()).await
+            let via: Vec<(&str, &str)> = req.query.get("via").map(|v| ("via", v.as_str())).into_iter().collect();
+            if req.query.contains_key("chunked") {
+                respond_chunked(&mut stream, code, "text/html", &via, trace.as_bytes()).await
+            } else {
+                respond(&mut stream, code, "text/html", &via, trace.as_bytes()).await
+            }
         }
         "json" => {
             let body = format!("{{\"error\":\"database unavailable\",\"code\":{code}}}");
@@ -376,6 +381,29 @@ async fn stream_chunked(stream: &mut TcpStream, kib: u64, ms: u64) -> std::io::R
         }
     }
     stream.write_all(b"0\r\n\r\n").await?;
+    stream.shutdown().await
+}
+
+/// Answers with `body` as one chunk (`Transfer-Encoding: chunked`, no length), as gunicorn, Node
+/// or Tomcat send an error page they stream, and closes the connection.
+async fn respond_chunked(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head =
+        format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n");
+    for (name, value) in extra {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("connection: close\r\n\r\n");
+    let mut message = head.into_bytes();
+    message.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
+    message.extend_from_slice(body);
+    message.extend_from_slice(b"\r\n0\r\n\r\n");
+    stream.write_all(&message).await?;
     stream.shutdown().await
 }
 
