@@ -255,3 +255,57 @@ fn maintenance_answers_every_response_as_the_worker_does_until_its_end() {
     let ended = in_maintenance("2026-01-01T00:00:00Z");
     assert_eq!(respond(&event, &ended, clock, crate::fallback()), Answer::PassThrough, "over by now");
 }
+
+const NONCE: &str = "Qx7-pL2_vN9tRk4wYz";
+
+/// The documented event for `uri` with the origin's `status`, from a browser asking for French
+/// problem+json.
+fn probe_event(uri: &str, status: u16) -> String {
+    documented(status, &[("Accept", "application/json"), ("Accept-Language", "fr")], &[])
+        .replace("\"uri\":\"/\"", &format!("\"uri\":\"{uri}\""))
+}
+
+#[test]
+fn a_probe_is_answered_as_its_status_in_the_viewers_variant_whatever_the_origin_said() {
+    use edgepages_core::probe;
+    for origin_status in [404, 200, 503] {
+        for asked in [500, 502, 503, 504] {
+            let out = answer(&probe_event(&probe::path(asked, NONCE), origin_status));
+            let r = &out["response"];
+            assert_eq!(r["status"], asked.to_string(), "{origin_status} → {asked}");
+            assert_eq!(header(r, "x-edgepages"), Some(probe::MARK));
+            assert_eq!(header(r, "content-type"), Some("application/problem+json"));
+            assert_eq!(header(r, "content-language"), Some("fr"));
+            assert_eq!(header(r, "cache-control"), Some("no-store"));
+            // Nothing of the request: no nonce, no path, no request ID.
+            let body = r["body"].as_str().unwrap();
+            for shown in [NONCE, "well-known", REQUEST_ID] {
+                assert!(!body.contains(shown), "{shown} in {body}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_probe_for_another_status_or_an_odd_nonce_is_no_probe() {
+    use edgepages_core::probe;
+    // 501 is a probe status, but this site does not intercept it: the origin's answer goes through.
+    for uri in [probe::path(404, NONCE), probe::path(501, NONCE), probe::path(502, "short"), format!("{}/x", probe::path(502, NONCE))] {
+        assert_eq!(answer(&probe_event(&uri, 404)), serde_json::json!({ "pass": true }), "{uri}");
+    }
+    let posted = probe_event(&probe::path(502, NONCE), 404).replace("\"method\":\"GET\"", "\"method\":\"POST\"");
+    assert_eq!(answer(&posted), serde_json::json!({ "pass": true }));
+}
+
+#[test]
+fn a_probe_in_maintenance_is_still_answered_as_its_status() {
+    use crate::respond::{Answer, respond};
+    let event: crate::event::Event =
+        serde_json::from_str(&probe_event(&edgepages_core::probe::path(502, NONCE), 404)).unwrap();
+    let clock = edgepages_core::Clock { now_unix_s: NOW, seed: 7 };
+    let Answer::Replace(page) = respond(&event, &in_maintenance("on"), clock, crate::fallback()) else {
+        panic!("a probe is answered")
+    };
+    assert_eq!(page.status, "502");
+    assert_eq!(page.headers["x-edgepages"][0].value, edgepages_core::probe::MARK);
+}

@@ -193,6 +193,17 @@ test("a module that cannot load costs no healthy page, and origin errors still g
   assert.equal(value(answer, "via"), "1.1 vegur", "the read-only header is kept");
 });
 
+test("a probe of verify --live is answered by the module whatever the origin's status", async () => {
+  // index.mjs skips the module for statuses it never replaces, but not for probe paths.
+  for (const status of [200, 404]) {
+    const answer = await answered(event(status, { uri: "/.well-known/edgepages/probe/502/Qx7-pL2_vN9tRk4wYz", request: { Accept: "application/json" }, response: { Via: "1.1 vegur" } }));
+    assert.equal(answer.status, "502");
+    assert.equal(value(answer, "x-edgepages"), "probe");
+  }
+  const near = event(404, { uri: "/.well-known/edgepages/probe/404/Qx7-pL2_vN9tRk4wYz" });
+  assert.equal(await handler(near), near.Records[0].cf.response, "not a probe: the origin's 404 goes through");
+});
+
 test("an event the module cannot read passes the origin's response through", async () => {
   const odd = event(502);
   odd.Records[0].cf.request.uri = 42;

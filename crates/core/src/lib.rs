@@ -11,7 +11,8 @@
 //! - [`target`]: where a request is sent, and the checked origins;
 //! - [`negotiate`]: format and language from the request's headers;
 //! - [`logo`]: the brand's SVG logo, parsed and allow-listed before it is inlined;
-//! - [`render`]: the answer's status, headers and body, from the templates in `pages/`.
+//! - [`render`]: the answer's status, headers and body, from the templates in `pages/`;
+//! - [`probe`]: the path the Lambda@Edge function answers for `verify --live`.
 //!
 //! There is no I/O, clock, environment or randomness in here: callers pass time and a seed in,
 //! and read files themselves.
@@ -29,6 +30,7 @@ pub mod logo;
 pub mod negotiate;
 pub mod outcome;
 pub mod page;
+pub mod probe;
 pub mod render;
 pub mod request;
 pub mod retry;

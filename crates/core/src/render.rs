@@ -83,6 +83,8 @@ struct HtmlPage<'a> {
 #[derive(Template)]
 #[template(path = "page.txt", escape = "none")]
 struct TextPage<'a> {
+    /// The site's name: a plain-text answer says whose it is, as the HTML page's logo does.
+    brand_name: &'a str,
     code_label: String,
     copy: Copy<'a>,
     until: Option<String>,
@@ -185,6 +187,7 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
         .render()
         .map_err(|e| fail(Format::Html, e.into()))?,
         Format::Plain => TextPage {
+            brand_name: &brand.name,
             code_label,
             copy,
             until: page.maintenance_end.map(|end| locale.common.until.replace("{time}", &shown_time(end))),
