@@ -102,7 +102,8 @@ fn negotiated<'e>(request: &'e Request, site: &Site) -> RequestFacts<'e> {
         // No `Accept` here means CloudFront did not forward it (legacy cache settings, a behavior
         // whose viewer events are the team's own, shared mode without the variant header), not a
         // client that sent none: curl sends `*/*`. Browsers are the likelier viewer: HTML.
-        accept: named.map_or_else(|| first(&request.headers, "accept").or(Some("text/html")), |(accept, _)| Some(accept)),
+        accept: named
+            .map_or_else(|| first(&request.headers, "accept").or(Some("text/html")), |(accept, _)| Some(accept)),
         accept_language: named.map_or_else(|| first(&request.headers, "accept-language"), |(_, tag)| Some(tag)),
         ..RequestFacts::default()
     }
@@ -127,7 +128,8 @@ fn answer_probe(
         Decision::Page(page) | Decision::ServeStale { fallback: page, .. } => page,
         Decision::PassThrough => return Answer::PassThrough,
     };
-    let context = RenderContext { method: Some(facts.method), now_unix_s: Some(clock.now_unix_s), ..RenderContext::default() };
+    let context =
+        RenderContext { method: Some(facts.method), now_unix_s: Some(clock.now_unix_s), ..RenderContext::default() };
     let mut rendered = render(&page, site, &context).unwrap_or_else(|_| fallback.clone());
     rendered.headers.retain(|(name, _)| *name != "x-edgepages");
     rendered.headers.push(("x-edgepages", probe::MARK.to_owned()));
@@ -155,7 +157,8 @@ pub fn replaceable_statuses(site: &Site) -> Vec<u16> {
 /// function to set, and the origin's read-only headers exactly as they came (`origin`), since a
 /// result that adds, changes or drops one is refused ([`crate::headers`]).
 pub fn generated(rendered: &Rendered, head: bool, origin: &Headers) -> Generated {
-    let mut headers: Headers = origin.iter().filter(|(name, _)| read_only(name)).map(|(n, v)| (n.clone(), v.clone())).collect();
+    let mut headers: Headers =
+        origin.iter().filter(|(name, _)| read_only(name)).map(|(n, v)| (n.clone(), v.clone())).collect();
     for (name, value) in rendered.headers.iter().filter(|(name, _)| allowed(name)) {
         headers
             .entry((*name).to_owned())

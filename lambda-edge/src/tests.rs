@@ -115,7 +115,8 @@ fn a_page_cloudfront_may_share_shows_only_what_its_cache_key_holds() {
         assert!(!body.contains(REQUEST_ID), "{accept}: the request ID is on the page");
     }
     let problem: Value =
-        serde_json::from_str(answer(&with_query("GET", "application/json"))["response"]["body"].as_str().unwrap()).unwrap();
+        serde_json::from_str(answer(&with_query("GET", "application/json"))["response"]["body"].as_str().unwrap())
+            .unwrap();
     assert_eq!(problem["instance"], "/");
     assert_eq!(problem.get("request_id"), None);
 }
@@ -141,8 +142,12 @@ fn a_page_never_cached_names_the_viewers_request() {
 fn every_answer_keeps_the_origins_read_only_headers_and_sets_nothing_disallowed() {
     let origin = [("Via", "1.1 vegur"), ("Transfer-Encoding", "chunked"), ("Server", "gunicorn")];
     let event = documented(502, &[("Accept", "text/html")], &origin);
-    let expected: Value = serde_json::from_str::<Value>(&event).unwrap()["Records"][0]["cf"]["response"]["headers"].clone();
-    for out in [answer(&event), answer(&event.replace("\"uri\":\"/\"", "\"uri\":\"/.well-known/edgepages/probe/503/abcdefghijklmnop\""))] {
+    let expected: Value =
+        serde_json::from_str::<Value>(&event).unwrap()["Records"][0]["cf"]["response"]["headers"].clone();
+    for out in [
+        answer(&event),
+        answer(&event.replace("\"uri\":\"/\"", "\"uri\":\"/.well-known/edgepages/probe/503/abcdefghijklmnop\"")),
+    ] {
         let headers = out["response"]["headers"].as_object().unwrap();
         for name in crate::headers::READ_ONLY_IN_ORIGIN_RESPONSE {
             assert_eq!(headers[name], expected[name], "{name}");
@@ -290,7 +295,12 @@ fn a_probe_is_answered_as_its_status_in_the_viewers_variant_whatever_the_origin_
 fn a_probe_for_another_status_or_an_odd_nonce_is_no_probe() {
     use edgepages_core::probe;
     // 501 is a probe status, but this site does not intercept it: the origin's answer goes through.
-    for uri in [probe::path(404, NONCE), probe::path(501, NONCE), probe::path(502, "short"), format!("{}/x", probe::path(502, NONCE))] {
+    for uri in [
+        probe::path(404, NONCE),
+        probe::path(501, NONCE),
+        probe::path(502, "short"),
+        format!("{}/x", probe::path(502, NONCE)),
+    ] {
         assert_eq!(answer(&probe_event(&uri, 404)), serde_json::json!({ "pass": true }), "{uri}");
     }
     let posted = probe_event(&probe::path(502, NONCE), 404).replace("\"method\":\"GET\"", "\"method\":\"POST\"");

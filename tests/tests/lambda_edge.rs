@@ -70,7 +70,11 @@ fn an_origin_502_becomes_the_branded_page_in_the_viewers_language_without_the_or
 /// a length) or through a proxy that adds `Via` (Heroku's router: `1.1 vegur`).
 #[test]
 fn an_origin_error_that_came_chunked_and_through_a_proxy_still_gets_the_branded_page() {
-    for query in ["fault=status&code=502&via=1.1%20vegur", "fault=status&code=503&chunked=1", "fault=status&code=500&chunked=1&via=1.1%20varnish"] {
+    for query in [
+        "fault=status&code=502&via=1.1%20vegur",
+        "fault=status&code=503&chunked=1",
+        "fault=status&code=500&chunked=1&via=1.1%20varnish",
+    ] {
         let r = get(&format!("/orders?{query}"), "text/html", "en");
         assert_eq!(
             header(&r, SOURCE),
@@ -100,8 +104,8 @@ fn an_api_client_gets_problem_json_and_the_origins_retry_after() {
 /// viewer was a browser as often as not: curl sends `*/*`. The page is HTML.
 #[test]
 fn a_browser_gets_html_where_the_behavior_forwards_no_accept_header() {
-    let cf = CloudFront::with(&Options::new(&rig().origin.url(), Duration::from_secs(2)).behavior(json!("legacy")))
-        .unwrap();
+    let cf =
+        CloudFront::with(&Options::new(&rig().origin.url(), Duration::from_secs(2)).behavior(json!("legacy"))).unwrap();
     // This behavior forwards no query string either: the path itself is broken.
     let path = unique("account");
     rig().origin.set_behaviour(&path, Some("fault=status&code=503"));
@@ -153,7 +157,8 @@ fn custom_error_responses_brand_what_the_function_did_not_answer_in_either_order
     for order in Order::BOTH {
         let options = Options::new(&rig().origin.url(), Duration::from_secs(1)).with_pages(&[502, 503, 504], order);
         let cf = CloudFront::with(&options).unwrap();
-        let api = get_from(&cf, &format!("{}?fault=status&code=503", unique("api-cart")), &[("accept", "application/json")]);
+        let api =
+            get_from(&cf, &format!("{}?fault=status&code=503", unique("api-cart")), &[("accept", "application/json")]);
         assert_eq!(api.status(), 503, "{order:?}");
         let expected = match order {
             Order::AfterFunction => ("custom-error-response", "text/html; charset=utf-8"),

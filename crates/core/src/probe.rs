@@ -39,8 +39,8 @@ pub fn parse(method: &str, uri: &str) -> Option<u16> {
         return None;
     }
     let (status, nonce) = uri.strip_prefix(PREFIX)?.split_once('/')?;
-    let nonce_ok = NONCE_LEN.contains(&nonce.len())
-        && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let nonce_ok =
+        NONCE_LEN.contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) || !nonce_ok {
         return None;
     }

@@ -393,8 +393,7 @@ async fn respond_chunked(
     extra: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head =
-        format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n");
+    let mut head = format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n");
     for (name, value) in extra {
         let _ = write!(head, "{name}: {value}\r\n");
     }
