@@ -2,7 +2,7 @@
 //! derived from the config and the rendered pages.
 
 use edgepages_core::PageKind;
-use edgepages_core::config::{Config, OriginTimeouts};
+use edgepages_core::config::{Config, CustomErrorOrder, OriginTimeouts};
 use edgepages_core::static_pages::StaticPage;
 use sha2::{Digest as _, Sha256};
 
@@ -64,6 +64,9 @@ pub struct ErrorPage {
     pub page_path: String,
     /// The page exists for this code; otherwise the generic page stands in (`--force` only).
     pub has_own_page: bool,
+    /// The custom error response carries the page; otherwise only the error caching TTL, so
+    /// that the Lambda@Edge function's answer reaches viewers ([`crate::order`]).
+    pub serves_page: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +79,9 @@ pub struct Desired {
     pub distribution_id: String,
     pub objects: Vec<PageObject>,
     pub error_pages: Vec<ErrorPage>,
+    /// The order of custom error responses and the Lambda@Edge function that the error pages are
+    /// set up for ([`crate::order`]), when the function runs.
+    pub custom_error_order: Option<CustomErrorOrder>,
     pub error_ttl: u32,
     pub origin_timeouts: Option<OriginTimeouts>,
     /// The Lambda@Edge function's association, when `[cloudfront.lambda_edge]` is there. Its
@@ -109,6 +115,7 @@ impl Desired {
                         if own { kind.file_stem() } else { PageKind::Fallback.file_stem() }
                     ),
                     has_own_page: own,
+                    serves_page: crate::order::serves_page(config, code).0,
                 }
             })
             .collect();
@@ -121,6 +128,7 @@ impl Desired {
             distribution_id: cf.distribution_id.clone(),
             objects,
             error_pages,
+            custom_error_order: cf.lambda_edge.as_ref().filter(|f| f.enabled).map(|f| f.custom_error_order),
             error_ttl: cf.error_caching_min_ttl,
             origin_timeouts: cf.origin.clone(),
             edge_function: None,
@@ -170,8 +178,14 @@ pub(crate) mod tests_support {
             objects: vec![page("edgepages/502.html", "<p>502</p>"), page("edgepages/503.html", "<p>503</p>")],
             error_pages: [502, 503]
                 .into_iter()
-                .map(|code| ErrorPage { code, page_path: format!("/edgepages/{code}.html"), has_own_page: true })
+                .map(|code| ErrorPage {
+                    code,
+                    page_path: format!("/edgepages/{code}.html"),
+                    has_own_page: true,
+                    serves_page: true,
+                })
                 .collect(),
+            custom_error_order: None,
             error_ttl: 10,
             origin_timeouts: None,
             edge_function: None,

@@ -16,6 +16,8 @@ pub mod forwarding;
 pub mod function;
 pub mod glob;
 pub mod hang;
+pub mod live;
+pub mod order;
 pub mod origin_verify;
 pub mod plan;
 pub mod policy;

@@ -189,8 +189,13 @@ fn traps(desired: &Desired, current: &DistributionConfig) -> Vec<Trap> {
     if desired.error_ttl > MAX_SAFE_ERROR_TTL {
         traps.push(Trap::LongErrorTtl { ttl: desired.error_ttl });
     }
-    traps
-        .extend(desired.error_pages.iter().filter(|p| !p.has_own_page).map(|p| Trap::CodeWithoutPage { code: p.code }));
+    traps.extend(
+        desired
+            .error_pages
+            .iter()
+            .filter(|p| !p.has_own_page && p.serves_page)
+            .map(|p| Trap::CodeWithoutPage { code: p.code }),
+    );
     traps
 }
 
@@ -330,7 +335,12 @@ mod tests {
     fn traps_are_found() {
         let mut d = desired();
         d.error_ttl = 300;
-        d.error_pages.push(ErrorPage { code: 403, page_path: "/edgepages/error.html".into(), has_own_page: false });
+        d.error_pages.push(ErrorPage {
+            code: 403,
+            page_path: "/edgepages/error.html".into(),
+            has_own_page: false,
+            serves_page: true,
+        });
         let c = with_404_rewrite_to_200();
         let p = plan(&d, &c).unwrap();
         assert_eq!(
@@ -358,7 +368,12 @@ mod tests {
     #[test]
     fn a_rewrite_of_an_owned_code_is_replaced_not_a_trap() {
         let mut d = desired();
-        d.error_pages.push(ErrorPage { code: 404, page_path: "/edgepages/error.html".into(), has_own_page: false });
+        d.error_pages.push(ErrorPage {
+            code: 404,
+            page_path: "/edgepages/error.html".into(),
+            has_own_page: false,
+            serves_page: true,
+        });
         let c = with_404_rewrite_to_200();
         let p = plan(&d, &c).unwrap();
         assert_eq!(p.traps, [Trap::CodeWithoutPage { code: 404 }]);

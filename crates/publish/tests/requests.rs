@@ -47,8 +47,14 @@ fn desired() -> Desired {
         objects: vec![page(502), page(503)],
         error_pages: [502, 503]
             .into_iter()
-            .map(|code| ErrorPage { code, page_path: format!("/edgepages/{code}.html"), has_own_page: true })
+            .map(|code| ErrorPage {
+                code,
+                page_path: format!("/edgepages/{code}.html"),
+                has_own_page: true,
+                serves_page: true,
+            })
             .collect(),
+        custom_error_order: None,
         error_ttl: 10,
         origin_timeouts: None,
         edge_function: None,

@@ -2,7 +2,8 @@
 //! every configured code reaches its branded page; optionally requests a URL that must fail and
 //! checks that the branded page answers. `--healthy` is the deploy gate (seed 001): it only
 //! requests URLs that must answer for real, reading nothing from AWS. Exits non-zero on any
-//! mismatch, for deploy pipelines.
+//! mismatch, for deploy pipelines. `--live` asks the real distribution what a viewer gets when the
+//! Lambda@Edge function answers (`crate::live_probe`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::cli::Global;
 use crate::output::Output;
 
 /// Every page carries this, so a page served anywhere can be told apart from the origin's own.
-pub const PAGE_MARKER: &str = r#"<meta name="generator" content="edgepages">"#;
+pub use edgepages_publish::live::PAGE_MARKER;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,6 +33,11 @@ pub struct Args {
     /// repeatable or comma-separated. A 5xx is never healthy.
     #[arg(long, value_name = "STATUS", requires = "healthy", value_delimiter = ',', value_parser = expected_status)]
     expect: Vec<Expected>,
+    /// The site's URL on CloudFront (`https://www.example.com`): request the Lambda@Edge
+    /// function's probe for each error code, and report whether its answer reached the viewer or a
+    /// custom error response replaced it. Reads the config, nothing from AWS.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["url", "healthy"], value_parser = http_url)]
+    live: Option<String>,
 }
 
 /// A status `--healthy` accepts: one code, or a class such as `2xx`.
@@ -170,6 +176,10 @@ async fn gather(args: &Args, global: &Global) -> Result<Vec<Check>> {
             checks.push(check_healthy(&client, url, &accepted).await);
         }
         return Ok(checks);
+    }
+    if let Some(base) = &args.live {
+        let site = crate::site_files::load_site(&global.config)?;
+        return crate::live_probe::checks(&client()?, base, &site.config).await;
     }
     match crate::guard_alone::alb_only(&global.config)?.filter(|_| args.url.is_none()) {
         Some(alb) => crate::guard_alone::checks(&alb).await,

@@ -279,6 +279,37 @@ pub struct LambdaEdgeTarget {
     /// for the error caching TTL; every other such behavior gets one answer for all viewers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_viewer: Vec<String>,
+    /// Whether CloudFront's custom error responses replace the function's answer for their status.
+    /// AWS does not document it; `edgepages verify --live` finds out on the real distribution.
+    #[serde(default, skip_serializing_if = "CustomErrorOrder::is_default")]
+    pub custom_error_order: CustomErrorOrder,
+}
+
+/// Where CloudFront's custom error responses come, for a status the Lambda@Edge function answers
+/// with: `publish` sets them up to give viewers the function's answer either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomErrorOrder {
+    /// They apply only to what the function did not answer: every code keeps its page, which
+    /// brands CloudFront's own errors.
+    #[default]
+    BeforeFunction,
+    /// They replace the function's answer: a code the function answers keeps only its error
+    /// caching TTL, unless CloudFront's own error is its usual source.
+    AfterFunction,
+}
+
+impl CustomErrorOrder {
+    pub fn is_default(&self) -> bool {
+        *self == CustomErrorOrder::default()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomErrorOrder::BeforeFunction => "before-function",
+            CustomErrorOrder::AfterFunction => "after-function",
+        }
+    }
 }
 
 impl LambdaEdgeTarget {

@@ -78,12 +78,7 @@ pub fn template(parts: &Parts) -> Value {
                     "Compress": true,
                     "CachePolicyId": parts.cache_policy_id,
                 }],
-                "CustomErrorResponses": parts.error_responses.iter().map(|(code, path, ttl)| json!({
-                    "ErrorCode": code,
-                    "ResponseCode": code,
-                    "ResponsePagePath": path,
-                    "ErrorCachingMinTTL": ttl,
-                })).collect::<Vec<_>>(),
+                "CustomErrorResponses": parts.error_responses.iter().map(custom_error_response).collect::<Vec<_>>(),
             }},
         },
     });
@@ -163,6 +158,16 @@ fn owned_paths(parts: &Parts) -> Vec<String> {
     owned
 }
 
+/// One `CustomErrorResponse`: with its page, or with only its TTL (`crate::order`).
+fn custom_error_response((code, path, ttl): &(u16, Option<String>, u32)) -> Value {
+    match path {
+        Some(path) => {
+            json!({ "ErrorCode": code, "ResponseCode": code, "ResponsePagePath": path, "ErrorCachingMinTTL": ttl })
+        }
+        None => json!({ "ErrorCode": code, "ErrorCachingMinTTL": ttl }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +196,13 @@ mod tests {
         assert_eq!(statement["Sid"], "EdgepagesReadE2EXAMPLE123");
         assert_eq!(statement["Resource"], "arn:aws:s3:::pages-bucket/edgepages/*.html");
         assert!(t["Resources"].get("EdgepagesVariantFunction").is_none(), "no variant without its spec");
+    }
+
+    #[test]
+    fn a_code_without_its_page_is_exported_with_its_ttl_alone() {
+        let mut p = parts();
+        p.error_responses[0].1 = None;
+        let config = &template(&p)["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+        assert_eq!(config["CustomErrorResponses"][0], json!({ "ErrorCode": 502, "ErrorCachingMinTTL": 10 }));
     }
 }

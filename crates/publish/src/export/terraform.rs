@@ -99,13 +99,14 @@ fn distribution_parts(parts: &Parts) -> Map<String, Value> {
         parts
             .error_responses
             .iter()
-            .map(|(code, path, ttl)| {
-                json!({
+            .map(|(code, path, ttl)| match path {
+                Some(path) => json!({
                     "error_code": code,
                     "response_code": code,
                     "response_page_path": path,
                     "error_caching_min_ttl": ttl,
-                })
+                }),
+                None => json!({ "error_code": code, "error_caching_min_ttl": ttl }),
             })
             .collect(),
     );
@@ -164,6 +165,16 @@ mod tests {
             policy.contains("\"AWS:SourceArn\":\"arn:${data.aws_partition.current.partition}:cloudfront::${data.aws_caller_identity.current.account_id}:distribution/E2EXAMPLE123\""),
             "{policy}"
         );
+    }
+
+    #[test]
+    fn a_code_without_its_page_is_exported_with_its_ttl_alone() {
+        let mut p = parts();
+        p.error_responses[0].1 = None;
+        let d = document(&p);
+        let responses = &d["locals"]["edgepages"]["custom_error_response"];
+        assert_eq!(responses[0], serde_json::json!({ "error_code": 502, "error_caching_min_ttl": 10 }));
+        assert_eq!(responses[1]["response_page_path"], "/edgepages/503.html");
     }
 
     #[test]
