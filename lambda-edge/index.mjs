@@ -79,13 +79,17 @@ try {
   log({ event: "load_failed", error: String((error && error.message) || error) });
 }
 
+/** Whether `cf`'s request is for a probe path (the module tells probes apart from other paths). */
+function probePath(cf) {
+  const uri = cf.request && cf.request.uri;
+  // "/." first: cheap, and false for nearly every path.
+  return typeof uri === "string" && uri.charCodeAt(1) === 46 && uri.startsWith(probePrefix);
+}
+
 export const handler = async (event) => {
   const cf = event && event.Records && event.Records[0] && event.Records[0].cf;
   const original = cf && cf.response;
-  const uri = cf && cf.request && cf.request.uri;
-  if (replaceable && original && !replaceable.has(Number(original.status)) && !(typeof uri === "string" && uri.startsWith(probePrefix))) {
-    return original;
-  }
+  if (replaceable && original && !replaceable.has(Number(original.status)) && !probePath(cf)) return original;
   try {
     const wasm = instance ? instance.exports : fresh();
     const input = encoder.encode(JSON.stringify(event));
