@@ -53,12 +53,13 @@ fn distribution(config_order: &str, cloudfront_order: Order) -> Options {
     options
 }
 
-fn verify_live(config_order: &str, cf: &CloudFront) -> (Option<i32>, String) {
+/// `edgepages verify --live` on `url` with the config for `config_order`: exit code and output.
+fn verify_live(config_order: &str, url: &str) -> (Option<i32>, String) {
     let (_dir, path) = config(config_order);
     let out: Output = Command::new(edgepages_binary())
         .args(["--color", "never", "--config"])
         .arg(&path)
-        .args(["verify", "--live", &cf.url])
+        .args(["verify", "--live", url])
         .output()
         .unwrap();
     (out.status.code(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -67,7 +68,7 @@ fn verify_live(config_order: &str, cf: &CloudFront) -> (Option<i32>, String) {
 #[test]
 fn where_custom_error_responses_come_before_the_function_its_answers_reach_the_viewer() {
     let cf = CloudFront::with(&distribution("before-function", Order::BeforeFunction)).unwrap();
-    let (code, out) = verify_live("before-function", &cf);
+    let (code, out) = verify_live("before-function", &cf.url);
     assert_eq!(code, Some(0), "{out}");
     for status in [500, 502, 503, 504] {
         assert!(
@@ -82,7 +83,7 @@ fn where_custom_error_responses_come_before_the_function_its_answers_reach_the_v
 #[test]
 fn where_they_come_after_it_verify_fails_and_says_to_set_the_order() {
     let cf = CloudFront::with(&distribution("before-function", Order::AfterFunction)).unwrap();
-    let (code, out) = verify_live("before-function", &cf);
+    let (code, out) = verify_live("before-function", &cf.url);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("live 502: a custom error response replaced the function's answer"), "{out}");
     assert!(out.contains("Set custom_error_order = \"after-function\" in [cloudfront.lambda_edge]"), "{out}");
@@ -95,13 +96,13 @@ fn where_they_come_after_it_verify_fails_and_says_to_set_the_order() {
 #[test]
 fn publishing_for_the_order_found_gives_viewers_the_functions_answers_in_either_order() {
     let cf = CloudFront::with(&distribution("after-function", Order::AfterFunction)).unwrap();
-    let (code, out) = verify_live("after-function", &cf);
+    let (code, out) = verify_live("after-function", &cf.url);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("live 502: the function's answer reached the viewer"), "{out}");
     assert!(out.contains("live 504: the custom error response's page, as set for 504"), "{out}");
 
     let cf = CloudFront::with(&distribution("after-function", Order::BeforeFunction)).unwrap();
-    let (code, out) = verify_live("after-function", &cf);
+    let (code, out) = verify_live("after-function", &cf.url);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("live 504: the function's answer reached the viewer although"), "{out}");
     assert!(out.contains("Set custom_error_order = \"before-function\""), "{out}");
@@ -112,7 +113,7 @@ fn a_throttled_function_fails_with_the_quota_to_raise() {
     let mut options = distribution("before-function", Order::BeforeFunction);
     options.throttled = true;
     let cf = CloudFront::with(&options).unwrap();
-    let (code, out) = verify_live("before-function", &cf);
+    let (code, out) = verify_live("before-function", &cf.url);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("Lambda@Edge throttled the function (LambdaLimitExceeded)"), "{out}");
     assert!(out.contains("Ask for a higher quota"), "{out}");
@@ -122,7 +123,7 @@ fn a_throttled_function_fails_with_the_quota_to_raise() {
 fn a_behavior_that_forwards_no_accept_warns_that_every_viewer_gets_one_answer() {
     let options = distribution("before-function", Order::BeforeFunction).behavior(json!("legacy"));
     let cf = CloudFront::with(&options).unwrap();
-    let (code, out) = verify_live("before-function", &cf);
+    let (code, out) = verify_live("before-function", &cf.url);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("text/html; charset=utf-8, en), not the application/problem+json in cy asked for"), "{out}");
 }
@@ -134,7 +135,7 @@ fn an_origin_cloudfront_cannot_reach_is_not_judged() {
     options.origin = format!("http://127.0.0.1:{closed}");
     options.custom_errors.clear();
     let cf = CloudFront::with(&options).unwrap();
-    let (code, out) = verify_live("before-function", &cf);
+    let (code, out) = verify_live("before-function", &cf.url);
     assert_eq!(code, Some(3), "{out}");
     assert!(out.contains("CloudFront could not reach the origin (502)"), "{out}");
 }
@@ -142,12 +143,7 @@ fn an_origin_cloudfront_cannot_reach_is_not_judged() {
 #[test]
 fn an_unreachable_distribution_could_not_be_checked() {
     let closed = edgepages_e2e::worker::free_port().unwrap();
-    let (_dir, path) = config("before-function");
-    let out = Command::new(edgepages_binary())
-        .args(["--color", "never", "--config"])
-        .arg(&path)
-        .args(["verify", "--live", &format!("http://127.0.0.1:{closed}")])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stdout));
+    let (code, out) = verify_live("before-function", &format!("http://127.0.0.1:{closed}"));
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("live 502: requesting http://127.0.0.1:"), "{out}");
 }

@@ -335,8 +335,22 @@ async fn respond_head_and_body(
     extra: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head =
-        format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n", body.len());
+    write_response(stream, status, content_type, Some(body.len()), extra, body).await
+}
+
+/// Writes a response: its head (with `content-length` when `length` is given) and `body`, as is.
+async fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    length: Option<usize>,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\n");
+    if let Some(length) = length {
+        let _ = write!(head, "content-length: {length}\r\n");
+    }
     for (name, value) in extra {
         let _ = write!(head, "{name}: {value}\r\n");
     }
@@ -393,16 +407,10 @@ async fn respond_chunked(
     extra: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n");
-    for (name, value) in extra {
-        let _ = write!(head, "{name}: {value}\r\n");
-    }
-    head.push_str("connection: close\r\n\r\n");
-    let mut message = head.into_bytes();
-    message.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
-    message.extend_from_slice(body);
-    message.extend_from_slice(b"\r\n0\r\n\r\n");
-    stream.write_all(&message).await?;
+    let mut headers = extra.to_vec();
+    headers.extend([("transfer-encoding", "chunked"), ("connection", "close")]);
+    let chunked = [format!("{:x}\r\n", body.len()).as_bytes(), body, b"\r\n0\r\n\r\n"].concat();
+    write_response(stream, status, content_type, None, &headers, &chunked).await?;
     stream.shutdown().await
 }
 
