@@ -175,8 +175,8 @@ impl Drop for CloudFront {
 
 /// The bundled site's static pages, as `edgepages render` writes them for S3: the custom error
 /// pages the emulator serves. Rendered once per test binary by the `edgepages` binary beside it,
-/// into `target/emulator-pages` (the output is byte-identical across runs, so binaries running
-/// at once write the same bytes).
+/// into `target/emulator-pages` (cargo runs test binaries one after another, and the output is
+/// byte-identical from one run to the next).
 pub fn static_pages() -> Result<&'static Path> {
     static PAGES: OnceLock<PathBuf> = OnceLock::new();
     if let Some(dir) = PAGES.get() {
