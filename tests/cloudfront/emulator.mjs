@@ -25,7 +25,9 @@
 //   customErrors  [{ code, pagePath, responseCode, ttl }] (pagePath and responseCode optional);
 //   customErrorOrder    "after-function" or "before-function" (required with custom error pages);
 //   pages         the folder `edgepages render --out` wrote, served as the pages' S3 origin;
-//   functionTimeoutMs, throttled  the function's timeout, and Lambda's quotas refusing every call.
+//   functionTimeoutMs, throttled  the function's timeout, and Lambda's quotas refusing every call;
+//   changeVia     stands for a function that breaks the read-only rule: every answer's Via is
+//                 replaced after the function returns (CloudFront then refuses it).
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
@@ -76,6 +78,15 @@ function ask(origin, { method, path, headers }, readTimeoutMs) {
     });
     req.end();
   });
+}
+
+/** `handler`, but every answer it generates gets another `Via`. */
+function changingVia(handler) {
+  return async (event) => {
+    const result = await handler(event);
+    if (result && result.body !== undefined) result.headers = { ...result.headers, via: [{ key: "Via", value: "1.1 changed" }] };
+    return result;
+  };
 }
 
 export class Distribution {
@@ -155,7 +166,8 @@ export class Distribution {
         // Disallowed headers are "not exposed to edge functions" (rules.mjs DISALLOWED).
         responseHeaders: origin.headers.filter(([name]) => !isDisallowed(name)),
       });
-      const run = await invoke(this.handler, event, { timeoutMs: this.config.functionTimeoutMs, throttled: this.config.throttled });
+      const handler = this.config.changeVia ? changingVia(this.handler) : this.handler;
+      const run = await invoke(handler, event, { timeoutMs: this.config.functionTimeoutMs, throttled: this.config.throttled });
       if (run.outcome === "cloudfront") {
         entry = { ...this.fromPage(run.response), byFunction: false, lambdaError: run.response.kind, validation: run.error };
       } else {

@@ -66,6 +66,9 @@ pub struct Options {
     pub order: Option<Order>,
     /// Lambda's regional quotas refuse every invocation.
     pub throttled: bool,
+    /// Every answer the function generates gets another `Via`, as a function that breaks the
+    /// read-only rule would: CloudFront refuses each.
+    pub change_via: bool,
 }
 
 impl Options {
@@ -80,6 +83,7 @@ impl Options {
             custom_errors: Vec::new(),
             order: None,
             throttled: false,
+            change_via: false,
         }
     }
 
@@ -143,6 +147,7 @@ impl CloudFront {
             "customErrorOrder": options.order.map(Order::as_str),
             "pages": static_pages()?,
             "throttled": options.throttled,
+            "changeVia": options.change_via,
         });
         let child = Command::new("node")
             .arg(repo_root().join("tests/cloudfront/emulator.mjs"))

@@ -120,6 +120,18 @@ fn a_throttled_function_fails_with_the_quota_to_raise() {
 }
 
 #[test]
+fn a_result_cloudfront_refuses_fails_with_what_to_do() {
+    let mut options = distribution("before-function", Order::BeforeFunction);
+    options.change_via = true;
+    options.custom_errors.clear();
+    let cf = CloudFront::with(&options).unwrap();
+    let (code, out) = verify_live("before-function", &cf.url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("live 502: CloudFront refused the function's answer and sent its own 502"), "{out}");
+    assert!(out.contains("/aws/cloudfront/LambdaEdge/<distribution ID>"), "{out}");
+}
+
+#[test]
 fn a_behavior_that_forwards_no_accept_warns_that_every_viewer_gets_one_answer() {
     let options = distribution("before-function", Order::BeforeFunction).behavior(json!("legacy"));
     let cf = CloudFront::with(&options).unwrap();

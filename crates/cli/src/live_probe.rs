@@ -85,7 +85,7 @@ async fn observed(response: reqwest::Response) -> Observed {
 
 /// The check for one probe: the verdict, in words, with what to change.
 fn check(subject: String, code: u16, observed: &Observed, expected: Expected, language: Option<&str>) -> Check {
-    let finding = classify(observed);
+    let finding = classify(observed, code);
     let status = observed.status;
     match (judge(&finding, expected), &finding) {
         (Verdict::AsConfigured, Finding::Function { content_type, language: got }) => {
@@ -146,11 +146,11 @@ fn check(subject: String, code: u16, observed: &Observed, expected: Expected, la
                  the function was judged. Run it again once the origin answers"
             ),
         ),
-        (Verdict::Broken, finding) => Check::fail(subject, broken(finding, status)),
+        (Verdict::Broken, finding) => Check::fail(subject, broken(finding, code, status)),
     }
 }
 
-fn broken(finding: &Finding, status: u16) -> String {
+fn broken(finding: &Finding, code: u16, status: u16) -> String {
     match finding {
         Finding::Rejected => format!(
             "CloudFront refused the function's answer and sent its own {status} (a Lambda validation error). Package \
@@ -166,6 +166,11 @@ fn broken(finding: &Finding, status: u16) -> String {
         Finding::FunctionFailed => format!(
             "the function failed (a Lambda execution error: it threw or timed out), and CloudFront sent its own \
              {status}. Its log is in CloudWatch as /aws/lambda/us-east-1.<function>, in the region nearest the viewer"
+        ),
+        Finding::OtherErrorPage => format!(
+            "a custom error response's page for {status} answered, not the function's {code}: it replaced an error \
+             CloudFront made itself (a refused or failed function, or an origin it could not reach), whose \
+             X-Cache header did not say which. CloudFront's access logs (x-edge-detailed-result-type) do"
         ),
         Finding::NotTheFunction => format!(
             "the function did not answer the probe ({status}, not its answer): it is not the origin-response \
