@@ -341,6 +341,12 @@ fn verify_urls_are_checked_when_the_arguments_are_read() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("give a Unicode host name in its ASCII form (xn--…)"));
+    // The config fuzzer's first crash, as a URL: a debug build panicked in url's IDNA step.
+    edgepages(dir.path())
+        .args(["verify", "--url", "https://UUUU\u{feff}UUUU/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give a Unicode host name in its ASCII form (xn--…)"));
     edgepages(dir.path())
         .args(["verify", "--url", "ftp://files.example/"])
         .assert()

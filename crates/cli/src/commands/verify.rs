@@ -86,10 +86,13 @@ fn expected_status(raw: &str) -> Result<Expected, String> {
 
 /// An http(s) URL, checked when the arguments are read, so that a typo is a usage error.
 fn http_url(raw: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(raw).map_err(|e| {
-        if raw.is_ascii() {
-            format!("not a URL: {e}")
-        } else {
+    // Core's parse, which refuses a host outside ASCII before url's IDNA step can panic on it.
+    let url = edgepages_core::target::parse_url(raw).map_err(|e| match e {
+        edgepages_core::target::UrlError::NonAsciiHost => {
+            "not a URL here: give a Unicode host name in its ASCII form (xn--…)".to_owned()
+        }
+        edgepages_core::target::UrlError::Invalid(e) if raw.is_ascii() => format!("not a URL: {e}"),
+        edgepages_core::target::UrlError::Invalid(e) => {
             format!("not a URL: {e}; give a Unicode host name in its ASCII form (xn--…)")
         }
     })?;
