@@ -1,7 +1,9 @@
 //! `edgepages preview`: a local server, like `mdbook serve`, for the people who tune the brand.
 //! Every page × locale × format, rendered from the config as it is on disk at each request, so
 //! an edit shows at once; the index reloads itself when the config or the logo changes. Only
-//! the pages are served, by name: no file is read but the config and its logo.
+//! the pages are served, by name: no file is read but the config and its logo. Only requests
+//! for this machine's own names are answered ([`allowed_host`]): a page elsewhere that rebinds
+//! its DNS name to 127.0.0.1 cannot read the config's path or its errors.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -53,7 +55,12 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
                     let config = config.clone();
-                    async move { Ok::<_, Infallible>(answer(&config, &request)) }
+                    async move {
+                        Ok::<_, Infallible>(match refused_host(&request, addr) {
+                            Some(refusal) => refusal,
+                            None => answer(&config, &request),
+                        })
+                    }
                 });
                 // A browser that goes away mid-answer is no error of the preview's.
                 let _ =
@@ -61,6 +68,48 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             });
         }
     })
+}
+
+/// A 403 for a request whose `Host` (or absolute-form target) is not one of this machine's own
+/// names, with the port listened on ([`allowed_host`]); `None` for one that is.
+fn refused_host<B>(request: &Request<B>, listening: SocketAddr) -> Option<Response<Full<Bytes>>> {
+    let host = request.headers().get(hyper::header::HOST).and_then(|v| v.to_str().ok());
+    let target = request.uri().authority().map(hyper::http::uri::Authority::as_str);
+    let allowed = host.is_some_and(|h| allowed_host(h, listening)) && target.is_none_or(|t| allowed_host(t, listening));
+    (!allowed).then(|| {
+        let port = listening.port();
+        reply(
+            StatusCode::FORBIDDEN,
+            "text/plain; charset=utf-8",
+            format!(
+                "the preview answers only http://localhost:{port}/, http://127.0.0.1:{port}/ and http://[::1]:{port}/\n"
+            ),
+        )
+    })
+}
+
+/// Whether `host` (a `Host` header's value) names this machine as the preview listens on it:
+/// `localhost`, `127.0.0.1` or `[::1]`, or the address given to `--host` when it is one address
+/// rather than every one, each with the port listened on (no port only for port 80). Any other
+/// name is refused: a DNS name the visitor's browser resolved is the attacker's to rebind to
+/// 127.0.0.1 (DNS rebinding), after which the browser treats the preview as that name's origin.
+fn allowed_host(host: &str, listening: SocketAddr) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let port_matches = match port {
+        Some(port) => port.parse::<u16>().ok() == Some(listening.port()),
+        None => listening.port() == 80,
+    };
+    let listened = listening.ip();
+    let given = (!listened.is_unspecified() && !listened.is_loopback()).then(|| match listened {
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+    });
+    port_matches
+        && (["localhost", "127.0.0.1", "[::1]"].iter().any(|own| name.eq_ignore_ascii_case(own))
+            || given.is_some_and(|given| name.eq_ignore_ascii_case(&given)))
 }
 
 fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
@@ -242,6 +291,48 @@ mod tests {
 
     fn get(path: &str) -> Response<Full<Bytes>> {
         answer(&example(), &Request::get(path).body(()).unwrap())
+    }
+
+    #[test]
+    fn only_this_machines_own_names_with_the_port_are_answered() {
+        let on = |ip: &str, port: u16| SocketAddr::new(ip.parse().unwrap(), port);
+        let local = on("127.0.0.1", 3000);
+        for host in ["localhost:3000", "LOCALHOST:3000", "127.0.0.1:3000", "[::1]:3000"] {
+            assert!(allowed_host(host, local), "{host}");
+        }
+        for host in [
+            "evil.example:3000",
+            "localhost",
+            "localhost:3001",
+            "localhost.evil.example:3000",
+            "127.0.0.2:3000",
+            "[::1]",
+            "0.0.0.0:3000",
+            "localhost:3000:3000",
+            "",
+        ] {
+            assert!(!allowed_host(host, local), "{host}");
+        }
+        assert!(allowed_host("localhost", on("127.0.0.1", 80)), "port 80 goes unsaid");
+        assert!(allowed_host("192.0.2.7:3000", on("192.0.2.7", 3000)), "the address --host named");
+        assert!(allowed_host("[2001:db8::7]:3000", on("2001:db8::7", 3000)));
+        assert!(!allowed_host("192.0.2.7:3000", on("0.0.0.0", 3000)), "every address is no address");
+
+        let request = |host: Option<&str>, uri: &str| {
+            let mut r = Request::get(uri);
+            if let Some(host) = host {
+                r = r.header("host", host);
+            }
+            r.body(()).unwrap()
+        };
+        assert!(refused_host(&request(Some("localhost:3000"), "/"), local).is_none());
+        let refused = refused_host(&request(Some("evil.example:3000"), "/"), local).unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(refused_host(&request(None, "/"), local).is_some(), "no Host at all");
+        assert!(
+            refused_host(&request(Some("localhost:3000"), "http://evil.example:3000/"), local).is_some(),
+            "an absolute-form target names the host too"
+        );
     }
 
     #[test]
