@@ -121,9 +121,15 @@ impl Fixture {
 
     pub async fn bucket(&self) -> Result<String> {
         let name = unique("pages");
+        self.bucket_named(&name).await?;
+        Ok(name)
+    }
+
+    /// Makes bucket `name` in the rig's region.
+    pub async fn bucket_named(&self, name: &str) -> Result<()> {
         self.s3
             .create_bucket()
-            .bucket(&name)
+            .bucket(name)
             .create_bucket_configuration(
                 CreateBucketConfiguration::builder()
                     .location_constraint(BucketLocationConstraint::from(REGION))
@@ -132,7 +138,7 @@ impl Fixture {
             .send()
             .await
             .context("creating the bucket")?;
-        Ok(name)
+        Ok(())
     }
 
     pub async fn distribution(&self, start: Start) -> Result<String> {

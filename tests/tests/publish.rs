@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws::{Rig, serve};
 use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig};
-use edgepages_e2e::aws_fixture::Start;
+use edgepages_e2e::aws_fixture::{Start, unique};
 use edgepages_e2e::aws_proxy::{Faults, RIVAL_STATEMENT, UNKNOWN_ELEMENTS};
 
 const PAGES: usize = 36;
@@ -87,6 +87,40 @@ fn a_fresh_distribution_gets_its_pages_error_responses_and_a_verified_route() {
     assert_eq!(object.cache_control(), Some("public, max-age=60"));
     let policy = rig.block_on(rig.fixture.s3.get_bucket_policy().bucket(&rig.bucket).send()).unwrap();
     assert!(policy.policy().unwrap().contains(&format!(":distribution/{}", rig.distribution)));
+}
+
+/// CloudFront takes an Origin Access Control name of at most 64 characters (moto is patched to
+/// refuse a longer one, as CloudFront does: see tests/moto/server.py), and bucket names run to 63.
+#[test]
+fn a_bucket_of_63_characters_gets_an_oac_cloudfront_takes_found_again_by_its_name() {
+    let rig = Rig::new(Start::Fresh);
+    let base = unique("long-pages");
+    let bucket = format!("{base}-{}", "x".repeat(63 - base.len() - 1));
+    rig.block_on(rig.fixture.bucket_named(&bucket)).unwrap();
+    rig.edit_config(&format!("bucket = \"{}\"", rig.bucket), &format!("bucket = \"{bucket}\""));
+
+    let first = rig.run(&["publish", "--yes"]).ok();
+    assert!(first.stdout.contains("checks passed"), "{}", first.stdout);
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let origin = config.origins.unwrap().items.into_iter().find(|o| o.domain_name.starts_with(&bucket)).unwrap();
+    let oac_id = origin.origin_access_control_id.unwrap();
+    let oac = rig.block_on(rig.fixture.cloudfront.get_origin_access_control().id(&oac_id).send()).unwrap();
+    let name = oac.origin_access_control.unwrap().origin_access_control_config.unwrap().name;
+    assert!(name.len() <= 64 && name.starts_with(&format!("edgepages-{base}")), "{name}");
+
+    // Found again by that name: the second publish makes no OAC, nor anything else.
+    rig.proxy.clear();
+    let second = rig.run(&["publish", "--yes"]).ok();
+    assert!(second.stdout.contains("up to date: nothing to write"), "{}", second.stdout);
+    assert_eq!(rig.proxy.writes(), []);
+    // And export names the same one, for a distribution kept as code.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.json");
+    rig.run(&["export", "cloudformation", "--out", file.to_str().unwrap()]).ok();
+    let template: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let exported =
+        &template["Resources"]["EdgepagesOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["Name"];
+    assert_eq!(exported.as_str(), Some(name.as_str()));
 }
 
 #[test]
