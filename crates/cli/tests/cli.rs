@@ -166,6 +166,17 @@ fn an_alb_section_holds_the_albs_own_maintenance_page_to_1024_characters_in_ever
     edgepages(dir.path()).arg("check").assert().failure().stderr(predicate::str::contains(
         "edgepages.toml:8:17: alb.bypass_cidrs[0]: \"203.0.113.7/24\" has host bits set; the network is 203.0.113.0/24",
     ));
+
+    // Behind CloudFront the ALB never sees the team's own address, so the networks are said to
+    // be of no use there (and the header bypass named), whether or not canonical_host is set.
+    let bypass = format!("{head}{alb}bypass_cidrs = [\"203.0.113.0/24\"]\n");
+    fs::write(dir.path().join("edgepages.toml"), &bypass).unwrap();
+    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains("bypass_cidrs").not());
+    fs::write(dir.path().join("edgepages.toml"), format!("{bypass}[cloudfront]\ndistribution_id = \"E2EXAMPLE123\"\n"))
+        .unwrap();
+    edgepages(dir.path()).arg("check").assert().success().stderr(predicate::str::contains(
+        "warning: alb.bypass_cidrs: behind CloudFront the ALB sees CloudFront's addresses, never the visitor's",
+    ));
 }
 
 #[test]

@@ -25,6 +25,10 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         out.result(&format!("brand.logo {}: {}", logo.path.display(), logo.cleaned.report));
     }
     let logo_svg = logo.as_ref().map_or("", |l| l.cleaned.svg.as_str());
+    let warnings = site.config.warnings();
+    for warning in &warnings {
+        out.warn(&format!("{}: {}", warning.key, warning.message));
+    }
     if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
         && site.config.cloudfront.is_none()
         && site.config.s3.is_some()
@@ -67,6 +71,7 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             "largest": { "key": largest_key, "gzip_bytes": largest },
             "over_budget": over.iter().map(|(k, gz, share)| serde_json::json!({ "key": k, "gzip_bytes": gz, "logo_gzip_bytes": share })).collect::<Vec<_>>(),
             "logo": logo.as_ref().map(|l| serde_json::json!({ "path": l.path, "report": l.cleaned.report, "summary": l.cleaned.report.to_string() })),
+            "warnings": warnings.iter().map(|w| serde_json::json!({ "key": w.key.to_string(), "message": w.message })).collect::<Vec<_>>(),
             "alb_page_over_limit": alb_over.iter().map(|(tag, chars)| serde_json::json!({ "locale": tag, "chars": chars })).collect::<Vec<_>>(),
         }))?;
     }
