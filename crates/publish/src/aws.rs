@@ -58,6 +58,10 @@ pub enum AwsError {
     ListenerChanged { arn: String, said: Vec<String> },
     #[error("listener {arn} does not exist (or these credentials cannot see it)")]
     NoSuchListener { arn: String },
+    /// AWS refused a write as over one of the account's quotas. Each is adjustable, so
+    /// edgepages never holds a write to the default itself: it makes the write and names this.
+    #[error("{action}: AWS refused it with {code}: {quota} is reached")]
+    OverQuota { action: String, quota: Quota, code: String },
     /// Trouble in the credentials, the permissions or the network; the SDK's own words are the
     /// source, for whoever asks for the causes.
     #[error("{action}: {fault}")]
@@ -77,6 +81,80 @@ impl AwsError {
             _ => None,
         }
     }
+}
+
+/// An account quota AWS enforces on a write edgepages makes; each is adjustable in Service
+/// Quotas, so the default is only what most accounts have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    /// "Rules per Application Load Balancer", 100 by default, counting every listener's rules but
+    /// the default ones (load-balancer-limits.html in the ALB guide); CreateRule refuses with
+    /// TooManyRules ("You've reached the limit on the number of rules per load balancer",
+    /// API_CreateRule.html).
+    RulesPerLoadBalancer,
+    /// "Headers per cache policy", 10 by default (cloudfront-limits.html); CreateCachePolicy
+    /// and UpdateCachePolicy refuse with TooManyHeadersInCachePolicy.
+    HeadersPerCachePolicy,
+    /// "Cache policies per AWS account", 20 custom ones by default; CreateCachePolicy refuses
+    /// with TooManyCachePolicies.
+    CachePolicies,
+}
+
+impl Quota {
+    /// The error code AWS refuses with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Quota::RulesPerLoadBalancer => "TooManyRules",
+            Quota::HeadersPerCachePolicy => "TooManyHeadersInCachePolicy",
+            Quota::CachePolicies => "TooManyCachePolicies",
+        }
+    }
+
+    /// The quota's name in Service Quotas, with its service.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quota::RulesPerLoadBalancer => "Elastic Load Balancing: Rules per Application Load Balancer",
+            Quota::HeadersPerCachePolicy => "CloudFront: Headers per cache policy",
+            Quota::CachePolicies => "CloudFront: Cache policies per AWS account",
+        }
+    }
+}
+
+impl std::fmt::Display for Quota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Quota::RulesPerLoadBalancer => {
+                "the account's quota of rules per Application Load Balancer (100 unless raised; it counts every \
+                 listener's rules but the default ones)"
+            }
+            Quota::HeadersPerCachePolicy => "the account's quota of headers per cache policy (10 unless raised)",
+            Quota::CachePolicies => "the account's quota of cache policies (20 unless raised)",
+        })
+    }
+}
+
+/// Like [`call`], but a refusal with the code of one of `quotas` becomes [`AwsError::OverQuota`].
+pub(crate) fn call_within<E>(
+    action: impl Into<String>,
+    quotas: &'static [Quota],
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    let action = action.into();
+    move |e| match over_quota(&e, quotas) {
+        Some(quota) => AwsError::OverQuota { action, quota, code: quota.code().to_owned() },
+        None => call(action)(e),
+    }
+}
+
+/// Which of `quotas` AWS refused `e` for, by its error code.
+pub(crate) fn over_quota<E: ProvideErrorMetadata>(
+    e: &SdkError<E, HttpResponse>,
+    quotas: &'static [Quota],
+) -> Option<Quota> {
+    let code = e.as_service_error().and_then(ProvideErrorMetadata::code)?;
+    quotas.iter().copied().find(|q| q.code() == code)
 }
 
 /// What the SDK said, in full, behind a [`Fault`].
