@@ -258,6 +258,18 @@ async fn carry_out(
                 plan.ahead.join("; ")
             ));
         }
+        for left_out in &plan.left_out {
+            out.warn(&format!(
+                "left out: {left_out}; renumber your rules to leave room below them, or drop that bypass from [alb]"
+            ));
+        }
+        if !plan.held.is_empty() {
+            out.warn(&format!(
+                "these rules of the listener authenticate with OIDC, whose client secret the ALB never gives back, so \
+                 the bypass cannot copy them: bypassed requests they match get the maintenance page: {}",
+                plan.held.join("; ")
+            ));
+        }
         if plan.steps.is_empty() {
             out.good("up to date:", "nothing to write");
         } else {
@@ -299,6 +311,7 @@ fn said(done: &AlbApplied) -> String {
             ),
             Step::Modify { role, arn, .. } => format!("{} rule {arn} changed", role.as_str()),
             Step::Delete { role, arn } => format!("{} rule {arn} removed", role.as_str()),
+            Step::Move { moves } => format!("{} of edgepages' rules moved after the maintenance rule", moves.len()),
         })
         .collect::<Vec<_>>()
         .join(", ")
