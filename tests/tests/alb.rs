@@ -110,10 +110,10 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
     );
     let admin = &after[1].0;
     assert_eq!(admin.actions()[0].fixed_response_config.as_ref().and_then(|f| f.status_code.as_deref()), Some("403"));
-    let pass = &after[2].0;
-    assert_eq!(pass.actions()[0].r#type, Some(ActionTypeEnum::Forward));
+    let the_rest = &after[2].0;
+    assert_eq!(the_rest.actions()[0].r#type, Some(ActionTypeEnum::Forward));
     assert_eq!(
-        pass.actions()[0].target_group_arn.as_deref(),
+        the_rest.actions()[0].target_group_arn.as_deref(),
         Some(alb.target_groups[0].as_str()),
         "as the default action does"
     );

@@ -99,9 +99,9 @@ fn ascii_probe(raw: &str) -> String {
             rest = &rest[3..];
         } else {
             if c.is_ascii() {
-                probe.push(c)
+                probe.push(c);
             } else {
-                probe.push_str(NON_ASCII_MARK)
+                probe.push_str(NON_ASCII_MARK);
             }
             rest = &rest[c.len_utf8()..];
         }
