@@ -78,6 +78,15 @@ pub fn show(
         out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap} (publish refuses it without --force)"));
     }
     show_error_order(out, desired);
+    if let edgepages_publish::kms::Verdict::Unread { key, why, statement } =
+        edgepages_publish::kms::verdict(&current.encryption, &current.distribution_arn)
+    {
+        out.warn(&format!(
+            "bucket {} encrypts new objects with KMS key {key}, which could not be checked ({why}); CloudFront reads \
+             the pages only if the key policy holds this statement: {statement}",
+            desired.bucket
+        ));
+    }
     let function_writes = function.map_or(0, |f| f.plan.write_count());
     if let Some(f) = function {
         if f.plan.changes.is_empty() {

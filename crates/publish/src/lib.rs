@@ -16,6 +16,7 @@ pub mod forwarding;
 pub mod function;
 pub mod glob;
 pub mod hang;
+pub mod kms;
 pub mod live;
 pub mod order;
 pub mod origin_verify;

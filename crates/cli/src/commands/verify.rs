@@ -205,6 +205,7 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         .collect();
     let live = Live { distribution: dist.config, objects };
     let mut checks = verify(d, &live);
+    checks.push(kms_check(t, &dist.arn).await);
     if let Some(name) = t.cloudfront.function_name() {
         let (latest, versions) = crate::aws_setup::function_clients().await.read_function(&name).await?;
         checks.push(function::verify::check(&name, latest.as_ref(), &versions));
@@ -231,6 +232,13 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         checks.push(check_url(&client()?, url).await);
     }
     Ok(checks)
+}
+
+/// Whether CloudFront can decrypt the pages when the bucket encrypts them with a KMS key: the
+/// key's policy must let the distribution (`distribution_arn`) decrypt (see `kms`).
+async fn kms_check(t: &Target, distribution_arn: &str) -> Check {
+    let encryption = t.aws.read_encryption(&t.desired.bucket).await;
+    edgepages_publish::kms::check(&t.desired.bucket, &edgepages_publish::kms::verdict(&encryption, distribution_arn))
 }
 
 fn client() -> Result<reqwest::Client> {
