@@ -369,13 +369,7 @@ mod tests {
         vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
     }
 
-    fn path(p: &str) -> RuleCondition {
-        RuleCondition::builder()
-            .field("path-pattern")
-            .values(p)
-            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
-            .build()
-    }
+    use crate::alb::plan::tests_support::path;
 
     fn theirs(priority: u32, condition: RuleCondition, tg: &str) -> FoundRule {
         FoundRule {

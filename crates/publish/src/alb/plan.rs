@@ -598,18 +598,8 @@ pub(crate) mod tests_support {
         Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).build()
     }
 
-    fn numbered(actions: Vec<Action>) -> Vec<Action> {
-        actions
-            .into_iter()
-            .zip(1..)
-            .map(|(mut a, n)| {
-                a.order = Some(n);
-                a
-            })
-            .collect()
-    }
-
-    fn path(p: &str) -> RuleCondition {
+    /// A path condition as DescribeRules gives it: legacy values too.
+    pub fn path(p: &str) -> RuleCondition {
         RuleCondition::builder()
             .field("path-pattern")
             .values(p)
@@ -617,12 +607,12 @@ pub(crate) mod tests_support {
             .build()
     }
 
-    fn theirs(priority: u32, conditions: Vec<RuleCondition>, actions: Vec<Action>) -> FoundRule {
+    fn theirs(priority: u32, conditions: Vec<RuleCondition>, actions: &[Action]) -> FoundRule {
         FoundRule {
             arn: format!("arn:rule/theirs-{priority}"),
             priority,
             conditions,
-            actions: numbered(actions),
+            actions: crate::alb::desired::numbered(actions),
             transforms: Vec::new(),
             role: None,
             until: None,
@@ -677,13 +667,13 @@ pub(crate) mod tests_support {
             .http_request_method_config(HttpRequestMethodConditionConfig::builder().values("POST").build())
             .build();
         Found {
-            default_actions: numbered(vec![forward(WEB)]),
+            default_actions: crate::alb::desired::numbered(&[forward(WEB)]),
             rules: vec![
-                theirs(100, vec![path("/api/*")], vec![forward(API)]),
-                theirs(200, vec![host], vec![fixed_403]),
-                theirs(300, vec![path("/account/*")], vec![cognito, forward(WEB)]),
-                theirs(400, vec![path("/admin/*")], vec![oidc, forward(WEB)]),
-                theirs(500, vec![path("/upload"), post], vec![forward(API)]),
+                theirs(100, vec![path("/api/*")], &[forward(API)]),
+                theirs(200, vec![host], &[fixed_403]),
+                theirs(300, vec![path("/account/*")], &[cognito, forward(WEB)]),
+                theirs(400, vec![path("/admin/*")], &[oidc, forward(WEB)]),
+                theirs(500, vec![path("/upload"), post], &[forward(API)]),
             ],
             load_balancer_arn: None,
         }
