@@ -259,9 +259,7 @@ async fn carry_out(
             ));
         }
         for left_out in &plan.left_out {
-            out.warn(&format!(
-                "left out: {left_out}; renumber your rules to leave room below them, or drop that bypass from [alb]"
-            ));
+            out.warn(&format!("left out: {left_out}; the page goes up without it"));
         }
         if !plan.held.is_empty() {
             out.warn(&format!(

@@ -161,8 +161,31 @@ enum Slot<'a> {
 /// first: it also works behind CloudFront) and the plan says which and why; the page always goes
 /// up, as early as it can.
 pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
-    let by_address = !wanted.bypass_cidrs.is_empty();
-    let by_header = wanted.bypass_header.is_some();
+    // A bypass that cannot copy a rule of the listener (too many condition values, or a
+    // condition the bypass's own would repeat) is left out, said, and the page still goes up.
+    let mut cannot = Vec::new();
+    let mut buildable = |key: &str, conditions: Option<(Vec<RuleCondition>, String)>| match conditions {
+        None => false,
+        Some((conditions, with)) => match bypass_block(found, &conditions, &with, &wanted.page) {
+            Ok(_) => true,
+            Err(e) => {
+                cannot.push(format!("the bypass for [alb] {key}: {e}"));
+                false
+            }
+        },
+    };
+    let by_address = buildable(
+        "bypass_cidrs",
+        (!wanted.bypass_cidrs.is_empty())
+            .then(|| (bypass_conditions(&wanted.bypass_cidrs), "the bypass's networks".to_owned())),
+    );
+    let by_header = buildable(
+        "bypass_header",
+        wanted
+            .bypass_header
+            .as_ref()
+            .map(|h| (bypass_header_conditions(h), format!("the bypass header {}", h.name.to_ascii_lowercase()))),
+    );
     let mut candidates = vec![(by_address, by_header)];
     for fewer in [(false, by_header), (by_address, false), (false, false)] {
         if !candidates.contains(&fewer) {
@@ -184,6 +207,7 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
         let (mut plan, page_at) = plan_with(found, &narrowed)?;
         let fits = page_at < their_next;
         if fits || i + 1 == candidates.len() {
+            plan.left_out.append(&mut cannot);
             let room = their_next.saturating_sub(first_free);
             if by_address && !address {
                 plan.left_out.push(format!(
@@ -1036,12 +1060,14 @@ mod tests {
     }
 
     #[test]
-    fn a_rule_with_its_own_source_ip_cannot_take_the_networks_and_says_to_use_the_header() {
+    fn a_rule_with_its_own_source_ip_cannot_take_the_networks_the_page_goes_up_without_and_says_to_use_the_header() {
         let mut found = listener();
         found.rules.push(theirs(30, bypass_conditions(&["198.51.100.0/24".to_owned()])[0].clone()));
-        let err = plan_on(&found, &wanted(&["203.0.113.0/24"], None)).unwrap_err();
-        assert!(matches!(err, AlbPlanError::CopyTwice { priority: 30, .. }), "{err:?}");
-        assert!(err.to_string().contains("use [alb] bypass_header"), "{err}");
+        let plan = plan_on(&found, &wanted(&["203.0.113.0/24"], None)).unwrap();
+        assert_eq!(shape(&plan), ["create maintenance 1"]);
+        assert_eq!(plan.left_out.len(), 1, "{:?}", plan.left_out);
+        assert!(plan.left_out[0].starts_with("the bypass for [alb] bypass_cidrs: rule arn:rule/theirs-30"));
+        assert!(plan.left_out[0].contains("use [alb] bypass_header"), "{:?}", plan.left_out);
     }
 
     /// The case: during maintenance the team (by network or by header) reached
