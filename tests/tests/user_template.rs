@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use common::{client, header, rig, unique};
-use edgepages_e2e::cloudfront::CloudFront;
+use edgepages_e2e::cloudfront::{CloudFront, Options};
 use edgepages_e2e::fault_origin::LEAK_MARKER;
 use edgepages_e2e::worker::{Worker, edgepages_binary, repo_root};
 use reqwest::blocking::Response;
@@ -43,7 +43,7 @@ fn cloudfront() -> &'static CloudFront {
             .output()
             .unwrap();
         assert!(packaged.status.success(), "{}", String::from_utf8_lossy(&packaged.stderr));
-        CloudFront::start_with(&zip, &rig().origin.url(), Duration::from_secs(2)).unwrap()
+        CloudFront::with(&Options::new(&rig().origin.url(), Duration::from_secs(2)).zip(&zip)).unwrap()
     })
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::config::{
     AlbTarget, Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget,
-    Locales, Maintenance, OriginTimeouts, Pages, Palette, PathRule, RetryAfter, S3Target,
+    Locales, Maintenance, OriginTimeouts, Pages, Palette, PathRule, Provider, RetryAfter, S3Target, StatusSource,
 };
 use crate::page::PageKind;
 use crate::site::Site;
@@ -108,8 +108,9 @@ macro_rules! bake_struct {
     };
 }
 
-bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, pages });
+bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, pages, status });
 bake_struct!(Pages at "config" { template, text_template, in_page_retry });
+bake_struct!(StatusSource at "config" { provider, url, components });
 bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dark });
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
@@ -140,6 +141,12 @@ impl Bake for Maintenance {
                 let _ = write!(out, "::edgepages_core::config::Maintenance::Until({end}u64)");
             }
         }
+    }
+}
+
+impl Bake for Provider {
+    fn bake(&self, out: &mut String) {
+        let _ = write!(out, "::edgepages_core::config::Provider::{self:?}");
     }
 }
 
@@ -186,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_full_config_bakes_every_field() {
-        let text = "[brand]\nname = \"X\"\n[edge]\nmaintenance = \"2026-11-24T18:00:00Z\"\n[[edge.paths]]\nprefix = \"/r\"\ndeadline_ms = 200\n[copy.en.maintenance]\ntitle = \"T\"\n[s3]\nbucket = \"b-1\"\n[cloudfront]\ndistribution_id = \"E1\"\n";
+        let text = "[brand]\nname = \"X\"\n[edge]\nmaintenance = \"2026-11-24T18:00:00Z\"\n[[edge.paths]]\nprefix = \"/r\"\ndeadline_ms = 200\n[copy.en.maintenance]\ntitle = \"T\"\n[s3]\nbucket = \"b-1\"\n[cloudfront]\ndistribution_id = \"E1\"\n[status]\nprovider = \"betterstack\"\nurl = \"https://s.example\"\ncomponents = [\"API\"]\n";
         let config = crate::config::load::parse(text, "t.toml").unwrap();
         let baked = to_rust(&config);
         for needle in [
@@ -196,6 +203,7 @@ mod tests {
             "(::edgepages_core::PageKind::Maintenance,::edgepages_core::config::CopyOverride {title: ::std::option::Option::Some(::std::string::String::from(\"T\"))",
             "distribution_id: ::std::string::String::from(\"E1\")",
             "jitter_percent: 50u8",
+            "status: ::std::option::Option::Some(::edgepages_core::config::StatusSource {provider: ::edgepages_core::config::Provider::Betterstack,url: ::std::string::String::from(\"https://s.example\"),components: ::std::vec![::std::string::String::from(\"API\"),],})",
         ] {
             assert!(baked.contains(needle), "{needle} not in {baked}");
         }

@@ -83,6 +83,8 @@ struct HtmlPage<'a> {
 #[derive(Template)]
 #[template(path = "page.txt", escape = "none")]
 struct TextPage<'a> {
+    /// The site's name: a plain-text answer says whose it is, as the HTML page's logo does.
+    brand_name: &'a str,
     code_label: String,
     copy: Copy<'a>,
     until: Option<String>,
@@ -209,6 +211,7 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
         (Some(rendered), _) => rendered?,
         (None, Format::Html) => bundled_html(&view, site).map_err(|e| fail(Format::Html, e.into()))?,
         (None, Format::Plain) => TextPage {
+            brand_name: &brand.name,
             code_label: view.code_label.clone(),
             copy: view.copy,
             until: page.maintenance_end.map(|end| view.locale.common.until.replace("{time}", &shown_time(end))),

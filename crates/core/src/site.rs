@@ -42,7 +42,13 @@ pub struct Site {
 impl Site {
     /// `logo_svg` is the text of the file `config.brand.logo` names; the caller reads it.
     pub fn new(config: Config, logo_svg: Option<&str>) -> Result<Self, SiteError> {
+        #[cfg(feature = "logo")]
         let logo_svg = logo_svg.map(crate::logo::prepare).transpose()?;
+        #[cfg(not(feature = "logo"))]
+        let logo_svg: Option<String> = match logo_svg {
+            Some(_) => return Err(LogoError::NotBuilt.into()),
+            None => None,
+        };
         let style = Style { light: &config.brand.light, dark: &config.brand.dark }.render()?;
         let csp = format!(
             "default-src 'none'; style-src '{}'; script-src '{}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'",

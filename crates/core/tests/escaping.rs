@@ -242,3 +242,28 @@ fn a_user_template_escapes_every_payload_and_its_csp_matches_its_page() {
         )
     );
 }
+
+/// Issue 22: a logo's ids could take the place of the page's own (`ep-retry`, which the retry
+/// script looks up), and a logo URL spelt with a CSS escape or `image-set(` named an external
+/// resource. The page keeps each of its ids once, and neither spelling reaches it.
+#[test]
+fn a_logo_cannot_take_the_pages_ids_or_name_a_resource() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/edgepages.toml")).unwrap();
+    let config = edgepages_core::config::load::parse(&text, "fixtures/edgepages.toml").unwrap();
+    let logo = r##"<svg xmlns="http://www.w3.org/2000/svg"><g id="ep-retry"><rect id="ep-now" width="1" height="1"/></g><use href="#ep-retry"/><use href="#ep-live"/></svg>"##;
+    let site = edgepages_core::Site::new(config.clone(), Some(logo)).unwrap();
+    let req = RequestFacts { method: "GET", path: "/", accept: Some("text/html"), ..RequestFacts::default() };
+    let Decision::Page(page) = decide(&req, &OriginOutcome::Failure(FailureKind::Refused), &site.config, clock())
+    else {
+        panic!("a refused connection is answered with a page")
+    };
+    let body = render(&page, &site, &RenderContext::for_request(&req, common::NOW)).unwrap().body;
+    for id in ["ep-retry", "ep-now", "ep-live"] {
+        assert_eq!(body.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
+    }
+    assert!(!body.contains("href=\"#ep-live\""), "the logo must not point at the page's elements");
+    for spelt in [r"\75rl(https://evil.example/x)", "image-set('https://evil.example/x.png' 1x)"] {
+        let logo = format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect fill=\"{spelt}\"/></svg>");
+        assert!(edgepages_core::Site::new(config.clone(), Some(&logo)).is_err(), "{spelt}");
+    }
+}

@@ -11,20 +11,31 @@ use edgepages_core::{Format, Site, static_pages};
 
 use crate::cli::Global;
 use crate::output::Output;
-use crate::site_files::load_site;
-use crate::weight::{BUDGET_GZIP_BYTES, gzip_len};
+use crate::site_files::load_site_and_logo;
+use crate::weight::{BUDGET_GZIP_BYTES, gzip_len, logo_share};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
 pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
-    let site = load_site(&global.config)?;
+    let (site, logo) = load_site_and_logo(&global.config)?;
     let what = if site.config.pages.as_ref().is_some_and(|p| p.template.is_some() || p.text_template.is_some()) {
         "config, logo and page templates are valid"
     } else {
         "config and logo are valid"
     };
     out.progress(&format!("{}: {what}", global.config.display()));
+    // What cleaning the logo changed, said once, so that nothing is lost in silence.
+    if let Some(logo) = &logo
+        && !out.json
+    {
+        out.result(&format!("brand.logo {}: {}", logo.path.display(), logo.cleaned.report));
+    }
+    let logo_svg = logo.as_ref().map_or("", |l| l.cleaned.svg.as_str());
+    let warnings = site.config.warnings();
+    for warning in &warnings {
+        out.warn(&format!("{}: {}", warning.key, warning.message));
+    }
     if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
         && site.config.cloudfront.is_none()
         && site.config.s3.is_some()
@@ -51,7 +62,14 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         .chain(with_request.iter().map(|(label, gz)| (label.as_str(), *gz)))
         .collect();
     weights.sort_by_key(|(key, gz)| (std::cmp::Reverse(*gz), *key));
-    let over: Vec<_> = weights.iter().filter(|(_, gz)| *gz > BUDGET_GZIP_BYTES).collect();
+    let over: Vec<_> = weights
+        .iter()
+        .filter(|(_, gz)| *gz > BUDGET_GZIP_BYTES)
+        .map(|(key, gz)| {
+            let body = pages.iter().find(|p| p.key == *key).map_or("", |p| p.body.as_str());
+            (*key, *gz, logo_share(body, logo_svg))
+        })
+        .collect();
     let (largest_key, largest) = weights.first().copied().unwrap_or(("", 0));
 
     if out.json {
@@ -62,7 +80,9 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             "other_formats_rendered": other_formats,
             "budget_gzip_bytes": BUDGET_GZIP_BYTES,
             "largest": { "key": largest_key, "gzip_bytes": largest },
-            "over_budget": over.iter().map(|(k, gz)| serde_json::json!({ "key": k, "gzip_bytes": gz })).collect::<Vec<_>>(),
+            "over_budget": over.iter().map(|(k, gz, share)| serde_json::json!({ "key": k, "gzip_bytes": gz, "logo_gzip_bytes": share })).collect::<Vec<_>>(),
+            "logo": logo.as_ref().map(|l| serde_json::json!({ "path": l.path, "report": l.cleaned.report, "summary": l.cleaned.report.to_string() })),
+            "warnings": warnings.iter().map(|w| serde_json::json!({ "key": w.key.to_string(), "message": w.message })).collect::<Vec<_>>(),
             "alb_page_over_limit": alb_over.iter().map(|(tag, chars)| serde_json::json!({ "locale": tag, "chars": chars })).collect::<Vec<_>>(),
         }))?;
     }
@@ -76,7 +96,13 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         );
     }
     if !over.is_empty() {
-        let list: Vec<_> = over.iter().map(|(k, gz)| format!("{k} is {gz} bytes gzipped")).collect();
+        let list: Vec<_> = over
+            .iter()
+            .map(|(k, gz, share)| match share {
+                0 => format!("{k} is {gz} bytes gzipped"),
+                share => format!("{k} is {gz} bytes gzipped, {share} of them the logo"),
+            })
+            .collect();
         anyhow::bail!(
             "{} page(s) exceed the {BUDGET_GZIP_BYTES}-byte gzip budget: {} (a smaller logo helps most)",
             over.len(),

@@ -64,9 +64,33 @@ pub const SWITCH_REFRESH_MS: u64 = 5_000;
 pub const SWITCH_FIRST_WAIT_MS: u64 = 1_000;
 
 /// The maintenance in force: the `MAINTENANCE` var when it is set (an operator's deploy-time
-/// word wins), else the KV switch when it holds a value, else the config's.
+/// word wins), else the KV switch when it holds a value, else the config's. For a site with no
+/// status page: [`in_force_with_status`] with nothing from the page.
 pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance) -> Maintenance {
-    var.or(switch).unwrap_or(config)
+    in_force_with_status(var, switch, None, config)
+}
+
+/// The maintenance in force, the one place its precedence is written. The first that has a word
+/// wins:
+///
+/// | # | source | its word | why it ranks here |
+/// |---|---|---|---|
+/// | 1 | the worker's `MAINTENANCE` var | off, on, or until a time | an operator's deploy-time word overrides everything |
+/// | 2 | the KV switch (`edgepages maintenance --target cloudflare`) | off, on, or until a time | switched by hand at run time; `off` ends a maintenance early, even one the status page shows |
+/// | 3 | the status page (`[status]`) | on until the published end, while a scheduled maintenance on the site's components is in progress ([`crate::status::Summary::switch_at`]); otherwise nothing | the team's own schedule switches itself, with no deploy and no KV write |
+/// | 4 | `[edge] maintenance` in `edgepages.toml` | off, on, or until a time | the baked default |
+///
+/// The status page only ever switches maintenance on: a page with no maintenance in progress
+/// (or a page that could not be read) has no word, so the config's setting stands. An `Off`
+/// passed as the page's word is taken as no word.
+pub fn in_force_with_status(
+    var: Option<Maintenance>,
+    switch: Option<Maintenance>,
+    status_page: Option<Maintenance>,
+    config: Maintenance,
+) -> Maintenance {
+    let status_page = status_page.filter(|m| *m != Maintenance::Off);
+    var.or(switch).or(status_page).unwrap_or(config)
 }
 
 /// Formats Unix seconds as `2026-11-24T18:00:00Z`.
@@ -108,6 +132,35 @@ mod tests {
         assert_eq!(in_force(None, Some(Maintenance::On), Maintenance::Off), Maintenance::On);
         assert_eq!(in_force(None, Some(Maintenance::Off), until), Maintenance::Off, "the switch can end it early");
         assert_eq!(in_force(None, None, until), until);
+    }
+
+    #[test]
+    fn precedence_var_then_switch_then_status_page_then_config() {
+        use Maintenance::{Off, On, Until};
+        let page = Some(Until(1_800_000_000));
+        // (var, switch, status page, config) => in force
+        let table = [
+            (None, None, None, Off, Off),
+            (None, None, None, On, On),
+            (None, None, page, Off, Until(1_800_000_000)),
+            (None, None, page, On, Until(1_800_000_000)),
+            (None, None, Some(On), Off, On),
+            (None, None, Some(Off), On, On),
+            (None, Some(Off), page, Off, Off),
+            (None, Some(On), page, Off, On),
+            (None, Some(Until(5)), page, Off, Until(5)),
+            (Some(Off), Some(On), page, On, Off),
+            (Some(Until(7)), None, page, Off, Until(7)),
+            (Some(On), Some(Off), None, Off, On),
+        ];
+        for (var, switch, status_page, config, want) in table {
+            assert_eq!(
+                in_force_with_status(var, switch, status_page, config),
+                want,
+                "var {var:?}, switch {switch:?}, page {status_page:?}, config {config:?}"
+            );
+        }
+        assert_eq!(in_force(None, None, On), in_force_with_status(None, None, None, On));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod color;
 #[cfg(feature = "toml")]
 pub mod load;
 mod maintenance;
+mod status;
 
 use std::collections::BTreeMap;
 
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
 pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem};
 pub use color::HexColor;
-pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, rfc3339};
+pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, in_force_with_status, rfc3339};
+pub use status::{Provider, StatusSource};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::page::PageKind;
@@ -45,6 +47,9 @@ pub struct Config {
     /// The site's own page templates, instead of the bundled ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Pages>,
+    /// The team's status page: its incident text and scheduled maintenance (`crate::status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusSource>,
 }
 
 /// `[pages]`: the site's own page templates (minijinja), each a path relative to the config file.
@@ -300,6 +305,37 @@ pub struct LambdaEdgeTarget {
     /// for the error caching TTL; every other such behavior gets one answer for all viewers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_viewer: Vec<String>,
+    /// Whether CloudFront's custom error responses replace the function's answer for their status.
+    /// AWS does not document it; `edgepages verify --live` finds out on the real distribution.
+    #[serde(default, skip_serializing_if = "CustomErrorOrder::is_default")]
+    pub custom_error_order: CustomErrorOrder,
+}
+
+/// Where CloudFront's custom error responses come, for a status the Lambda@Edge function answers
+/// with: `publish` sets them up to give viewers the function's answer either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomErrorOrder {
+    /// They apply only to what the function did not answer: every code keeps its page, which
+    /// brands CloudFront's own errors.
+    #[default]
+    BeforeFunction,
+    /// They replace the function's answer: a code the function answers keeps only its error
+    /// caching TTL, unless CloudFront's own error is its usual source.
+    AfterFunction,
+}
+
+impl CustomErrorOrder {
+    pub fn is_default(&self) -> bool {
+        *self == CustomErrorOrder::default()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomErrorOrder::BeforeFunction => "before-function",
+            CustomErrorOrder::AfterFunction => "after-function",
+        }
+    }
 }
 
 impl LambdaEdgeTarget {
