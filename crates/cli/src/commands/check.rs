@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
+use edgepages_core::config::Problem;
 use edgepages_core::render::{RenderContext, render};
 use edgepages_core::{Format, Site, static_pages};
 
@@ -32,19 +33,7 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         out.result(&format!("brand.logo {}: {}", logo.path.display(), logo.cleaned.report));
     }
     let logo_svg = logo.as_ref().map_or("", |l| l.cleaned.svg.as_str());
-    let warnings = site.config.warnings();
-    for warning in &warnings {
-        out.warn(&format!("{}: {}", warning.key, warning.message));
-    }
-    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
-        && site.config.cloudfront.is_none()
-        && site.config.s3.is_some()
-    {
-        out.warn(&format!(
-            "[alb] canonical_host = {host:?} has no effect with [s3] but no [cloudfront]: `edgepages publish` needs \
-             both for a site behind CloudFront, or neither for an ALB-only site"
-        ));
-    }
+    let warnings = warn(&site, out);
     let pages = static_pages(&site).context("rendering the HTML pages")?;
     let (other_formats, with_request) = render_other_formats(&site)?;
 
@@ -169,3 +158,22 @@ fn render_other_formats(site: &Site) -> Result<(usize, Vec<(String, usize)>)> {
 
 /// The longest request ID a page can show (128 visible ASCII characters).
 const LONGEST_REQUEST_ID: &str = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+
+/// Says what in the config is valid but cannot do what it seems to; returns core's warnings for
+/// `--json`.
+fn warn(site: &Site, out: &Output) -> Vec<Problem> {
+    let warnings = site.config.warnings();
+    for warning in &warnings {
+        out.warn(&format!("{}: {}", warning.key, warning.message));
+    }
+    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
+        && site.config.cloudfront.is_none()
+        && site.config.s3.is_some()
+    {
+        out.warn(&format!(
+            "[alb] canonical_host = {host:?} has no effect with [s3] but no [cloudfront]: `edgepages publish` needs \
+             both for a site behind CloudFront, or neither for an ALB-only site"
+        ));
+    }
+    warnings
+}
