@@ -3,14 +3,20 @@
 // chose. Lambda@Edge runs only AWS's Node.js runtimes and has no environment, so the site is
 // baked into the wasm when it is built; this file holds no rule of its own.
 //
-// The function never throws: a thrown error or a timeout would give the viewer CloudFront's
-// unbranded 502/503. If the module traps (a panic), an origin error gets the fallback page copied
-// out of the module at load time (a healthy response goes back untouched), and the next event
-// gets a fresh instance.
+// The function never throws: a thrown error would give the viewer CloudFront's unbranded 500 (a
+// Lambda execution error), a timeout its 503. If the module traps (a panic), an origin error gets
+// the fallback page copied out of the module at load time (a healthy response goes back
+// untouched), and the next event gets a fresh instance. Every answer made here carries the
+// origin's read-only headers, as the module's do.
 import { readFileSync } from "node:fs";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+// "Restrictions on all edge functions" (CloudFront Developer Guide): read-only in origin-response
+// events; a result that adds, changes or drops one is CloudFront's own 502. The module's list
+// (src/headers.rs READ_ONLY_IN_ORIGIN_RESPONSE) is this one, as a test there checks.
+const READ_ONLY = ["transfer-encoding", "via"];
 
 // Used only if the module cannot even be instantiated: no page can be rendered then.
 let fallbackAnswer = {
@@ -28,9 +34,11 @@ let fallbackAnswer = {
 // will then: the file does not change while the function runs).
 let module;
 let instance = null;
-// The statuses the module may replace, as it said at load time; any other response goes back
-// without entering the module. Until it has said, every status is asked about.
+// The statuses the module may replace and the prefix of its probe paths, as it said at load time;
+// any other response goes back without entering the module. Until it has said, every status is
+// asked about.
 let replaceable = null;
+let probePrefix = null;
 
 function fresh() {
   if (module === undefined) {
@@ -46,6 +54,16 @@ function output(wasm, len) {
   return JSON.parse(decoder.decode(new Uint8Array(wasm.memory.buffer, wasm.edgepages_output(), len)));
 }
 
+/** `answer` (a fresh object) with the read-only headers of the origin's response, exactly. */
+function withReadOnly(answer, original) {
+  for (const name of READ_ONLY) {
+    const kept = original && original.headers && original.headers[name];
+    if (kept) answer.headers[name] = kept;
+    else delete answer.headers[name];
+  }
+  return answer;
+}
+
 function log(fields) {
   console.error(JSON.stringify({ edgepages: fields.event, ...fields, event: undefined }));
 }
@@ -53,15 +71,25 @@ function log(fields) {
 try {
   const wasm = fresh();
   fallbackAnswer = output(wasm, wasm.edgepages_fallback()).response;
-  replaceable = new Set(output(wasm, wasm.edgepages_replaceable()));
+  const triage = output(wasm, wasm.edgepages_triage());
+  replaceable = new Set(triage.statuses);
+  probePrefix = triage.probe;
 } catch (error) {
   instance = null;
   log({ event: "load_failed", error: String((error && error.message) || error) });
 }
 
+/** Whether `cf`'s request is for a probe path (the module tells probes apart from other paths). */
+function probePath(cf) {
+  const uri = cf.request && cf.request.uri;
+  // "/." first: cheap, and false for nearly every path.
+  return typeof uri === "string" && uri.charCodeAt(1) === 46 && uri.startsWith(probePrefix);
+}
+
 export const handler = async (event) => {
-  const original = event && event.Records && event.Records[0] && event.Records[0].cf && event.Records[0].cf.response;
-  if (replaceable && original && !replaceable.has(Number(original.status))) return original;
+  const cf = event && event.Records && event.Records[0] && event.Records[0].cf;
+  const original = cf && cf.response;
+  if (replaceable && original && !replaceable.has(Number(original.status)) && !probePath(cf)) return original;
   try {
     const wasm = instance ? instance.exports : fresh();
     const input = encoder.encode(JSON.stringify(event));
@@ -80,6 +108,6 @@ export const handler = async (event) => {
     // (or an unreadable status) gets the fallback page.
     const status = original ? Number(original.status) : NaN;
     if (status >= 100 && status < 500) return original;
-    return structuredClone(fallbackAnswer);
+    return withReadOnly(structuredClone(fallbackAnswer), original);
   }
 };

@@ -36,10 +36,11 @@ pub extern "C" fn edgepages_fallback() -> u32 {
     store(crate::fallback_json())
 }
 
-/// The statuses the function may replace (a JSON array); returns its length.
+/// What lets `index.mjs` skip the module (a JSON object, `crate::triage_json`); returns its
+/// length.
 #[unsafe(no_mangle)]
-pub extern "C" fn edgepages_replaceable() -> u32 {
-    store(crate::replaceable_json())
+pub extern "C" fn edgepages_triage() -> u32 {
+    store(crate::triage_json())
 }
 
 /// Where the last answer's bytes are.

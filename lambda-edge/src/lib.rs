@@ -85,15 +85,17 @@ pub fn handle(event_json: &[u8], now_unix_s: u64, seed: u64) -> String {
     }
 }
 
-/// The statuses the function may replace, as a JSON array, for `index.mjs` to skip the module
-/// for every other one.
-pub fn replaceable_json() -> String {
-    json!(respond::replaceable_statuses(site())).to_string()
+/// What `index.mjs` needs to skip the module for a response it would pass through untouched:
+/// the statuses the function may replace, and the prefix of the probe paths it answers whatever
+/// the status (`{"statuses": [...], "probe": "/.well-known/edgepages/probe/"}`).
+pub fn triage_json() -> String {
+    json!({ "statuses": respond::replaceable_statuses(site()), "probe": edgepages_core::probe::PREFIX }).to_string()
 }
 
-/// The fallback page as a CloudFront response, for `index.mjs` to keep in case the module traps.
+/// The fallback page as a CloudFront response, for `index.mjs` to keep in case the module traps:
+/// without the origin's read-only headers, which `index.mjs` copies in from each event.
 pub fn fallback_json() -> String {
-    Reply::json(&respond::generated(fallback(), false))
+    Reply::json(&respond::generated(fallback(), false, &event::Headers::new()))
 }
 
 #[cfg(test)]

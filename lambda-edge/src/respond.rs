@@ -7,10 +7,10 @@ use edgepages_core::negotiate::{VARIANT_HEADER, headers_for_variant};
 use edgepages_core::outcome::OriginOutcome;
 use edgepages_core::page::reason_phrase;
 use edgepages_core::request::request_id;
-use edgepages_core::{Clock, Decision, Gate, RenderContext, Rendered, RequestFacts, Site, decide, gate, render};
+use edgepages_core::{Clock, Decision, Gate, RenderContext, Rendered, RequestFacts, Site, decide, gate, probe, render};
 
-use crate::event::{Event, Generated, Header, Headers, first};
-use crate::headers::{allowed, canonical};
+use crate::event::{Event, Generated, Header, Headers, Request, first};
+use crate::headers::{allowed, canonical, read_only};
 
 /// CloudFront's limit on a response an origin-response function generates, headers and body
 /// together ("Quotas on Lambda@Edge"): 1 MB. Kept with a margin for the JSON around it.
@@ -31,24 +31,25 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
     let Some(cf) = event.records.first().map(|r| &r.cf) else { return Answer::PassThrough };
     let Ok(status) = cf.response.status.trim().parse::<u16>() else { return Answer::PassThrough };
     let request = &cf.request;
-    let path = if request.querystring.is_empty() {
-        request.uri.clone()
-    } else {
-        format!("{}?{}", request.uri, request.querystring)
-    };
+    let origin_headers = &cf.response.headers;
+    let head = request.method == "HEAD";
+    if let Some(asked) = probe::parse(&request.method, &request.uri) {
+        return answer_probe(asked, request, site, clock, fallback, origin_headers);
+    }
     let cloudfront_id = cf.config.request_id.as_str();
-    // The variant CloudFront's viewer-request function chose, which the cache key holds, wins
-    // over the headers: the answer is cached under that key, so it must be that variant's.
-    let named =
-        first(&request.headers, VARIANT_HEADER).and_then(|v| headers_for_variant(v, &site.config.locales.available));
     let facts = RequestFacts {
-        method: &request.method,
-        path: &path,
-        accept: named.map_or_else(|| first(&request.headers, "accept"), |(accept, _)| Some(accept)),
-        accept_language: named.map_or_else(|| first(&request.headers, "accept-language"), |(_, tag)| Some(tag)),
-        // CloudFront's own ID for the viewer's request, checked like any other request ID.
-        request_id: request_id(|name| (name == "x-amz-cf-id").then_some(cloudfront_id)),
-        maintenance_bypass: false,
+        // The path alone: CloudFront caches this answer under its cache key, which always holds
+        // the path, and holds the query string only if the behavior's cache policy says so, which
+        // the function cannot see (see `shared`).
+        path: &request.uri,
+        // CloudFront's own ID for the viewer's request, checked like any other request ID, only on
+        // an answer CloudFront never shares (see `shared`).
+        request_id: if shared(&request.method) {
+            None
+        } else {
+            request_id(|name| (name == "x-amz-cf-id").then_some(cloudfront_id))
+        },
+        ..negotiated(request, site)
     };
     let outcome = OriginOutcome::Response {
         status,
@@ -68,15 +69,71 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
             Decision::ServeStale { fallback, .. } => fallback,
         }
     };
-    let head = facts.method == "HEAD";
     let answer = match render(&page, site, &RenderContext::for_request(&facts, clock.now_unix_s)) {
-        Ok(rendered) => generated(&rendered, head),
-        Err(_) => generated(fallback, head),
+        Ok(rendered) => generated(&rendered, head, origin_headers),
+        Err(_) => generated(fallback, head, origin_headers),
     };
     if size(&answer) > MAX_GENERATED_BYTES {
-        return Answer::Replace(generated(fallback, head));
+        return Answer::Replace(generated(fallback, head, origin_headers));
     }
     Answer::Replace(answer)
+}
+
+/// Whether CloudFront may give this method's answer to other viewers. It keeps a 5xx for at
+/// least the error caching TTL whatever its `Cache-Control` ("Control how long CloudFront caches
+/// errors") and collapses simultaneous requests ("Simultaneous requests for the same object"),
+/// both by cache key; it "always caches responses to GET and HEAD requests", OPTIONS where the
+/// behavior says so, and "does not cache responses to requests that use the other methods" ("How
+/// CloudFront processes HTTP 4xx and 5xx status codes from your origin"). A shared answer shows
+/// nothing of one viewer's request but the path: the viewer still has CloudFront's ID for their
+/// own request in the `X-Amz-Cf-Id` header CloudFront adds to every answer.
+fn shared(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
+/// The request's method and the answer's variant: the one CloudFront's viewer-request function
+/// named, which the cache key holds, over the forwarded headers, since the answer is cached under
+/// that key and must be that variant's.
+fn negotiated<'e>(request: &'e Request, site: &Site) -> RequestFacts<'e> {
+    let named =
+        first(&request.headers, VARIANT_HEADER).and_then(|v| headers_for_variant(v, &site.config.locales.available));
+    RequestFacts {
+        method: &request.method,
+        // No `Accept` here means CloudFront did not forward it (legacy cache settings, a behavior
+        // whose viewer events are the team's own, shared mode without the variant header), not a
+        // client that sent none: curl sends `*/*`. Browsers are the likelier viewer: HTML.
+        accept: named
+            .map_or_else(|| first(&request.headers, "accept").or(Some("text/html")), |(accept, _)| Some(accept)),
+        accept_language: named.map_or_else(|| first(&request.headers, "accept-language"), |(_, tag)| Some(tag)),
+        ..RequestFacts::default()
+    }
+}
+
+/// The answer to a probe of `verify --live` ([`probe`]): the page this site shows for `status`,
+/// as an origin error of that status gets it, in the viewer's variant, with nothing of the
+/// request on it, marked so that `verify` can tell it from a custom error response's page. No
+/// gate: maintenance does not change what CloudFront does with the answer. A status the site
+/// does not intercept is no probe here: the origin's response goes through.
+fn answer_probe(
+    status: u16,
+    request: &Request,
+    site: &Site,
+    clock: Clock,
+    fallback: &Rendered,
+    origin_headers: &Headers,
+) -> Answer {
+    let facts = RequestFacts { path: "", ..negotiated(request, site) };
+    let outcome = OriginOutcome::Response { status, content_type: None, retry_after: None };
+    let page = match decide(&facts, &outcome, &site.config, clock) {
+        Decision::Page(page) | Decision::ServeStale { fallback: page, .. } => page,
+        Decision::PassThrough => return Answer::PassThrough,
+    };
+    let context =
+        RenderContext { method: Some(facts.method), now_unix_s: Some(clock.now_unix_s), ..RenderContext::default() };
+    let mut rendered = render(&page, site, &context).unwrap_or_else(|_| fallback.clone());
+    rendered.headers.retain(|(name, _)| *name != "x-edgepages");
+    rendered.headers.push(("x-edgepages", probe::MARK.to_owned()));
+    Answer::Replace(generated(&rendered, request.method == "HEAD", origin_headers))
 }
 
 /// Every status this function may replace: any other goes back untouched without asking the
@@ -96,9 +153,12 @@ pub fn replaceable_statuses(site: &Site) -> Vec<u16> {
         .collect()
 }
 
-/// `rendered` as CloudFront's response object, without a header CloudFront forbids.
-pub fn generated(rendered: &Rendered, head: bool) -> Generated {
-    let mut headers = Headers::new();
+/// `rendered` as CloudFront's response object: the page's headers but any CloudFront forbids a
+/// function to set, and the origin's read-only headers exactly as they came (`origin`), since a
+/// result that adds, changes or drops one is refused ([`crate::headers`]).
+pub fn generated(rendered: &Rendered, head: bool, origin: &Headers) -> Generated {
+    let mut headers: Headers =
+        origin.iter().filter(|(name, _)| read_only(name)).map(|(n, v)| (n.clone(), v.clone())).collect();
     for (name, value) in rendered.headers.iter().filter(|(name, _)| allowed(name)) {
         headers
             .entry((*name).to_owned())

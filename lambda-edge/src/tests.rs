@@ -58,6 +58,18 @@ fn the_format_and_language_follow_the_forwarded_headers() {
     // Nothing forwarded (no origin request policy): the default language, as HTML.
     let bare = answer(&documented(503, &[], &[]));
     assert_eq!(header(&bare["response"], "content-language"), Some("en"));
+    assert_eq!(header(&bare["response"], "content-type"), Some("text/html; charset=utf-8"));
+}
+
+/// No `Accept` in the event means CloudFront did not forward it (curl sends `*/*`): the viewer is
+/// as likely a browser, and gets HTML, in the language asked for if that was forwarded.
+#[test]
+fn an_event_without_accept_gets_html() {
+    let out = answer(&documented(502, &[("Accept-Language", "de")], &[]));
+    assert_eq!(header(&out["response"], "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(header(&out["response"], "content-language"), Some("de"));
+    let curl = answer(&documented(502, &[("Accept", "*/*")], &[]));
+    assert_eq!(header(&curl["response"], "content-type"), Some("text/plain; charset=utf-8"));
 }
 
 #[test]
@@ -75,26 +87,95 @@ fn the_variant_named_by_the_viewer_request_function_wins_over_the_headers() {
 }
 
 #[test]
-fn the_origins_retry_after_is_kept_and_cloudfronts_request_id_is_shown() {
+fn the_origins_retry_after_is_kept() {
     let out = answer(&documented(503, &[("Accept", "text/html")], &[("Retry-After", "120")]));
     assert_eq!(header(&out["response"], "retry-after"), Some("120"));
-    assert!(
-        out["response"]["body"].as_str().unwrap().contains("4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="),
-        "the request ID on the page"
-    );
 }
 
+const REQUEST_ID: &str = "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==";
+
+/// The documented event for `method` with a query string the cache key need not hold.
+fn with_query(method: &str, accept: &str) -> String {
+    documented(502, &[("Accept", accept)], &[])
+        .replace("\"method\":\"GET\"", &format!("\"method\":\"{method}\""))
+        .replace("\"querystring\":\"\"", "\"querystring\":\"token=SECRET-123\"")
+}
+
+/// CloudFront keeps a 5xx for at least the error caching TTL whatever its `Cache-Control`, and
+/// collapses simultaneous requests, both by cache key ("Control how long CloudFront caches
+/// errors"; "Simultaneous requests for the same object"). The key always holds the path, and the
+/// query string only if the cache policy says so, which the function cannot see: a page for a GET
+/// or HEAD shows the path alone, and no one viewer's request ID.
 #[test]
-fn no_header_cloudfront_forbids_is_ever_set() {
-    let out =
-        answer(&documented(502, &[("Accept", "text/html")], &[("Via", "1.1 alb"), ("Transfer-Encoding", "chunked")]));
-    for name in out["response"]["headers"].as_object().unwrap().keys() {
-        assert!(crate::headers::allowed(name), "{name}");
+fn a_page_cloudfront_may_share_shows_only_what_its_cache_key_holds() {
+    // (A HEAD shares the GET's cached answer, and has no body of its own.)
+    for accept in ["text/html", "application/json", "*/*"] {
+        let body = answer(&with_query("GET", accept))["response"]["body"].as_str().unwrap().to_owned();
+        assert!(!body.contains("SECRET-123"), "{accept}: the query string is on the page");
+        assert!(!body.contains(REQUEST_ID), "{accept}: the request ID is on the page");
     }
+    let problem: Value =
+        serde_json::from_str(answer(&with_query("GET", "application/json"))["response"]["body"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(problem["instance"], "/");
+    assert_eq!(problem.get("request_id"), None);
+}
+
+/// CloudFront caches only GET and HEAD (and OPTIONS, where the behavior says so): "CloudFront does
+/// not cache responses to requests that use the other methods" (How CloudFront processes HTTP
+/// 4xx and 5xx status codes from your origin). Those answers name the viewer's own request.
+#[test]
+fn a_page_never_cached_names_the_viewers_request() {
+    for method in ["POST", "PUT", "PATCH", "DELETE"] {
+        let body = answer(&with_query(method, "application/json"))["response"]["body"].as_str().unwrap().to_owned();
+        let problem: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["request_id"], REQUEST_ID, "{method}");
+        assert_eq!(problem["instance"], "/", "{method}: the query string is never shown");
+    }
+}
+
+/// "Restrictions on all edge functions": in origin-response events `Via` and `Transfer-Encoding`
+/// are read-only (a function "can't add, modify, or delete them"), and the disallowed headers
+/// can never be added; either is CloudFront's own 502. Every answer carries the origin's
+/// read-only headers exactly as they came, and nothing disallowed.
+#[test]
+fn every_answer_keeps_the_origins_read_only_headers_and_sets_nothing_disallowed() {
+    let origin = [("Via", "1.1 vegur"), ("Transfer-Encoding", "chunked"), ("Server", "gunicorn")];
+    let event = documented(502, &[("Accept", "text/html")], &origin);
+    let expected: Value =
+        serde_json::from_str::<Value>(&event).unwrap()["Records"][0]["cf"]["response"]["headers"].clone();
+    for out in [
+        answer(&event),
+        answer(&event.replace("\"uri\":\"/\"", "\"uri\":\"/.well-known/edgepages/probe/503/abcdefghijklmnop\"")),
+    ] {
+        let headers = out["response"]["headers"].as_object().unwrap();
+        for name in crate::headers::READ_ONLY_IN_ORIGIN_RESPONSE {
+            assert_eq!(headers[name], expected[name], "{name}");
+        }
+        for name in headers.keys() {
+            assert!(!crate::headers::disallowed(name), "{name}");
+        }
+    }
+    // None in the origin's answer: none in ours (adding one is refused too).
+    let bare = answer(&documented(502, &[("Accept", "text/html")], &[]));
+    for name in crate::headers::READ_ONLY_IN_ORIGIN_RESPONSE {
+        assert!(bare["response"]["headers"].get(name).is_none(), "{name}");
+    }
+    // The fallback kept for a trap carries none of its own: index.mjs copies the event's in.
     let fallback: Value = serde_json::from_str(&fallback_json()).unwrap();
     for name in fallback["response"]["headers"].as_object().unwrap().keys() {
         assert!(crate::headers::allowed(name), "{name}");
     }
+}
+
+/// `index.mjs` copies the read-only headers into every answer it makes without the module (a
+/// trap, a module that did not load): its list is this crate's.
+#[test]
+fn index_mjs_keeps_the_same_read_only_headers() {
+    let index = include_str!("../index.mjs");
+    let line = index.lines().find(|l| l.starts_with("const READ_ONLY")).expect("index.mjs names READ_ONLY");
+    let names: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+    assert_eq!(names, crate::headers::READ_ONLY_IN_ORIGIN_RESPONSE);
 }
 
 #[test]
@@ -178,4 +259,63 @@ fn maintenance_answers_every_response_as_the_worker_does_until_its_end() {
 
     let ended = in_maintenance("2026-01-01T00:00:00Z");
     assert_eq!(respond(&event, &ended, clock, crate::fallback()), Answer::PassThrough, "over by now");
+}
+
+const NONCE: &str = "Qx7-pL2_vN9tRk4wYz";
+
+/// The documented event for `uri` with the origin's `status`, from a browser asking for French
+/// problem+json.
+fn probe_event(uri: &str, status: u16) -> String {
+    documented(status, &[("Accept", "application/json"), ("Accept-Language", "fr")], &[])
+        .replace("\"uri\":\"/\"", &format!("\"uri\":\"{uri}\""))
+}
+
+#[test]
+fn a_probe_is_answered_as_its_status_in_the_viewers_variant_whatever_the_origin_said() {
+    use edgepages_core::probe;
+    for origin_status in [404, 200, 503] {
+        for asked in [500, 502, 503, 504] {
+            let out = answer(&probe_event(&probe::path(asked, NONCE), origin_status));
+            let r = &out["response"];
+            assert_eq!(r["status"], asked.to_string(), "{origin_status} → {asked}");
+            assert_eq!(header(r, "x-edgepages"), Some(probe::MARK));
+            assert_eq!(header(r, "content-type"), Some("application/problem+json"));
+            assert_eq!(header(r, "content-language"), Some("fr"));
+            assert_eq!(header(r, "cache-control"), Some("no-store"));
+            // Nothing of the request: no nonce, no path, no request ID.
+            let body = r["body"].as_str().unwrap();
+            for shown in [NONCE, "well-known", REQUEST_ID] {
+                assert!(!body.contains(shown), "{shown} in {body}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_probe_for_another_status_or_an_odd_nonce_is_no_probe() {
+    use edgepages_core::probe;
+    // 501 is a probe status, but this site does not intercept it: the origin's answer goes through.
+    for uri in [
+        probe::path(404, NONCE),
+        probe::path(501, NONCE),
+        probe::path(502, "short"),
+        format!("{}/x", probe::path(502, NONCE)),
+    ] {
+        assert_eq!(answer(&probe_event(&uri, 404)), serde_json::json!({ "pass": true }), "{uri}");
+    }
+    let posted = probe_event(&probe::path(502, NONCE), 404).replace("\"method\":\"GET\"", "\"method\":\"POST\"");
+    assert_eq!(answer(&posted), serde_json::json!({ "pass": true }));
+}
+
+#[test]
+fn a_probe_in_maintenance_is_still_answered_as_its_status() {
+    use crate::respond::{Answer, respond};
+    let event: crate::event::Event =
+        serde_json::from_str(&probe_event(&edgepages_core::probe::path(502, NONCE), 404)).unwrap();
+    let clock = edgepages_core::Clock { now_unix_s: NOW, seed: 7 };
+    let Answer::Replace(page) = respond(&event, &in_maintenance("on"), clock, crate::fallback()) else {
+        panic!("a probe is answered")
+    };
+    assert_eq!(page.status, "502");
+    assert_eq!(page.headers["x-edgepages"][0].value, edgepages_core::probe::MARK);
 }

@@ -1,5 +1,5 @@
 // The origin-response event AWS documents ("Lambda@Edge event structure", CloudFront Developer
-// Guide), built for the Node tests, the benchmark and the CloudFront stand-in, and the packaged
+// Guide), built for the Node tests, the benchmark and the CloudFront emulator, and the packaged
 // function unpacked as Lambda would.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";

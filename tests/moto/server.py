@@ -15,7 +15,16 @@ policies and no CloudFront Function stages: CreateCachePolicy, ListCachePolicies
 GetCachePolicy and UpdateCachePolicy below keep custom policies with an ETag that If-Match
 must name, and DescribeFunction, GetFunction, UpdateFunction and PublishFunction keep a
 function's DEVELOPMENT and LIVE stages apart, as CloudFront does (working-with-functions.html:
-an update changes DEVELOPMENT only; PublishFunction copies it to LIVE).
+an update changes DEVELOPMENT only; PublishFunction copies it to LIVE). (f) moto takes an
+Origin Access Control name of any length; CreateOriginAccessControl below refuses one over 64
+characters with InvalidArgument, as CloudFront does (API_OriginAccessControlConfig.html in
+CloudFront's API reference: "You can specify up to 64 characters"). (g) moto's ELBv2 has no
+rule quota: CreateRule below refuses with TooManyRules ("You've reached the limit on the number
+of rules per load balancer", API_CreateRule.html) once the load balancer's listeners hold as
+many rules, default rules aside, as its quota: 100, the default of "Rules per Application Load
+Balancer" (load-balancer-limits.html), or the number in the load balancer's tag
+edgepages-test:rules-per-load-balancer, which stands in for an account's raised or nearly spent
+quota.
 
 Usage: server.py PORT
 """
@@ -26,6 +35,8 @@ import datetime
 
 from moto.cloudfront import exceptions, models, responses, urls
 from moto.core.responses import ActionResult
+from moto.elbv2 import exceptions as elb_exceptions
+from moto.elbv2 import models as elb_models
 from moto.server import main
 
 
@@ -79,6 +90,44 @@ def _update_distribution_honouring_if_match(self, dist_config, _id, if_match):
     return dist, dist.location, dist.etag
 
 
+_OAC_NAME_MAX = 64
+_create_origin_access_control = models.CloudFrontBackend.create_origin_access_control
+
+
+def _create_origin_access_control_within_the_name_limit(self, config_dict):
+    name = config_dict.get("Name") or ""
+    if len(name) > _OAC_NAME_MAX:
+        raise exceptions.CloudFrontException(
+            "InvalidArgument",
+            f"OriginAccessControlConfig.Name is {len(name)} characters; the limit is {_OAC_NAME_MAX}.",
+        )
+    return _create_origin_access_control(self, config_dict)
+
+
+models.CloudFrontBackend.create_origin_access_control = _create_origin_access_control_within_the_name_limit
+
+_RULES_PER_LOAD_BALANCER = 100
+_RULES_QUOTA_TAG = "edgepages-test:rules-per-load-balancer"
+_create_rule = elb_models.ELBv2Backend.create_rule
+
+
+def _create_rule_within_the_quota(self, listener_arn, conditions, priority, actions, tags=None):
+    for listener in self.describe_listeners(None, [listener_arn]):
+        balancer = self.load_balancers.get(listener.load_balancer_arn)
+        if balancer is None:
+            continue
+        quota = int(
+            self.tagging_service.get_tag_dict_for_resource(balancer.arn).get(_RULES_QUOTA_TAG, _RULES_PER_LOAD_BALANCER)
+        )
+        rules = sum(len(each._non_default_rules) for each in balancer.listeners.values())
+        if rules >= quota:
+            raise elb_exceptions.ELBClientError(
+                "TooManyRules", "You've reached the limit on the number of rules per load balancer"
+            )
+    return _create_rule(self, listener_arn, conditions, priority, actions, tags)
+
+
+elb_models.ELBv2Backend.create_rule = _create_rule_within_the_quota
 models.Origin.__init__ = _origin_init_keeping_s3_fields
 models.DefaultCacheBehaviour.__init__ = _behaviour_init_keeping_associations
 models.CloudFrontBackend.update_distribution = _update_distribution_honouring_if_match

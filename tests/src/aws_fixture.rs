@@ -29,7 +29,7 @@ pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// S3, CloudFront, Lambda (us-east-1) and IAM clients for `endpoint`.
+/// S3, CloudFront, Lambda (us-east-1), IAM, ELB and KMS clients for `endpoint`.
 #[derive(Debug, Clone)]
 pub struct Fixture {
     pub s3: aws_sdk_s3::Client,
@@ -37,6 +37,7 @@ pub struct Fixture {
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub kms: aws_sdk_kms::Client,
     endpoint: String,
 }
 
@@ -85,6 +86,7 @@ impl Fixture {
             lambda: aws_sdk_lambda::Client::from_conf(lambda),
             iam: aws_sdk_iam::Client::new(&shared),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
+            kms: aws_sdk_kms::Client::new(&shared),
             endpoint: endpoint.to_owned(),
         }
     }
@@ -121,9 +123,15 @@ impl Fixture {
 
     pub async fn bucket(&self) -> Result<String> {
         let name = unique("pages");
+        self.bucket_named(&name).await?;
+        Ok(name)
+    }
+
+    /// Makes bucket `name` in the rig's region.
+    pub async fn bucket_named(&self, name: &str) -> Result<()> {
         self.s3
             .create_bucket()
-            .bucket(&name)
+            .bucket(name)
             .create_bucket_configuration(
                 CreateBucketConfiguration::builder()
                     .location_constraint(BucketLocationConstraint::from(REGION))
@@ -132,7 +140,7 @@ impl Fixture {
             .send()
             .await
             .context("creating the bucket")?;
-        Ok(name)
+        Ok(())
     }
 
     pub async fn distribution(&self, start: Start) -> Result<String> {

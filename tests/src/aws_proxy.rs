@@ -28,9 +28,9 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// Everything but GET and HEAD changes state on S3, CloudFront and Lambda; IAM's and Elastic
-    /// Load Balancing's calls are all POSTs, and only their `Get…`, `List…` and `Describe…`
-    /// actions read.
+    /// Everything but GET and HEAD changes state on S3, CloudFront and Lambda; IAM's, Elastic
+    /// Load Balancing's and KMS's calls are all POSTs, and only their `Get…`, `List…` and
+    /// `Describe…` actions read.
     pub fn is_write(&self) -> bool {
         match &self.action {
             Some(action) => !["Get", "List", "Describe"].iter().any(|read| action.starts_with(read)),
@@ -185,15 +185,25 @@ impl RecordingProxy {
     }
 }
 
+/// The API action a request calls: the query protocols (IAM, Elastic Load Balancing) name it in
+/// the form, the JSON ones (KMS) in X-Amz-Target, as `TrentService.DescribeKey`; `None` for the
+/// REST ones (S3, CloudFront, Lambda).
+fn action_of(req: &Request<()>, body: &Bytes) -> Option<String> {
+    let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(|t| t.rsplit('.').next());
+    target.map(str::to_owned).or_else(|| {
+        (req.method() == hyper::Method::POST)
+            .then(|| form_urlencoded::parse(body).find(|(key, _)| key == "Action").map(|(_, value)| value.into_owned()))
+            .flatten()
+    })
+}
+
 async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
     let req = Request::from_parts(parts, ());
     let method = req.method().clone();
     let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let action = (method == hyper::Method::POST)
-        .then(|| form_urlencoded::parse(&body).find(|(key, _)| key == "Action").map(|(_, value)| value.into_owned()))
-        .flatten();
+    let action = action_of(&req, &body);
     shared.seen.lock().expect("the log lock").push(Seen {
         method: method.to_string(),
         path: path_and_query.clone(),

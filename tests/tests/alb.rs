@@ -73,34 +73,53 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
 
     rig.proxy.clear();
     let dry = rig.run(&["maintenance", "on", "--until", "2099-12-02T18:00:00Z", "--dry-run"]).ok();
-    assert!(dry.stdout.contains("+ bypass rule, priority 1"), "{}", dry.stdout);
-    assert!(dry.stdout.contains("+ maintenance rule, priority 2"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("+ bypass rules"), "{}", dry.stdout);
+    assert!(
+        dry.stdout.contains("each of the listener's 2 rules as it answers now, then its default action"),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains("+ maintenance rule, priority 4"), "{}", dry.stdout);
     assert!(dry.stdout.contains("until 2099-12-02T18:00:00Z"), "{}", dry.stdout);
-    assert!(dry.stdout.contains("2 write calls"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("4 write calls"), "{}", dry.stdout);
     assert_eq!(writes(&rig), Vec::<String>::new(), "--dry-run wrote");
 
     let on = rig.run(&["maintenance", "on", "--until", "2099-12-02T18:00:00Z", "--yes"]).ok();
     assert!(on.stdout.contains("maintenance on: bypass rule added at priority 1"), "{}", on.stdout);
-    assert_eq!(writes(&rig), ["CreateRule", "CreateRule"]);
+    assert_eq!(writes(&rig), ["CreateRule", "CreateRule", "CreateRule", "CreateRule"]);
 
     let after = rules(&rig, &alb);
-    assert_eq!(after.len(), 4);
+    assert_eq!(after.len(), 6);
     // The team's rules, byte for byte, at their own priorities; the default action too.
-    assert_eq!(after[2], before[0]);
-    assert_eq!(after[3], before[1]);
+    assert_eq!(after[4], before[0]);
+    assert_eq!(after[5], before[1]);
     assert_eq!(default_actions(&rig, &alb), default_before);
 
-    let (bypass, bypass_tags) = &after[0];
-    assert_eq!(bypass.priority.as_deref(), Some("1"));
-    assert_eq!(bypass_tags, &[("edgepages".to_owned(), "bypass".to_owned())]);
-    let source = bypass.conditions()[0].source_ip_config.as_ref().unwrap().values();
-    assert_eq!(source, ["203.0.113.0/24", "2001:db8::/32"]);
-    let forward = &bypass.actions()[0];
-    assert_eq!(forward.r#type, Some(ActionTypeEnum::Forward));
-    assert_eq!(forward.target_group_arn.as_deref(), Some(alb.target_groups[0].as_str()), "as the default action does");
+    // The bypass: a copy of each of their rules for the team's networks, then the default action.
+    for (bypass, bypass_tags) in &after[..3] {
+        assert_eq!(bypass_tags, &[("edgepages".to_owned(), "bypass".to_owned())]);
+        let source = bypass.conditions().iter().find_map(|c| c.source_ip_config.as_ref()).unwrap().values();
+        assert_eq!(source, ["203.0.113.0/24", "2001:db8::/32"]);
+    }
+    let api = &after[0].0;
+    assert!(api.conditions().iter().any(|c| c.path_pattern_config.as_ref().is_some_and(|p| p.values() == ["/api/*"])));
+    assert_eq!(
+        api.actions()[0].target_group_arn.as_deref(),
+        Some(alb.target_groups[1].as_str()),
+        "their /api/* rule's"
+    );
+    let admin = &after[1].0;
+    assert_eq!(admin.actions()[0].fixed_response_config.as_ref().and_then(|f| f.status_code.as_deref()), Some("403"));
+    let the_rest = &after[2].0;
+    assert_eq!(the_rest.actions()[0].r#type, Some(ActionTypeEnum::Forward));
+    assert_eq!(
+        the_rest.actions()[0].target_group_arn.as_deref(),
+        Some(alb.target_groups[0].as_str()),
+        "as the default action does"
+    );
 
-    let (page_rule, page_tags) = &after[1];
-    assert_eq!(page_rule.priority.as_deref(), Some("2"));
+    let (page_rule, page_tags) = &after[3];
+    assert_eq!(page_rule.priority.as_deref(), Some("4"));
     assert_eq!(
         page_tags,
         &[
@@ -140,12 +159,11 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
     rig.proxy.clear();
     rig.run(&["maintenance", "on", "--yes"]).ok();
     assert_eq!(writes(&rig), ["ModifyRule", "RemoveTags"]);
-    let (page_rule, page_tags) = &rules(&rig, &alb)[1];
+    let (page_rule, page_tags) = &rules(&rig, &alb)[3];
     assert_eq!(page_tags, &[("edgepages".to_owned(), "maintenance".to_owned())]);
     let body = page_rule.actions()[0].fixed_response_config.as_ref().unwrap().message_body.clone().unwrap();
     assert!(!body.contains("<time"), "{body}");
 
-    // An end that has passed: the ALB cannot end the rule by itself, so status says so.
     let page_arn = page_rule.rule_arn.clone().unwrap();
     let past = aws_sdk_elasticloadbalancingv2::types::Tag::builder()
         .key("edgepages-until")
@@ -167,7 +185,7 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
     rig.proxy.clear();
     let off = rig.run(&["maintenance", "off", "--yes"]).ok();
     assert!(off.stdout.contains("maintenance off: maintenance rule"), "{}", off.stdout);
-    assert_eq!(writes(&rig), ["DeleteRule", "DeleteRule"]);
+    assert_eq!(writes(&rig), ["DeleteRule", "DeleteRule", "DeleteRule", "DeleteRule"]);
     assert_eq!(rules(&rig, &alb), before, "the listener is as it was");
     assert_eq!(default_actions(&rig, &alb), default_before);
 
@@ -535,7 +553,7 @@ fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_
 
     rig.proxy.clear();
     let on = rig.run_with(&["maintenance", "on", "--yes"], &[("EDGEPAGES_ALB_BYPASS_SECRET", SECRET)]).ok();
-    assert_eq!(writes(&rig), ["CreateRule", "CreateRule"]);
+    assert_eq!(writes(&rig), ["CreateRule", "CreateRule", "CreateRule", "CreateRule"]);
     assert!(
         !on.stdout.contains(SECRET) && !on.stderr.contains(SECRET),
         "the secret was printed:\n{}{}",
@@ -543,19 +561,20 @@ fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_
         on.stderr
     );
     let after = rules(&rig, &alb);
-    let (rule, tags) = &after[0];
-    assert_eq!(tags, &[("edgepages".to_owned(), "bypass-header".to_owned())]);
-    let header = rule.conditions()[0].http_header_config.as_ref().unwrap();
+    for (rule, tags) in &after[..3] {
+        assert_eq!(tags, &[("edgepages".to_owned(), "bypass-header".to_owned())]);
+        let header = rule.conditions().iter().find_map(|c| c.http_header_config.as_ref()).unwrap();
+        assert_eq!(
+            (header.http_header_name.as_deref(), header.values()),
+            (Some("x-maintenance-bypass"), [SECRET.to_owned()].as_slice())
+        );
+    }
     assert_eq!(
-        (header.http_header_name.as_deref(), header.values()),
-        (Some("x-maintenance-bypass"), [SECRET.to_owned()].as_slice())
-    );
-    assert_eq!(
-        rule.actions()[0].target_group_arn.as_deref(),
+        after[2].0.actions()[0].target_group_arn.as_deref(),
         Some(alb.target_groups[0].as_str()),
-        "as the default action"
+        "what is left, as the default action"
     );
-    assert_eq!(tag_of(&after[1]), Some("maintenance"));
+    assert_eq!(tag_of(&after[3]), Some("maintenance"));
 
     // On again without the secret at hand: the rule's own value is kept, and nothing is written.
     rig.proxy.clear();
@@ -567,4 +586,126 @@ fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_
 
     rig.run(&["maintenance", "off", "--yes"]).ok();
     assert_eq!(rules(&rig, &alb), before);
+}
+
+/// The listener as edgepages reads it (roles from the tags), through the SDK straight to moto.
+fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::plan::Found {
+    let aws = edgepages_publish::alb::aws::AlbAws::new(rig.fixture.elb.clone());
+    rig.block_on(aws.read(&alb.listener_arn)).unwrap()
+}
+
+/// moto routes no traffic, so the listener as read back is run through the ALB's documented
+/// rule order (`edgepages_publish::alb::evaluate`) for requests of every kind: the team's, by
+/// network and by header, answered by the same rules as before maintenance (their `/api/*`
+/// target group, their 403 for admin.example.com); everyone else, the page; and once off, the
+/// listener answers as it did.
+#[test]
+fn the_team_reaches_the_same_rules_as_before_maintenance_and_everyone_else_the_page() {
+    use edgepages_publish::alb::evaluate::{Request, answer};
+    const SECRET: &str = "team-only-0123456789abcdef";
+    let (rig, alb) = with_alb("bypass_cidrs = [\"203.0.113.0/24\"]\nbypass_header = \"x-maintenance-bypass\"\n");
+    let before = found(&rig, &alb);
+    rig.run_with(&["maintenance", "on", "--yes"], &[("EDGEPAGES_ALB_BYPASS_SECRET", SECRET)]).ok();
+    let during = found(&rig, &alb);
+    let page = rules(&rig, &alb).into_iter().find(|r| tag_of(r) == Some("maintenance")).unwrap().0;
+    let page_actions = edgepages_publish::alb::desired::normalised(page.actions());
+
+    let mut kinds = std::collections::BTreeSet::new();
+    for path in ["/", "/api/orders", "/API/orders"] {
+        for host in ["www.example.com", "admin.example.com"] {
+            for (source, header) in [
+                ("203.0.113.9", None),
+                ("198.51.100.7", Some(SECRET)),
+                ("198.51.100.7", Some("guess-0123456789")),
+                ("198.51.100.7", None),
+            ] {
+                let request = Request {
+                    host: host.into(),
+                    path: path.into(),
+                    method: "GET".into(),
+                    source: source.parse().unwrap(),
+                    headers: header
+                        .map(|v| vec![("X-Maintenance-Bypass".to_owned(), v.to_owned())])
+                        .unwrap_or_default(),
+                    query: Vec::new(),
+                };
+                let was = answer(&before, &request);
+                let now = answer(&during, &request);
+                if source.starts_with("203.0.113.") || header == Some(SECRET) {
+                    assert_eq!(now.actions, was.actions, "{request:?}: as before maintenance");
+                    kinds.insert(was.rule.clone().unwrap_or_default());
+                } else {
+                    assert_eq!(now.actions, page_actions, "{request:?}: the page");
+                }
+            }
+        }
+    }
+    assert_eq!(kinds.len(), 3, "their two rules and the default action each answered the team: {kinds:?}");
+    rig.run(&["maintenance", "off", "--yes"]).ok();
+    assert_eq!(found(&rig, &alb), before, "as it was");
+}
+
+/// Rules per Application Load Balancer is an adjustable quota, so edgepages makes the write and
+/// names the ALB's own refusal (TooManyRules), with what was written before it. moto holds the
+/// load balancer to the quota its tag names (tests/moto/server.py (g)): here, room for one more.
+#[test]
+fn a_load_balancer_at_its_rule_quota_is_named_by_the_albs_own_refusal_and_off_cleans_up() {
+    let (rig, alb) = with_alb("bypass_cidrs = [\"203.0.113.0/24\"]\n");
+    let before = rules(&rig, &alb);
+    let listener = rig.block_on(rig.fixture.elb.describe_listeners().listener_arns(&alb.listener_arn).send()).unwrap();
+    let balancer = listener.listeners.unwrap().remove(0).load_balancer_arn.unwrap();
+    let quota = aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+        .key("edgepages-test:rules-per-load-balancer")
+        .value("3")
+        .build();
+    rig.block_on(rig.fixture.elb.add_tags().resource_arns(balancer).tags(quota).send()).unwrap();
+
+    let refused = rig.run(&["maintenance", "on", "--yes"]).fails();
+    for said in [
+        "maintenance on stopped; done before the failure: bypass rule added at priority 1",
+        "adding the bypass rule at priority 2: AWS refused it with TooManyRules: the account's quota of rules per \
+         Application Load Balancer (100 unless raised; it counts every listener's rules but the default ones) is reached",
+        "ask for a higher quota in the Service Quotas console (Elastic Load Balancing: Rules per Application Load Balancer)",
+    ] {
+        assert!(refused.stderr.contains(said), "{said:?} in:\n{}", refused.stderr);
+    }
+    assert_eq!(writes(&rig), ["CreateRule", "CreateRule"]);
+    rig.run(&["maintenance", "off", "--yes"]).ok();
+    assert_eq!(rules(&rig, &alb), before, "the rule made before the refusal is taken off");
+}
+
+/// With the guard in place, the bypass copies the guard's rules too and the page goes where the
+/// guard was: the guard moves after it in one SetRulePriorities call, verify still finds no
+/// loop, and `maintenance off` puts the guard back where it was.
+#[test]
+fn with_the_guard_in_place_maintenance_moves_it_after_the_page_and_off_puts_it_back() {
+    let (rig, alb) = with_alb("canonical_host = \"www.example.com\"\nbypass_cidrs = [\"203.0.113.0/24\"]\n");
+    point_site_origin_at(&rig, &alb.dns_name);
+    rig.run(&["publish", "--yes"]).ok();
+    rig.run(&["publish", "--yes"]).ok();
+    let guarded = rules(&rig, &alb);
+    let roles: Vec<Option<&str>> = guarded.iter().map(tag_of).collect();
+    assert_eq!(roles, [Some("guard-copy"), Some("guard-copy"), Some("guard-pass"), Some("guard-redirect"), None, None]);
+
+    rig.proxy.clear();
+    let on = rig.run(&["maintenance", "on", "--yes"]).ok();
+    assert_eq!(writes(&rig)[0], "SetRulePriorities", "{}", on.stdout);
+    let during = rules(&rig, &alb);
+    let roles: Vec<(Option<&str>, &str)> =
+        during.iter().map(|r| (tag_of(r), r.0.priority.as_deref().unwrap())).collect();
+    let page_at = roles.iter().position(|(role, _)| *role == Some("maintenance")).unwrap();
+    assert_eq!(roles[..page_at].iter().filter(|(role, _)| *role == Some("bypass")).count(), 7, "{roles:?}");
+    let theirs_at = roles.iter().position(|(role, _)| role.is_none()).unwrap();
+    assert!(page_at < theirs_at, "the page before their rules: {roles:?}");
+    assert!(roles[page_at + 1..].iter().filter(|(role, _)| role.is_some_and(|r| r.starts_with("guard"))).count() == 4);
+    let verified = rig.run(&["verify"]).ok();
+    assert!(verified.stdout.contains("ok   guard: no redirect loop"), "{}", verified.stdout);
+
+    rig.proxy.clear();
+    rig.run(&["maintenance", "off", "--yes"]).ok();
+    assert_eq!(writes(&rig).last().map(String::as_str), Some("SetRulePriorities"));
+    assert_eq!(rules(&rig, &alb), guarded, "the guard back where it was");
+    rig.proxy.clear();
+    rig.run(&["publish", "--yes"]).ok();
+    assert_eq!(writes(&rig), Vec::<String>::new(), "publish has nothing to put back");
 }

@@ -349,7 +349,7 @@ fn curl_gets_plain_text() {
     assert_eq!(resp.status().as_u16(), 502);
     assert_eq!(header(&resp, "content-type"), "text/plain; charset=utf-8");
     let text = resp.text().unwrap();
-    assert!(text.starts_with("Error 502: "), "{text}");
+    assert!(text.starts_with("Example Shop\nError 502: "), "the site's name, then the error: {text}");
     assert!(!text.contains(LEAK_MARKER));
 }
 

@@ -105,3 +105,76 @@ fn the_preview_shows_every_page_and_follows_the_config_and_logo() {
     let (_, _, after_logo) = get(&preview, "/_edgepages/version");
     assert_ne!(before_logo, after_logo);
 }
+
+#[test]
+fn the_preview_follows_a_page_template_and_shows_its_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("page.html");
+    let example = std::fs::read_to_string(root.join("pages/examples/custom-page.html")).unwrap();
+    std::fs::write(&template, &example).unwrap();
+    let config = dir.path().join("edgepages.toml");
+    std::fs::write(&config, "[brand]\nname = \"Shop\"\n\n[pages]\ntemplate = \"page.html\"\n").unwrap();
+    let preview = start(&config);
+
+    let (_, _, page) = get(&preview, "/page/503/en.html");
+    assert!(page.contains("<main class=\"card\">"), "{page}");
+    let (_, _, version) = get(&preview, "/_edgepages/version");
+
+    // An edit to the template alone: the version the index polls changes, and the page with it.
+    std::fs::write(&template, example.replacen("<main class=\"card\">", "<main class=\"card edited\">", 1)).unwrap();
+    let (_, _, edited) = get(&preview, "/_edgepages/version");
+    assert_ne!(edited, version, "the version must follow the template");
+    let (_, _, page) = get(&preview, "/page/503/en.html");
+    assert!(page.contains("<main class=\"card edited\">"), "{page}");
+
+    // A broken template is shown in the index with its place, and the server carries on.
+    std::fs::write(&template, "<p>{{ title }</p>").unwrap();
+    let (status, _, index) = get(&preview, "/");
+    assert_eq!(status, 500);
+    assert!(index.contains("page.html:1:"), "{index}");
+    assert_ne!(get(&preview, "/_edgepages/version").2, edited);
+}
+
+/// The status line and body of a GET for `/` with `Host: host`, sent over a plain TCP connection
+/// (an HTTP client would set `Host` from the URL).
+fn get_with_host(preview: &Preview, host: &str) -> (String, String) {
+    use std::io::{Read as _, Write as _};
+    let addr = preview.url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+}
+
+#[test]
+fn a_page_that_rebinds_its_dns_name_to_the_preview_is_refused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("edgepages.toml");
+    let example = std::fs::read_to_string(root.join("edgepages.toml")).unwrap();
+    std::fs::write(&config, &example).unwrap();
+    std::fs::create_dir_all(dir.path().join("pages/brand")).unwrap();
+    std::fs::copy(root.join("pages/brand/logo.svg"), dir.path().join("pages/brand/logo.svg")).unwrap();
+    let preview = start(&config);
+    // Broken once it runs: the index shows the config's path and its error to whoever may read it.
+    std::fs::write(&config, example.replace("[brand]", "[brand")).unwrap();
+    let port = preview.url.rsplit(':').next().unwrap().to_owned();
+    let shown = config.display().to_string();
+
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let (status, body) = get_with_host(&preview, &host);
+        assert_eq!(status, "HTTP/1.1 500 Internal Server Error", "{host}");
+        assert!(body.contains(&shown), "{host}: the preview's own page: {body}");
+    }
+    // What a browser sends once the attacker's name resolves to 127.0.0.1.
+    for host in
+        [format!("rebind.attacker.example:{port}"), format!("localhost.attacker.example:{port}"), "localhost".into()]
+    {
+        let (status, body) = get_with_host(&preview, &host);
+        assert_eq!(status, "HTTP/1.1 403 Forbidden", "{host}: {body}");
+        assert!(!body.contains(&shown) && !body.contains("brand"), "{host}: {body}");
+    }
+}

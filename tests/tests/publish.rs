@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use aws::{Rig, serve};
 use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig};
-use edgepages_e2e::aws_fixture::Start;
+use edgepages_e2e::aws_fixture::{Start, unique};
 use edgepages_e2e::aws_proxy::{Faults, RIVAL_STATEMENT, UNKNOWN_ELEMENTS};
 
 const PAGES: usize = 36;
@@ -50,7 +50,8 @@ fn without_owned(config: &DistributionConfig) -> DistributionConfig {
 fn a_fresh_distribution_gets_its_pages_error_responses_and_a_verified_route() {
     let rig = Rig::new(Start::Fresh);
     let run = rig.run(&["publish", "--yes"]).ok();
-    assert!(run.stdout.contains("verified: 12 checks passed"), "{}", run.stdout);
+    assert!(run.stdout.contains("verified: 13 checks passed"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("ok   encryption of bucket {}: not SSE-KMS", rig.bucket)), "{}", run.stdout);
 
     let keys = rig.block_on(rig.fixture.keys(&rig.bucket)).unwrap();
     assert_eq!(keys.iter().filter(|k| has_extension(k, "html")).count(), PAGES);
@@ -87,6 +88,111 @@ fn a_fresh_distribution_gets_its_pages_error_responses_and_a_verified_route() {
     assert_eq!(object.cache_control(), Some("public, max-age=60"));
     let policy = rig.block_on(rig.fixture.s3.get_bucket_policy().bucket(&rig.bucket).send()).unwrap();
     assert!(policy.policy().unwrap().contains(&format!(":distribution/{}", rig.distribution)));
+}
+
+/// CloudFront takes an Origin Access Control name of at most 64 characters (moto is patched to
+/// refuse a longer one, as CloudFront does: see tests/moto/server.py), and bucket names run to 63.
+#[test]
+fn a_bucket_of_63_characters_gets_an_oac_cloudfront_takes_found_again_by_its_name() {
+    let rig = Rig::new(Start::Fresh);
+    let base = unique("long-pages");
+    let bucket = format!("{base}-{}", "x".repeat(63 - base.len() - 1));
+    rig.block_on(rig.fixture.bucket_named(&bucket)).unwrap();
+    rig.edit_config(&format!("bucket = \"{}\"", rig.bucket), &format!("bucket = \"{bucket}\""));
+
+    let first = rig.run(&["publish", "--yes"]).ok();
+    assert!(first.stdout.contains("checks passed"), "{}", first.stdout);
+    let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+    let origin = config.origins.unwrap().items.into_iter().find(|o| o.domain_name.starts_with(&bucket)).unwrap();
+    let oac_id = origin.origin_access_control_id.unwrap();
+    let oac = rig.block_on(rig.fixture.cloudfront.get_origin_access_control().id(&oac_id).send()).unwrap();
+    let name = oac.origin_access_control.unwrap().origin_access_control_config.unwrap().name;
+    assert!(name.len() <= 64 && name.starts_with(&format!("edgepages-{base}")), "{name}");
+
+    // Found again by that name: the second publish makes no OAC, nor anything else.
+    rig.proxy.clear();
+    let second = rig.run(&["publish", "--yes"]).ok();
+    assert!(second.stdout.contains("up to date: nothing to write"), "{}", second.stdout);
+    assert_eq!(rig.proxy.writes(), []);
+    // And export names the same one, for a distribution kept as code.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.json");
+    rig.run(&["export", "cloudformation", "--out", file.to_str().unwrap()]).ok();
+    let template: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let exported =
+        &template["Resources"]["EdgepagesOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["Name"];
+    assert_eq!(exported.as_str(), Some(name.as_str()));
+}
+
+/// A bucket that encrypts new objects with a customer managed KMS key: CloudFront, through the
+/// OAC, reads the pages only if the key's policy lets the distribution decrypt (CloudFront's
+/// guide, "Restrict access to an Amazon S3 origin", SSE-KMS), or viewers get S3's 403. moto
+/// keeps bucket encryption and key policies as AWS does, but serves nothing through CloudFront,
+/// so what is asserted is the read and the verdict: publish refuses with the statement to add,
+/// verify fails, and both pass once the key policy holds it.
+#[test]
+fn an_sse_kms_bucket_is_refused_until_its_key_lets_the_distribution_decrypt_and_verify_checks_it() {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    let rig = Rig::new(Start::Fresh);
+    let key = rig.block_on(rig.fixture.kms.create_key().send()).unwrap().key_metadata.unwrap();
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .kms_master_key_id(&key.key_id)
+        .build()
+        .unwrap();
+    let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build();
+    let encryption = ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap();
+    rig.block_on(
+        rig.fixture
+            .s3
+            .put_bucket_encryption()
+            .bucket(&rig.bucket)
+            .server_side_encryption_configuration(encryption)
+            .send(),
+    )
+    .unwrap();
+    let arn = key.arn.unwrap();
+
+    let refused = rig.run(&["publish", "--yes"]).fails();
+    let distribution_arn = format!("arn:aws:cloudfront::123456789012:distribution/{}", rig.distribution);
+    for said in [
+        format!("the bucket encrypts new objects with KMS key {arn}, whose key policy does not let this distribution"),
+        "\"Sid\":\"AllowCloudFrontServicePrincipalSSE-KMS\"".to_owned(),
+        format!("\"AWS:SourceArn\":\"{distribution_arn}\""),
+    ] {
+        assert!(refused.stderr.contains(&said), "{said:?} in:\n{}", refused.stderr);
+    }
+    assert_eq!(rig.proxy.writes(), [], "nothing written");
+
+    // Published anyway (--force): verify says why viewers would get S3's 403.
+    rig.run(&["publish", "--yes", "--force"]).fails();
+    let failed = rig.run(&["verify"]).fails();
+    assert!(
+        failed
+            .stdout
+            .contains(&format!("FAIL encryption of bucket {}: SSE-KMS with {arn}, whose policy does not", rig.bucket)),
+        "{}",
+        failed.stdout
+    );
+
+    // The statement added to the key's policy, as the message says: both pass.
+    let policy = rig.block_on(rig.fixture.kms.get_key_policy().key_id(&arn).policy_name("default").send()).unwrap();
+    let mut policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    policy["Statement"].as_array_mut().unwrap().push(edgepages_publish::kms::statement(&distribution_arn));
+    let put = rig.fixture.kms.put_key_policy().key_id(&arn).policy_name("default").policy(policy.to_string());
+    rig.block_on(put.send()).unwrap();
+    let verified = rig.run(&["verify"]).ok();
+    assert!(
+        verified
+            .stdout
+            .contains(&format!("ok   encryption of bucket {}: SSE-KMS with {arn}, whose policy lets", rig.bucket)),
+        "{}",
+        verified.stdout
+    );
+    rig.run(&["publish", "--yes"]).ok();
 }
 
 #[test]

@@ -472,3 +472,63 @@ fn the_version_is_associated_with_the_sites_behaviors_theirs_are_kept_and_rollba
 fn percent_decode(text: &str) -> String {
     form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes()).next().unwrap().1.into_owned()
 }
+
+/// `custom_error_order = "after-function"` (what `verify --live` finds on a distribution whose
+/// custom error responses replace the function's answer): the plan says so; 500, 502 and 503 keep
+/// only their error caching TTL, so the function's answer reaches viewers, and 504 its page, for
+/// CloudFront's own timeouts; `verify` holds the distribution to it; going back restores the pages.
+#[test]
+fn custom_error_responses_are_set_up_for_the_order_the_config_names() {
+    // A role of its own: the default one is another test's to create and see planned.
+    let (rig, _function, _role) = with_their_role(Start::Existing);
+    let config = std::fs::read_to_string(&rig.config).unwrap();
+    std::fs::write(&rig.config, config + "custom_error_order = \"after-function\"\n").unwrap();
+    let zip = chaos_zip();
+    let zip = zip.to_str().unwrap();
+
+    let planned = rig.run(&["plan", "--lambda-zip", zip]).ok();
+    assert!(
+        planned.stdout.contains(
+            "custom error responses: assumes CloudFront lets them replace the Lambda@Edge function's answer \
+             (custom_error_order = \"after-function\"): 500, 502, 503 set only their error caching TTL"
+        ),
+        "{}",
+        planned.stdout
+    );
+    assert!(planned.stdout.contains("`edgepages verify --live URL`"), "{}", planned.stdout);
+
+    rig.run(&["publish", "--yes", "--lambda-zip", zip]).ok();
+    let pages = |rig: &Rig| {
+        let (config, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
+        let responses = config.custom_error_responses.unwrap().items.unwrap_or_default();
+        let mut pages: Vec<(i32, Option<String>, Option<i64>)> = responses
+            .into_iter()
+            .filter(|r| r.error_code >= 500)
+            .map(|r| (r.error_code, r.response_page_path.filter(|p| !p.is_empty()), r.error_caching_min_ttl))
+            .collect();
+        pages.sort();
+        pages
+    };
+    assert_eq!(
+        pages(&rig),
+        [
+            (500, None, Some(10)),
+            (502, None, Some(10)),
+            (503, None, Some(10)),
+            (504, Some("/edgepages/504.html".to_owned()), Some(10))
+        ]
+    );
+    let verified = rig.run(&["verify"]).ok();
+    assert!(
+        verified.stdout.contains("error response 502: no page (the function answers), cached 10 s"),
+        "{}",
+        verified.stdout
+    );
+
+    rig.edit_config("custom_error_order = \"after-function\"", "custom_error_order = \"before-function\"");
+    rig.run(&["verify"]).fails();
+    rig.run(&["publish", "--yes", "--lambda-zip", zip]).ok();
+    assert!(
+        pages(&rig).iter().all(|(code, page, _)| page.as_deref() == Some(format!("/edgepages/{code}.html").as_str()))
+    );
+}

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use edgepages_publish::apply::ApplyError;
-use edgepages_publish::aws::AwsError;
+use edgepages_publish::aws::{AwsError, Quota};
 use edgepages_publish::fault::Fault;
 
 /// The fix for `err`, when it is a fault a person fixes outside edgepages.
@@ -18,6 +18,20 @@ pub fn advice(err: &anyhow::Error, config: &Path) -> Option<String> {
         }
         AwsError::ListenerChanged { .. } => {
             return Some("run the command again: it plans from the listener as it is now".to_owned());
+        }
+        AwsError::OverQuota { quota, .. } => {
+            let room = match quota {
+                Quota::RulesPerLoadBalancer => {
+                    "or remove rules from the load balancer's listeners (`edgepages maintenance off` removes \
+                     maintenance's own; dropping [alb] bypass_cidrs or bypass_header saves a copy of each rule)"
+                }
+                Quota::HeadersPerCachePolicy => {
+                    "or take a header out of that policy's cache key, or list the behavior's path in \
+                     [cloudfront.lambda_edge] per_viewer"
+                }
+                Quota::CachePolicies => "or delete custom cache policies the account no longer uses",
+            };
+            return Some(format!("ask for a higher quota in the Service Quotas console ({}), {room}", quota.name()));
         }
         _ => aws.fault()?,
     };
@@ -89,5 +103,18 @@ mod tests {
         let call = AwsError::Call { action: "reading distribution E1".into(), message: "InternalError".into() };
         assert_eq!(advice(&anyhow::Error::new(call), Path::new("edgepages.toml")), None);
         assert_eq!(advice(&anyhow::anyhow!("a config error"), Path::new("edgepages.toml")), None);
+    }
+
+    #[test]
+    fn a_quota_is_answered_with_where_to_raise_it_and_how_to_make_room() {
+        let config = Path::new("edgepages.toml");
+        let over = AwsError::OverQuota {
+            action: "adding the bypass rule at priority 2".into(),
+            quota: Quota::RulesPerLoadBalancer,
+            code: "TooManyRules".into(),
+        };
+        let got = advice(&anyhow::Error::new(over).context("maintenance on stopped"), config).unwrap();
+        assert!(got.starts_with("ask for a higher quota in the Service Quotas console (Elastic Load Balancing: Rules per Application Load Balancer)"), "{got}");
+        assert!(got.contains("maintenance off"), "{got}");
     }
 }

@@ -64,8 +64,11 @@ pub async fn target(config_path: &Path) -> Result<Target> {
         // CloudFront is global; its API is signed for us-east-1.
         cloudfront = cloudfront.region(Region::from_static("us-east-1"));
     }
+    // KMS in the bucket's region, where an SSE-KMS bucket's key lives.
+    let kms = aws_sdk_kms::config::Builder::from(&shared).region(Region::new(region.clone())).build();
     let aws =
-        Aws::new(aws_sdk_s3::Client::from_conf(s3.build()), aws_sdk_cloudfront::Client::from_conf(cloudfront.build()));
+        Aws::new(aws_sdk_s3::Client::from_conf(s3.build()), aws_sdk_cloudfront::Client::from_conf(cloudfront.build()))
+            .with_kms(aws_sdk_kms::Client::from_conf(kms));
     let desired = Desired::new(config, &pages, &region)?;
     let cloudfront = config.cloudfront.clone().context("[cloudfront] was checked above")?;
     let variant = edgepages_publish::variant::VariantSpec::new(config);

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    check, completions, export, init, lambda_edge, maintenance, man, plan, preview, publish, render, rollback, verify,
+    check, completions, export, init, lambda_edge, maintenance, man, plan, preview, publish, render, rollback, status,
+    verify,
 };
 
 /// The version and the commit it was built from.
@@ -69,6 +70,9 @@ pub enum Command {
     /// Switch maintenance at the ALB itself ([alb]) or in the Cloudflare worker's KV switch: on, off,
     /// status, or print the ALB's page.
     Maintenance(maintenance::Args),
+    /// What the edge would show now from the site's status page ([status]): its incident and
+    /// scheduled maintenance; exits 3 when the page cannot be read.
+    Status(status::Args),
     /// Print a shell completion script for edgepages to stdout.
     Completions(completions::Args),
     /// Print edgepages' man page (roff) to stdout.

@@ -9,6 +9,7 @@ mod confirm;
 mod deploy_wait;
 mod guard;
 mod guard_alone;
+mod live_probe;
 mod output;
 mod plan_view;
 mod site_files;

@@ -1,6 +1,7 @@
 //! Shows a plan: as a coloured diff for people, as JSON for machines.
 
 use anstyle::{AnsiColor, Style};
+use edgepages_core::config::CustomErrorOrder;
 use edgepages_publish::plan::{Change, ChangeKind, Plan};
 use edgepages_publish::variant::VariantEdit;
 use edgepages_publish::variant::plan::Mode;
@@ -76,6 +77,16 @@ pub fn show(
     for trap in &plan.traps {
         out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap} (publish refuses it without --force)"));
     }
+    show_error_order(out, desired);
+    if let edgepages_publish::kms::Verdict::Unread { key, why, statement } =
+        edgepages_publish::kms::verdict(&current.encryption, &current.distribution_arn)
+    {
+        out.warn(&format!(
+            "bucket {} encrypts new objects with KMS key {key}, which could not be checked ({why}); CloudFront reads \
+             the pages only if the key policy holds this statement: {statement}",
+            desired.bucket
+        ));
+    }
     let function_writes = function.map_or(0, |f| f.plan.write_count());
     if let Some(f) = function {
         if f.plan.changes.is_empty() {
@@ -105,6 +116,43 @@ pub fn show(
         out.result(&format!("{writes} write calls"));
     }
     Ok(())
+}
+
+/// Which order of custom error responses and the function the error pages are set up for, and how
+/// `verify --live` settles it on the distribution (AWS does not document it).
+fn show_error_order(out: &Output, desired: &Desired) {
+    let Some(order) = desired.custom_error_order else { return };
+    let codes = |with_page: bool| {
+        let list: Vec<String> =
+            desired.error_pages.iter().filter(|p| p.serves_page == with_page).map(|p| p.code.to_string()).collect();
+        list.join(", ")
+    };
+    let assumption = match order {
+        CustomErrorOrder::BeforeFunction => format!(
+            "assumes CloudFront applies them only to what the Lambda@Edge function did not answer \
+             (custom_error_order = \"before-function\"): {} keep their pages",
+            codes(true)
+        ),
+        CustomErrorOrder::AfterFunction => {
+            let ttl_only = codes(false);
+            let pages = codes(true);
+            format!(
+                "assumes CloudFront lets them replace the Lambda@Edge function's answer (custom_error_order = \
+                 \"after-function\"): {} set only their error caching TTL, so the function's answer reaches viewers{}",
+                if ttl_only.is_empty() { "no code" } else { &ttl_only },
+                if pages.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {pages} keep their pages, for CloudFront's own errors where the function does not run")
+                }
+            )
+        }
+    };
+    out.result(&format!("  custom error responses: {assumption}."));
+    out.result(
+        "    AWS does not document the order: after publishing, `edgepages verify --live URL` shows which reaches \
+         viewers, and what to set",
+    );
 }
 
 /// The variant's part: what each behavior gets, and the writes.
@@ -222,6 +270,11 @@ pub fn to_json(
             "changes": f.plan.changes,
             "current_version": f.plan.current_version.as_ref().map(|v| &v.arn),
             "writes": function_writes,
+        })),
+        "custom_error_order": desired.custom_error_order.map(|order| json!({
+            "assumed": order.as_str(),
+            "pages": desired.error_pages.iter().filter(|p| p.serves_page).map(|p| p.code).collect::<Vec<_>>(),
+            "ttl_only": desired.error_pages.iter().filter(|p| !p.serves_page).map(|p| p.code).collect::<Vec<_>>(),
         })),
         "distribution_id": desired.distribution_id,
         "bucket": desired.bucket,

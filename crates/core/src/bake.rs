@@ -9,10 +9,13 @@ use std::fmt::Write as _;
 
 use crate::config::{
     AlbTarget, Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget,
-    Locales, Maintenance, OriginTimeouts, Palette, PathRule, RetryAfter, S3Target,
+    Locales, Maintenance, OriginTimeouts, Pages, Palette, PathRule, Provider, RetryAfter, S3Target, StatusSource,
 };
 use crate::page::PageKind;
 use crate::site::Site;
+
+#[cfg(all(feature = "user-template", not(feature = "template-check")))]
+compile_error!("baking a site with its own templates needs the `template-check` feature (the templates' compiler)");
 
 /// A value that can write the Rust expression that rebuilds it.
 pub trait Bake {
@@ -105,7 +108,9 @@ macro_rules! bake_struct {
     };
 }
 
-bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb });
+bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, pages, status });
+bake_struct!(Pages at "config" { template, text_template, in_page_retry });
+bake_struct!(StatusSource at "config" { provider, url, components });
 bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dark });
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
@@ -139,6 +144,12 @@ impl Bake for Maintenance {
     }
 }
 
+impl Bake for Provider {
+    fn bake(&self, out: &mut String) {
+        let _ = write!(out, "::edgepages_core::config::Provider::{self:?}");
+    }
+}
+
 impl Bake for PageKind {
     fn bake(&self, out: &mut String) {
         let _ = write!(out, "::edgepages_core::PageKind::{self:?}");
@@ -156,6 +167,18 @@ impl Bake for Site {
         out.push(',');
         self.csp.bake(out);
         out.push(')');
+        #[cfg(feature = "template-check")]
+        if let Some(templates) = self.templates() {
+            // The templates' compiled instructions (`check::prepare` made sure each can be
+            // written), and the CSP computed from their pages.
+            let program = templates.bake().unwrap_or_else(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                panic!("a prepared site's templates bake: {}", lines.join("; "))
+            });
+            let _ = write!(out, ".with_templates({program}, ");
+            self.csp.bake(out);
+            out.push(')');
+        }
     }
 }
 
@@ -170,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_full_config_bakes_every_field() {
-        let text = "[brand]\nname = \"X\"\n[edge]\nmaintenance = \"2026-11-24T18:00:00Z\"\n[[edge.paths]]\nprefix = \"/r\"\ndeadline_ms = 200\n[copy.en.maintenance]\ntitle = \"T\"\n[s3]\nbucket = \"b-1\"\n[cloudfront]\ndistribution_id = \"E1\"\n";
+        let text = "[brand]\nname = \"X\"\n[edge]\nmaintenance = \"2026-11-24T18:00:00Z\"\n[[edge.paths]]\nprefix = \"/r\"\ndeadline_ms = 200\n[copy.en.maintenance]\ntitle = \"T\"\n[s3]\nbucket = \"b-1\"\n[cloudfront]\ndistribution_id = \"E1\"\n[status]\nprovider = \"betterstack\"\nurl = \"https://s.example\"\ncomponents = [\"API\"]\n";
         let config = crate::config::load::parse(text, "t.toml").unwrap();
         let baked = to_rust(&config);
         for needle in [
@@ -180,8 +203,39 @@ mod tests {
             "(::edgepages_core::PageKind::Maintenance,::edgepages_core::config::CopyOverride {title: ::std::option::Option::Some(::std::string::String::from(\"T\"))",
             "distribution_id: ::std::string::String::from(\"E1\")",
             "jitter_percent: 50u8",
+            "status: ::std::option::Option::Some(::edgepages_core::config::StatusSource {provider: ::edgepages_core::config::Provider::Betterstack,url: ::std::string::String::from(\"https://s.example\"),components: ::std::vec![::std::string::String::from(\"API\"),],})",
         ] {
             assert!(baked.contains(needle), "{needle} not in {baked}");
         }
+    }
+}
+
+#[cfg(all(test, feature = "template-check"))]
+mod template_tests {
+    #[test]
+    fn a_site_with_templates_bakes_their_instructions_not_their_source() {
+        let config = crate::config::load::parse(
+            "[brand]\nname = \"X\"\n[pages]\ntemplate = \"p.html\"\nin_page_retry = false\n",
+            "t.toml",
+        )
+        .unwrap();
+        let source = crate::template::TemplateSource {
+            path: "brand/p.html".into(),
+            text: "<p title=\"{{ title }}\">{% if request_id %}{{ request_id|default('-') }}{% endif %}</p>".into(),
+        };
+        let site =
+            crate::template::check::prepare(crate::Site::new(config, None).unwrap(), Some(source), None).unwrap();
+        let baked = super::to_rust(&site);
+        for needle in [
+            ".with_templates(::edgepages_core::template::UserTemplates::precompiled(::std::option::Option::Some((\"brand/p.html\", ::edgepages_core::template::program(::edgepages_core::template::Slot::Html, ::std::vec![",
+            "::edgepages_core::template::Instruction::EmitRaw(\"<p title=\\\"\"),",
+            "::edgepages_core::template::Instruction::Lookup(\"request_id\"),",
+            "::edgepages_core::template::Instruction::ApplyFilter(\"default\", Some(2), 0),",
+            "::edgepages_core::template::Instruction::LoadConst(::edgepages_core::template::Value::from(\"-\")),",
+            "::std::option::Option::None)",
+        ] {
+            assert!(baked.contains(needle), "{needle} not in {baked}");
+        }
+        assert!(!baked.contains("{{ title }}"), "the source is not baked");
     }
 }

@@ -19,7 +19,13 @@ impl Origin {
         // Errors are logged by the worker: they show the value without any credential in it.
         let shown = without_userinfo(raw.trim());
         let raw = raw.trim();
-        let url = Url::parse(raw).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
+        let url = parse_url(raw).map_err(|e| match e {
+            UrlError::NonAsciiHost => format!(
+                "{shown:?} has characters outside ASCII in its host; write an international domain name in its ASCII \
+                 form (xn--…)"
+            ),
+            UrlError::Invalid(e) => format!("{shown:?} is not a URL ({e})"),
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("{shown:?} must be an http:// or https:// URL"));
         }
@@ -44,6 +50,61 @@ impl Origin {
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }
+}
+
+/// Why [`parse_url`] refused a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlError {
+    /// The host holds a character outside ASCII, literally or %-escaped.
+    NonAsciiHost,
+    Invalid(url::ParseError),
+}
+
+/// Stands in for each character outside ASCII in the copy [`parse_url`] parses first: lower-case
+/// ASCII letters, which url keeps as they are in a host and in a path.
+const NON_ASCII_MARK: &str = "edgepagesnonasciimark";
+
+/// `Url::parse`, but a host that holds a character outside ASCII is refused before url's IDNA
+/// step sees it, in every build. The workspace pins url's IDNA back end to idna_adapter 1.0
+/// (ASCII only, see the workspace's Cargo.toml), whose `map_normalize` asserts, in debug builds
+/// only, that no upper-case ASCII letter follows a non-ASCII character in a label: the config
+/// fuzzer's first crash was an origin `https://UUUU\u{feff}UUUU`. So where `raw` holds such a
+/// character (or a %-escape of a byte above 0x7F, which url decodes in a host), a copy with each
+/// one replaced by [`NON_ASCII_MARK`] is parsed first: the structure is the same, as every
+/// delimiter is ASCII, and a host holding the mark is refused.
+pub fn parse_url(raw: &str) -> Result<Url, UrlError> {
+    let probe = ascii_probe(raw);
+    if probe != raw {
+        let parsed = Url::parse(&probe).map_err(UrlError::Invalid)?;
+        if parsed.host_str().is_some_and(|host| host.contains(NON_ASCII_MARK)) {
+            return Err(UrlError::NonAsciiHost);
+        }
+    }
+    Url::parse(raw).map_err(UrlError::Invalid)
+}
+
+/// `raw` with each character outside ASCII, and each %-escape of a byte above 0x7F, replaced by
+/// [`NON_ASCII_MARK`].
+fn ascii_probe(raw: &str) -> String {
+    let mut probe = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        let high_escape = rest.as_bytes().get(..3).is_some_and(|b| {
+            b[0] == b'%' && matches!(b[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F') && b[2].is_ascii_hexdigit()
+        });
+        if high_escape {
+            probe.push_str(NON_ASCII_MARK);
+            rest = &rest[3..];
+        } else {
+            if c.is_ascii() {
+                probe.push(c);
+            } else {
+                probe.push_str(NON_ASCII_MARK);
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    probe
 }
 
 /// `raw` with whatever stands before an `@` in its authority (a user name, a password) replaced
@@ -105,6 +166,31 @@ mod tests {
             let err = Origin::parse(raw).unwrap_err();
             assert!(err.contains(why), "{raw}: {err}");
         }
+    }
+
+    /// The config fuzzer's first crash (`fuzz/corpus/config/crash-idna-bom-upper-case`): in a
+    /// debug build, url's IDNA step asserted on this host and the whole process panicked.
+    #[test]
+    fn a_host_outside_ascii_is_refused_in_every_build_never_a_panic() {
+        for raw in [
+            "https://UUUU\u{feff}UUUU",
+            "https://a\u{feff}B.example/",
+            "https://UU%EF%BB%BFUU/",
+            "https://%EF%BB%BF%55/",
+            "https:UU\u{feff}UU",
+            "https:\\\\UU\u{feff}UU\\x",
+            "https://user:pw@\u{e9}X.example",
+            "http://ÉXAMPLE.com",
+        ] {
+            let err = Origin::parse(raw).unwrap_err();
+            assert!(err.contains("characters outside ASCII in its host") && err.contains("xn--"), "{raw}: {err}");
+        }
+        // Outside the host, such characters are url's to escape, as before.
+        let path = Origin::parse("https://app.internal/caf\u{e9}/").unwrap();
+        assert_eq!(path.path_prefix(), Some("/caf%C3%A9"));
+        assert_eq!(Origin::parse("https://app.internal/caf%C3%A9").unwrap().path_prefix(), Some("/caf%C3%A9"));
+        assert!(Origin::parse("https://xn--caf-dma.example").is_ok(), "the ASCII form of an international name");
+        assert!(Origin::parse("https://XN--CAF-DMA.example").is_ok());
     }
 
     #[test]

@@ -29,7 +29,15 @@ const PAYLOADS: &[&str] = &[
 
 /// Answers a browser, an API client and curl, with `path` and `id` taken from the "request".
 fn answers(path: &str, id_header: &str, accept_language: &str) -> Vec<(Format, String)> {
-    let site = fixture_site();
+    answers_on(&fixture_site(), path, id_header, accept_language)
+}
+
+fn answers_on(
+    site: &edgepages_core::Site,
+    path: &str,
+    id_header: &str,
+    accept_language: &str,
+) -> Vec<(Format, String)> {
     let headers = [("x-request-id", id_header)];
     let id = request_id(|name| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v));
     [("text/html", Format::Html), ("application/json", Format::Problem), ("*/*", Format::Plain)]
@@ -49,7 +57,7 @@ fn answers(path: &str, id_header: &str, accept_language: &str) -> Vec<(Format, S
                 panic!("a timeout is answered with a page")
             };
             assert_eq!(page.format, format);
-            (format, render(&page, &site, &RenderContext::for_request(&req, common::NOW)).unwrap().body)
+            (format, render(&page, site, &RenderContext::for_request(&req, common::NOW)).unwrap().body)
         })
         .collect()
 }
@@ -203,4 +211,59 @@ fn csp_hashes_match_the_inline_style_and_script() {
     }
     assert_eq!(r.body.matches("<style").count(), 1, "the logo must not add a style element");
     assert!(!r.body.contains(" style="), "inline style attributes would be blocked by the CSP");
+}
+
+/// The shipped example template shows the same hostile values, escaped the same way, and its
+/// CSP (computed by `check` from its rendered pages) holds exactly its own style and script.
+#[cfg(feature = "template-check")]
+#[test]
+fn a_user_template_escapes_every_payload_and_its_csp_matches_its_page() {
+    let site = common::fixture_site_with_template();
+    for payload in PAYLOADS {
+        let path = format!("/search?q={payload}");
+        for (format, body) in answers_on(&site, &path, payload, "en") {
+            if format == Format::Html {
+                assert!(body.contains("<main class=\"card\">"), "the user's template rendered it");
+                assert_eq!(shown_value(&body, "Page").as_deref(), Some(path.as_str()), "{payload:?}");
+                assert_eq!(body.matches("<script").count(), 1, "only our own script: {payload:?}");
+                assert!(!body.contains("<img"), "{payload:?}");
+            }
+        }
+    }
+    let (_, body) = answers_on(&site, "/", "ok", "en").remove(0);
+    let csp = site.csp();
+    assert_eq!(
+        csp,
+        format!(
+            "default-src 'none'; style-src '{}'; script-src '{}'; connect-src 'self'; img-src data:; base-uri 'none'; \
+             form-action 'none'",
+            sha256_source(between(&body, "<style>", "</style>")).trim_matches('\''),
+            sha256_source(between(&body, "<script>", "</script>")).trim_matches('\'')
+        )
+    );
+}
+
+/// Issue 22: a logo's ids could take the place of the page's own (`ep-retry`, which the retry
+/// script looks up), and a logo URL spelt with a CSS escape or `image-set(` named an external
+/// resource. The page keeps each of its ids once, and neither spelling reaches it.
+#[test]
+fn a_logo_cannot_take_the_pages_ids_or_name_a_resource() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/edgepages.toml")).unwrap();
+    let config = edgepages_core::config::load::parse(&text, "fixtures/edgepages.toml").unwrap();
+    let logo = r##"<svg xmlns="http://www.w3.org/2000/svg"><g id="ep-retry"><rect id="ep-now" width="1" height="1"/></g><use href="#ep-retry"/><use href="#ep-live"/></svg>"##;
+    let site = edgepages_core::Site::new(config.clone(), Some(logo)).unwrap();
+    let req = RequestFacts { method: "GET", path: "/", accept: Some("text/html"), ..RequestFacts::default() };
+    let Decision::Page(page) = decide(&req, &OriginOutcome::Failure(FailureKind::Refused), &site.config, clock())
+    else {
+        panic!("a refused connection is answered with a page")
+    };
+    let body = render(&page, &site, &RenderContext::for_request(&req, common::NOW)).unwrap().body;
+    for id in ["ep-retry", "ep-now", "ep-live"] {
+        assert_eq!(body.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
+    }
+    assert!(!body.contains("href=\"#ep-live\""), "the logo must not point at the page's elements");
+    for spelt in [r"\75rl(https://evil.example/x)", "image-set('https://evil.example/x.png' 1x)"] {
+        let logo = format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect fill=\"{spelt}\"/></svg>");
+        assert!(edgepages_core::Site::new(config.clone(), Some(&logo)).is_err(), "{spelt}");
+    }
 }

@@ -18,6 +18,7 @@ use futures_util::StreamExt as _;
 use crate::desired::{DIGEST_METADATA, Desired, PAGE_CACHE_CONTROL, PageObject};
 use crate::fault::{self, Fault};
 use crate::forwarding::{Forwards, Policies};
+use crate::kms::{Encryption, Key};
 use crate::plan::{Current, StoredObject};
 use crate::records::{Listed, legacy_key, records_prefix};
 use crate::rollback::RollbackRecord;
@@ -58,6 +59,10 @@ pub enum AwsError {
     ListenerChanged { arn: String, said: Vec<String> },
     #[error("listener {arn} does not exist (or these credentials cannot see it)")]
     NoSuchListener { arn: String },
+    /// AWS refused a write as over one of the account's quotas. Each is adjustable, so
+    /// edgepages never holds a write to the default itself: it makes the write and names this.
+    #[error("{action}: AWS refused it with {code}: {quota} is reached")]
+    OverQuota { action: String, quota: Quota, code: String },
     /// Trouble in the credentials, the permissions or the network; the SDK's own words are the
     /// source, for whoever asks for the causes.
     #[error("{action}: {fault}")]
@@ -77,6 +82,80 @@ impl AwsError {
             _ => None,
         }
     }
+}
+
+/// An account quota AWS enforces on a write edgepages makes; each is adjustable in Service
+/// Quotas, so the default is only what most accounts have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    /// "Rules per Application Load Balancer", 100 by default, counting every listener's rules but
+    /// the default ones (load-balancer-limits.html in the ALB guide); CreateRule refuses with
+    /// TooManyRules ("You've reached the limit on the number of rules per load balancer",
+    /// API_CreateRule.html).
+    RulesPerLoadBalancer,
+    /// "Headers per cache policy", 10 by default (cloudfront-limits.html); CreateCachePolicy
+    /// and UpdateCachePolicy refuse with TooManyHeadersInCachePolicy.
+    HeadersPerCachePolicy,
+    /// "Cache policies per AWS account", 20 custom ones by default; CreateCachePolicy refuses
+    /// with TooManyCachePolicies.
+    CachePolicies,
+}
+
+impl Quota {
+    /// The error code AWS refuses with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Quota::RulesPerLoadBalancer => "TooManyRules",
+            Quota::HeadersPerCachePolicy => "TooManyHeadersInCachePolicy",
+            Quota::CachePolicies => "TooManyCachePolicies",
+        }
+    }
+
+    /// The quota's name in Service Quotas, with its service.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quota::RulesPerLoadBalancer => "Elastic Load Balancing: Rules per Application Load Balancer",
+            Quota::HeadersPerCachePolicy => "CloudFront: Headers per cache policy",
+            Quota::CachePolicies => "CloudFront: Cache policies per AWS account",
+        }
+    }
+}
+
+impl std::fmt::Display for Quota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Quota::RulesPerLoadBalancer => {
+                "the account's quota of rules per Application Load Balancer (100 unless raised; it counts every \
+                 listener's rules but the default ones)"
+            }
+            Quota::HeadersPerCachePolicy => "the account's quota of headers per cache policy (10 unless raised)",
+            Quota::CachePolicies => "the account's quota of cache policies (20 unless raised)",
+        })
+    }
+}
+
+/// Like [`call`], but a refusal with the code of one of `quotas` becomes [`AwsError::OverQuota`].
+pub(crate) fn call_within<E>(
+    action: impl Into<String>,
+    quotas: &'static [Quota],
+) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    let action = action.into();
+    move |e| match over_quota(&e, quotas) {
+        Some(quota) => AwsError::OverQuota { action, quota, code: quota.code().to_owned() },
+        None => call(action)(e),
+    }
+}
+
+/// Which of `quotas` AWS refused `e` for, by its error code.
+pub(crate) fn over_quota<E: ProvideErrorMetadata>(
+    e: &SdkError<E, HttpResponse>,
+    quotas: &'static [Quota],
+) -> Option<Quota> {
+    let code = e.as_service_error().and_then(ProvideErrorMetadata::code)?;
+    quotas.iter().copied().find(|q| q.code() == code)
 }
 
 /// What the SDK said, in full, behind a [`Fault`].
@@ -150,11 +229,60 @@ pub struct ReadDistribution {
 pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    /// KMS, in the bucket's region, to read the key of an SSE-KMS bucket; without it such a key
+    /// is reported as unread.
+    pub kms: Option<aws_sdk_kms::Client>,
 }
 
 impl Aws {
     pub fn new(s3: aws_sdk_s3::Client, cloudfront: aws_sdk_cloudfront::Client) -> Self {
-        Aws { s3, cloudfront }
+        Aws { s3, cloudfront, kms: None }
+    }
+
+    #[must_use]
+    pub fn with_kms(self, kms: aws_sdk_kms::Client) -> Self {
+        Aws { kms: Some(kms), ..self }
+    }
+
+    /// The bucket's default encryption (GetBucketEncryption) and, for SSE-KMS, its key as read:
+    /// read calls only. What cannot be read is said in the answer, not an error: the bucket may
+    /// not use KMS at all.
+    pub async fn read_encryption(&self, bucket: &str) -> Encryption {
+        use aws_sdk_s3::types::ServerSideEncryption;
+        let out = match self.s3.get_bucket_encryption().bucket(bucket).send().await {
+            Ok(out) => out,
+            // A bucket without a configuration of its own encrypts with SSE-S3.
+            Err(e)
+                if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                    == Some("ServerSideEncryptionConfigurationNotFoundError") =>
+            {
+                return Encryption::S3Managed;
+            }
+            Err(e) => return Encryption::Unknown(answered(&e)),
+        };
+        let by_default = out
+            .server_side_encryption_configuration
+            .and_then(|c| c.rules.into_iter().find_map(|r| r.apply_server_side_encryption_by_default));
+        match by_default {
+            Some(d) if matches!(d.sse_algorithm, ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse) => {
+                let read = self.read_key(d.kms_master_key_id.as_deref().unwrap_or("alias/aws/s3")).await;
+                Encryption::Kms { key: d.kms_master_key_id, read }
+            }
+            _ => Encryption::S3Managed,
+        }
+    }
+
+    /// KMS key `key` (an ID, an ARN or an alias): its ARN, who manages it, and its policy.
+    async fn read_key(&self, key: &str) -> Result<Key, String> {
+        let kms = self.kms.as_ref().ok_or("edgepages was given no KMS client")?;
+        let described = kms.describe_key().key_id(key).send().await.map_err(|e| answered(&e))?;
+        let meta = described.key_metadata.ok_or("DescribeKey answered without the key")?;
+        let arn = meta.arn.unwrap_or_else(|| key.to_owned());
+        if meta.key_manager == Some(aws_sdk_kms::types::KeyManagerType::Aws) {
+            return Ok(Key { arn, aws_managed: true, policy: String::new() });
+        }
+        let policy = kms.get_key_policy().key_id(&arn).policy_name("default").send().await.map_err(|e| answered(&e))?;
+        Ok(Key { arn, aws_managed: false, policy: policy.policy.unwrap_or_default() })
     }
 
     /// Reads everything the plan needs. Read calls only.
@@ -172,6 +300,7 @@ impl Aws {
         let (dist, unmodelled) = self.read_distribution_to_update(&desired.distribution_id).await?;
         let oac_id = self.find_oac(&desired.oac_name()).await?;
         let bucket_policy = self.bucket_policy(&desired.bucket).await?;
+        let encryption = self.read_encryption(&desired.bucket).await;
         Ok(Current {
             objects,
             distribution: dist.config,
@@ -180,6 +309,7 @@ impl Aws {
             unmodelled,
             oac_id,
             bucket_policy,
+            encryption,
         })
     }
 

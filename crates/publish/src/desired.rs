@@ -2,7 +2,7 @@
 //! derived from the config and the rendered pages.
 
 use edgepages_core::PageKind;
-use edgepages_core::config::{Config, OriginTimeouts};
+use edgepages_core::config::{Config, CustomErrorOrder, OriginTimeouts};
 use edgepages_core::static_pages::StaticPage;
 use sha2::{Digest as _, Sha256};
 
@@ -18,6 +18,14 @@ pub const CACHING_OPTIMIZED_POLICY_ID: &str = "658327ea-f89d-4fab-a63d-7e88639e5
 
 /// Error TTLs above this are a trap: an outage's page outlives the outage.
 pub const MAX_SAFE_ERROR_TTL: u32 = 60;
+
+/// The most characters an Origin Access Control's name may hold: "You can specify up to 64
+/// characters" (OriginAccessControlConfig, Name, in CloudFront's API reference,
+/// <https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html>).
+pub const OAC_NAME_MAX: usize = 64;
+
+/// Hex digits of the bucket name's SHA-256 (its first four bytes) that end a shortened OAC name.
+const OAC_NAME_DIGEST_HEX: usize = 8;
 
 /// The user metadata (`x-amz-meta-edgepages-digest`) that holds a page object's [`digest`].
 pub const DIGEST_METADATA: &str = "edgepages-digest";
@@ -64,6 +72,9 @@ pub struct ErrorPage {
     pub page_path: String,
     /// The page exists for this code; otherwise the generic page stands in (`--force` only).
     pub has_own_page: bool,
+    /// The custom error response carries the page; otherwise only the error caching TTL, so
+    /// that the Lambda@Edge function's answer reaches viewers ([`crate::order`]).
+    pub serves_page: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +87,9 @@ pub struct Desired {
     pub distribution_id: String,
     pub objects: Vec<PageObject>,
     pub error_pages: Vec<ErrorPage>,
+    /// The order of custom error responses and the Lambda@Edge function that the error pages are
+    /// set up for ([`crate::order`]), when the function runs.
+    pub custom_error_order: Option<CustomErrorOrder>,
     pub error_ttl: u32,
     pub origin_timeouts: Option<OriginTimeouts>,
     /// The Lambda@Edge function's association, when `[cloudfront.lambda_edge]` is there. Its
@@ -109,6 +123,7 @@ impl Desired {
                         if own { kind.file_stem() } else { PageKind::Fallback.file_stem() }
                     ),
                     has_own_page: own,
+                    serves_page: crate::order::serves_page(config, code).0,
                 }
             })
             .collect();
@@ -121,6 +136,7 @@ impl Desired {
             distribution_id: cf.distribution_id.clone(),
             objects,
             error_pages,
+            custom_error_order: cf.lambda_edge.as_ref().filter(|f| f.enabled).map(|f| f.custom_error_order),
             error_ttl: cf.error_caching_min_ttl,
             origin_timeouts: cf.origin.clone(),
             edge_function: None,
@@ -144,14 +160,59 @@ impl Desired {
         format!("/{}/*", self.prefix)
     }
 
-    /// The name of the Origin Access Control `publish` finds or creates.
+    /// The name of the Origin Access Control `publish` finds or creates: see [`oac_name`].
     pub fn oac_name(&self) -> String {
-        format!("edgepages-{}", self.bucket)
+        oac_name(&self.bucket)
     }
 
     /// The S3 keys the distribution may read: the pages.
     pub fn readable_resource(&self) -> String {
         format!("arn:aws:s3:::{}/{}/*.html", self.bucket, self.prefix)
+    }
+}
+
+/// The name of the Origin Access Control for `bucket`: `edgepages-<bucket>` while that fits
+/// [`OAC_NAME_MAX`] (a bucket name of up to 54 characters, so an OAC made before the limit was
+/// kept is still found by its name); for a longer bucket name, as much of it as fits before `-`
+/// and the first hex digits of its SHA-256, so the name is the same at every publish and two
+/// buckets that share a long prefix get two names. (An OAC holds no bucket of its own, so even a
+/// shared name would sign correctly; the name only lets `publish` find the one it made.)
+pub fn oac_name(bucket: &str) -> String {
+    let whole = format!("edgepages-{bucket}");
+    if whole.len() <= OAC_NAME_MAX {
+        return whole;
+    }
+    let digest = Sha256::digest(bucket.as_bytes());
+    let first = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    let room = OAC_NAME_MAX - "edgepages-".len() - 1 - OAC_NAME_DIGEST_HEX;
+    // Bucket names are ASCII (lower-case letters, digits, - and .), so any byte is a boundary.
+    let kept = bucket.get(..room).unwrap_or(bucket).trim_end_matches(['-', '.']);
+    format!("edgepages-{kept}-{first:08x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oac_name_fits_cloudfronts_limit_is_stable_and_tells_long_buckets_apart() {
+        let short = "a".repeat(54);
+        assert_eq!(oac_name(&short), format!("edgepages-{short}"), "as before the limit was kept");
+        assert_eq!(oac_name("pages-bucket"), "edgepages-pages-bucket");
+        for len in 55..=63 {
+            let bucket = "b".repeat(len);
+            let name = oac_name(&bucket);
+            assert!(name.len() <= OAC_NAME_MAX, "{len}: {name} is {} characters", name.len());
+            assert_eq!(name, oac_name(&bucket), "the same at every publish");
+            assert!(name.starts_with("edgepages-bbbb"), "{name}");
+        }
+        let one = format!("{}-one", "shop-status-pages-production-eu-west-1-for-the-shop");
+        let two = format!("{}-two", "shop-status-pages-production-eu-west-1-for-the-shop");
+        assert!(one.len() > 54 && two.len() > 54);
+        assert_ne!(oac_name(&one), oac_name(&two), "a shared prefix, two names");
+        // A cut that ends on a separator leaves none dangling before the digest.
+        let dotted = format!("{}.{}", "c".repeat(44), "d".repeat(18));
+        assert!(!oac_name(&dotted).contains(".-"), "{}", oac_name(&dotted));
     }
 }
 
@@ -170,8 +231,14 @@ pub(crate) mod tests_support {
             objects: vec![page("edgepages/502.html", "<p>502</p>"), page("edgepages/503.html", "<p>503</p>")],
             error_pages: [502, 503]
                 .into_iter()
-                .map(|code| ErrorPage { code, page_path: format!("/edgepages/{code}.html"), has_own_page: true })
+                .map(|code| ErrorPage {
+                    code,
+                    page_path: format!("/edgepages/{code}.html"),
+                    has_own_page: true,
+                    serves_page: true,
+                })
                 .collect(),
+            custom_error_order: None,
             error_ttl: 10,
             origin_timeouts: None,
             edge_function: None,

@@ -146,8 +146,9 @@ fn set_error_responses(config: &mut DistributionConfig, desired: &Desired) {
             items.len() - 1
         });
         let response = &mut items[index];
-        response.response_page_path = Some(page.page_path.clone());
-        response.response_code = Some(page.code.to_string());
+        // Without its page, the response keeps only the TTL: the function's answer goes through.
+        response.response_page_path = page.serves_page.then(|| page.page_path.clone());
+        response.response_code = page.serves_page.then(|| page.code.to_string());
         response.error_caching_min_ttl = Some(i64::from(desired.error_ttl));
     }
     responses.quantity = len_i32(items.len());
@@ -269,6 +270,25 @@ pub(crate) mod tests {
         assert_eq!(r502.response_code.as_deref(), Some("502"));
         assert_eq!(r502.error_caching_min_ttl, Some(10));
         assert_eq!(after.custom_error_responses.as_ref().unwrap().quantity, 3);
+    }
+
+    /// `custom_error_order = "after-function"` (crate::order): a code the function answers keeps
+    /// its response for the TTL alone, so the function's answer reaches viewers; a page set by an
+    /// earlier publish goes, and the plan says so.
+    #[test]
+    fn a_code_without_its_page_keeps_only_its_ttl() {
+        let mut d = desired();
+        let paged = with_desired(&existing(), &d, "OAC1").unwrap();
+        d.error_pages[0].serves_page = false;
+        let after = with_desired(&paged, &d, "OAC1").unwrap();
+        let r502 = error_response(&after, 502).unwrap();
+        assert_eq!((r502.response_page_path.as_deref(), r502.response_code.as_deref()), (None, None));
+        assert_eq!(r502.error_caching_min_ttl, Some(10));
+        assert_eq!(error_response(&after, 503), error_response(&paged, 503));
+        let changes = describe(&paged, &after, &OwnedKeys::of(&d));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].after.as_deref(), Some("(no page) as the origin's status, cached 10 s"));
+        assert_eq!(with_desired(&after, &d, "OAC1").unwrap(), after, "applying twice is applying once");
     }
 
     #[test]

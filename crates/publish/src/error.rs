@@ -25,11 +25,6 @@ pub enum PlanError {
          cache nothing"
     )]
     PerViewerNotUncached { pattern: String, why: String },
-    #[error(
-        "cache policy {policy} has {count} headers in its cache key, the most CloudFront allows, so its copy cannot \
-         add x-edgepages-variant; take one out, or list the behavior's path in [cloudfront.lambda_edge] per_viewer"
-    )]
-    CacheKeyFull { policy: String, count: usize },
     #[error("cache policy {id}, named by the {behavior}, was not read: {why}")]
     PolicyUnread { id: String, behavior: String, why: String },
     #[error("[cloudfront.origin] id = {id:?} is not an origin of the distribution; it has: {}", available.join(", "))]

@@ -47,6 +47,8 @@ pub struct Current {
     /// The Origin Access Control named for the bucket, if one exists.
     pub oac_id: Option<String>,
     pub bucket_policy: Option<String>,
+    /// The bucket's default encryption, and its KMS key as read when it has one.
+    pub encryption: crate::kms::Encryption,
 }
 
 /// A setting that hurts a site in an outage; refused unless forced.
@@ -60,6 +62,11 @@ pub enum Trap {
     LongErrorTtl { ttl: u32 },
     /// A configured code that has no page of its own; the generic page stands in.
     CodeWithoutPage { code: u16 },
+    /// The bucket encrypts with a KMS key whose policy does not let the distribution decrypt:
+    /// viewers would get S3's 403.
+    KmsKeyNotGranted { key: String, statement: String },
+    /// The bucket encrypts with an AWS managed KMS key, whose policy cannot grant CloudFront.
+    KmsKeyAwsManaged { key: String },
 }
 
 impl std::fmt::Display for Trap {
@@ -79,6 +86,18 @@ impl std::fmt::Display for Trap {
                 f,
                 "[cloudfront] error_codes has {code}, which has no page of its own (pages exist for 500, 502, 503, \
                  504); remove it, or let the generic page answer it"
+            ),
+            Trap::KmsKeyNotGranted { key, statement } => write!(
+                f,
+                "the bucket encrypts new objects with KMS key {key}, whose key policy does not let this distribution \
+                 decrypt them, so viewers would get S3's 403 instead of the pages; add this statement to the key \
+                 policy (edgepages does not own the key): {statement}"
+            ),
+            Trap::KmsKeyAwsManaged { key } => write!(
+                f,
+                "the bucket encrypts new objects with the AWS managed KMS key {key}, whose key policy cannot be \
+                 changed to let CloudFront decrypt them, so viewers would get S3's 403; set the bucket's default \
+                 encryption to SSE-S3 or to a customer managed key"
             ),
         }
     }
@@ -123,15 +142,19 @@ impl Plan {
 
     /// This plan's page uploads alone, for a distribution and bucket policy managed elsewhere
     /// (`edgepages export`): no OAC, no bucket policy, no distribution change, and so none of
-    /// the traps, which are all the distribution's.
+    /// the distribution's traps; the KMS key's stay, as the pages are what it encrypts.
     #[must_use]
     pub fn pages_only(self) -> Plan {
+        let traps = self
+            .traps
+            .into_iter()
+            .filter(|t| matches!(t, Trap::KmsKeyNotGranted { .. } | Trap::KmsKeyAwsManaged { .. }));
         Plan {
             create_oac: false,
             bucket_policy: None,
             distribution: None,
             changes: Vec::new(),
-            traps: Vec::new(),
+            traps: traps.collect(),
             ..self
         }
     }
@@ -170,13 +193,19 @@ pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
         bucket_policy: policy::merged(current.bucket_policy.as_deref(), desired, &current.distribution_arn)?,
         distribution,
         changes,
-        traps: traps(desired, &current.distribution),
+        traps: traps(desired, current),
         before: OwnedState::capture(&current.distribution, desired),
     })
 }
 
-fn traps(desired: &Desired, current: &DistributionConfig) -> Vec<Trap> {
+fn traps(desired: &Desired, read: &Current) -> Vec<Trap> {
+    let current = &read.distribution;
     let mut traps = Vec::new();
+    match crate::kms::verdict(&read.encryption, &read.distribution_arn) {
+        crate::kms::Verdict::NotGranted { key, statement } => traps.push(Trap::KmsKeyNotGranted { key, statement }),
+        crate::kms::Verdict::AwsManaged { key } => traps.push(Trap::KmsKeyAwsManaged { key }),
+        _ => {}
+    }
     for r in error_responses(current) {
         let owned = desired.error_pages.iter().any(|p| i32::from(p.code) == r.error_code);
         if (r.error_code == 403 || r.error_code == 404) && !owned && r.response_code.as_deref() == Some("200") {
@@ -189,8 +218,13 @@ fn traps(desired: &Desired, current: &DistributionConfig) -> Vec<Trap> {
     if desired.error_ttl > MAX_SAFE_ERROR_TTL {
         traps.push(Trap::LongErrorTtl { ttl: desired.error_ttl });
     }
-    traps
-        .extend(desired.error_pages.iter().filter(|p| !p.has_own_page).map(|p| Trap::CodeWithoutPage { code: p.code }));
+    traps.extend(
+        desired
+            .error_pages
+            .iter()
+            .filter(|p| !p.has_own_page && p.serves_page)
+            .map(|p| Trap::CodeWithoutPage { code: p.code }),
+    );
     traps
 }
 
@@ -212,6 +246,7 @@ mod tests {
             unmodelled: Vec::new(),
             oac_id: None,
             bucket_policy: None,
+            encryption: crate::kms::Encryption::S3Managed,
         }
     }
 
@@ -330,7 +365,12 @@ mod tests {
     fn traps_are_found() {
         let mut d = desired();
         d.error_ttl = 300;
-        d.error_pages.push(ErrorPage { code: 403, page_path: "/edgepages/error.html".into(), has_own_page: false });
+        d.error_pages.push(ErrorPage {
+            code: 403,
+            page_path: "/edgepages/error.html".into(),
+            has_own_page: false,
+            serves_page: true,
+        });
         let c = with_404_rewrite_to_200();
         let p = plan(&d, &c).unwrap();
         assert_eq!(
@@ -358,7 +398,12 @@ mod tests {
     #[test]
     fn a_rewrite_of_an_owned_code_is_replaced_not_a_trap() {
         let mut d = desired();
-        d.error_pages.push(ErrorPage { code: 404, page_path: "/edgepages/error.html".into(), has_own_page: false });
+        d.error_pages.push(ErrorPage {
+            code: 404,
+            page_path: "/edgepages/error.html".into(),
+            has_own_page: false,
+            serves_page: true,
+        });
         let c = with_404_rewrite_to_200();
         let p = plan(&d, &c).unwrap();
         assert_eq!(p.traps, [Trap::CodeWithoutPage { code: 404 }]);

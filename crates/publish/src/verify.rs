@@ -52,6 +52,10 @@ pub fn verify(desired: &Desired, live: &Live) -> Vec<Check> {
     let mut checks = Vec::new();
     for page in &desired.error_pages {
         let code = page.code;
+        if !page.serves_page {
+            checks.push(ttl_only(desired, live, code));
+            continue;
+        }
         let path = page_path(&live.distribution, desired, code);
         checks.push(match error_response(&live.distribution, code) {
             None => Check::fail(format!("error response {code}"), "the distribution has none".into()),
@@ -93,6 +97,27 @@ pub fn verify(desired: &Desired, live: &Live) -> Vec<Check> {
         checks.push(route(desired, &live.distribution, &path));
     }
     checks
+}
+
+/// The error response for a code the Lambda@Edge function answers with, where custom error
+/// responses come after it (`custom_error_order = "after-function"`): the TTL, and no page.
+fn ttl_only(desired: &Desired, live: &Live, code: u16) -> Check {
+    let subject = format!("error response {code}");
+    let Some(r) = error_response(&live.distribution, code) else {
+        return Check::fail(subject, "the distribution has none".into());
+    };
+    let mut wrong = Vec::new();
+    if let Some(path) = r.response_page_path.as_deref().filter(|p| !p.is_empty()) {
+        wrong.push(format!("serves page {path:?}, which would replace the function's answer"));
+    }
+    if r.error_caching_min_ttl != Some(i64::from(desired.error_ttl)) {
+        wrong.push(format!("cached {:?} s, expected {}", r.error_caching_min_ttl, desired.error_ttl));
+    }
+    if wrong.is_empty() {
+        Check::pass(subject, format!("no page (the function answers), cached {} s", desired.error_ttl))
+    } else {
+        Check::fail(subject, wrong.join("; "))
+    }
 }
 
 /// Which behavior serves `path`, and whether it reaches the pages bucket through OAC.
@@ -200,6 +225,21 @@ mod tests {
         let checks = verify(&desired(), &live);
         assert!(!checks[2].ok);
         assert!(checks[2].detail.contains("cache behavior /edge* leads to assets.s3"), "{}", checks[2].detail);
+    }
+
+    #[test]
+    fn a_code_the_function_answers_after_custom_errors_needs_its_ttl_and_no_page() {
+        let mut d = desired();
+        d.error_pages[0].serves_page = false;
+        let distribution = with_desired(&existing(), &d, "OAC1").unwrap();
+        let objects = d.objects.iter().map(|o| (o.key.clone(), Some(o.content_type.to_owned()))).collect();
+        let checks = verify(&d, &Live { distribution, objects });
+        assert!(checks.iter().all(|c| c.ok), "{checks:#?}");
+        assert_eq!(checks[0].detail, "no page (the function answers), cached 10 s");
+        // The distribution as a before-function publish left it: 502 still serves its page.
+        let checks = verify(&d, &published());
+        assert!(!checks[0].ok);
+        assert!(checks[0].detail.contains("which would replace the function's answer"), "{}", checks[0].detail);
     }
 
     #[test]

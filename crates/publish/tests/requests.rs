@@ -47,8 +47,14 @@ fn desired() -> Desired {
         objects: vec![page(502), page(503)],
         error_pages: [502, 503]
             .into_iter()
-            .map(|code| ErrorPage { code, page_path: format!("/edgepages/{code}.html"), has_own_page: true })
+            .map(|code| ErrorPage {
+                code,
+                page_path: format!("/edgepages/{code}.html"),
+                has_own_page: true,
+                serves_page: true,
+            })
             .collect(),
+        custom_error_order: None,
         error_ttl: 10,
         origin_timeouts: None,
         edge_function: None,
@@ -108,6 +114,7 @@ fn distribution_config() -> DistributionConfig {
 struct Mocks {
     list: Rule,
     policy: Rule,
+    encryption: Rule,
     get_distribution: Rule,
     list_oacs: Rule,
     create_oac: Rule,
@@ -137,6 +144,21 @@ async fn mocks(update_fails: bool) -> Mocks {
     let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| ListObjectsV2Output::builder().build());
     let policy = mock!(aws_sdk_s3::Client::get_bucket_policy)
         .then_output(|| GetBucketPolicyOutput::builder().policy(THEIR_POLICY).build());
+    // Every bucket's default since January 2023: SSE-S3.
+    let encryption = mock!(aws_sdk_s3::Client::get_bucket_encryption).then_output(|| {
+        use aws_sdk_s3::types::{
+            ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+            ServerSideEncryptionRule,
+        };
+        let by_default =
+            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256).build().unwrap();
+        let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build();
+        aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionOutput::builder()
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap(),
+            )
+            .build()
+    });
     let xml = distribution_xml(&distribution_config()).await;
     let get_distribution = mock!(aws_sdk_cloudfront::Client::get_distribution).then_http_response(move || {
         let mut response = HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(xml.clone()));
@@ -193,12 +215,13 @@ async fn mocks(update_fails: bool) -> Mocks {
     } else {
         update.then_output(|| UpdateDistributionOutput::builder().e_tag("ETAG2").build())
     };
-    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&list, &policy, &put_object, &put_policy]);
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&list, &policy, &encryption, &put_object, &put_policy]);
     let cloudfront =
         mock_client!(aws_sdk_cloudfront, RuleMode::MatchAny, [&get_distribution, &list_oacs, &create_oac, &update]);
     Mocks {
         list,
         policy,
+        encryption,
         get_distribution,
         list_oacs,
         create_oac,
@@ -229,6 +252,8 @@ async fn planning_reads_and_never_writes() {
         [m.list.num_calls(), m.policy.num_calls(), m.get_distribution.num_calls(), m.list_oacs.num_calls()],
         [1, 1, 1, 1]
     );
+    assert_eq!(m.encryption.num_calls(), 1, "the bucket's default encryption, for an SSE-KMS key");
+    assert_eq!(current.encryption, edgepages_publish::kms::Encryption::S3Managed);
     assert_eq!(
         [m.put_object.num_calls(), m.put_policy.num_calls(), m.create_oac.num_calls(), m.update.num_calls()],
         [0, 0, 0, 0]

@@ -1,7 +1,12 @@
 //! The variant's writes are conditional: each update and publish sends the ETag it was planned
 //! from (or the one the write before it returned), and a refusal is said as a change made by
-//! someone else, not overwritten. moto ignores If-Match on these, so the real SDK is held to
-//! AWS's answers here (aws-smithy-mocks).
+//! someone else, not overwritten. Nor are they held to the defaults of quotas an account can
+//! raise: the write is made and AWS's own refusal named, as the quota it is. CreateCachePolicy
+//! and UpdateCachePolicy refuse a key over "Headers per cache policy" with
+//! TooManyHeadersInCachePolicy, and CreateCachePolicy one past "Cache policies per AWS account"
+//! with TooManyCachePolicies (API_CreateCachePolicy.html, API_UpdateCachePolicy.html; the quotas
+//! in cloudfront-limits.html). moto enforces neither If-Match on these nor the quotas, so the real
+//! SDK is held to AWS's answers here (aws-smithy-mocks).
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,7 +15,7 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use edgepages_publish::apply::Progress;
-use edgepages_publish::aws::Aws;
+use edgepages_publish::aws::{Aws, AwsError, Quota};
 use edgepages_publish::variant::aws::VariantApplied;
 use edgepages_publish::variant::plan::{Step, VariantPlan};
 
@@ -81,4 +86,61 @@ async fn a_copy_changed_since_it_was_read_is_refused() {
     );
     assert!(done.done.is_empty());
     assert_eq!(stale.num_calls(), 1);
+}
+
+/// CloudFront's error answer with `code` (HTTP 400).
+fn refused(code: &'static str) -> impl Fn() -> HttpResponse {
+    move || {
+        let body = format!(
+            "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">\
+             <Error><Type>Sender</Type><Code>{code}</Code><Message>The number of headers in the cache policy exceeds \
+             the maximum.</Message></Error></ErrorResponse>"
+        );
+        HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body))
+    }
+}
+
+fn a_copy() -> CachePolicyConfig {
+    CachePolicyConfig::builder().name("edgepages-variant-busy").min_ttl(0).build().unwrap()
+}
+
+async fn apply(step: Step, rule: &aws_smithy_mocks::Rule) -> (AwsError, VariantApplied) {
+    let cloudfront = mock_client!(aws_sdk_cloudfront, RuleMode::MatchAny, [rule], |c| c
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
+    let aws = Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront);
+    let mut done = VariantApplied::default();
+    let plan = VariantPlan { behaviors: Vec::new(), steps: vec![step] };
+    let err = aws.apply_variant(&plan, &Quiet, &mut done).await.unwrap_err();
+    (err, done)
+}
+
+#[tokio::test]
+async fn a_cache_key_over_the_accounts_header_quota_is_refused_by_cloudfront_and_named_as_that_quota() {
+    let create = mock!(aws_sdk_cloudfront::Client::create_cache_policy)
+        .then_http_response(refused("TooManyHeadersInCachePolicy"));
+    let (err, done) = apply(Step::CreatePolicy { config: a_copy() }, &create).await;
+    assert!(matches!(err, AwsError::OverQuota { quota: Quota::HeadersPerCachePolicy, .. }), "{err:?}");
+    assert!(
+        err.to_string().ends_with(
+            "AWS refused it with TooManyHeadersInCachePolicy: the account's quota of headers per cache policy (10 \
+             unless raised) is reached"
+        ),
+        "{err}"
+    );
+    assert!(done.done.is_empty());
+
+    let update = mock!(aws_sdk_cloudfront::Client::update_cache_policy)
+        .then_http_response(refused("TooManyHeadersInCachePolicy"));
+    let step = Step::UpdatePolicy { id: "copy-1".into(), etag: "E-copy".into(), config: a_copy() };
+    let (err, _) = apply(step, &update).await;
+    assert!(matches!(err, AwsError::OverQuota { quota: Quota::HeadersPerCachePolicy, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_account_out_of_cache_policies_is_named_as_that_quota() {
+    let create =
+        mock!(aws_sdk_cloudfront::Client::create_cache_policy).then_http_response(refused("TooManyCachePolicies"));
+    let (err, _) = apply(Step::CreatePolicy { config: a_copy() }, &create).await;
+    assert!(matches!(err, AwsError::OverQuota { quota: Quota::CachePolicies, .. }), "{err:?}");
+    assert!(err.to_string().contains("the account's quota of cache policies (20 unless raised)"), "{err}");
 }

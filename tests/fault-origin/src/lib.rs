@@ -5,7 +5,7 @@
 //! | `fault=` | behaviour |
 //! |---|---|
 //! | (none), `ok` | 200 HTML, with an `x-origin` header |
-//! | `status&code=N` | status N with a stack trace (holding a fake secret) as the body |
+//! | `status&code=N` | status N with a stack trace (holding a fake secret) as the body; `chunked=1` sends it chunked, `via=V` adds `Via: V` (as Heroku's router, Varnish or Google's load balancer do) |
 //! | `json&code=N` | status N with a JSON error body |
 //! | `retry_after&code=N&seconds=S` | status N with `Retry-After: S` |
 //! | `hang` | accepts, reads the request, never answers |
@@ -19,6 +19,7 @@
 //! | `echo` | 200 JSON of the request as it arrived: method, path, headers, body |
 //! | `redirect&to=P` | 302 to `P` |
 //! | `links` | 200 HTML whose links are built from the forwarded headers, as a framework behind a proxy builds them (below) |
+//! | `status_json&sample=NAME` | a fake status page's JSON, recorded or hostile ([`status_page`]) |
 //!
 //! A healthy answer also takes `cache_control=V`, `vary=V` and `set_cookie=1`, to add those
 //! headers. A test can give a path a standing behaviour ([`FaultOrigin::set_behaviour`]), so that
@@ -45,6 +46,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+pub mod status_page;
 
 /// The control path that sets a standing behaviour over HTTP.
 const BEHAVIOUR_PATH: &str = "/__behaviour";
@@ -240,7 +243,12 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             let trace = format!(
                 "<html><body><h1>Server Error</h1><pre>Traceback (most recent call last):\n  File \"/app/db.py\", line 42, in connect\n    {LEAK_MARKER}\nOperationalError: could not connect to server</pre></body></html>"
             );
-            respond(&mut stream, code, "text/html", &[], trace.as_bytes()).await
+            let via: Vec<(&str, &str)> = req.query.get("via").map(|v| ("via", v.as_str())).into_iter().collect();
+            if req.query.contains_key("chunked") {
+                respond_chunked(&mut stream, code, "text/html", &via, trace.as_bytes()).await
+            } else {
+                respond(&mut stream, code, "text/html", &via, trace.as_bytes()).await
+            }
         }
         "json" => {
             let body = format!("{{\"error\":\"database unavailable\",\"code\":{code}}}");
@@ -307,6 +315,10 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             respond(&mut stream, 200, "text/html; charset=utf-8", &[("x-origin", "fault-origin")], body.as_bytes())
                 .await
         }
+        "status_json" => match status_page::answer(&req.query, std::time::SystemTime::now()) {
+            Some((content_type, body)) => respond(&mut stream, 200, content_type, &[], &body).await,
+            None => respond(&mut stream, 404, "text/plain", &[], b"no such sample").await,
+        },
         _ => {
             let body = format!("<p>origin ok: {}</p>", req.path);
             respond(&mut stream, 200, "text/html; charset=utf-8", &[("x-origin", "fault-origin")], body.as_bytes())
@@ -404,8 +416,22 @@ async fn respond_head_and_body(
     extra: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<()> {
-    let mut head =
-        format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n", body.len());
+    write_response(stream, status, content_type, Some(body.len()), extra, body).await
+}
+
+/// Writes a response: its head (with `content-length` when `length` is given) and `body`, as is.
+async fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    length: Option<usize>,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} Fault\r\ncontent-type: {content_type}\r\n");
+    if let Some(length) = length {
+        let _ = write!(head, "content-length: {length}\r\n");
+    }
     for (name, value) in extra {
         let _ = write!(head, "{name}: {value}\r\n");
     }
@@ -450,6 +476,22 @@ async fn stream_chunked(stream: &mut TcpStream, kib: u64, ms: u64) -> std::io::R
         }
     }
     stream.write_all(b"0\r\n\r\n").await?;
+    stream.shutdown().await
+}
+
+/// Answers with `body` as one chunk (`Transfer-Encoding: chunked`, no length), as gunicorn, Node
+/// or Tomcat send an error page they stream, and closes the connection.
+async fn respond_chunked(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut headers = extra.to_vec();
+    headers.extend([("transfer-encoding", "chunked"), ("connection", "close")]);
+    let chunked = [format!("{:x}\r\n", body.len()).as_bytes(), body, b"\r\n0\r\n\r\n"].concat();
+    write_response(stream, status, content_type, None, &headers, &chunked).await?;
     stream.shutdown().await
 }
 

@@ -86,7 +86,14 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
 /// The function's zip for the site at `config`, compiled from `source` (by default the tree
 /// this binary was built from). The config is checked first.
 pub fn package_for(config: &Path, source: Option<&Path>, features: Option<&str>, out: &Output) -> Result<Vec<u8>> {
-    load_site(config)?;
+    let site = load_site(config)?;
+    // A site with its own template gets the template engine; one without ships none.
+    let features = match (features, site.templates().is_some()) {
+        (Some(f), true) => Some(format!("{f},user-template")),
+        (None, true) => Some("user-template".to_owned()),
+        (f, false) => f.map(str::to_owned),
+    };
+    let features = features.as_deref();
     let config = std::path::absolute(config).context("resolving the config's path")?;
     let source = match source {
         Some(dir) => dir.to_path_buf(),

@@ -42,10 +42,11 @@ enum Target {
 enum Action {
     /// Put the maintenance page up at the ALB (and the bypass for [alb] bypass_cidrs).
     On {
-        /// When the site is expected back (RFC 3339, UTC, like 2026-12-02T18:00:00Z): shown on
-        /// the page; the ALB cannot end it by itself, so `status` reports it once overdue.
-        #[arg(long, value_name = "RFC3339", value_parser = until_time)]
-        until: Option<u64>,
+        /// When the site is expected back (RFC 3339, UTC, like 2026-12-02T18:00:00Z), or `status`
+        /// for the end of the status page's scheduled maintenance ([status]): shown on the page;
+        /// the ALB cannot end it by itself, so `status` reports it once overdue.
+        #[arg(long, value_name = "RFC3339|status", value_parser = until_time)]
+        until: Option<Until>,
         #[command(flatten)]
         apply: ApplyArgs,
     },
@@ -61,8 +62,8 @@ enum Action {
         /// The page's language; [locales] default when left out (the one the ALB serves).
         #[arg(long, value_name = "TAG")]
         locale: Option<String>,
-        #[arg(long, value_name = "RFC3339", value_parser = until_time)]
-        until: Option<u64>,
+        #[arg(long, value_name = "RFC3339|status", value_parser = until_time)]
+        until: Option<Until>,
     },
 }
 
@@ -76,21 +77,51 @@ struct ApplyArgs {
     dry_run: bool,
 }
 
-fn until_time(raw: &str) -> Result<u64, String> {
+/// `--until`: a time, or `status` for the end the status page publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    At(u64),
+    Status,
+}
+
+fn until_time(raw: &str) -> Result<Until, String> {
+    if raw.trim().eq_ignore_ascii_case("status") {
+        return Ok(Until::Status);
+    }
     match Maintenance::parse(raw)? {
-        Maintenance::Until(end) => Ok(end),
-        _ => Err(format!("{raw:?} is not a time; give one like 2026-12-02T18:00:00Z")),
+        Maintenance::Until(end) => Ok(Until::At(end)),
+        _ => Err(format!("{raw:?} is not a time or `status`; give one like 2026-12-02T18:00:00Z")),
+    }
+}
+
+/// The end `--until` names: as given, or the end of the status page's maintenance in progress
+/// (else the next one) for the site's components.
+fn resolve_until(until: Option<Until>, config: &std::path::Path, out: &Output) -> Result<Option<u64>> {
+    match until {
+        None => Ok(None),
+        Some(Until::At(end)) => Ok(Some(end)),
+        Some(Until::Status) => {
+            let site = load_site(config)?;
+            let source = super::status::status_source(&site.config, config)?;
+            out.progress(&format!("--until status: reading {}", source.json_url()));
+            let summary =
+                super::status::read(&source, None).context("--until status: the status page could not be read")?;
+            let end = super::status::maintenance_end(&summary, now_unix()).context("--until status")?;
+            out.progress(&format!("--until status: the maintenance ends {}", rfc3339(end)));
+            Ok(Some(end))
+        }
     }
 }
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     if args.target == Target::Cloudflare {
-        return at_cloudflare(args, out);
+        return at_cloudflare(args, global, out);
     }
     let site = load_site(&global.config)?;
     if let Action::Page { locale, until } = &args.action {
+        let until = resolve_until(*until, &global.config, out)?;
         let locale = page_locale(&site, locale.as_deref())?;
-        let page = edgepages_core::compact::render(&site, locale, *until).context("rendering the page")?;
+        let page = edgepages_core::compact::render(&site, locale, until).context("rendering the page")?;
         out.result(&page);
         return Ok(ExitCode::SUCCESS);
     }
@@ -100,18 +131,22 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             global.config.display()
         )
     })?;
-    if let Action::On { until: Some(end), .. } = &args.action
-        && *end <= now_unix()
+    let until = match &args.action {
+        Action::On { until, .. } => resolve_until(*until, &global.config, out)?,
+        _ => None,
+    };
+    if let Some(end) = until
+        && end <= now_unix()
     {
-        bail!("--until {} is in the past", rfc3339(*end));
+        bail!("--until {} is in the past", rfc3339(end));
     }
     runtime()?.block_on(async {
         let aws = alb_client(&alb).await;
         out.progress(&format!("reading listener {}", alb.listener_arn));
         let found = aws.read(&alb.listener_arn).await?;
         match &args.action {
-            Action::On { until, apply } => {
-                let wanted = wanted(&site, &alb, &found, *until)?;
+            Action::On { apply, .. } => {
+                let wanted = wanted(&site, &alb, &found, until)?;
                 let plan = plan_on(&found, &wanted)?;
                 carry_out(out, &aws, &alb, &found, &plan, &wanted, apply, "on").await
             }
@@ -126,14 +161,16 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     })
 }
 
-/// The worker's KV switch: no config needed, as the worker carries its own.
-fn at_cloudflare(args: &Args, out: &Output) -> Result<ExitCode> {
+/// The worker's KV switch: no config needed, as the worker carries its own (except for
+/// `--until status`, which reads the config's [status]).
+fn at_cloudflare(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     match &args.action {
         Action::On { until, apply } => {
+            let until = resolve_until(*until, &global.config, out)?;
             if let Some(end) = until
-                && *end <= now_unix()
+                && end <= now_unix()
             {
-                bail!("--until {} is in the past", rfc3339(*end));
+                bail!("--until {} is in the past", rfc3339(end));
             }
             let value = until.map_or(Maintenance::On, Maintenance::Until);
             maintenance_kv::set(&args.kv, value, apply.dry_run, apply.yes, out)
@@ -221,6 +258,16 @@ async fn carry_out(
                 plan.ahead.join("; ")
             ));
         }
+        for left_out in &plan.left_out {
+            out.warn(&format!("left out: {left_out}; the page goes up without it"));
+        }
+        if !plan.held.is_empty() {
+            out.warn(&format!(
+                "these rules of the listener authenticate with OIDC, whose client secret the ALB never gives back, so \
+                 the bypass cannot copy them: bypassed requests they match get the maintenance page: {}",
+                plan.held.join("; ")
+            ));
+        }
         if plan.steps.is_empty() {
             out.good("up to date:", "nothing to write");
         } else {
@@ -262,6 +309,7 @@ fn said(done: &AlbApplied) -> String {
             ),
             Step::Modify { role, arn, .. } => format!("{} rule {arn} changed", role.as_str()),
             Step::Delete { role, arn } => format!("{} rule {arn} removed", role.as_str()),
+            Step::Move { moves } => format!("{} of edgepages' rules moved after the maintenance rule", moves.len()),
         })
         .collect::<Vec<_>>()
         .join(", ")

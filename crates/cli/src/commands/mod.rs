@@ -13,6 +13,7 @@ pub mod preview;
 pub mod publish;
 pub mod render;
 pub mod rollback;
+pub mod status;
 pub mod verify;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub fn run(cli: &Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(args, &cli.global, out),
         Command::LambdaEdge(args) => lambda_edge::run(args, &cli.global, out),
         Command::Maintenance(args) => maintenance::run(args, &cli.global, out),
+        Command::Status(args) => status::run(args, &cli.global, out),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

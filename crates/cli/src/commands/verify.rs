@@ -2,7 +2,8 @@
 //! every configured code reaches its branded page; optionally requests a URL that must fail and
 //! checks that the branded page answers. `--healthy` is the deploy gate (seed 001): it only
 //! requests URLs that must answer for real, reading nothing from AWS. Exits non-zero on any
-//! mismatch, for deploy pipelines.
+//! mismatch, for deploy pipelines. `--live` asks the real distribution what a viewer gets when the
+//! Lambda@Edge function answers (`crate::live_probe`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::cli::Global;
 use crate::output::Output;
 
 /// Every page carries this, so a page served anywhere can be told apart from the origin's own.
-pub const PAGE_MARKER: &str = r#"<meta name="generator" content="edgepages">"#;
+pub use edgepages_publish::live::PAGE_MARKER;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,6 +33,11 @@ pub struct Args {
     /// repeatable or comma-separated. A 5xx is never healthy.
     #[arg(long, value_name = "STATUS", requires = "healthy", value_delimiter = ',', value_parser = expected_status)]
     expect: Vec<Expected>,
+    /// The site's URL on CloudFront (`https://www.example.com`): request the Lambda@Edge
+    /// function's probe for each error code, and report whether its answer reached the viewer or a
+    /// custom error response replaced it. Reads the config, nothing from AWS.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["url", "healthy"], value_parser = http_url)]
+    live: Option<String>,
 }
 
 /// A status `--healthy` accepts: one code, or a class such as `2xx`.
@@ -80,10 +86,13 @@ fn expected_status(raw: &str) -> Result<Expected, String> {
 
 /// An http(s) URL, checked when the arguments are read, so that a typo is a usage error.
 fn http_url(raw: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(raw).map_err(|e| {
-        if raw.is_ascii() {
-            format!("not a URL: {e}")
-        } else {
+    // Core's parse, which refuses a host outside ASCII before url's IDNA step can panic on it.
+    let url = edgepages_core::target::parse_url(raw).map_err(|e| match e {
+        edgepages_core::target::UrlError::NonAsciiHost => {
+            "not a URL here: give a Unicode host name in its ASCII form (xn--…)".to_owned()
+        }
+        edgepages_core::target::UrlError::Invalid(e) if raw.is_ascii() => format!("not a URL: {e}"),
+        edgepages_core::target::UrlError::Invalid(e) => {
             format!("not a URL: {e}; give a Unicode host name in its ASCII form (xn--…)")
         }
     })?;
@@ -171,6 +180,10 @@ async fn gather(args: &Args, global: &Global) -> Result<Vec<Check>> {
         }
         return Ok(checks);
     }
+    if let Some(base) = &args.live {
+        let site = crate::site_files::load_site(&global.config)?;
+        return crate::live_probe::checks(&client()?, base, &site.config).await;
+    }
     match crate::guard_alone::alb_only(&global.config)?.filter(|_| args.url.is_none()) {
         Some(alb) => crate::guard_alone::checks(&alb).await,
         None => checks(&target(&global.config).await?, args.url.as_deref()).await,
@@ -192,6 +205,7 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         .collect();
     let live = Live { distribution: dist.config, objects };
     let mut checks = verify(d, &live);
+    checks.push(kms_check(t, &dist.arn).await);
     if let Some(name) = t.cloudfront.function_name() {
         let (latest, versions) = crate::aws_setup::function_clients().await.read_function(&name).await?;
         checks.push(function::verify::check(&name, latest.as_ref(), &versions));
@@ -218,6 +232,13 @@ pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
         checks.push(check_url(&client()?, url).await);
     }
     Ok(checks)
+}
+
+/// Whether CloudFront can decrypt the pages when the bucket encrypts them with a KMS key: the
+/// key's policy must let the distribution (`distribution_arn`) decrypt (see `kms`).
+async fn kms_check(t: &Target, distribution_arn: &str) -> Check {
+    let encryption = t.aws.read_encryption(&t.desired.bucket).await;
+    edgepages_publish::kms::check(&t.desired.bucket, &edgepages_publish::kms::verdict(&encryption, distribution_arn))
 }
 
 fn client() -> Result<reqwest::Client> {

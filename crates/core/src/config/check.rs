@@ -66,7 +66,59 @@ impl Config {
         self.check_copy(&mut out);
         self.check_edge(&mut out);
         self.check_targets(&mut out);
+        self.check_pages(&mut out);
+        if let Some(status) = &self.status {
+            super::status::check(status, &mut out);
+        }
         out.0
+    }
+
+    /// What is valid but cannot do what it seems to: `check` says each, and nothing refuses it.
+    pub fn warnings(&self) -> Vec<Problem> {
+        let mut out = Problems(Vec::new());
+        // The ALB matches a source-ip condition against the address that connects to it:
+        // "If a client is behind a proxy, this is the IP address of the proxy" and "This condition
+        // is not satisfied by the addresses in the X-Forwarded-For header" (SourceIpConditionConfig,
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SourceIpConditionConfig.html).
+        if let Some(alb) = &self.alb
+            && !alb.bypass_cidrs.is_empty()
+            && self.cloudfront.is_some()
+        {
+            out.add(
+                KeyPath::new(&["alb", "bypass_cidrs"]),
+                "behind CloudFront the ALB sees CloudFront's addresses, never the visitor's (a source-ip condition is \
+                 not satisfied by X-Forwarded-For), so these networks never match a request that comes through \
+                 CloudFront; use [alb] bypass_header, with the header forwarded to the ALB by the behavior's origin \
+                 request policy",
+            );
+        }
+        out.0
+    }
+
+    fn check_pages(&self, out: &mut Problems) {
+        let Some(pages) = &self.pages else { return };
+        for (key, path) in [("template", &pages.template), ("text_template", &pages.text_template)] {
+            if let Some(path) = path
+                && (path.trim().is_empty() || path.chars().any(char::is_control))
+            {
+                out.add(
+                    KeyPath::new(&["pages", key]),
+                    format!("{path:?} must be a file's path, relative to this file"),
+                );
+            }
+        }
+        if pages.template.is_some() && pages.template == pages.text_template {
+            out.add(
+                KeyPath::new(&["pages", "text_template"]),
+                "names the HTML template; the text page needs a template of its own (or none, for the bundled one)",
+            );
+        }
+        if !pages.in_page_retry && pages.template.is_none() {
+            out.add(
+                KeyPath::new(&["pages", "in_page_retry"]),
+                "applies to a [pages] template only: the bundled page always has the in-page retry",
+            );
+        }
     }
 
     fn check_brand(&self, out: &mut Problems) {
@@ -373,6 +425,24 @@ mod tests {
         assert!(check_link("mailto:help@example.com").is_ok());
         assert!(check_link("javascript:alert(1)").is_err());
         assert!(check_link("https://x\" onmouseover=\"alert(1)").is_err());
+    }
+
+    #[cfg(feature = "toml")]
+    #[test]
+    fn bypass_networks_behind_cloudfront_are_warned_of_never_refused() {
+        let mut config: Config = toml::from_str(
+            "[brand]\nname = \"Shop\"\n[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/1/2\"\nbypass_cidrs = [\"203.0.113.0/24\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.warnings(), [], "no CloudFront, so the ALB sees the team's own addresses");
+        config.cloudfront = Some(toml::from_str("distribution_id = \"E2EXAMPLE123\"").unwrap());
+        let warned = config.warnings();
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert_eq!(warned[0].key.to_string(), "alb.bypass_cidrs");
+        assert!(warned[0].message.contains("bypass_header"), "{}", warned[0].message);
+        assert_eq!(config.problems(), [], "a warning, not a refusal");
+        config.alb.as_mut().unwrap().bypass_cidrs.clear();
+        assert_eq!(config.warnings(), []);
     }
 
     #[test]

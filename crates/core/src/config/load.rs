@@ -228,6 +228,19 @@ mod tests {
         assert_eq!(off.cloudfront.unwrap().function_name(), None, "a disabled function is not deployed");
     }
 
+    /// The config fuzzer's first crash, as `edgepages check` read it: a debug build panicked in
+    /// url's IDNA step; every build now names the file, line and key.
+    #[test]
+    fn an_origin_host_outside_ascii_is_named_never_a_panic() {
+        let e = err(&format!("{MINIMAL}[[edge.paths]]\nprefix = \"/a\"\norigin = \"https://UUUU\u{feff}UUUU\"\n"));
+        assert!(
+            e.contains(
+                "site.toml:5:10: edge.paths[0].origin: \"https://UUUU\\u{feff}UUUU\" has characters outside ASCII"
+            ),
+            "{e}"
+        );
+    }
+
     #[test]
     fn stale_and_breaker_settings_are_checked() {
         let e = err(&format!(

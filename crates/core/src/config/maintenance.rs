@@ -68,12 +68,34 @@ pub const SWITCH_REFRESH_MS: u64 = 5_000;
 /// the var's or the config's setting; the read still lands for the requests after it.
 pub const SWITCH_FIRST_WAIT_MS: u64 = 1_000;
 
-/// The maintenance in force at `now_s`: the `MAINTENANCE` var while it is set and has not ended
-/// (an operator's deploy-time word wins), else the KV switch when it holds a value, else the
-/// config's. A var whose end time has passed gives way: left behind after a maintenance window,
-/// it must not hold the switch off without a word.
+/// The maintenance in force at `now_s`, for a site with no status page: [`in_force_with_status`]
+/// with nothing from the page.
 pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance, now_s: u64) -> Maintenance {
-    var.filter(|m| !m.has_ended(now_s)).or(switch).unwrap_or(config)
+    in_force_with_status(var, switch, None, config, now_s)
+}
+
+/// The maintenance in force at `now_s`, the one place its precedence is written. The first that
+/// has a word wins:
+///
+/// | # | source | its word | why it ranks here |
+/// |---|---|---|---|
+/// | 1 | the worker's `MAINTENANCE` var, while set and not ended | off, on, or until a time | an operator's deploy-time word overrides everything; a var whose end time has passed gives way (left behind after a maintenance window, it must not hold the switch off without a word) |
+/// | 2 | the KV switch (`edgepages maintenance --target cloudflare`) | off, on, or until a time | switched by hand at run time; `off` ends a maintenance early, even one the status page shows |
+/// | 3 | the status page (`[status]`) | on until the published end, while a scheduled maintenance on the site's components is in progress ([`crate::status::Summary::switch_at`]); otherwise nothing | the team's own schedule switches itself, with no deploy and no KV write |
+/// | 4 | `[edge] maintenance` in `edgepages.toml` | off, on, or until a time | the baked default |
+///
+/// The status page only ever switches maintenance on: a page with no maintenance in progress
+/// (or a page that could not be read) has no word, so the config's setting stands. An `Off`
+/// passed as the page's word is taken as no word.
+pub fn in_force_with_status(
+    var: Option<Maintenance>,
+    switch: Option<Maintenance>,
+    status_page: Option<Maintenance>,
+    config: Maintenance,
+    now_s: u64,
+) -> Maintenance {
+    let status_page = status_page.filter(|m| *m != Maintenance::Off);
+    var.filter(|m| !m.has_ended(now_s)).or(switch).or(status_page).unwrap_or(config)
 }
 
 /// When what is in force must be worked out again though nothing was read: the moment the var in
@@ -174,6 +196,37 @@ mod tests {
         assert!(!reads.accept(2));
         assert!(reads.accept(3));
         assert_eq!(next_switch_read_ms(1_000), 1_000 + SWITCH_REFRESH_MS);
+    }
+
+    #[test]
+    fn precedence_var_then_switch_then_status_page_then_config() {
+        use Maintenance::{Off, On, Until};
+        let page = Some(Until(1_800_000_000));
+        // (var, switch, status page, config) => in force
+        let table = [
+            (None, None, None, Off, Off),
+            (None, None, None, On, On),
+            (None, None, page, Off, Until(1_800_000_000)),
+            (None, None, page, On, Until(1_800_000_000)),
+            (None, None, Some(On), Off, On),
+            (None, None, Some(Off), On, On),
+            (None, Some(Off), page, Off, Off),
+            (None, Some(On), page, Off, On),
+            (None, Some(Until(NOW + 5)), page, Off, Until(NOW + 5)),
+            (Some(Off), Some(On), page, On, Off),
+            (Some(Until(NOW + 7)), None, page, Off, Until(NOW + 7)),
+            (Some(On), Some(Off), None, Off, On),
+            // A var whose end has passed gives way to the status page too.
+            (Some(Until(NOW - 1)), None, page, Off, Until(1_800_000_000)),
+        ];
+        for (var, switch, status_page, config, want) in table {
+            assert_eq!(
+                in_force_with_status(var, switch, status_page, config, NOW),
+                want,
+                "var {var:?}, switch {switch:?}, page {status_page:?}, config {config:?}"
+            );
+        }
+        assert_eq!(in_force(None, None, On, NOW), in_force_with_status(None, None, None, On, NOW));
     }
 
     #[test]

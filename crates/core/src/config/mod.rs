@@ -10,6 +10,7 @@ mod color;
 #[cfg(feature = "toml")]
 pub mod load;
 mod maintenance;
+mod status;
 
 use std::collections::BTreeMap;
 
@@ -19,9 +20,10 @@ pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secre
 pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem, UPLOAD_TIMEOUT_RANGE_MS};
 pub use color::HexColor;
 pub use maintenance::{
-    Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, next_switch_read_ms, reconsider_at,
-    rfc3339,
+    Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, in_force_with_status,
+    next_switch_read_ms, reconsider_at, rfc3339,
 };
+pub use status::{Provider, StatusSource};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::page::PageKind;
@@ -45,6 +47,35 @@ pub struct Config {
     /// The load balancer `edgepages maintenance` switches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alb: Option<AlbTarget>,
+    /// The site's own page templates, instead of the bundled ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<Pages>,
+    /// The team's status page: its incident text and scheduled maintenance (`crate::status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusSource>,
+}
+
+/// `[pages]`: the site's own page templates (minijinja), each a path relative to the config file.
+/// The variables they may use are documented in the README ("Your own page template").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pages {
+    /// The HTML page's template, such as `brand/page.html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// The plain-text page's template, such as `brand/page.txt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_template: Option<String>,
+    /// `false` says the HTML template knowingly leaves out the in-page retry (the countdown that
+    /// re-checks the site and reloads when it is back); `check` then does not ask for its hook.
+    #[serde(default = "Pages::default_in_page_retry")]
+    pub in_page_retry: bool,
+}
+
+impl Pages {
+    fn default_in_page_retry() -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,6 +318,37 @@ pub struct LambdaEdgeTarget {
     /// for the error caching TTL; every other such behavior gets one answer for all viewers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_viewer: Vec<String>,
+    /// Whether CloudFront's custom error responses replace the function's answer for their status.
+    /// AWS does not document it; `edgepages verify --live` finds out on the real distribution.
+    #[serde(default, skip_serializing_if = "CustomErrorOrder::is_default")]
+    pub custom_error_order: CustomErrorOrder,
+}
+
+/// Where CloudFront's custom error responses come, for a status the Lambda@Edge function answers
+/// with: `publish` sets them up to give viewers the function's answer either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustomErrorOrder {
+    /// They apply only to what the function did not answer: every code keeps its page, which
+    /// brands CloudFront's own errors.
+    #[default]
+    BeforeFunction,
+    /// They replace the function's answer: a code the function answers keeps only its error
+    /// caching TTL, unless CloudFront's own error is its usual source.
+    AfterFunction,
+}
+
+impl CustomErrorOrder {
+    pub fn is_default(&self) -> bool {
+        *self == CustomErrorOrder::default()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomErrorOrder::BeforeFunction => "before-function",
+            CustomErrorOrder::AfterFunction => "after-function",
+        }
+    }
 }
 
 impl LambdaEdgeTarget {
@@ -366,7 +428,7 @@ mod tests {
     #[test]
     fn the_edge_is_baked_without_the_publish_targets() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../edgepages.toml");
-        let config = super::load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
+        let config = load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
         let targets = ["example-shop-error-pages", "E2EXAMPLE123"];
         let whole = crate::bake::to_rust(&crate::Site::new(config.clone(), None).unwrap());
         assert!(targets.iter().all(|t| whole.contains(t)), "the example names its bucket and distribution");

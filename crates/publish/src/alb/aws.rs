@@ -4,14 +4,13 @@
 //! rule or the default action changed since the plan.
 
 use aws_sdk_elasticloadbalancingv2::Client;
-use aws_sdk_elasticloadbalancingv2::operation::create_rule::CreateRuleError;
-use aws_sdk_elasticloadbalancingv2::types::{Rule, Tag};
+use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair, Tag};
 
 use super::desired::{RuleSpec, Wanted};
 use super::guard::GuardPlan;
-use super::plan::{AlbPlan, Found, FoundRule, Step, drift, others_state};
+use super::plan::{AlbPlan, Found, FoundRule, Moved, Step, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
-use crate::aws::{AwsError, call};
+use crate::aws::{AwsError, Quota, call, call_within};
 
 /// Tags are read this many rules at a time (the API's limit).
 const TAGS_PER_CALL: usize = 20;
@@ -176,6 +175,7 @@ impl AlbAws {
                     }
                 }
                 Step::Delete { role, arn } => self.delete_rule(*role, arn).await?,
+                Step::Move { moves } => self.move_rules(moves).await?,
             }
             done.done.push(step.clone());
         }
@@ -210,19 +210,28 @@ impl AlbAws {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| {
-                if e.as_service_error().is_some_and(CreateRuleError::is_too_many_rules_exception) {
-                    AwsError::Call {
-                        action: format!("adding the {} rule", role.as_str()),
-                        message: format!(
-                            "listener {listener_arn} is at its rule limit; remove a rule and run this again"
-                        ),
-                    }
-                } else {
-                    call(format!("adding the {} rule at priority {priority}", role.as_str()))(e)
-                }
-            })?;
+            .map_err(call_within(
+                format!("adding the {} rule at priority {priority}", role.as_str()),
+                &[Quota::RulesPerLoadBalancer],
+            ))?;
         Ok(created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn).unwrap_or_default())
+    }
+
+    /// Renumbers rules of edgepages' in one call, as the plan's [`Step::Move`] says.
+    async fn move_rules(&self, moves: &[Moved]) -> Result<(), AwsError> {
+        let pairs = moves
+            .iter()
+            .map(|m| {
+                RulePriorityPair::builder().rule_arn(&m.arn).priority(i32::try_from(m.to).unwrap_or(i32::MAX)).build()
+            })
+            .collect();
+        self.client
+            .set_rule_priorities()
+            .set_rule_priorities(Some(pairs))
+            .send()
+            .await
+            .map_err(call(format!("moving {} of edgepages' rules after the maintenance rule", moves.len())))?;
+        Ok(())
     }
 
     async fn modify_rule(&self, role: Role, arn: &str, spec: &RuleSpec) -> Result<(), AwsError> {

@@ -1,12 +1,22 @@
 //! The rules `maintenance on` wants: the maintenance rule (every path, a fixed 503 with the
-//! compact page) and, for the team's addresses, a bypass rule that forwards exactly as the
-//! listener's default action does. ALB conditions cannot be negated, so the bypass is a rule of
-//! its own at a higher priority, not an exception inside the maintenance rule.
+//! compact page) and, for the team's addresses or its secret header, a bypass that routes a
+//! request exactly as the listener did before maintenance. ALB conditions cannot be negated, so
+//! the bypass is rules of its own at higher priorities, not an exception inside the maintenance
+//! rule; and a rule that matches ends the evaluation, so one rule forwarding as the default
+//! action does would skip every rule of the team's (a path rule to another target group, a host
+//! rule answering 403, an authenticate action). The bypass is therefore a [`bypass_block`]: a
+//! copy of each rule of the listener but maintenance's, in their order, each with the bypass
+//! condition added, then a rule that forwards what is left as the default action does.
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, FixedResponseActionConfig, HttpHeaderConditionConfig, PathPatternConditionConfig,
     RuleCondition, RuleTransform, SourceIpConditionConfig,
 };
+
+use super::plan::{AlbPlanError, Found, FoundRule};
+
+/// Condition values an ALB rule may hold in all (the quota "condition values per rule").
+pub const MAX_CONDITION_VALUES: usize = 5;
 
 /// What the config and the command line ask of the listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +82,104 @@ impl RuleSpec {
         RuleSpec { conditions: maintenance_conditions(), actions: maintenance_actions(page), transforms: Vec::new() }
     }
 
-    /// A bypass rule: requests matching `conditions` forwarded as the listener's `default_actions`.
+    /// The last rule of a bypass block: requests matching `conditions` that none of the block's
+    /// copies matched, forwarded as the listener's `default_actions`.
     pub fn bypass(conditions: Vec<RuleCondition>, default_actions: &[Action]) -> RuleSpec {
         RuleSpec { conditions, actions: numbered(default_actions), transforms: Vec::new() }
     }
+
+    /// `rule` for requests that also match `extra` (`with`, in words) only: its conditions and
+    /// `extra` (all must match), its actions and its transforms. Refused when the copy would
+    /// hold more condition values than a rule may.
+    pub fn copy_of(rule: &FoundRule, extra: &[RuleCondition], with: &str) -> Result<RuleSpec, AlbPlanError> {
+        // "Each rule can optionally include up to one of each of the following conditions:
+        // host-header, http-request-method, path-pattern, and source-ip" (listener-rules.html).
+        let once = ["host-header", "http-request-method", "path-pattern", "source-ip"];
+        if let Some(field) = extra
+            .iter()
+            .filter_map(|c| c.field.as_deref())
+            .find(|f| once.contains(f) && rule.conditions.iter().any(|c| c.field.as_deref() == Some(*f)))
+        {
+            return Err(AlbPlanError::CopyTwice {
+                priority: rule.priority,
+                arn: rule.arn.clone(),
+                field: field.to_owned(),
+                with: with.to_owned(),
+            });
+        }
+        let mut conditions: Vec<RuleCondition> = rule.conditions.iter().map(without_legacy_values).collect();
+        conditions.extend(extra.iter().cloned());
+        let values: usize = conditions.iter().map(|c| condition_key(c).1.len().max(1)).sum();
+        if values > MAX_CONDITION_VALUES {
+            return Err(AlbPlanError::CopyOverLimit {
+                priority: rule.priority,
+                arn: rule.arn.clone(),
+                values,
+                with: with.to_owned(),
+            });
+        }
+        Ok(RuleSpec { conditions, actions: numbered(&rule.actions), transforms: rule.transforms.clone() })
+    }
+}
+
+/// A bypass for requests matching `conditions` (`with`, in words): a copy of each rule of
+/// `found` but maintenance's (the team's and the guard's alike), in priority order, each limited
+/// to those requests, then [`RuleSpec::bypass`]. The ALB evaluates rules lowest priority first
+/// and the first whose conditions all match wins, the default action last; so a request matching
+/// `conditions` is answered by the first copy whose original matches it, which is the rule that
+/// answered it before maintenance, or by the default action when none does: routed exactly as
+/// before, whatever the rules do (forward elsewhere, answer 403, authenticate first).
+///
+/// One exception, never in the bypass's favour: an `authenticate-oidc` action cannot be copied,
+/// as the ALB never gives its client secret back (DescribeRules leaves it out) and CreateRule
+/// requires it (AuthenticateOidcActionConfig, ClientSecret: "required if you are creating a
+/// rule"). The copy of such a rule answers with `page` instead, so that the bypass never gets
+/// past a login; those rules come back in [`Block::held`].
+pub fn bypass_block(
+    found: &Found,
+    conditions: &[RuleCondition],
+    with: &str,
+    page: &str,
+) -> Result<Block, AlbPlanError> {
+    let mut kept: Vec<&FoundRule> =
+        found.rules.iter().filter(|r| !r.role.is_some_and(super::Role::is_maintenance)).collect();
+    kept.sort_by_key(|r| r.priority);
+    let mut block = Block { specs: Vec::with_capacity(kept.len() + 1), held: Vec::new() };
+    for rule in kept {
+        let mut copy = RuleSpec::copy_of(rule, conditions, with)?;
+        if rule.actions.iter().any(|a| a.r#type == Some(ActionTypeEnum::AuthenticateOidc)) {
+            copy.actions = maintenance_actions(page);
+            copy.transforms = Vec::new();
+            block.held.push(format!("{}: {}", rule.priority, super::plan::describe_conditions(&rule.conditions)));
+        }
+        block.specs.push(copy);
+    }
+    block.specs.push(RuleSpec::bypass(conditions.to_vec(), &found.default_actions));
+    Ok(block)
+}
+
+/// A bypass block's rules, in order, and the team's rules whose copies answer with the page
+/// (`priority: what they match`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub specs: Vec<RuleSpec>,
+    pub held: Vec<String>,
+}
+
+/// A condition as a rule accepts it back: DescribeRules returns the values both in the legacy
+/// `Values` and in the condition's config, and CreateRule takes only one of them.
+pub fn without_legacy_values(c: &RuleCondition) -> RuleCondition {
+    let mut c = c.clone();
+    let has_config = c.host_header_config.is_some()
+        || c.path_pattern_config.is_some()
+        || c.http_header_config.is_some()
+        || c.query_string_config.is_some()
+        || c.http_request_method_config.is_some()
+        || c.source_ip_config.is_some();
+    if has_config {
+        c.values = None;
+    }
+    c
 }
 
 /// Actions numbered in their order, as a new rule's must be.

@@ -15,17 +15,14 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde::Serialize;
 
-use super::desired::{RuleSpec, condition_key, normalised, numbered, same_conditions};
+use super::Role;
+use super::desired::{RuleSpec, normalised, numbered, same_conditions};
 use super::plan::{AlbPlanError, Found, FoundRule, Step, describe_actions, describe_conditions};
-use super::{MAX_RULES, Role};
 use crate::describe::{Change, ChangeKind};
 
 /// The custom origin header CloudFront adds to its requests to the ALB, and the ALB's rules
 /// look for. Its value is the secret.
 pub const ORIGIN_HEADER: &str = "x-edgepages-origin-verify";
-
-/// Condition values an ALB rule may hold in all (the quota "condition values per rule").
-pub const MAX_CONDITION_VALUES: usize = 5;
 
 /// Free priorities left at the top for maintenance's bypass and page rules, which must be
 /// evaluated before the guard's: the pass rule forwards, and would let CloudFront's requests
@@ -84,29 +81,7 @@ impl GuardPlan {
 
 /// The rule `rule` of the team's, for CloudFront's requests only.
 fn copy_of(rule: &FoundRule, secret: &str) -> Result<RuleSpec, AlbPlanError> {
-    let mut conditions: Vec<RuleCondition> = rule.conditions.iter().map(without_legacy_values).collect();
-    conditions.push(secret_condition(secret));
-    let values: usize = conditions.iter().map(|c| condition_key(c).1.len().max(1)).sum();
-    if values > MAX_CONDITION_VALUES {
-        return Err(AlbPlanError::CopyOverLimit { priority: rule.priority, arn: rule.arn.clone(), values });
-    }
-    Ok(RuleSpec { conditions, actions: numbered(&rule.actions), transforms: rule.transforms.clone() })
-}
-
-/// A condition as a rule accepts it back: DescribeRules returns the values both in the legacy
-/// `Values` and in the condition's config, and CreateRule takes only one of them.
-fn without_legacy_values(c: &RuleCondition) -> RuleCondition {
-    let mut c = c.clone();
-    let has_config = c.host_header_config.is_some()
-        || c.path_pattern_config.is_some()
-        || c.http_header_config.is_some()
-        || c.query_string_config.is_some()
-        || c.http_request_method_config.is_some()
-        || c.source_ip_config.is_some();
-    if has_config {
-        c.values = None;
-    }
-    c
+    RuleSpec::copy_of(rule, &[secret_condition(secret)], "the origin header, for CloudFront's requests")
 }
 
 fn secret_condition(secret: &str) -> RuleCondition {
@@ -202,27 +177,23 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
     let want_core = core_specs(found, wanted)?;
     let want_redirect = wanted.redirect.then(|| redirect_spec(wanted));
     plan.redirect_waits = !wanted.redirect;
-    let maintenance_last = found
-        .rules
-        .iter()
-        .filter(|r| matches!(r.role, Some(Role::Bypass | Role::Maintenance)))
-        .map(|r| r.priority)
-        .max();
-    let core_in_place = core.len() == want_core.len()
-        && core.iter().zip(&want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
-        && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
-
+    let maintenance_last =
+        found.rules.iter().filter(|r| r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).max();
     let mut taken: Vec<u32> = found.rules.iter().filter(|r| !is_guard(r)).map(|r| r.priority).collect();
-    let would = taken.len() + want_core.len() + usize::from(want_redirect.is_some());
-    if would > MAX_RULES {
-        return Err(AlbPlanError::TooManyRules { would });
-    }
-
     // Where edgepages' guard begins: after maintenance's rules, or leaving them room.
     let start = match maintenance_last {
         Some(m) => m + 1,
-        None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::TooManyRules { would })?,
+        None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::NoFreePriority)?,
     };
+    // `maintenance on` moves the guard after its own rules when they need the room; once
+    // maintenance is off, the guard goes back to the top, before the team's rules.
+    let home =
+        maintenance_last.is_some() || core.first().or(redirect.as_ref()).is_none_or(|first| first.priority <= start);
+    let core_in_place = home
+        && core.len() == want_core.len()
+        && core.iter().zip(&want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
+        && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
+
     let core_last = if core_in_place {
         taken.extend(core.iter().map(|r| r.priority));
         core.last().map(|r| r.priority)
@@ -235,7 +206,7 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
         let mut last = None;
         for (role, spec) in want_core {
             let from = last.map_or(start, |l: u32| l + 1);
-            let priority = free_after(&taken, from).ok_or(AlbPlanError::TooManyRules { would })?;
+            let priority = free_after(&taken, from).ok_or(AlbPlanError::NoFreePriority)?;
             taken.push(priority);
             last = Some(priority);
             create(&mut plan, role, priority, spec);
@@ -248,13 +219,13 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
     let redirect_priority = match (redirect_kept, want_redirect) {
         (Some(rule), Some(spec)) => {
             if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
-                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core), would)?
+                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core))?
             } else {
                 Some(rule.priority)
             }
         }
         (None, Some(spec)) => {
-            let priority = free_after(&taken, after_core).ok_or(AlbPlanError::TooManyRules { would })?;
+            let priority = free_after(&taken, after_core).ok_or(AlbPlanError::NoFreePriority)?;
             create(&mut plan, Role::GuardRedirect, priority, spec);
             Some(priority)
         }
@@ -283,7 +254,6 @@ fn modify_or_move(
     spec: RuleSpec,
     taken: &mut Vec<u32>,
     (core_last, after_core): (Option<u32>, u32),
-    would: usize,
 ) -> Result<Option<u32>, AlbPlanError> {
     if core_last.is_none_or(|c| c < rule.priority) {
         plan.changes.push(Change {
@@ -296,10 +266,37 @@ fn modify_or_move(
         return Ok(Some(rule.priority));
     }
     delete(plan, rule);
-    let priority = free_after(taken, after_core).ok_or(AlbPlanError::TooManyRules { would })?;
+    let priority = free_after(taken, after_core).ok_or(AlbPlanError::NoFreePriority)?;
     taken.push(priority);
     create(plan, Role::GuardRedirect, priority, spec);
     Ok(Some(priority))
+}
+
+/// Once the rules at `leaving` (maintenance's) are gone: the guard's rules moved back to where
+/// [`plan_guard`] puts them, before the team's rules with room for maintenance left above, their
+/// order kept. None when they are there already, or when one would land where another of the
+/// guard's rules is now (SetRulePriorities in moto refuses a priority in use, even by a rule the
+/// same call moves): the next publish then puts the guard back.
+pub(crate) fn home_moves(found: &Found, leaving: &[u32]) -> Vec<super::plan::Moved> {
+    let mut guard: Vec<&FoundRule> = found.rules.iter().filter(|r| is_guard(r)).collect();
+    guard.sort_by_key(|r| r.priority);
+    let mut taken: Vec<u32> =
+        found.rules.iter().filter(|r| !is_guard(r) && !leaving.contains(&r.priority)).map(|r| r.priority).collect();
+    let Some(mut from) = nth_free(&taken, 1, ROOM_FOR_MAINTENANCE) else { return Vec::new() };
+    let mut moves = Vec::new();
+    for rule in &guard {
+        let Some(home) = free_after(&taken, from) else { return Vec::new() };
+        taken.push(home);
+        from = home + 1;
+        if home != rule.priority {
+            if guard.iter().any(|g| g.priority == home) {
+                return Vec::new();
+            }
+            let role = rule.role.unwrap_or(Role::GuardCopy);
+            moves.push(super::plan::Moved { role, arn: rule.arn.clone(), from: rule.priority, to: home });
+        }
+    }
+    moves
 }
 
 fn is_guard(rule: &FoundRule) -> bool {
@@ -372,13 +369,7 @@ mod tests {
         vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
     }
 
-    fn path(p: &str) -> RuleCondition {
-        RuleCondition::builder()
-            .field("path-pattern")
-            .values(p)
-            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
-            .build()
-    }
+    use crate::alb::plan::tests_support::path;
 
     fn theirs(priority: u32, condition: RuleCondition, tg: &str) -> FoundRule {
         FoundRule {
@@ -416,27 +407,7 @@ mod tests {
 
     /// `found` once `plan` was carried out.
     fn applied(found: &Found, plan: &GuardPlan) -> Found {
-        let mut after = found.clone();
-        for step in &plan.steps {
-            match step {
-                Step::Create { role, priority, spec } => after.rules.push(FoundRule {
-                    arn: format!("arn:rule/ours-{priority}"),
-                    priority: *priority,
-                    conditions: spec.conditions.clone(),
-                    actions: spec.actions.clone(),
-                    transforms: spec.transforms.clone(),
-                    role: Some(*role),
-                    until: None,
-                }),
-                Step::Modify { arn, spec, .. } => {
-                    let rule = after.rules.iter_mut().find(|r| &r.arn == arn).unwrap();
-                    rule.conditions.clone_from(&spec.conditions);
-                    rule.actions.clone_from(&spec.actions);
-                }
-                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
-            }
-        }
-        after
+        crate::alb::plan::tests_support::applied_steps(found, &plan.steps, None)
     }
 
     fn created(steps: &[Step]) -> Vec<(Role, u32)> {
@@ -531,6 +502,7 @@ mod tests {
                 Step::Create { role, .. } => ("create", *role),
                 Step::Modify { role, .. } => ("modify", *role),
                 Step::Delete { role, .. } => ("delete", *role),
+                Step::Move { .. } => ("move", Role::GuardCopy),
             })
             .collect();
         assert_eq!(
@@ -575,10 +547,40 @@ mod tests {
             bypass_cidrs: vec!["203.0.113.0/24".into()],
             bypass_header: None,
         };
+        // The bypass copies the guard's rules too (3, 4, 5) and theirs (10, 20): six rules, then
+        // the page, where the guard was; the guard moves after, its order kept.
         let on = plan_on(&guarded, &page).unwrap();
-        assert_eq!(created(&on.steps), [(Role::Bypass, 1), (Role::Maintenance, 2)]);
-        assert_eq!(on.steps.len(), 2);
+        assert_eq!(
+            crate::alb::plan::tests_support::shape(&on.steps),
+            [
+                "move 3>8 4>9 5>11",
+                "create bypass 1",
+                "create bypass 2",
+                "create bypass 3",
+                "create bypass 4",
+                "create bypass 5",
+                "create bypass 6",
+                "create maintenance 7"
+            ]
+        );
         assert_eq!(plan_off(&guarded).steps, [], "maintenance off leaves the guard");
+        let during = crate::alb::plan::tests_support::applied_steps(&guarded, &on.steps, None);
+        assert_eq!(plan_guard(&during, Some(&wanted(false))).unwrap().steps, [], "the guard is in place after it");
+
+        // Off puts the guard back where it was, before their rules: the listener exactly as it was.
+        let off_plan = plan_off(&during);
+        assert_eq!(crate::alb::plan::tests_support::shape(&off_plan.steps).last().unwrap(), "move 8>3 9>4 11>5");
+        let off = crate::alb::plan::tests_support::applied_steps(&during, &off_plan.steps, None);
+        let mut before = guarded.clone();
+        before.rules.sort_by_key(|r| r.priority);
+        assert_eq!(off, before);
+        // Were it left moved (a move SetRulePriorities would refuse), the next publish puts it back.
+        let mut moved = off.clone();
+        for (rule, to) in moved.rules.iter_mut().filter(|r| r.role.is_some()).zip([8, 9, 11]) {
+            rule.priority = to;
+        }
+        let back = plan_guard(&moved, Some(&wanted(false))).unwrap();
+        assert_eq!(created(&back.steps), [(Role::GuardCopy, 3), (Role::GuardCopy, 4), (Role::GuardPass, 5)]);
 
         // With maintenance already on, a new guard starts right after it.
         let mut with_page = found.clone();
@@ -597,8 +599,51 @@ mod tests {
         );
     }
 
+    /// With the guard in place, CloudFront's requests (the origin header, the ALB's name as Host)
+    /// and visitors of the ALB's name alike: bypassed, answered as before maintenance (the
+    /// redirect included); otherwise the page; and as before again once maintenance is off.
     #[test]
-    fn a_rule_of_theirs_too_big_to_copy_and_a_full_listener_are_refused() {
+    fn behind_the_guard_a_bypassed_request_is_answered_as_before_and_every_other_one_gets_the_page() {
+        use crate::alb::desired::{BypassHeader, maintenance_actions, normalised};
+        use crate::alb::evaluate::answer;
+        use crate::alb::plan::tests_support::{ALB_DNS, OFFICE, applied_steps, requests, team_listener};
+        const TEAM: &str = "team-only-0123456789abcdef";
+        let team = team_listener();
+        let guard = GuardWanted { alb_dns: ALB_DNS.into(), ..wanted(true) };
+        let guarded = applied(&team, &plan_guard(&team, Some(&guard)).unwrap());
+        let want = Wanted {
+            page: "<p>soon</p>".into(),
+            until: None,
+            bypass_cidrs: vec!["203.0.113.0/24".into()],
+            bypass_header: Some(BypassHeader { name: "x-maintenance-bypass".into(), secret: TEAM.into() }),
+        };
+        let plan = plan_on(&guarded, &want).unwrap();
+        let on = applied_steps(&guarded, &plan.steps, None);
+        let page = normalised(&maintenance_actions(&want.page));
+        let office: std::net::IpAddr = OFFICE.parse().unwrap();
+        let (mut redirected, mut bypassed) = (0, 0);
+        for request in requests(("x-maintenance-bypass", TEAM), Some((ORIGIN_HEADER, SECRET))) {
+            let before = answer(&guarded, &request);
+            let during = answer(&on, &request);
+            let is_bypassed = request.source == office || request.headers.iter().any(|(_, v)| v == TEAM);
+            let behind_oidc = before.actions.iter().any(|a| a.r#type == Some(ActionTypeEnum::AuthenticateOidc));
+            if is_bypassed && !behind_oidc {
+                assert_eq!(during.actions, before.actions, "{request:?}");
+                bypassed += 1;
+                redirected += usize::from(before.actions[0].r#type == Some(ActionTypeEnum::Redirect));
+            } else {
+                assert_eq!(during.actions, page, "{request:?}");
+            }
+        }
+        assert!(bypassed > 100 && redirected > 0, "{bypassed} bypassed, {redirected} of them redirected");
+        let off = applied_steps(&on, &plan_off(&on).steps, None);
+        for request in requests(("x-maintenance-bypass", TEAM), Some((ORIGIN_HEADER, SECRET))) {
+            assert_eq!(answer(&off, &request).actions, answer(&guarded, &request).actions, "{request:?}");
+        }
+    }
+
+    #[test]
+    fn a_rule_of_theirs_too_big_to_copy_is_refused_and_the_rule_quota_is_left_to_the_alb() {
         let mut found = listener();
         let five = RuleCondition::builder()
             .field("path-pattern")
@@ -611,11 +656,18 @@ mod tests {
         found.rules.push(theirs(30, five, TG));
         assert_eq!(
             plan_guard(&found, Some(&wanted(false))),
-            Err(AlbPlanError::CopyOverLimit { priority: 30, arn: "arn:rule/theirs-30".into(), values: 6 })
+            Err(AlbPlanError::CopyOverLimit {
+                priority: 30,
+                arn: "arn:rule/theirs-30".into(),
+                values: 6,
+                with: "the origin header, for CloudFront's requests".into()
+            })
         );
 
+        // Rules per load balancer is a quota an account can raise: the guard is planned past
+        // its default (100), and the ALB, knowing the account's quota, says.
         let mut full = listener();
-        full.rules = (1..=60).map(|p| theirs(p, path("/x"), TG)).collect();
-        assert!(matches!(plan_guard(&full, Some(&wanted(false))), Err(AlbPlanError::TooManyRules { would: 121 })));
+        full.rules = (10..=69).map(|p| theirs(p, path("/x"), TG)).collect();
+        assert_eq!(plan_guard(&full, Some(&wanted(false))).unwrap().steps.len(), 61);
     }
 }

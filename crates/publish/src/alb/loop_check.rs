@@ -46,7 +46,12 @@ enum Match {
 
 /// How `found`'s listener answers `request`, as far as loops go.
 pub fn check(found: &Found, request: &CloudFrontRequest, canonical_host: &str) -> Verdict {
-    let mut rules: Vec<&FoundRule> = found.rules.iter().collect();
+    // Maintenance's rules are left out: the page answers everything but the bypass, and the
+    // bypass answers exactly as the rules without maintenance do (`desired::bypass_block`), so a
+    // loop can only be one of those rules' own. Judged three-valued, the bypass's copies would
+    // look like loops of their own (a source-ip condition is unknown here).
+    let mut rules: Vec<&FoundRule> =
+        found.rules.iter().filter(|r| !r.role.is_some_and(super::Role::is_maintenance)).collect();
     rules.sort_by_key(|r| r.priority);
     for rule in rules {
         let matched = rule_matches(&rule.conditions, request);

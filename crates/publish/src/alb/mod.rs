@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod desired;
+pub mod evaluate;
 pub mod guard;
 pub mod guard_verify;
 pub mod loop_check;
@@ -17,18 +18,15 @@ pub mod plan;
 pub const ROLE_TAG: &str = "edgepages";
 /// The tag on the maintenance rule that holds the promised end (RFC 3339), for `status`.
 pub const UNTIL_TAG: &str = "edgepages-until";
-/// The ALB quota "rules per Application Load Balancer" (excluding default rules; its default,
-/// adjustable). Checked against the listener's rules, the ones edgepages reads; the ALB's own
-/// refusal is named when its other listeners fill it first.
-pub const MAX_RULES: usize = 100;
 
 /// Which of edgepages' rules a rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Forwards the team's addresses exactly as the listener's default action does.
+    /// Routes the team's addresses as the listener did before maintenance: a copy of each of
+    /// its rules for them, then its default action ([`desired::bypass_block`]).
     Bypass,
-    /// Forwards requests carrying the team's secret header, likewise.
+    /// Routes requests carrying the team's secret header, likewise.
     BypassHeader,
     /// Answers everything else with the compact maintenance page, as a 503.
     Maintenance,

@@ -6,11 +6,11 @@
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleCondition, RuleTransform};
 use serde::Serialize;
 
+use super::Role;
 use super::desired::{
-    RuleSpec, Wanted, bypass_conditions, bypass_header_conditions, condition_key, fixed_body, maintenance_actions,
-    maintenance_conditions, normalised, same_conditions,
+    RuleSpec, Wanted, bypass_block, bypass_conditions, bypass_header_conditions, condition_key, fixed_body,
+    maintenance_actions, maintenance_conditions, normalised, same_conditions,
 };
-use super::{MAX_RULES, Role};
 use crate::describe::{Change, ChangeKind};
 
 /// One rule of the listener, as read.
@@ -45,11 +45,6 @@ impl Found {
     fn others(&self) -> impl Iterator<Item = &FoundRule> {
         self.rules.iter().filter(|r| r.role.is_none())
     }
-
-    /// Where the guard's rules begin, if it is there: maintenance's rules must come before.
-    fn guard_first(&self) -> Option<u32> {
-        self.rules.iter().filter(|r| r.role.is_some_and(|role| !role.is_maintenance())).map(|r| r.priority).min()
-    }
 }
 
 /// One write, in the order they are made, maintenance's or the guard's, with the rule it
@@ -74,6 +69,20 @@ pub enum Step {
         role: Role,
         arn: String,
     },
+    /// Rules of edgepages' own given new priorities in one SetRulePriorities call, their order
+    /// kept: the guard's, moved after the maintenance rule to make room before it.
+    Move {
+        moves: Vec<Moved>,
+    },
+}
+
+/// One rule a [`Step::Move`] renumbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    pub role: Role,
+    pub arn: String,
+    pub from: u32,
+    pub to: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,6 +92,11 @@ pub struct AlbPlan {
     /// Others' rules evaluated before the maintenance rule, which still reach their targets:
     /// `priority: what they match`.
     pub ahead: Vec<String>,
+    /// Others' rules that authenticate with OIDC, whose copies in the bypass answer with the
+    /// page (see [`bypass_block`]): `priority: what they match`.
+    pub held: Vec<String>,
+    /// Bypasses the config asks for that the plan leaves out, and why (see [`plan_on`]).
+    pub left_out: Vec<String>,
 }
 
 impl AlbPlan {
@@ -100,35 +114,24 @@ pub enum AlbPlanError {
     )]
     Duplicate { role: Role, count: usize, arns: Vec<String> },
     #[error(
-        "no free priority is left before the maintenance rule (priority {maintenance}) for the bypass rule; \
-         run `edgepages maintenance off`, then `on` again"
+        "rule {arn} (priority {priority}) cannot be copied with {with}: the copy would have {values} condition values, \
+         over the ALB's limit of {max} per rule; split the rule or drop a value",
+        max = super::desired::MAX_CONDITION_VALUES
     )]
-    NoPriorityBeforeMaintenance { maintenance: u32 },
+    CopyOverLimit { priority: u32, arn: String, values: usize, with: String },
     #[error(
-        "no free priority is left before edgepages' guard rules (from priority {guard}) for maintenance's rules, \
-         which must come first; remove [alb] canonical_host and publish, then run this again"
+        "rule {arn} (priority {priority}) cannot be copied with {with}: it has a {field} condition of its own, and an \
+         ALB rule takes one; the bypass by networks cannot hold it, so use [alb] bypass_header instead"
     )]
-    NoPriorityBeforeGuard { guard: u32 },
-    #[error(
-        "the guard cannot copy rule {arn} (priority {priority}) for CloudFront's requests: with the origin header \
-         it would have {values} condition values, over the ALB's limit of {max} per rule; split the rule or drop a value",
-        max = super::guard::MAX_CONDITION_VALUES
-    )]
-    CopyOverLimit { priority: u32, arn: String, values: usize },
-    #[error(
-        "the listener would have {would} rules, over the ALB's limit of {MAX_RULES} per listener; remove some rules \
-         (or drop [alb] bypass_cidrs) and run this again"
-    )]
-    TooManyRules { would: usize },
+    CopyTwice { priority: u32, arn: String, field: String, with: String },
+    #[error("the listener has no free priority left (the ALB numbers rules from 1 to 50000)")]
+    NoFreePriority,
 }
 
 /// The lowest priorities are evaluated first.
 const TOP: u32 = 1;
-const LOWEST: u32 = 50_000;
-
-fn free_priority(taken: &[u32], from: u32, below: u32) -> Option<u32> {
-    (from..below).find(|p| !taken.contains(p))
-}
+/// The ALB's highest rule priority.
+pub(crate) const LOWEST: u32 = 50_000;
 
 fn single(found: &Found, role: Role) -> Result<Option<&FoundRule>, AlbPlanError> {
     match found.ours(role).as_slice() {
@@ -140,31 +143,158 @@ fn single(found: &Found, role: Role) -> Result<Option<&FoundRule>, AlbPlanError>
     }
 }
 
-/// `maintenance on`: the maintenance rule, and the bypass rule when there are bypass networks.
+/// One place in the layout `plan_on` wants, in evaluation order.
+enum Slot<'a> {
+    /// A rule of edgepages' that stays; with the spec it must be changed to, if it must.
+    Keep { rule: &'a FoundRule, change: Option<RuleSpec> },
+    /// A rule to create.
+    New { role: Role, spec: RuleSpec },
+}
+
+/// `maintenance on`: a bypass block for the team's networks and one for its header (each when
+/// configured: [`bypass_block`]), then the maintenance rule, all before the guard's rules,
+/// which move after it when they are in the way. Nobody else's rule is renumbered.
+///
+/// The page must come before the team's rules, or the requests they match still reach the
+/// site; and each bypass block before the page. When the free priorities before the team's
+/// first rule cannot hold both blocks and the page, a block is left out (the header's is kept
+/// first: it also works behind CloudFront) and the plan says which and why; the page always goes
+/// up, as early as it can.
 pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
-    let maintenance = single(found, Role::Maintenance)?;
-    // Every rule but ours for maintenance keeps its priority; the guard's included.
-    let mut taken: Vec<u32> =
-        found.rules.iter().filter(|r| !r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).collect();
-    taken.extend(maintenance.map(|r| r.priority));
-    let guard_first = found.guard_first();
-    let mut steps = Vec::new();
-    let mut changes = Vec::new();
-
-    // The bypasses first, so that the team is never locked out while the page goes up.
-    let by_address = (!wanted.bypass_cidrs.is_empty())
-        .then(|| (bypass_conditions(&wanted.bypass_cidrs), wanted.bypass_cidrs.join(", ")));
-    let by_header = wanted
-        .bypass_header
-        .as_ref()
-        .map(|h| (bypass_header_conditions(h), format!("header {}: (secret)", h.name.to_ascii_lowercase())));
-    let mut bypass_priority = None;
-    for (role, want) in [(Role::Bypass, by_address), (Role::BypassHeader, by_header)] {
-        let priority = plan_bypass(found, role, want, maintenance, &taken, &mut steps, &mut changes)?;
-        taken.extend(priority);
-        bypass_priority = bypass_priority.max(priority);
+    // A bypass that cannot copy a rule of the listener (too many condition values, or a
+    // condition the bypass's own would repeat) is left out, said, and the page still goes up.
+    let mut cannot = Vec::new();
+    let mut buildable = |key: &str, conditions: Option<(Vec<RuleCondition>, String)>| match conditions {
+        None => false,
+        Some((conditions, with)) => match bypass_block(found, &conditions, &with, &wanted.page) {
+            Ok(_) => true,
+            Err(e) => {
+                cannot.push(format!("the bypass for [alb] {key}: {e}"));
+                false
+            }
+        },
+    };
+    let by_address = buildable(
+        "bypass_cidrs",
+        (!wanted.bypass_cidrs.is_empty())
+            .then(|| (bypass_conditions(&wanted.bypass_cidrs), "the bypass's networks".to_owned())),
+    );
+    let by_header = buildable(
+        "bypass_header",
+        wanted
+            .bypass_header
+            .as_ref()
+            .map(|h| (bypass_header_conditions(h), format!("the bypass header {}", h.name.to_ascii_lowercase()))),
+    );
+    let mut candidates = vec![(by_address, by_header)];
+    for fewer in [(false, by_header), (by_address, false), (false, false)] {
+        if !candidates.contains(&fewer) {
+            candidates.push(fewer);
+        }
     }
+    // The first priority none of the team's rules holds, and the team's first rule after it:
+    // the page goes between them when it can.
+    let theirs: std::collections::BTreeSet<u32> = found.others().map(|r| r.priority).collect();
+    let first_free = (TOP..=LOWEST).find(|p| !theirs.contains(p)).unwrap_or(LOWEST);
+    let their_next = theirs.range(first_free..).next().copied().unwrap_or(LOWEST + 1);
+    let mut best = None;
+    for (i, &(address, header)) in candidates.iter().enumerate() {
+        let narrowed = Wanted {
+            bypass_cidrs: if address { wanted.bypass_cidrs.clone() } else { Vec::new() },
+            bypass_header: if header { wanted.bypass_header.clone() } else { None },
+            ..wanted.clone()
+        };
+        let (mut plan, page_at) = plan_with(found, &narrowed)?;
+        let fits = page_at < their_next;
+        if fits || i + 1 == candidates.len() {
+            plan.left_out.append(&mut cannot);
+            let room = their_next.saturating_sub(first_free);
+            if by_address && !address {
+                plan.left_out.push(format!(
+                    "the bypass for [alb] bypass_cidrs: it needs a copy of each of the listener's rules before the page, \
+                     and only {room} priorities are free before your rule at priority {their_next}"
+                ));
+            }
+            if by_header && !header {
+                plan.left_out.push(format!(
+                    "the bypass for [alb] bypass_header: it needs a copy of each of the listener's rules before the page, \
+                     and only {room} priorities are free before your rule at priority {their_next}"
+                ));
+            }
+            best = Some(plan);
+            break;
+        }
+    }
+    Ok(best.unwrap_or_else(|| unreachable!("the last candidate is always taken")))
+}
 
+/// What [`plan_with`] gathers before placing: the layout in evaluation order, the rules to
+/// delete (last), the plan's words so far, and the rules the bypass holds.
+#[derive(Default)]
+struct Draft<'a> {
+    layout: Vec<Slot<'a>>,
+    deletes: Vec<&'a FoundRule>,
+    changes: Vec<Change>,
+    held: Vec<String>,
+}
+
+/// The bypass blocks `wanted` asks for, each rule by rule against the one on the listener:
+/// changed in place, the rest created or deleted.
+fn draft_bypass<'a>(found: &'a Found, wanted: &Wanted, draft: &mut Draft<'a>) -> Result<(), AlbPlanError> {
+    let by_address = (!wanted.bypass_cidrs.is_empty()).then(|| {
+        (bypass_conditions(&wanted.bypass_cidrs), wanted.bypass_cidrs.join(", "), "the bypass's networks".to_owned())
+    });
+    let by_header = wanted.bypass_header.as_ref().map(|h| {
+        let name = h.name.to_ascii_lowercase();
+        (bypass_header_conditions(h), format!("header {name}: (secret)"), format!("the bypass header {name}"))
+    });
+    let mut blocks: Vec<(u32, Vec<Slot>)> = Vec::new();
+    for (role, want) in [(Role::Bypass, by_address), (Role::BypassHeader, by_header)] {
+        let mut existing = found.ours(role);
+        existing.sort_by_key(|r| r.priority);
+        let (specs, words) = match want {
+            Some((conditions, words, with)) => {
+                let block = bypass_block(found, &conditions, &with, &wanted.page)?;
+                for rule in block.held {
+                    if !draft.held.contains(&rule) {
+                        draft.held.push(rule);
+                    }
+                }
+                (block.specs, Some(words))
+            }
+            None => (Vec::new(), None),
+        };
+        let same = existing.len() == specs.len() && existing.iter().zip(&specs).all(|(r, s)| same_spec(r, s));
+        if !same {
+            draft.changes.push(block_change(found, role, &existing, words.as_deref(), specs.len()));
+        }
+        draft.deletes.extend(existing.iter().skip(specs.len()).copied());
+        let slots = specs
+            .into_iter()
+            .enumerate()
+            .map(|(i, spec)| match existing.get(i) {
+                Some(rule) => Slot::Keep { rule, change: (!same_spec(rule, &spec)).then_some(spec) },
+                None => Slot::New { role, spec },
+            })
+            .collect();
+        blocks.push((existing.first().map_or(u32::MAX, |r| r.priority), slots));
+    }
+    // A block already on the listener keeps its place; a new one goes after it. Each block is
+    // whole by itself, so their order does not change how any request is answered.
+    blocks.sort_by_key(|(first, _)| *first);
+    draft.layout.extend(blocks.into_iter().flat_map(|(_, slots)| slots));
+    Ok(())
+}
+
+/// [`plan_on`] with the bypass blocks `wanted` asks for, and the page's priority.
+fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanError> {
+    let maintenance = single(found, Role::Maintenance)?;
+    // The bypasses first, so that the team is never locked out while the page goes up.
+    let mut draft = Draft::default();
+    draft_bypass(found, wanted, &mut draft)?;
+    let Draft { mut layout, deletes, mut changes, held } = draft;
+
+    let page = RuleSpec::maintenance(&wanted.page);
     let page_summary = || {
         format!(
             "every path → 503, {} characters{}",
@@ -172,123 +302,184 @@ pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> 
             wanted.until.as_deref().map_or_else(String::new, |u| format!(", until {u}"))
         )
     };
-    let maintenance_priority = match maintenance {
-        None => {
-            let priority =
-                free_priority(&taken, bypass_priority.map_or(TOP, |b| b + 1), guard_first.unwrap_or(LOWEST + 1))
-                    .ok_or_else(|| match guard_first {
-                        Some(guard) => AlbPlanError::NoPriorityBeforeGuard { guard },
-                        None => AlbPlanError::TooManyRules { would: found.rules.len() + 1 },
-                    })?;
-            steps.push(Step::Create { role: Role::Maintenance, priority, spec: RuleSpec::maintenance(&wanted.page) });
-            changes.push(change(
-                ChangeKind::Add,
-                format!("maintenance rule, priority {priority}"),
-                None,
-                Some(page_summary()),
-            ));
-            priority
-        }
+    layout.push(match maintenance {
+        None => Slot::New { role: Role::Maintenance, spec: page },
         Some(rule) => {
             let page_matches = fixed_body(&rule.actions) == Some(wanted.page.as_str())
                 && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
                 && same_conditions(&rule.conditions, &maintenance_conditions());
-            if !page_matches || rule.until != wanted.until {
-                let spec = RuleSpec::maintenance(&wanted.page);
-                steps.push(Step::Modify { role: Role::Maintenance, arn: rule.arn.clone(), spec });
-                changes.push(change(
+            let change = (!page_matches || rule.until != wanted.until).then_some(page);
+            if change.is_some() {
+                changes.push(change_of(
                     ChangeKind::Modify,
                     format!("maintenance rule, priority {}", rule.priority),
                     Some(describe_rule(rule)),
                     Some(page_summary()),
                 ));
             }
-            rule.priority
+            Slot::Keep { rule, change }
         }
-    };
+    });
+    let mut guard: Vec<&FoundRule> =
+        found.rules.iter().filter(|r| r.role.is_some_and(|role| !role.is_maintenance())).collect();
+    guard.sort_by_key(|r| r.priority);
+    layout.extend(guard.iter().map(|rule| Slot::Keep { rule, change: None }));
 
-    let would = found.rules.iter().filter(|r| !r.role.is_some_and(Role::is_maintenance)).count()
-        + 1
-        + usize::from(!wanted.bypass_cidrs.is_empty())
-        + usize::from(wanted.bypass_header.is_some());
-    if would > MAX_RULES {
-        return Err(AlbPlanError::TooManyRules { would });
+    let placed = place(found, &layout)?;
+    let mut steps = Vec::new();
+    let moves: Vec<Moved> = layout
+        .iter()
+        .zip(&placed)
+        .filter_map(|(slot, &to)| match slot {
+            Slot::Keep { rule, .. } if rule.priority != to => Some(Moved {
+                role: rule.role.unwrap_or(Role::GuardCopy),
+                arn: rule.arn.clone(),
+                from: rule.priority,
+                to,
+            }),
+            _ => None,
+        })
+        .collect();
+    if !moves.is_empty() {
+        changes.push(change_of(
+            ChangeKind::Modify,
+            format!("{} of edgepages' rules moved after the maintenance rule", moves.len()),
+            Some(format!("priorities {}", span(moves.iter().map(|m| m.from)))),
+            Some(format!("priorities {}, in the same order", span(moves.iter().map(|m| m.to)))),
+        ));
+        steps.push(Step::Move { moves });
     }
+    let mut maintenance_priority = LOWEST;
+    for (slot, &priority) in layout.into_iter().zip(&placed) {
+        match slot {
+            Slot::New { role, spec } => {
+                if role == Role::Maintenance {
+                    changes.push(change_of(
+                        ChangeKind::Add,
+                        format!("maintenance rule, priority {priority}"),
+                        None,
+                        Some(page_summary()),
+                    ));
+                    maintenance_priority = priority;
+                }
+                steps.push(Step::Create { role, priority, spec });
+            }
+            Slot::Keep { rule, change } => {
+                if rule.role == Some(Role::Maintenance) {
+                    maintenance_priority = priority;
+                }
+                if let Some(spec) = change {
+                    steps.push(Step::Modify {
+                        role: rule.role.unwrap_or(Role::Maintenance),
+                        arn: rule.arn.clone(),
+                        spec,
+                    });
+                }
+            }
+        }
+    }
+    steps.extend(deletes.iter().map(|r| Step::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
+
     let ahead = found
         .others()
         .filter(|r| r.priority < maintenance_priority)
         .map(|r| format!("{}: {}", r.priority, describe_rule(r)))
         .collect();
-    Ok(AlbPlan { steps, changes, ahead })
+    Ok((AlbPlan { steps, changes, ahead, held, left_out: Vec::new() }, maintenance_priority))
 }
 
-/// A bypass rule's steps (`want`: its conditions and those in words, `None` for none); returns
-/// its priority once they are made.
-fn plan_bypass(
-    found: &Found,
-    which: Role,
-    want: Option<(Vec<RuleCondition>, String)>,
-    maintenance: Option<&FoundRule>,
-    taken: &[u32],
-    steps: &mut Vec<Step>,
-    changes: &mut Vec<Change>,
-) -> Result<Option<u32>, AlbPlanError> {
-    let existing = single(found, which)?;
-    let name = if which == Role::Bypass { "bypass rule" } else { "header bypass rule" };
-    let describe =
-        |words: &str| format!("{words} → the listener's default action ({})", describe_actions(&found.default_actions));
-    match (existing, want) {
-        (None, Some((conditions, words))) => {
-            let below = maintenance.map_or_else(|| found.guard_first().unwrap_or(LOWEST), |m| m.priority);
-            let priority = free_priority(taken, TOP, below)
-                .ok_or(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: below })?;
-            steps.push(Step::Create {
-                role: which,
-                priority,
-                spec: RuleSpec::bypass(conditions, &found.default_actions),
-            });
-            changes.push(change(ChangeKind::Add, format!("{name}, priority {priority}"), None, Some(describe(&words))));
-            Ok(Some(priority))
-        }
-        (Some(rule), Some((conditions, words))) => {
-            if !same_conditions(&rule.conditions, &conditions)
-                || normalised(&rule.actions) != normalised(&found.default_actions)
-            {
-                let spec = RuleSpec::bypass(conditions, &found.default_actions);
-                steps.push(Step::Modify { role: which, arn: rule.arn.clone(), spec });
-                changes.push(change(
-                    ChangeKind::Modify,
-                    format!("{name}, priority {}", rule.priority),
-                    Some(describe_rule(rule)),
-                    Some(describe(&words)),
-                ));
+fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
+    same_conditions(&rule.conditions, &spec.conditions)
+        && normalised(&rule.actions) == normalised(&spec.actions)
+        && rule.transforms == spec.transforms
+}
+
+/// The priority of each slot of `layout`, in evaluation order: each after the one before; a
+/// rule that stays keeps its own when it is after the one before, and moves when it is not.
+/// The team's rules keep theirs, so a new rule takes a priority none of theirs holds; before
+/// the maintenance rule, one the page or the guard holds is taken too (they come after, so they
+/// move), but not a bypass rule's (kept, or deleted only last). A rule that moves goes where no
+/// rule is now (SetRulePriorities refuses a priority in use).
+fn place(found: &Found, layout: &[Slot]) -> Result<Vec<u32>, AlbPlanError> {
+    use std::collections::BTreeSet;
+    let now: BTreeSet<u32> = found.rules.iter().map(|r| r.priority).collect();
+    let theirs: BTreeSet<u32> = found.others().map(|r| r.priority).collect();
+    let bypass_now: BTreeSet<u32> = found
+        .rules
+        .iter()
+        .filter(|r| matches!(r.role, Some(Role::Bypass | Role::BypassHeader)))
+        .map(|r| r.priority)
+        .collect();
+    let mut given: BTreeSet<u32> = BTreeSet::new();
+    let mut placed = Vec::with_capacity(layout.len());
+    let mut prev = TOP - 1;
+    let mut past_page = false;
+    for slot in layout {
+        let kept = match slot {
+            Slot::Keep { rule, .. } if rule.priority > prev && !given.contains(&rule.priority) => Some(rule.priority),
+            _ => None,
+        };
+        let priority = match (kept, slot) {
+            (Some(priority), _) => Some(priority),
+            (None, Slot::Keep { .. }) => (prev + 1..=LOWEST).find(|p| !now.contains(p) && !given.contains(p)),
+            (None, Slot::New { .. }) if !past_page => {
+                (prev + 1..=LOWEST).find(|p| !theirs.contains(p) && !bypass_now.contains(p) && !given.contains(p))
             }
-            Ok(Some(rule.priority))
+            (None, Slot::New { .. }) => (prev + 1..=LOWEST).find(|p| !now.contains(p) && !given.contains(p)),
         }
-        (Some(rule), None) => {
-            steps.push(Step::Delete { role: which, arn: rule.arn.clone() });
-            changes.push(change(
-                ChangeKind::Remove,
-                format!("{name}, priority {}", rule.priority),
-                Some(describe_rule(rule)),
-                None,
-            ));
-            Ok(None)
-        }
-        (None, None) => Ok(None),
+        .ok_or(AlbPlanError::NoFreePriority)?;
+        given.insert(priority);
+        placed.push(priority);
+        prev = priority;
+        // A priority of the page's or the guard's that a new rule took before the page is then
+        // freed: both come after, so the one that held it moves.
+        past_page |= matches!(slot, Slot::New { role: Role::Maintenance, .. })
+            || matches!(slot, Slot::Keep { rule, .. } if rule.role == Some(Role::Maintenance));
+    }
+    Ok(placed)
+}
+
+/// `a–b`, or `a` alone.
+fn span(priorities: impl Iterator<Item = u32>) -> String {
+    let all: Vec<u32> = priorities.collect();
+    match (all.iter().min(), all.iter().max()) {
+        (Some(lo), Some(hi)) if lo != hi => format!("{lo}–{hi}"),
+        (Some(lo), _) => lo.to_string(),
+        _ => String::new(),
     }
 }
 
-/// `maintenance off`: edgepages' rules removed, the maintenance rule first.
+/// The plan's words for a bypass block that changes: added, changed or removed.
+fn block_change(found: &Found, role: Role, existing: &[&FoundRule], words: Option<&str>, rules: usize) -> Change {
+    let name = if role == Role::Bypass { "bypass rules" } else { "header bypass rules" };
+    let before = (!existing.is_empty())
+        .then(|| format!("{} rules at priorities {}", existing.len(), span(existing.iter().map(|r| r.priority))));
+    let after = words.map(|words| {
+        format!(
+            "{words} → each of the listener's {} rules as it answers now, then its default action ({}): {rules} rules",
+            rules - 1,
+            describe_actions(&found.default_actions)
+        )
+    });
+    let kind = match (&before, &after) {
+        (None, _) => ChangeKind::Add,
+        (_, None) => ChangeKind::Remove,
+        _ => ChangeKind::Modify,
+    };
+    change_of(kind, name.to_owned(), before, after)
+}
+
+/// `maintenance off`: maintenance's rules removed, the page first; then the guard's rules, if
+/// `on` moved them, back where they were.
 pub fn plan_off(found: &Found) -> AlbPlan {
     let mut ours: Vec<(Role, &FoundRule)> =
         found.rules.iter().filter_map(|r| Some((r.role.filter(|role| role.is_maintenance())?, r))).collect();
     ours.sort_by_key(|(role, r)| (std::cmp::Reverse(*role), r.priority));
-    let steps = ours.iter().map(|(role, r)| Step::Delete { role: *role, arn: r.arn.clone() }).collect();
-    let changes = ours
+    let mut steps: Vec<Step> = ours.iter().map(|(role, r)| Step::Delete { role: *role, arn: r.arn.clone() }).collect();
+    let mut changes: Vec<Change> = ours
         .iter()
         .map(|(role, r)| {
-            change(
+            change_of(
                 ChangeKind::Remove,
                 format!("{} rule, priority {}", role.as_str(), r.priority),
                 Some(describe_rule(r)),
@@ -296,7 +487,19 @@ pub fn plan_off(found: &Found) -> AlbPlan {
             )
         })
         .collect();
-    AlbPlan { steps, changes, ahead: Vec::new() }
+    // The guard's rules, if `on` moved them after the page, go back where the guard puts them.
+    let leaving: Vec<u32> = ours.iter().map(|(_, r)| r.priority).collect();
+    let moves = super::guard::home_moves(found, &leaving);
+    if !moves.is_empty() {
+        changes.push(change_of(
+            ChangeKind::Modify,
+            format!("{} of edgepages' guard rules moved back", moves.len()),
+            Some(format!("priorities {}", span(moves.iter().map(|m| m.from)))),
+            Some(format!("priorities {}, in the same order", span(moves.iter().map(|m| m.to)))),
+        ));
+        steps.push(Step::Move { moves });
+    }
+    AlbPlan { steps, changes, ahead: Vec::new(), held: Vec::new(), left_out: Vec::new() }
 }
 
 /// What `status` shows.
@@ -391,8 +594,221 @@ pub(crate) fn describe_actions(actions: &[Action]) -> String {
         .join(", then ")
 }
 
-fn change(kind: ChangeKind, target: String, before: Option<String>, after: Option<String>) -> Change {
+fn change_of(kind: ChangeKind, target: String, before: Option<String>, after: Option<String>) -> Change {
     Change { kind, target, before, after }
+}
+
+/// Test support: a listener as a team has it, requests of every kind, and a listener once
+/// steps were carried out, as the adapter leaves it.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConfig,
+        FixedResponseActionConfig, HostHeaderConditionConfig, HttpRequestMethodConditionConfig,
+        PathPatternConditionConfig, RuleCondition,
+    };
+
+    use super::{Found, FoundRule, Role, Step};
+    use crate::alb::evaluate::Request;
+
+    pub const WEB: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067";
+    pub const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
+    pub const ALB_DNS: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
+    /// An address inside the team's network, 203.0.113.0/24, and one outside it.
+    pub const OFFICE: &str = "203.0.113.9";
+    pub const ELSEWHERE: &str = "198.51.100.7";
+
+    pub fn forward(tg: &str) -> Action {
+        Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).build()
+    }
+
+    /// A path condition as DescribeRules gives it: legacy values too.
+    pub fn path(p: &str) -> RuleCondition {
+        RuleCondition::builder()
+            .field("path-pattern")
+            .values(p)
+            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
+            .build()
+    }
+
+    fn theirs(priority: u32, conditions: Vec<RuleCondition>, actions: &[Action]) -> FoundRule {
+        FoundRule {
+            arn: format!("arn:rule/theirs-{priority}"),
+            priority,
+            conditions,
+            actions: crate::alb::desired::numbered(actions),
+            transforms: Vec::new(),
+            role: None,
+            until: None,
+        }
+    }
+
+    /// A team's listener, rules as DescribeRules gives them (legacy values too): `/api/*` to
+    /// another target group (100); `admin.example.com` answered 403 (200); `/account/*` behind a
+    /// Cognito login (300) and `/admin/*` behind an OIDC one (400), both then to the web; a POST
+    /// to `/upload` to the API (500, two conditions); everything else to the web (the default).
+    pub fn team_listener() -> Found {
+        let host = RuleCondition::builder()
+            .field("host-header")
+            .values("admin.example.com")
+            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
+            .build();
+        let fixed_403 = Action::builder()
+            .r#type(ActionTypeEnum::FixedResponse)
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .status_code("403")
+                    .content_type("text/plain")
+                    .message_body("no")
+                    .build(),
+            )
+            .build();
+        let cognito = Action::builder()
+            .r#type(ActionTypeEnum::AuthenticateCognito)
+            .authenticate_cognito_config(
+                AuthenticateCognitoActionConfig::builder()
+                    .user_pool_arn("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_EXAMPLE")
+                    .user_pool_client_id("client")
+                    .user_pool_domain("shop-login")
+                    .build(),
+            )
+            .build();
+        // As DescribeRules gives it: no client secret.
+        let oidc = Action::builder()
+            .r#type(ActionTypeEnum::AuthenticateOidc)
+            .authenticate_oidc_config(
+                AuthenticateOidcActionConfig::builder()
+                    .issuer("https://login.example.com")
+                    .authorization_endpoint("https://login.example.com/authorize")
+                    .token_endpoint("https://login.example.com/token")
+                    .user_info_endpoint("https://login.example.com/userinfo")
+                    .client_id("shop")
+                    .build(),
+            )
+            .build();
+        let post = RuleCondition::builder()
+            .field("http-request-method")
+            .http_request_method_config(HttpRequestMethodConditionConfig::builder().values("POST").build())
+            .build();
+        Found {
+            default_actions: crate::alb::desired::numbered(&[forward(WEB)]),
+            rules: vec![
+                theirs(100, vec![path("/api/*")], &[forward(API)]),
+                theirs(200, vec![host], &[fixed_403]),
+                theirs(300, vec![path("/account/*")], &[cognito, forward(WEB)]),
+                theirs(400, vec![path("/admin/*")], &[oidc, forward(WEB)]),
+                theirs(500, vec![path("/upload"), post], &[forward(API)]),
+            ],
+            load_balancer_arn: None,
+        }
+    }
+
+    /// Requests of every kind: each path, host, method, address, bypass header (right, wrong,
+    /// none) and CloudFront origin header (`origin`, when given) the listeners tell apart.
+    pub fn requests(bypass_header: (&str, &str), origin: Option<(&str, &str)>) -> Vec<Request> {
+        let mut all = Vec::new();
+        for path in ["/", "/api/orders", "/API/orders", "/account/me", "/admin/users", "/upload", "/upload/x"] {
+            for host in ["www.example.com", "admin.example.com", ALB_DNS] {
+                for method in ["GET", "POST"] {
+                    for source in [OFFICE, ELSEWHERE] {
+                        for header in [None, Some(bypass_header.1), Some("wrong-secret-0123456789")] {
+                            for from_cloudfront in [false, true] {
+                                if from_cloudfront && origin.is_none() {
+                                    continue;
+                                }
+                                let mut headers: Vec<(String, String)> = Vec::new();
+                                if let Some(value) = header {
+                                    headers.push((bypass_header.0.to_ascii_uppercase(), value.to_owned()));
+                                }
+                                if let (true, Some((name, value))) = (from_cloudfront, origin) {
+                                    headers.push((name.to_owned(), value.to_owned()));
+                                }
+                                all.push(Request {
+                                    host: host.into(),
+                                    path: path.into(),
+                                    method: method.into(),
+                                    source: source.parse().unwrap(),
+                                    headers,
+                                    query: Vec::new(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// `found` once `steps` were carried out: each rule as its step's spec writes it, a created
+    /// rule named `arn:rule/ours-<priority>` (with `'` added while that is taken), the
+    /// maintenance rule tagged with `until`.
+    pub fn applied_steps(found: &Found, steps: &[Step], until: Option<&str>) -> Found {
+        let mut after = found.clone();
+        for step in steps {
+            match step {
+                Step::Create { role, priority, spec } => after.rules.push(FoundRule {
+                    // Unique, even where a rule made earlier at this priority has moved on.
+                    arn: (0..100)
+                        .map(|n| format!("arn:rule/ours-{priority}{}", "'".repeat(n)))
+                        .find(|arn| found.rules.iter().chain(&after.rules).all(|r| &r.arn != arn))
+                        .expect("some name is free"),
+                    priority: *priority,
+                    conditions: spec.conditions.clone(),
+                    actions: spec.actions.clone(),
+                    transforms: spec.transforms.clone(),
+                    role: Some(*role),
+                    until: (*role == Role::Maintenance).then(|| until.map(str::to_owned)).flatten(),
+                }),
+                Step::Modify { role, arn, spec } => {
+                    let rule = after.rules.iter_mut().find(|r| &r.arn == arn).expect("a modified rule exists");
+                    rule.conditions.clone_from(&spec.conditions);
+                    rule.actions.clone_from(&spec.actions);
+                    rule.transforms.clone_from(&spec.transforms);
+                    if *role == Role::Maintenance {
+                        rule.until = until.map(str::to_owned);
+                    }
+                }
+                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
+                Step::Move { moves } => {
+                    for m in moves {
+                        assert!(
+                            !after.rules.iter().any(|r| r.priority == m.to),
+                            "SetRulePriorities refuses {}, in use",
+                            m.to
+                        );
+                    }
+                    for m in moves {
+                        after.rules.iter_mut().find(|r| r.arn == m.arn).expect("a moved rule exists").priority = m.to;
+                    }
+                }
+            }
+            let mut priorities: Vec<u32> = after.rules.iter().map(|r| r.priority).collect();
+            priorities.sort_unstable();
+            let count = priorities.len();
+            priorities.dedup();
+            assert_eq!(priorities.len(), count, "two rules share a priority after {step:?}");
+        }
+        after.rules.sort_by_key(|r| r.priority);
+        after
+    }
+
+    /// The steps without their specs: `create ROLE PRIORITY`, `modify ROLE ARN`, `delete ROLE
+    /// ARN`, `move FROM>TO ...`.
+    pub fn shape(steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .map(|step| match step {
+                Step::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
+                Step::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
+                Step::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
+                Step::Move { moves } => {
+                    let each: Vec<String> = moves.iter().map(|m| format!("{}>{}", m.from, m.to)).collect();
+                    format!("move {}", each.join(" "))
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -401,6 +817,7 @@ mod tests {
         ActionTypeEnum, HostHeaderConditionConfig, PathPatternConditionConfig,
     };
 
+    use super::tests_support::{applied_steps, shape as shape_of};
     use super::*;
 
     const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
@@ -443,60 +860,43 @@ mod tests {
         }
     }
 
-    /// `found` once `plan` was carried out, as the adapter would leave it: each rule as its
-    /// step's spec writes it.
     fn applied(found: &Found, plan: &AlbPlan, wanted: &Wanted) -> Found {
-        let mut after = found.clone();
-        let made = |role: Role, priority: u32, arn: String, spec: &RuleSpec| FoundRule {
-            arn,
-            priority,
-            conditions: spec.conditions.clone(),
-            actions: spec.actions.clone(),
-            transforms: spec.transforms.clone(),
-            role: Some(role),
-            until: if role == Role::Maintenance { wanted.until.clone() } else { None },
-        };
-        for step in &plan.steps {
-            match step {
-                Step::Create { role, priority, spec } => {
-                    after.rules.push(made(*role, *priority, format!("arn:rule/ours-{priority}"), spec));
-                }
-                Step::Modify { role, arn, spec } => {
-                    let priority = after.rules.iter().find(|r| &r.arn == arn).unwrap().priority;
-                    after.rules.retain(|r| &r.arn != arn);
-                    after.rules.push(made(*role, priority, arn.clone(), spec));
-                }
-                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
-            }
-        }
-        after
+        applied_steps(found, &plan.steps, wanted.until.as_deref())
     }
 
-    /// The steps without their specs: `create ROLE PRIORITY`, `modify ROLE ARN`, `delete ROLE ARN`.
     fn shape(plan: &AlbPlan) -> Vec<String> {
-        plan.steps
-            .iter()
-            .map(|step| match step {
-                Step::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
-                Step::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
-                Step::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
-            })
-            .collect()
+        shape_of(&plan.steps)
+    }
+
+    /// `found` with its rules in priority order, for comparing listeners.
+    fn sorted(found: &Found) -> Found {
+        let mut found = found.clone();
+        found.rules.sort_by_key(|r| r.priority);
+        found
     }
 
     #[test]
-    fn on_puts_the_bypass_then_the_page_at_the_first_free_priorities_and_twice_is_nothing() {
+    fn on_puts_a_copy_of_each_rule_then_the_pass_then_the_page_at_the_first_free_priorities_and_twice_is_nothing() {
         let found = listener();
         let want = wanted(&["203.0.113.0/24"], Some("2026-12-02T18:00:00Z"));
         let plan = plan_on(&found, &want).unwrap();
-        assert_eq!(shape(&plan), ["create bypass 1", "create maintenance 2"]);
+        assert_eq!(shape(&plan), ["create bypass 1", "create bypass 2", "create bypass 3", "create maintenance 4"]);
         assert_eq!(plan.ahead, Vec::<String>::new());
-        assert!(plan.changes[1].after.as_deref().unwrap().ends_with("until 2026-12-02T18:00:00Z"));
-        let Step::Create { spec: bypass, .. } = &plan.steps[0] else { panic!("{:?}", plan.steps) };
-        assert_eq!(bypass.conditions, bypass_conditions(&want.bypass_cidrs));
-        assert_eq!(bypass.actions, found.default_actions, "forwarded exactly as the default action, numbered");
-        let Step::Create { spec: page, .. } = &plan.steps[1] else { panic!("{:?}", plan.steps) };
-        assert_eq!(page, &RuleSpec::maintenance(&want.page));
+        assert!(plan.changes.last().unwrap().after.as_deref().unwrap().ends_with("until 2026-12-02T18:00:00Z"));
+        let specs: Vec<&RuleSpec> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Create { spec, .. } => Some(spec),
+                _ => None,
+            })
+            .collect();
+        let source = bypass_conditions(&want.bypass_cidrs);
+        assert!(same_conditions(&specs[0].conditions, &[found.rules[0].conditions[0].clone(), source[0].clone()]));
+        assert!(same_conditions(&specs[1].conditions, &[found.rules[1].conditions[0].clone(), source[0].clone()]));
+        assert_eq!(specs[2].conditions, source);
+        assert_eq!(specs[2].actions, found.default_actions, "what is left forwarded as the default action, numbered");
+        assert_eq!(specs[3], &RuleSpec::maintenance(&want.page));
         let after = applied(&found, &plan, &want);
         assert_eq!(plan_on(&after, &want).unwrap().steps, []);
         assert_eq!(others_state(&after), others_state(&found), "nobody else's rule changed");
@@ -518,22 +918,38 @@ mod tests {
         let on = applied(&found, &plan_on(&found, &first).unwrap(), &first);
 
         let later = wanted(&["203.0.113.0/24"], Some("2026-12-02T20:00:00Z"));
-        assert_eq!(shape(&plan_on(&on, &later).unwrap()), ["modify maintenance arn:rule/ours-2"]);
+        assert_eq!(shape(&plan_on(&on, &later).unwrap()), ["modify maintenance arn:rule/ours-4"]);
 
         let more = wanted(&["203.0.113.0/24", "2001:db8::/32"], None);
-        assert_eq!(shape(&plan_on(&on, &more).unwrap()), ["modify bypass arn:rule/ours-1"]);
+        assert_eq!(
+            shape(&plan_on(&on, &more).unwrap()),
+            ["modify bypass arn:rule/ours-1", "modify bypass arn:rule/ours-2", "modify bypass arn:rule/ours-3"]
+        );
 
         let none = wanted(&[], None);
-        assert_eq!(shape(&plan_on(&on, &none).unwrap()), ["delete bypass arn:rule/ours-1"]);
+        assert_eq!(
+            shape(&plan_on(&on, &none).unwrap()),
+            ["delete bypass arn:rule/ours-1", "delete bypass arn:rule/ours-2", "delete bypass arn:rule/ours-3"]
+        );
     }
 
     #[test]
-    fn a_changed_default_action_updates_the_bypass_to_match() {
+    fn a_changed_default_action_or_a_new_rule_of_theirs_updates_the_bypass_to_match() {
         let found = listener();
         let want = wanted(&["203.0.113.0/24"], None);
-        let mut on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
-        on.default_actions = forward("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1");
-        assert_eq!(shape(&plan_on(&on, &want).unwrap()), ["modify bypass arn:rule/ours-1"]);
+        let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
+        let mut blue = on.clone();
+        blue.default_actions = forward("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/blue/1");
+        assert_eq!(shape(&plan_on(&blue, &want).unwrap()), ["modify bypass arn:rule/ours-3"]);
+
+        // A third rule of theirs: its copy takes the pass rule's place, and the pass rule goes
+        // after, which moves the page it is in the way of.
+        let mut more = on.clone();
+        more.rules.push(theirs(30, maintenance_conditions()[0].clone()));
+        let plan = plan_on(&more, &want).unwrap();
+        assert_eq!(shape(&plan), ["move 4>5", "modify bypass arn:rule/ours-3", "create bypass 4"]);
+        let after = applied(&more, &plan, &want);
+        assert_eq!(plan_on(&after, &want).unwrap().steps, [], "then nothing");
     }
 
     #[test]
@@ -542,34 +958,67 @@ mod tests {
         let want = wanted(&["203.0.113.0/24"], None);
         let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
         let off = plan_off(&on);
-        assert_eq!(shape(&off), ["delete maintenance arn:rule/ours-2", "delete bypass arn:rule/ours-1"]);
-        assert_eq!(applied(&on, &off, &want), found);
+        assert_eq!(
+            shape(&off),
+            [
+                "delete maintenance arn:rule/ours-4",
+                "delete bypass arn:rule/ours-1",
+                "delete bypass arn:rule/ours-2",
+                "delete bypass arn:rule/ours-3"
+            ]
+        );
+        assert_eq!(applied(&on, &off, &want), sorted(&found));
         assert_eq!(plan_off(&found).steps, []);
     }
 
     #[test]
-    fn a_bypass_header_is_a_rule_of_its_own_before_the_page_and_its_secret_is_never_in_the_words() {
+    fn a_bypass_header_is_a_block_of_its_own_before_the_page_and_its_secret_is_never_in_the_words() {
         use crate::alb::desired::BypassHeader;
         let found = listener();
         let header = |secret: &str| BypassHeader { name: "X-Maintenance-Bypass".into(), secret: secret.into() };
         let want = Wanted { bypass_header: Some(header("0123456789abcdef-one")), ..wanted(&["203.0.113.0/24"], None) };
         let plan = plan_on(&found, &want).unwrap();
-        assert_eq!(shape(&plan), ["create bypass 1", "create bypass-header 2", "create maintenance 3",]);
+        assert_eq!(
+            shape(&plan),
+            [
+                "create bypass 1",
+                "create bypass 2",
+                "create bypass 3",
+                "create bypass-header 4",
+                "create bypass-header 5",
+                "create bypass-header 6",
+                "create maintenance 7"
+            ]
+        );
         let on = applied(&found, &plan, &want);
         assert_eq!(plan_on(&on, &want).unwrap().steps, []);
 
         let rotated = Wanted { bypass_header: Some(header("0123456789abcdef-two")), ..want.clone() };
         let plan = plan_on(&on, &rotated).unwrap();
-        assert_eq!(shape(&plan), ["modify bypass-header arn:rule/ours-2"]);
+        assert_eq!(
+            shape(&plan),
+            [
+                "modify bypass-header arn:rule/ours-4",
+                "modify bypass-header arn:rule/ours-5",
+                "modify bypass-header arn:rule/ours-6"
+            ]
+        );
         let words = format!("{:?} {:?} {}", plan.changes, plan.steps, serde_json::to_string(&plan).unwrap());
         assert!(!words.contains("0123456789abcdef"), "{words}");
-        assert!(words.contains("http-header x-maintenance-bypass (secret, fingerprint "), "{words}");
+        assert!(words.contains("header x-maintenance-bypass: (secret)"), "{words}");
 
         let none = Wanted { bypass_header: None, ..want.clone() };
-        assert_eq!(shape(&plan_on(&on, &none).unwrap()), ["delete bypass-header arn:rule/ours-2"]);
+        assert_eq!(
+            shape(&plan_on(&on, &none).unwrap()),
+            [
+                "delete bypass-header arn:rule/ours-4",
+                "delete bypass-header arn:rule/ours-5",
+                "delete bypass-header arn:rule/ours-6"
+            ]
+        );
         let off = plan_off(&on);
-        assert_eq!(shape(&off)[0], "delete maintenance arn:rule/ours-3", "the page first");
-        assert_eq!(applied(&on, &off, &want), found);
+        assert_eq!(shape(&off)[0], "delete maintenance arn:rule/ours-7", "the page first");
+        assert_eq!(applied(&on, &off, &want), sorted(&found));
     }
 
     #[test]
@@ -585,26 +1034,116 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_a_full_listener_and_no_room_for_the_bypass_are_refused() {
+    fn duplicates_are_refused_and_the_quota_and_a_page_already_up_are_not_in_the_way() {
         let found = listener();
         let want = wanted(&[], None);
         let mut twice = applied(&found, &plan_on(&found, &want).unwrap(), &want);
-        let mut copy = twice.rules.last().unwrap().clone();
+        let mut copy = twice.rules.iter().find(|r| r.role == Some(Role::Maintenance)).unwrap().clone();
         copy.arn = "arn:rule/copy".into();
         copy.priority = 30;
         twice.rules.push(copy);
         assert!(matches!(plan_on(&twice, &want), Err(AlbPlanError::Duplicate { count: 2, .. })));
 
+        // Rules per load balancer is a quota an account can raise: a listener already over its
+        // default (100) is planned for, and the ALB, knowing the account's quota, says.
         let mut full = listener();
-        full.rules = (1..=100).map(|p| theirs(p, maintenance_conditions()[0].clone())).collect();
-        assert_eq!(plan_on(&full, &want), Err(AlbPlanError::TooManyRules { would: 101 }));
+        full.rules = (2..=151).map(|p| theirs(p, maintenance_conditions()[0].clone())).collect();
+        assert_eq!(shape(&plan_on(&full, &want).unwrap()), ["create maintenance 1"]);
 
-        // The page sits at 1 and the team's rules fill nothing before it: no room for a bypass.
+        // The page already at 1, and a bypass wanted: the page moves after it, still up.
         let on = applied(&found, &plan_on(&found, &want).unwrap(), &want);
-        assert_eq!(
-            plan_on(&on, &wanted(&["203.0.113.0/24"], None)),
-            Err(AlbPlanError::NoPriorityBeforeMaintenance { maintenance: 1 })
-        );
+        let with_bypass = wanted(&["203.0.113.0/24"], None);
+        let plan = plan_on(&on, &with_bypass).unwrap();
+        assert_eq!(shape(&plan), ["move 1>4", "create bypass 1", "create bypass 2", "create bypass 3"]);
+        let after = applied(&on, &plan, &with_bypass);
+        assert_eq!(plan_on(&after, &with_bypass).unwrap().steps, []);
+    }
+
+    #[test]
+    fn a_rule_with_its_own_source_ip_cannot_take_the_networks_the_page_goes_up_without_and_says_to_use_the_header() {
+        let mut found = listener();
+        found.rules.push(theirs(30, bypass_conditions(&["198.51.100.0/24".to_owned()])[0].clone()));
+        let plan = plan_on(&found, &wanted(&["203.0.113.0/24"], None)).unwrap();
+        assert_eq!(shape(&plan), ["create maintenance 1"]);
+        assert_eq!(plan.left_out.len(), 1, "{:?}", plan.left_out);
+        assert!(plan.left_out[0].starts_with("the bypass for [alb] bypass_cidrs: rule arn:rule/theirs-30"));
+        assert!(plan.left_out[0].contains("use [alb] bypass_header"), "{:?}", plan.left_out);
+    }
+
+    /// The issue's case: during maintenance the team (by network or by header) reached
+    /// `/api/*` on the web target group, skipped a host rule answering 403 and got past a login,
+    /// because the bypass forwarded as the default action does. Every request of every kind is
+    /// answered by the ALB's documented rule order (`evaluate`), before and during maintenance.
+    #[test]
+    fn a_bypassed_request_is_answered_exactly_as_before_maintenance_and_every_other_one_gets_the_page() {
+        use std::collections::BTreeSet;
+
+        use super::tests_support::{OFFICE, requests, team_listener};
+        use crate::alb::desired::BypassHeader;
+        use crate::alb::evaluate::answer;
+        const SECRET: &str = "team-only-0123456789abcdef";
+        let found = team_listener();
+        let header = BypassHeader { name: "X-Maintenance-Bypass".into(), secret: SECRET.into() };
+        let want = Wanted { bypass_header: Some(header), ..wanted(&["203.0.113.0/24"], None) };
+        let plan = plan_on(&found, &want).unwrap();
+        assert_eq!(plan.held, ["400: path-pattern /admin/*"], "the OIDC login cannot be copied, so it is held");
+        assert_eq!(plan.left_out, Vec::<String>::new());
+        let on = applied(&found, &plan, &want);
+        let page = normalised(&maintenance_actions(&want.page));
+        let office: std::net::IpAddr = OFFICE.parse().unwrap();
+
+        let mut answered_by = BTreeSet::new();
+        let mut bypassed_count = 0;
+        for request in requests(("x-maintenance-bypass", SECRET), None) {
+            let before = answer(&found, &request);
+            let during = answer(&on, &request);
+            let bypassed = request.source == office
+                || request.headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("x-maintenance-bypass") && v == SECRET);
+            if bypassed && before.rule.as_deref() != Some("arn:rule/theirs-400") {
+                assert_eq!(during.actions, before.actions, "{request:?}: answered as before maintenance");
+                bypassed_count += 1;
+            } else {
+                assert_eq!(during.actions, page, "{request:?}: the page (a login is never skipped)");
+            }
+            answered_by.insert(before.rule.unwrap_or_default());
+        }
+        assert_eq!(answered_by.len(), 6, "each rule of theirs and the default answer some request: {answered_by:?}");
+        assert!(bypassed_count > 100, "{bypassed_count}");
+
+        let off = applied(&on, &plan_off(&on), &want);
+        for request in requests(("x-maintenance-bypass", SECRET), None) {
+            assert_eq!(answer(&off, &request), answer(&found, &request), "{request:?}: as before, once off");
+        }
+    }
+
+    /// The page must come before the team's first rule; with no room there for a bypass, the
+    /// page still goes up, without it, and the plan says so.
+    #[test]
+    fn a_bypass_with_no_room_before_their_first_rule_is_left_out_and_the_page_still_goes_first() {
+        use super::tests_support::team_listener;
+        use crate::alb::desired::BypassHeader;
+        let mut found = team_listener();
+        for (rule, priority) in found.rules.iter_mut().zip([7, 8, 9, 10, 11]) {
+            rule.priority = priority;
+        }
+        let header = BypassHeader { name: "x-maintenance-bypass".into(), secret: "team-only-0123456789abcdef".into() };
+        // Each block is six rules: both and the page cannot fit in 1–6, one and the page cannot.
+        let both = Wanted { bypass_header: Some(header.clone()), ..wanted(&["203.0.113.0/24"], None) };
+        let plan = plan_on(&found, &both).unwrap();
+        assert_eq!(shape(&plan), ["create maintenance 1"]);
+        assert_eq!(plan.left_out.len(), 2, "{:?}", plan.left_out);
+        assert!(plan.left_out[0].contains("bypass_cidrs") && plan.left_out[0].contains("only 6 priorities are free"));
+        assert_eq!(plan.ahead, Vec::<String>::new(), "the page covers every rule of theirs");
+
+        // Room for one block: the header's is kept, as it also works behind CloudFront.
+        for (rule, priority) in found.rules.iter_mut().zip([8, 9, 10, 11, 12]) {
+            rule.priority = priority;
+        }
+        let plan = plan_on(&found, &both).unwrap();
+        assert_eq!(shape(&plan).last().map(String::as_str), Some("create maintenance 7"));
+        assert!(shape(&plan).iter().all(|s| !s.starts_with("create bypass ")), "{:?}", shape(&plan));
+        assert_eq!(plan.left_out.len(), 1);
+        assert!(plan.left_out[0].contains("bypass_cidrs"), "{:?}", plan.left_out);
     }
 
     #[test]

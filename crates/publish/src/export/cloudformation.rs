@@ -11,6 +11,8 @@ use super::{METHODS, Parts};
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 /// The example's stand-in for the team's own origin, when `[cloudfront.origin]` names none.
 const SITE_ORIGIN: &str = "site";
+/// The parameter that names the distribution the bucket policy lets read the pages.
+pub const DISTRIBUTION_PARAMETER: &str = "EdgepagesDistributionId";
 
 /// The template.
 pub fn template(parts: &Parts) -> Value {
@@ -21,12 +23,7 @@ pub fn template(parts: &Parts) -> Value {
         "ViewerProtocolPolicy": "redirect-to-https",
         "CachePolicyId": CACHING_DISABLED,
     });
-    let mut parameters = json!({
-        "SiteOriginDomainName": {
-            "Type": "String",
-            "Description": "The site's own origin (an ALB's DNS name): only the example distribution uses it.",
-        },
-    });
+    let mut parameters = parameters(parts);
     if let Some(name) = &parts.lambda_function {
         parameters["EdgepagesFunctionVersionArn"] = json!({
             "Type": "String",
@@ -55,7 +52,11 @@ pub fn template(parts: &Parts) -> Value {
             "Type": "AWS::CloudFront::Distribution",
             "Metadata": { "edgepages": {
                 "owns": owned,
-                "note": "Copy the parts listed in owns into your own distribution; the rest is the least a distribution needs.",
+                "note": format!(
+                    "Copy the parts listed in owns into your own distribution ({DISTRIBUTION_PARAMETER}, the one the \
+                     bucket policy names); the rest is the least a distribution needs. This example distribution is \
+                     not granted the pages."
+                ),
             }},
             "Properties": { "DistributionConfig": {
                 "Enabled": true,
@@ -78,12 +79,7 @@ pub fn template(parts: &Parts) -> Value {
                     "Compress": true,
                     "CachePolicyId": parts.cache_policy_id,
                 }],
-                "CustomErrorResponses": parts.error_responses.iter().map(|(code, path, ttl)| json!({
-                    "ErrorCode": code,
-                    "ResponseCode": code,
-                    "ResponsePagePath": path,
-                    "ErrorCachingMinTTL": ttl,
-                })).collect::<Vec<_>>(),
+                "CustomErrorResponses": parts.error_responses.iter().map(custom_error_response).collect::<Vec<_>>(),
             }},
         },
     });
@@ -114,6 +110,27 @@ pub fn template(parts: &Parts) -> Value {
     })
 }
 
+/// The template's parameters: the distribution the bucket policy names, and the example's origin.
+fn parameters(parts: &Parts) -> Value {
+    json!({
+        DISTRIBUTION_PARAMETER: {
+            "Type": "String",
+            "Default": parts.distribution_id,
+            "AllowedPattern": "^[A-Z0-9]+$",
+            "ConstraintDescription": "a CloudFront distribution ID: upper-case letters and digits, such as E2EXAMPLE123",
+            "Description": format!(
+                "The distribution that serves the pages: edgepages.toml's [cloudfront] distribution_id, {}. The bucket \
+                 policy lets this distribution, and only it, read the pages; the example Distribution below is not it.",
+                parts.distribution_id
+            ),
+        },
+        "SiteOriginDomainName": {
+            "Type": "String",
+            "Description": "The site's own origin (an ALB's DNS name): only the example distribution uses it.",
+        },
+    })
+}
+
 /// The example's stand-in for the team's own origin, with `[cloudfront.origin]`'s timeouts.
 fn site_origin(parts: &Parts, site: &str) -> Value {
     let mut site_origin = json!({
@@ -135,16 +152,25 @@ fn site_origin(parts: &Parts, site: &str) -> Value {
     site_origin
 }
 
-/// The bucket policy with the one statement `publish` adds.
+/// The bucket policy with the one statement `publish` adds, for the distribution the parameter
+/// names: its `Sid` and its `AWS:SourceArn` both come from [`DISTRIBUTION_PARAMETER`], so they
+/// name the same distribution however the template is deployed.
 fn bucket_policy(parts: &Parts) -> Value {
+    let mut statement = parts.statement(&json!({
+        "Fn::Sub": format!("arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{DISTRIBUTION_PARAMETER}}}"),
+    }));
+    statement["Sid"] = json!({ "Fn::Sub": crate::policy::statement_id(&format!("${{{DISTRIBUTION_PARAMETER}}}")) });
     json!({
         "Type": "AWS::S3::BucketPolicy",
-        "Metadata": { "edgepages": "An AWS::S3::BucketPolicy is the bucket's whole policy: if the bucket has one, add this statement to it instead." },
+        "Metadata": { "edgepages": format!(
+            "An AWS::S3::BucketPolicy is the bucket's whole policy: if the bucket has one, add this statement to it \
+             instead. It grants the distribution {DISTRIBUTION_PARAMETER} names (by default {}, the one edgepages.toml \
+             names), not the example Distribution.",
+            parts.distribution_id
+        )},
         "Properties": {
             "Bucket": parts.bucket,
-            "PolicyDocument": { "Version": "2012-10-17", "Statement": [parts.statement(&json!({
-                "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}",
-            }))]},
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": [statement]},
         },
     })
 }
@@ -161,6 +187,16 @@ fn owned_paths(parts: &Parts) -> Vec<String> {
         owned.push("DefaultCacheBehavior and every behavior to the site's origin: LambdaFunctionAssociations[EventType=origin-response]".into());
     }
     owned
+}
+
+/// One `CustomErrorResponse`: with its page, or with only its TTL (`crate::order`).
+fn custom_error_response((code, path, ttl): &(u16, Option<String>, u32)) -> Value {
+    match path {
+        Some(path) => {
+            json!({ "ErrorCode": code, "ResponseCode": code, "ResponsePagePath": path, "ErrorCachingMinTTL": ttl })
+        }
+        None => json!({ "ErrorCode": code, "ErrorCachingMinTTL": ttl }),
+    }
 }
 
 #[cfg(test)]
@@ -188,8 +224,33 @@ mod tests {
             "EdgepagesFunctionVersionArn"
         );
         let statement = &t["Resources"]["EdgepagesPagesReadPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
-        assert_eq!(statement["Sid"], "EdgepagesReadE2EXAMPLE123");
         assert_eq!(statement["Resource"], "arn:aws:s3:::pages-bucket/edgepages/*.html");
         assert!(t["Resources"].get("EdgepagesVariantFunction").is_none(), "no variant without its spec");
+    }
+
+    #[test]
+    fn a_code_without_its_page_is_exported_with_its_ttl_alone() {
+        let mut p = parts();
+        p.error_responses[0].1 = None;
+        let config = &template(&p)["Resources"]["Distribution"]["Properties"]["DistributionConfig"];
+        assert_eq!(config["CustomErrorResponses"][0], json!({ "ErrorCode": 502, "ErrorCachingMinTTL": 10 }));
+    }
+
+    /// The bucket policy's `Sid` named the configured distribution while its `AWS:SourceArn`
+    /// named the template's own example `Distribution`: a team that pasted the statement beside
+    /// its real distribution granted the wrong one.
+    #[test]
+    fn the_statements_sid_and_source_arn_name_one_distribution_the_parameter_which_defaults_to_the_configured_one() {
+        let t = template(&parts());
+        let statement = &t["Resources"]["EdgepagesPagesReadPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+        let parameter = format!("${{{DISTRIBUTION_PARAMETER}}}");
+        let sid = statement["Sid"]["Fn::Sub"].as_str().unwrap();
+        let source = statement["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"].as_str().unwrap();
+        assert_eq!(sid, format!("EdgepagesRead{parameter}"));
+        assert!(source.ends_with(&format!(":distribution/{parameter}")), "{source}");
+        assert!(!t.to_string().contains("${Distribution}"), "nothing grants the example distribution");
+        let declared = &t["Parameters"][DISTRIBUTION_PARAMETER];
+        assert_eq!(declared["Default"], "E2EXAMPLE123");
+        assert!(declared["Description"].as_str().unwrap().contains("[cloudfront] distribution_id, E2EXAMPLE123"));
     }
 }

@@ -23,8 +23,9 @@ pub struct Parts {
     /// The pages' cache behavior: GET and HEAD, redirect to HTTPS, compressed, CachingOptimized.
     pub path_pattern: String,
     pub cache_policy_id: &'static str,
-    /// `(code, page path, error caching TTL)`, the response code being the code itself.
-    pub error_responses: Vec<(u16, String, u32)>,
+    /// `(code, page path, error caching TTL)`, the response code being the code itself; no page
+    /// where only the TTL is set (`crate::order`).
+    pub error_responses: Vec<(u16, Option<String>, u32)>,
     /// The site origin's timeouts, when `[cloudfront.origin]` sets them.
     pub timeouts: Option<OriginTimeouts>,
     /// The bucket policy statement's resource: the pages.
@@ -52,7 +53,7 @@ impl Parts {
             error_responses: desired
                 .error_pages
                 .iter()
-                .map(|p| (p.code, p.page_path.clone(), desired.error_ttl))
+                .map(|p| (p.code, p.serves_page.then(|| p.page_path.clone()), desired.error_ttl))
                 .collect(),
             timeouts: desired.origin_timeouts.clone(),
             readable_resource: desired.readable_resource(),
@@ -111,8 +112,8 @@ pub(crate) mod tests {
         assert_eq!(methods, METHODS);
         for (code, path, ttl) in &p.error_responses {
             let r = error_response(&config, *code).unwrap();
-            assert_eq!(r.response_page_path.as_deref(), Some(path.as_str()));
-            assert_eq!(r.response_code.as_deref(), Some(code.to_string().as_str()));
+            assert_eq!(r.response_page_path.as_deref(), path.as_deref());
+            assert_eq!(r.response_code.as_deref(), path.as_ref().map(|_| code.to_string()).as_deref());
             assert_eq!(r.error_caching_min_ttl, Some(i64::from(*ttl)));
         }
         let alb = origins(&config).iter().find(|o| o.id == "alb").unwrap();

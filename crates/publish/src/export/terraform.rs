@@ -50,7 +50,13 @@ pub fn document(parts: &Parts) -> Value {
             "signing_behavior": "always",
             "signing_protocol": "sigv4",
         }},
-        "aws_s3_bucket_policy": { "edgepages_pages": { "bucket": parts.bucket, "policy": policy } },
+        "aws_s3_bucket_policy": { "edgepages_pages": {
+            // Terraform ignores a "//" property in a block body (the JSON syntax's comments:
+            // https://developer.hashicorp.com/terraform/language/syntax/json#comment-properties).
+            "//": "An aws_s3_bucket_policy is the bucket's whole policy: S3's PutBucketPolicy replaces every statement the bucket has. If the bucket has a policy, add this statement to it instead.",
+            "bucket": parts.bucket,
+            "policy": policy,
+        }},
     });
     if let Some(variant) = &parts.variant {
         resources["aws_cloudfront_function"] = functions(variant);
@@ -99,13 +105,14 @@ fn distribution_parts(parts: &Parts) -> Map<String, Value> {
         parts
             .error_responses
             .iter()
-            .map(|(code, path, ttl)| {
-                json!({
+            .map(|(code, path, ttl)| match path {
+                Some(path) => json!({
                     "error_code": code,
                     "response_code": code,
                     "response_page_path": path,
                     "error_caching_min_ttl": ttl,
-                })
+                }),
+                None => json!({ "error_code": code, "error_caching_min_ttl": ttl }),
             })
             .collect(),
     );
@@ -160,10 +167,22 @@ mod tests {
         assert_eq!(local["site_origin"]["custom_origin_config"]["origin_read_timeout"], 10);
         assert_eq!(local["lambda_function_association"][0]["lambda_arn"], "${var.edgepages_function_version_arn}");
         let policy = d["resource"]["aws_s3_bucket_policy"]["edgepages_pages"]["policy"].as_str().unwrap();
+        let said = d["resource"]["aws_s3_bucket_policy"]["edgepages_pages"]["//"].as_str().unwrap();
+        assert!(said.contains("the bucket's whole policy"), "{said}");
         assert!(
             policy.contains("\"AWS:SourceArn\":\"arn:${data.aws_partition.current.partition}:cloudfront::${data.aws_caller_identity.current.account_id}:distribution/E2EXAMPLE123\""),
             "{policy}"
         );
+    }
+
+    #[test]
+    fn a_code_without_its_page_is_exported_with_its_ttl_alone() {
+        let mut p = parts();
+        p.error_responses[0].1 = None;
+        let d = document(&p);
+        let responses = &d["locals"]["edgepages"]["custom_error_response"];
+        assert_eq!(responses[0], serde_json::json!({ "error_code": 502, "error_caching_min_ttl": 10 }));
+        assert_eq!(responses[1]["response_page_path"], "/edgepages/503.html");
     }
 
     #[test]

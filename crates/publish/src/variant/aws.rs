@@ -13,7 +13,7 @@ use super::VariantSpec;
 use super::plan::{Found, FoundFunction, FoundPolicy, Names, Step, VariantPlan, cache_policy_id, original_of};
 use crate::apply::Progress;
 use crate::association::targets;
-use crate::aws::{Aws, AwsError, answered, call, call_unless_changed};
+use crate::aws::{Aws, AwsError, Quota, answered, call, call_unless_changed, call_within, over_quota};
 
 /// The comment on edgepages' CloudFront Functions.
 const COMMENT: &str = "edgepages: names the answer's variant in x-edgepages-variant";
@@ -198,7 +198,7 @@ impl Aws {
                         .cache_policy_config(config.clone())
                         .send()
                         .await
-                        .map_err(call(&what))?;
+                        .map_err(call_within(&what, &[Quota::HeadersPerCachePolicy, Quota::CachePolicies]))?;
                     let id = out.cache_policy.map(|p| p.id).unwrap_or_default();
                     if let Some(original) = original_of(config) {
                         done.copy_ids.push((original.to_owned(), id));
@@ -212,7 +212,12 @@ impl Aws {
                         .cache_policy_config(config.clone())
                         .send()
                         .await
-                        .map_err(changed(&what))?;
+                        .map_err(|e| match over_quota(&e, &[Quota::HeadersPerCachePolicy]) {
+                            Some(quota) => {
+                                AwsError::OverQuota { action: what.clone(), quota, code: quota.code().to_owned() }
+                            }
+                            None => changed(&what)(e),
+                        })?;
                 }
             }
             done.done.push(what);

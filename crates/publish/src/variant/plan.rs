@@ -18,8 +18,6 @@ use crate::error::PlanError;
 
 /// A copy's name is this and its original's ID, so a later publish finds the original again.
 pub const COPY_PREFIX: &str = "edgepages-variant-";
-/// The most headers a cache policy's key may hold (CloudFront's quota).
-pub const MAX_KEY_HEADERS: usize = 10;
 /// Shown in a plan in place of an ID or ARN that CloudFront has not given yet.
 pub const NEW: &str = "(new)";
 
@@ -141,10 +139,9 @@ pub fn copy_of(id: &str, original: &CachePolicyConfig) -> Result<CachePolicyConf
         }
         _ => Vec::new(),
     };
+    // Not held to CloudFront's default quota of headers per cache policy here: the quota is
+    // adjustable, so the write is made and AWS's own refusal (TooManyHeadersInCachePolicy) named.
     if !names.iter().any(|n| n.eq_ignore_ascii_case(VARIANT_HEADER)) {
-        if names.len() >= MAX_KEY_HEADERS {
-            return Err(PlanError::CacheKeyFull { policy: format!("{} ({id})", original.name), count: names.len() });
-        }
         names.push(VARIANT_HEADER.to_owned());
     }
     params.headers_config = Some(
@@ -552,13 +549,14 @@ mod tests {
             copy_of("own", &copy).unwrap().parameters_in_cache_key_and_forwarded_to_origin,
             copy.parameters_in_cache_key_and_forwarded_to_origin
         );
-        // A full key is refused by name.
-        let full: Vec<String> = (0..MAX_KEY_HEADERS).map(|i| format!("h{i}")).collect();
+        // A key at CloudFront's default quota of 10 headers still gets the variant: the quota is
+        // adjustable, so CloudFront, knowing the account's, says (TooManyHeadersInCachePolicy).
+        let full: Vec<String> = (0..10).map(|i| format!("h{i}")).collect();
         let full: Vec<&str> = full.iter().map(String::as_str).collect();
-        assert_eq!(
-            copy_of("p1", &policy("busy", 60, &full)),
-            Err(PlanError::CacheKeyFull { policy: "busy (p1)".into(), count: MAX_KEY_HEADERS })
-        );
+        let busy = copy_of("p1", &policy("busy", 60, &full)).unwrap();
+        let headers = busy.parameters_in_cache_key_and_forwarded_to_origin.unwrap().headers_config.unwrap().headers;
+        assert_eq!(headers.as_ref().unwrap().quantity, 11);
+        assert_eq!(headers.unwrap().items.unwrap().last().map(String::as_str), Some(VARIANT_HEADER));
     }
 
     #[test]

@@ -1,0 +1,288 @@
+// A CloudFront emulator for the demo and the end-to-end tests: one cache behavior in front of an
+// origin, with the packaged Lambda@Edge function on its origin-response event, enforcing what AWS
+// documents of CloudFront around it:
+// - which viewer headers and query strings reach the origin and the function (policies.mjs);
+// - the function's result checked as CloudFront checks it, and CloudFront's own 502, 500 or 503
+//   when it fails, throws, times out or is throttled (lambda.mjs, rules.mjs);
+// - error caching for at least the Error Caching Minimum TTL, and collapsing of simultaneous
+//   requests by cache key (policies.mjs);
+// - custom error responses, applied to the function's answer or not: AWS does not document which,
+//   so `customErrorOrder` picks, per run: "after-function" (a custom error response for the
+//   status replaces the function's answer) or "before-function" (it applies only to responses the
+//   function did not generate);
+// - the origin's read timeout, which restarts with each packet, and CloudFront's own 502 and 504
+//   when the origin cannot be reached or times out. The origin-response function then does not
+//   run: AWS documents it runs "after CloudFront receives a response from the origin"
+//   (lambda-cloudfront-trigger-events.html); that it does not run without one is inferred.
+//
+// Usage: node tests/cloudfront/emulator.mjs CONFIG_JSON. The config (a JSON object):
+//   zip           the function's package;
+//   port          where to listen (127.0.0.1);
+//   origin        the origin's URL;
+//   readTimeoutMs the origin response timeout (CloudFront's default is 30 s);
+//   behavior      a name from policies.mjs BEHAVIORS, or a behavior object (default "per-viewer");
+//   errorCachingMinTtl  seconds, for every code without its own (CloudFront's default: 10);
+//   customErrors  [{ code, pagePath, responseCode, ttl }] (pagePath and responseCode optional);
+//   customErrorOrder    "after-function" or "before-function" (required with custom error pages);
+//   pages         the folder `edgepages render --out` wrote, served as the pages' S3 origin;
+//   functionTimeoutMs, throttled  the function's timeout, and Lambda's quotas refusing every call;
+//   changeVia     stands for a function that breaks the read-only rule: every answer's Via is
+//                 replaced after the function returns (CloudFront then refuses it).
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { join, normalize } from "node:path";
+
+import { originResponse, unpack } from "../lambda-edge/event.mjs";
+import { invoke } from "./lambda.mjs";
+import { BEHAVIORS, cacheKey, cloudfrontAdded, collapses, forwardedHeaders, functionQueryString, ttlSeconds } from "./policies.mjs";
+import { cloudfrontErrorPage, isDisallowed, resultBody } from "./rules.mjs";
+
+export const ORDERS = ["after-function", "before-function"];
+const POP = "EMU50-C1";
+/** CloudFront's default Error Caching Minimum TTL (custom-error-pages-expiration.html). */
+const DEFAULT_ERROR_TTL = 10;
+/** CloudFront's default origin response timeout (RequestAndResponseBehaviorCustomOrigin.html). */
+const DEFAULT_READ_TIMEOUT_MS = 30_000;
+
+const requestId = () => randomBytes(42).toString("base64");
+
+/** Headers as CloudFront's event holds them, from [name, value] pairs. */
+const pairsOf = (raw) => {
+  const pairs = [];
+  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
+  return pairs;
+};
+
+/** Asks the origin; resolves with its status, raw headers and whole body, or a failure kind. The
+ * timeout is the socket's idle time: RequestAndResponseBehaviorCustomOrigin.html, "Origin response
+ * timeout": the time CloudFront waits for a response, and "the amount of time ... that CloudFront
+ * waits after receiving a packet of a response from the origin and before receiving the next
+ * packet". An origin that trickles is therefore never cut off. */
+function ask(origin, { method, path, headers }, readTimeoutMs) {
+  return new Promise((resolve) => {
+    const url = new URL(path, origin);
+    const req = httpRequest(url, { method, headers, timeout: readTimeoutMs, setHost: true });
+    let head = null;
+    const chunks = [];
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(head ? { ...head, body: Buffer.concat(chunks), truncated: true } : { failure: "timedOut" });
+    });
+    req.on("error", () => resolve(head ? { ...head, body: Buffer.concat(chunks), truncated: true } : { failure: "connect" }));
+    req.on("response", (res) => {
+      head = { status: res.statusCode, statusText: res.statusMessage, headers: pairsOf(res.rawHeaders) };
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ ...head, body: Buffer.concat(chunks) }));
+      res.on("error", () => resolve({ ...head, body: Buffer.concat(chunks), truncated: true }));
+    });
+    req.end();
+  });
+}
+
+/** `handler`, but every answer it generates gets another `Via`. */
+function changingVia(handler) {
+  return async (event) => {
+    const result = await handler(event);
+    if (result && result.body !== undefined) result.headers = { ...result.headers, via: [{ key: "Via", value: "1.1 changed" }] };
+    return result;
+  };
+}
+
+export class Distribution {
+  constructor(config, handler) {
+    this.config = config;
+    this.handler = handler;
+    this.behavior = typeof config.behavior === "object" ? config.behavior : BEHAVIORS[config.behavior || "per-viewer"];
+    if (!this.behavior) throw new Error(`no behavior named ${config.behavior}`);
+    this.customErrors = config.customErrors || [];
+    if (this.customErrors.some((c) => c.pagePath) && !ORDERS.includes(config.customErrorOrder)) {
+      throw new Error(`customErrorOrder must be one of ${ORDERS.join(", ")}: AWS does not document the order, so each run picks one`);
+    }
+    this.cache = new Map();
+    this.inflight = new Map();
+    this.originRequests = 0;
+  }
+
+  errorTtl(status) {
+    const own = this.customErrors.find((c) => c.code === status && c.ttl !== undefined);
+    return own ? own.ttl : (this.config.errorCachingMinTtl ?? DEFAULT_ERROR_TTL);
+  }
+
+  /** What the viewer gets for one request: { status, statusText, headers, body, truncated }. */
+  async request(viewer) {
+    const id = requestId();
+    const key = cacheKey(viewer.method, viewer.path, viewer.search, viewer.headers, this.behavior);
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    let entry;
+    let hit = false;
+    if (cached && cached.expires > now) {
+      entry = cached;
+      hit = true;
+    } else if (this.inflight.has(key) && collapses(this.behavior)) {
+      // The first request's answer is awaited, then shared when it allows sharing.
+      const first = await this.inflight.get(key);
+      if (collapses(this.behavior, first.headers["cache-control"])) {
+        entry = first;
+        hit = true;
+      }
+    }
+    if (!entry) {
+      const pending = this.fetch(viewer, id, key);
+      this.inflight.set(key, pending);
+      try {
+        entry = await pending;
+      } finally {
+        if (this.inflight.get(key) === pending) this.inflight.delete(key);
+      }
+    }
+    return this.toViewer(entry, viewer.method, id, hit);
+  }
+
+  /** Asks the origin, runs the function, caches: one cache entry. */
+  async fetch(viewer, id, key) {
+    const forwarded = forwardedHeaders(viewer.headers, this.behavior);
+    const query = functionQueryString(viewer.search, this.behavior);
+    this.originRequests += 1;
+    const origin = await ask(
+      this.config.origin,
+      { method: viewer.method, path: viewer.path + (query ? `?${query}` : ""), headers: Object.fromEntries(forwarded) },
+      this.config.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+    );
+    let entry;
+    if (origin.failure) {
+      entry = { ...this.fromPage(cloudfrontErrorPage(origin.failure, id)), byFunction: false };
+    } else {
+      const event = originResponse({
+        status: origin.status,
+        statusDescription: origin.statusText,
+        method: viewer.method,
+        uri: viewer.path,
+        querystring: query,
+        requestId: id,
+        clientIp: viewer.clientIp,
+        requestHeaders: [...forwarded, ...cloudfrontAdded(forwarded, viewer.clientIp, POP)],
+        // Disallowed headers are "not exposed to edge functions" (rules.mjs DISALLOWED).
+        responseHeaders: origin.headers.filter(([name]) => !isDisallowed(name)),
+      });
+      const handler = this.config.changeVia ? changingVia(this.handler) : this.handler;
+      const run = await invoke(handler, event, { timeoutMs: this.config.functionTimeoutMs, throttled: this.config.throttled });
+      if (run.outcome === "cloudfront") {
+        entry = { ...this.fromPage(run.response), byFunction: false, lambdaError: run.response.kind, validation: run.error };
+      } else {
+        const headers = {};
+        for (const [name, values] of Object.entries(run.response.headers || {})) headers[name] = values.map((h) => h.value).join(", ");
+        entry = {
+          status: Number(run.response.status),
+          statusText: run.response.statusDescription || "",
+          headers,
+          body: run.outcome === "answered" ? resultBody(run.response) : origin.body,
+          truncated: run.outcome === "passed" && origin.truncated,
+          byFunction: run.outcome === "answered",
+        };
+      }
+    }
+    // CloudFront caches the answer under the cache key: the origin-response function runs "before
+    // it caches the object" (lambda-cloudfront-trigger-events.html). That it does not cache its own
+    // Lambda errors is not documented; the emulator keeps them out of the cache.
+    const ttl = entry.lambdaError ? 0 : ttlSeconds(viewer.method, entry.status, entry.headers["cache-control"], this.behavior, this.errorTtl(entry.status));
+    if (ttl > 0 && !entry.truncated) this.cache.set(key, { ...entry, expires: Date.now() + ttl * 1000 });
+    return entry;
+  }
+
+  fromPage(page) {
+    return { status: page.status, statusText: "", headers: page.headers, body: Buffer.from(page.body) };
+  }
+
+  /** The custom error response that answers `entry` instead, if any. */
+  customError(entry) {
+    const custom = this.customErrors.find((c) => c.code === entry.status && c.pagePath);
+    if (!custom) return null;
+    // custom-error-pages.html: "If the CloudFront error code is Capacity Exceeded or Limit
+    // Exceeded, CloudFront returns a 503 status code to the viewer without using your custom
+    // error page." (A timed-out function is one of the "Lambda limit exceeded" 503s.)
+    if (entry.lambdaError === "throttled" || entry.lambdaError === "timeout") return null;
+    if (entry.byFunction && this.config.customErrorOrder === "before-function") return null;
+    return custom;
+  }
+
+  /** The page behind a custom error response, from the pages' S3 origin. */
+  page(custom) {
+    const root = this.config.pages;
+    const file = root && join(root, normalize(custom.pagePath).replace(/^(\.\.(\/|$))+/, ""));
+    try {
+      return {
+        status: Number(custom.responseCode || custom.code),
+        statusText: "",
+        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=60", server: "AmazonS3" },
+        body: readFileSync(file),
+      };
+    } catch {
+      // custom-error-pages.html: when the page is missing, "CloudFront returns to the viewer the
+      // status code that CloudFront received from the origin that contains the custom error
+      // pages", such as S3's 404.
+      return { status: 404, statusText: "", headers: { "content-type": "application/xml", server: "AmazonS3" }, body: Buffer.from("<Error><Code>NoSuchKey</Code></Error>") };
+    }
+  }
+
+  toViewer(entry, method, id, hit) {
+    const custom = this.customError(entry);
+    const answer = custom ? this.page(custom) : entry;
+    // The headers CloudFront sets on every answer (RequestAndResponseBehaviorCustomOrigin.html,
+    // "HTTP response headers that CloudFront removes or replaces"): its own Via, and the request's
+    // ID and POP; X-Cache as it reports a hit, a miss or an error.
+    let xCache = hit ? "Hit from cloudfront" : "Miss from cloudfront";
+    if (entry.status >= 400) xCache = entry.lambdaError ? entry.headers["x-cache"] : "Error from cloudfront";
+    const headers = { ...answer.headers };
+    delete headers["transfer-encoding"];
+    delete headers["content-length"];
+    Object.assign(headers, {
+      via: `1.1 ${POP.toLowerCase()}.cloudfront.net (CloudFront)`,
+      "x-cache": xCache,
+      "x-amz-cf-pop": POP,
+      "x-amz-cf-id": id,
+    });
+    if (entry.validation) headers["x-emulator-validation"] = entry.validation;
+    if (custom) headers["x-emulator"] = "custom-error-response";
+    else if (entry.byFunction) headers["x-emulator"] = "function";
+    else if (entry.lambdaError || entry.headers.server === "CloudFront") headers["x-emulator"] = "cloudfront";
+    return { status: answer.status, statusText: answer.statusText, headers, body: method === "HEAD" ? Buffer.alloc(0) : answer.body, truncated: entry.truncated };
+  }
+}
+
+/** Serves `distribution` over HTTP on 127.0.0.1:`port`. */
+export function serve(distribution, port) {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://emulator");
+    try {
+      const answer = await distribution.request({
+        method: req.method,
+        path: url.pathname,
+        search: url.search.slice(1),
+        headers: pairsOf(req.rawHeaders),
+        clientIp: req.socket.remoteAddress,
+      });
+      res.writeHead(answer.status, answer.statusText || undefined, answer.headers);
+      if (answer.truncated) {
+        res.write(answer.body);
+        res.destroy();
+        return;
+      }
+      res.end(answer.body);
+    } catch (error) {
+      // A fault of the emulator itself, never CloudFront's behaviour: say so loudly.
+      res.writeHead(599, { "x-emulator": "broken" });
+      res.end(String((error && error.stack) || error));
+    }
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = JSON.parse(process.argv[2]);
+  const { handler } = await unpack(config.zip);
+  const distribution = new Distribution(config, handler);
+  await serve(distribution, Number(config.port));
+  console.error(`cloudfront emulator on 127.0.0.1:${config.port} → ${config.origin} (${config.customErrorOrder || "no custom error pages"})`);
+}

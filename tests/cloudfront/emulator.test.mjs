@@ -1,0 +1,141 @@
+// The emulator's CloudFront around a function: the headers and query strings each behavior's
+// policies let through, error caching by cache key, request collapsing, and custom error
+// responses in each order. A recording function stands in where only CloudFront is under test;
+// the packaged function (the chaos zip, as in tests/lambda-edge/) where its answers matter.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, test } from "node:test";
+
+import { unpack } from "../lambda-edge/event.mjs";
+import { Distribution } from "./emulator.mjs";
+import { BEHAVIORS, CACHING_OPTIMIZED } from "./policies.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ZIP = process.env.EDGEPAGES_LAMBDA_ZIP || join(ROOT, "target", "lambda-edge", "edgepages-lambda-edge-chaos.zip");
+
+/** An origin on loopback: `/status/N` answers N after `?ms=` milliseconds; it counts requests. */
+let origin;
+let originUrl;
+const hits = new Map();
+before(async () => {
+  origin = createServer((req, res) => {
+    const url = new URL(req.url, "http://origin");
+    hits.set(url.pathname, (hits.get(url.pathname) || 0) + 1);
+    const status = Number(url.pathname.split("/")[2]) || 200;
+    setTimeout(() => {
+      res.writeHead(status, { "content-type": "text/html", via: "1.1 vegur" });
+      res.end(`<p>origin ${status}: ${req.url}</p>`);
+    }, Number(url.searchParams.get("ms") || 0));
+  });
+  await new Promise((resolve) => origin.listen(0, "127.0.0.1", resolve));
+  originUrl = `http://127.0.0.1:${origin.address().port}`;
+});
+after(() => origin.close());
+
+/** A function that records each event and returns the origin's response untouched. */
+function recorder() {
+  const events = [];
+  const handler = async (event) => {
+    events.push(event);
+    return event.Records[0].cf.response;
+  };
+  return { events, handler };
+}
+
+const viewer = (path, headers = [], method = "GET") => {
+  const [pathname, search = ""] = path.split("?");
+  return { method, path: pathname, search, headers, clientIp: "203.0.113.9" };
+};
+const BROWSER = [["Accept", "text/html"], ["Accept-Language", "fr"], ["Cookie", "session=abc"], ["Host", "shop.example"]];
+
+test("the function sees the viewer headers and query strings each behavior's policies forward", async () => {
+  const seen = {};
+  for (const name of ["per-viewer", "variant", "legacy"]) {
+    const { events, handler } = recorder();
+    const cf = new Distribution({ origin: originUrl, behavior: name }, handler);
+    await cf.request(viewer("/status/200?q=1", [...BROWSER, ["X-Edgepages-Variant", "html.fr"]]));
+    const request = events[0].Records[0].cf.request;
+    seen[name] = { headers: Object.keys(request.headers).sort(), querystring: request.querystring };
+  }
+  // AllViewerExceptHostHeader: every viewer header but Host, and the query string.
+  // (User-Agent is CloudFront's own, "Amazon CloudFront", since this viewer sent none.)
+  assert.deepEqual(seen["per-viewer"].headers, ["accept", "accept-language", "cookie", "user-agent", "via", "x-edgepages-variant", "x-forwarded-for"]);
+  assert.equal(seen["per-viewer"].querystring, "q=1");
+  assert.ok(seen.variant.headers.includes("x-edgepages-variant"));
+  // Legacy settings forwarding nothing: CloudFront's own headers only, and no query string.
+  assert.deepEqual(seen.legacy.headers, ["user-agent", "via", "x-forwarded-for"]);
+  assert.equal(seen.legacy.querystring, "");
+});
+
+test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {
+  const { events, handler } = recorder();
+  const cf = new Distribution({ origin: originUrl, behavior: "per-viewer", errorCachingMinTtl: 1 }, handler);
+  const first = await cf.request(viewer("/status/503?a=1"));
+  const second = await cf.request(viewer("/status/503?a=2"));
+  assert.equal(second.body.toString(), first.body.toString(), "the per-viewer key is the path alone");
+  assert.equal(events.length, 1);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await cf.request(viewer("/status/503?a=3"));
+  assert.equal(events.length, 2, "asked again once the TTL ran out");
+});
+
+test("simultaneous requests are collapsed only where the policies allow it, and only by cache key", async () => {
+  const noCookies = { cachePolicy: { ...CACHING_OPTIMIZED, headers: ["accept-language"] }, originRequestPolicy: null };
+  for (const [behavior, same, other] of [[noCookies, 1, 2], [BEHAVIORS["per-viewer"], 2, 2]]) {
+    const { events, handler } = recorder();
+    const cf = new Distribution({ origin: originUrl, behavior }, handler);
+    const path = `/status/502?ms=150&b=${Math.random()}`;
+    await Promise.all([cf.request(viewer(path, [["Accept-Language", "fr"]])), cf.request(viewer(path, [["Accept-Language", "fr"]]))]);
+    assert.equal(events.length, same, `${behavior.cachePolicy.name}: same key`);
+    const other2 = `/status/502?ms=150&c=${Math.random()}`;
+    const { events: e2, handler: h2 } = recorder();
+    const cf2 = new Distribution({ origin: originUrl, behavior }, h2);
+    await Promise.all([cf2.request(viewer(other2, [["Accept-Language", "fr"]])), cf2.request(viewer(other2, [["Accept-Language", "de"]]))]);
+    assert.equal(e2.length, other, `${behavior.cachePolicy.name}: another key`);
+  }
+});
+
+test("custom error responses replace the function's answer in one order and not in the other", async () => {
+  const { handler } = await unpack(ZIP);
+  // The static pages publish uploads, rendered by the binary scripts/build-lambda-edge built.
+  const pages = join(ROOT, "target", "emulator-pages");
+  execFileSync(join(ROOT, "target", "debug", "edgepages"), ["--config", "edgepages.toml", "render", "--out", pages], { cwd: ROOT });
+  const bodies = {};
+  for (const order of ["after-function", "before-function"]) {
+    const cf = new Distribution({
+      origin: originUrl,
+      behavior: "per-viewer",
+      customErrors: [{ code: 502, pagePath: "/edgepages/502.html", responseCode: 502 }],
+      customErrorOrder: order,
+      pages,
+    }, handler);
+    const r = await cf.request(viewer(`/status/502?o=${order}`, [["Accept", "application/json"]]));
+    bodies[order] = r;
+    assert.equal(r.status, 502);
+  }
+  assert.equal(bodies["after-function"].headers["x-emulator"], "custom-error-response");
+  assert.equal(bodies["before-function"].headers["x-emulator"], "function");
+  assert.equal(bodies["before-function"].headers["content-type"], "application/problem+json");
+});
+
+test("a throttled function is CloudFront's 503, which no custom error response replaces", async () => {
+  const { handler } = recorder();
+  const cf = new Distribution({
+    origin: originUrl,
+    throttled: true,
+    customErrors: [{ code: 503, pagePath: "/edgepages/503.html", responseCode: 503 }],
+    customErrorOrder: "after-function",
+    pages: "/nonexistent",
+  }, handler);
+  const r = await cf.request(viewer("/status/200"));
+  assert.equal(r.status, 503);
+  assert.equal(r.headers["x-cache"], "LambdaLimitExceeded from cloudfront");
+  assert.equal(r.headers["x-emulator"], "cloudfront");
+});
+
+test("custom error pages without a declared order are refused: AWS does not document one", () => {
+  assert.throws(() => new Distribution({ origin: originUrl, customErrors: [{ code: 502, pagePath: "/p.html" }] }, () => {}), /customErrorOrder/);
+});
