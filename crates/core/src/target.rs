@@ -62,7 +62,9 @@ pub enum UrlError {
 
 /// Stands in for each character outside ASCII in the copy [`parse_url`] parses first: lower-case
 /// ASCII letters, which url keeps as they are in a host and in a path.
-const NON_ASCII_MARK: &str = "edgepagesnonasciimark";
+/// Begins with a letter that is not a hex digit, so that a `%` before it stays a lone `%` in the
+/// probe as it is in the original, never becoming a %-escape of its own.
+const NON_ASCII_MARK: &str = "zzedgepagesnonasciizz";
 
 /// `Url::parse`, but a host that holds a character outside ASCII is refused before url's IDNA
 /// step sees it, in every build. The workspace pins url's IDNA back end to idna_adapter 1.0
@@ -184,6 +186,13 @@ mod tests {
         ] {
             let err = Origin::parse(raw).unwrap_err();
             assert!(err.contains("characters outside ASCII in its host") && err.contains("xn--"), "{raw}: {err}");
+        }
+        // A `%` before the character: the probe must not turn it into a %-escape of its own (the
+        // fuzzer's second crash: the mark began with `ed`, a hex byte).
+        for raw in
+            ["https:/.Um..UUU%\u{feff}UUU]U]UUUUUU>UUUU]UUUUUUUUUUU", "https://UU%\u{feff}UU", "https://UU%\u{e9}X"]
+        {
+            assert!(Origin::parse(raw).is_err(), "{raw}");
         }
         // Outside the host, such characters are url's to escape, as before.
         let path = Origin::parse("https://app.internal/caf\u{e9}/").unwrap();
