@@ -216,8 +216,8 @@ test("the README's screenshots: the 503 page light and dark, and in Arabic on a 
     backgrounds[name] = seen.background;
     await page.close();
     if (process.env.UPDATE_SCREENSHOTS === "1") {
-      mkdirSync(join(ROOT, "docs"), { recursive: true });
-      copyFileSync(shot, join(ROOT, "docs", `503-${name}.png`));
+      mkdirSync(join(ROOT, "docs", "src", "images"), { recursive: true });
+      copyFileSync(shot, join(ROOT, "docs", "src", "images", `503-${name}.png`));
     }
   }
   assert.notEqual(backgrounds.dark, backgrounds.light, "the dark picture is not dark");
