@@ -1,0 +1,62 @@
+//! The repository's own documents: every relative link and anchor of its Markdown files (the
+//! README, the changelog, the guide's chapters, the test rigs' notes) leads somewhere, and every
+//! chapter under docs/src is in the book's SUMMARY.md.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use edgepages_linkcheck::{Checker, links};
+
+/// Folders that hold no document of ours: build output, installed packages, the built book.
+const SKIPPED: &[&str] =
+    &["target", "node_modules", ".venv", ".git", ".wrangler", "book", "artifacts", "build", "fuzz"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn markdown_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().unwrap().to_string_lossy();
+        if path.is_dir() {
+            if !SKIPPED.contains(&name.as_ref()) {
+                markdown_files(&path, found);
+            }
+        } else if name.ends_with(".md") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_relative_link_and_anchor_leads_somewhere() {
+    let root = root();
+    let mut files = Vec::new();
+    markdown_files(&root, &mut files);
+    let names: Vec<_> = files.iter().map(|f| f.strip_prefix(&root).unwrap().to_string_lossy().into_owned()).collect();
+    for expected in ["README.md", "CHANGELOG.md", "docs/src/SUMMARY.md"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} was not among the files checked: {names:?}");
+    }
+    let mut checker = Checker::new(&root, &root.join("docs/src"));
+    let broken: Vec<String> =
+        files.iter().flat_map(|file| checker.check_file(file).unwrap()).map(|b| b.to_string()).collect();
+    assert!(broken.is_empty(), "{} broken links:\n{}", broken.len(), broken.join("\n"));
+}
+
+#[test]
+fn every_chapter_is_in_the_summary() {
+    let src = root().join("docs/src");
+    let summary = fs::read_to_string(src.join("SUMMARY.md")).unwrap();
+    let listed: Vec<String> = links(&summary).into_iter().map(|link| link.target).collect();
+    let mut chapters = Vec::new();
+    markdown_files(&src, &mut chapters);
+    let missing: Vec<_> = chapters
+        .iter()
+        .map(|c| c.strip_prefix(&src).unwrap().to_string_lossy().into_owned())
+        .filter(|c| c != "SUMMARY.md" && !listed.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "chapters mdBook would not build, since SUMMARY.md does not list them: {missing:?}");
+}
