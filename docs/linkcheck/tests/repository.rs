@@ -60,3 +60,56 @@ fn every_chapter_is_in_the_summary() {
         .collect();
     assert!(missing.is_empty(), "chapters mdBook would not build, since SUMMARY.md does not list them: {missing:?}");
 }
+
+/// Every chapter the code names (a CLI message, a config comment, a script) by its path,
+/// `docs/src/<chapter>.md`, optionally with `#anchor`, exists and has that anchor.
+#[test]
+fn every_chapter_the_code_names_exists() {
+    let root = root();
+    let mut files = Vec::new();
+    for dir in ["crates", "edge", "lambda-edge", "tests", "scripts", "pages", ".ci"] {
+        every_file(&root.join(dir), &mut files);
+    }
+    files.extend(["wrangler.toml", "edgepages.toml", "Cargo.toml"].map(|f| root.join(f)));
+    let mut named = 0;
+    let mut broken = Vec::new();
+    for file in &files {
+        let Ok(text) = fs::read_to_string(file) else { continue };
+        for (n, line) in text.lines().enumerate() {
+            for rest in line.split("docs/src/").skip(1) {
+                let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.#".contains(c))).unwrap_or(rest.len());
+                let target = rest[..end].trim_end_matches('.');
+                let Some((chapter, anchor)) = target.split_once(".md").map(|(c, a)| (c, a.trim_start_matches('#')))
+                else {
+                    continue;
+                };
+                named += 1;
+                let path = root.join("docs/src").join(format!("{chapter}.md"));
+                let shown = format!("{}:{}: docs/src/{target}", file.strip_prefix(&root).unwrap().display(), n + 1);
+                match fs::read_to_string(&path) {
+                    Err(_) => broken.push(format!("{shown}: no such chapter")),
+                    Ok(md) if !anchor.is_empty() && !edgepages_linkcheck::anchors::anchors(&md).contains(anchor) => {
+                        broken.push(format!("{shown}: no heading makes the anchor #{anchor}"));
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    assert!(named > 0, "no file named a chapter: the scan itself is broken");
+    assert!(broken.is_empty(), "{} chapters named that are not there:\n{}", broken.len(), broken.join("\n"));
+}
+
+fn every_file(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for path in entries.map(|entry| entry.unwrap().path()) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !SKIPPED.contains(&name.as_str()) && name != "corpus" {
+                every_file(&path, found);
+            }
+        } else {
+            found.push(path);
+        }
+    }
+}

@@ -93,7 +93,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
 /// `[status]`, or an error saying it is missing.
 pub fn status_source(config: &edgepages_core::Config, path: &Path) -> Result<StatusSource> {
     config.status.clone().with_context(|| {
-        format!("{} has no [status] section; it needs provider and url (see the README's [status])", path.display())
+        format!("{} has no [status] section; it needs provider and url (see the guide's status page chapter, docs/src/status.md)", path.display())
     })
 }
 

@@ -56,7 +56,7 @@ pub struct Config {
 }
 
 /// `[pages]`: the site's own page templates (minijinja), each a path relative to the config file.
-/// The variables they may use are documented in the README ("Your own page template").
+/// The variables they may use are documented in the guide's template chapter (docs/src/templates.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pages {
