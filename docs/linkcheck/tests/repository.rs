@@ -113,3 +113,14 @@ fn every_file(dir: &Path, found: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// The README is the front door (issue 24: about 250 lines); reference text goes to a chapter.
+#[test]
+fn the_readme_stays_a_front_door() {
+    let lines = fs::read_to_string(root().join("README.md")).unwrap().lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines: keep it to what it is, install, a quick start per target, the commands and \
+         the outages, and put the rest in a chapter of docs/src"
+    );
+}
