@@ -23,7 +23,7 @@ pub use maintenance::{
     Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, in_force_with_status,
     next_switch_read_ms, reconsider_at, rfc3339,
 };
-pub use status::{Provider, StatusSource};
+pub use status::{Provider, StatusSource, fetchable as status_page_fetchable};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::page::PageKind;
