@@ -2,8 +2,8 @@
 // origin, with the packaged Lambda@Edge function on its origin-response event, enforcing what AWS
 // documents of CloudFront around it:
 // - which viewer headers and query strings reach the origin and the function (policies.mjs);
-// - the function's result checked as CloudFront checks it, and CloudFront's own 502, 500 or 503
-//   when it fails, throws, times out or is throttled (lambda.mjs, rules.mjs);
+// - the function's result checked as CloudFront checks it, and CloudFront's own 502 when it fails
+//   validation, its 503 when it throws, times out or is throttled (lambda.mjs, rules.mjs);
 // - error caching for at least the Error Caching Minimum TTL, and collapsing of simultaneous
 //   requests by cache key (policies.mjs);
 // - custom error responses, applied to the function's answer or not: AWS does not document which,
@@ -201,7 +201,10 @@ export class Distribution {
     if (!custom) return null;
     // custom-error-pages.html: "If the CloudFront error code is Capacity Exceeded or Limit
     // Exceeded, CloudFront returns a 503 status code to the viewer without using your custom
-    // error page." (A timed-out function is one of the "Lambda limit exceeded" 503s.)
+    // error page." (A timed-out function is one of the "Lambda limit exceeded" 503s.) A function
+    // that threw is the other 503, a "function execution error"
+    // (http-503-service-unavailable.html), which that sentence does not name: its 503 gets the
+    // custom error page (inferred from the exception's narrow wording).
     if (entry.lambdaError === "throttled" || entry.lambdaError === "timeout") return null;
     if (entry.byFunction && this.config.customErrorOrder === "before-function") return null;
     return custom;

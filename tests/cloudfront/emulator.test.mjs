@@ -4,6 +4,7 @@
 // the packaged function (the chaos zip, as in tests/lambda-edge/) where its answers matter.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -134,6 +135,32 @@ test("a throttled function is CloudFront's 503, which no custom error response r
   assert.equal(r.status, 503);
   assert.equal(r.headers["x-cache"], "LambdaLimitExceeded from cloudfront");
   assert.equal(r.headers["x-emulator"], "cloudfront");
+});
+
+test("a function that throws is CloudFront's 503, which a 503 custom error response does replace", async () => {
+  // http-503-service-unavailable.html#http-503-lambda-execution-error: an execution error is a
+  // 503. The custom error page is skipped only for "Capacity Exceeded or Limit Exceeded"
+  // (custom-error-pages.html), which an execution error is not, so in either order the page
+  // replaces it (inferred from that narrow exception).
+  const pages = join(ROOT, "target", "emulator-pages-503");
+  mkdirSync(join(pages, "edgepages"), { recursive: true });
+  writeFileSync(join(pages, "edgepages", "503.html"), "<p>static 503</p>");
+  for (const order of ["after-function", "before-function"]) {
+    const cf = new Distribution({
+      origin: originUrl,
+      customErrors: [{ code: 503, pagePath: "/edgepages/503.html", responseCode: 503 }],
+      customErrorOrder: order,
+      pages,
+    }, () => { throw new Error("boom"); });
+    const r = await cf.request(viewer(`/status/502?threw=${order}`));
+    assert.equal(r.status, 503, order);
+    assert.equal(r.headers["x-emulator"], "custom-error-response", order);
+    assert.equal(r.body.toString(), "<p>static 503</p>", order);
+  }
+  const bare = new Distribution({ origin: originUrl }, () => { throw new Error("boom"); });
+  const r = await bare.request(viewer("/status/502?threw=bare"));
+  assert.equal(r.status, 503);
+  assert.equal(r.headers["x-cache"], "LambdaExecutionError from cloudfront");
 });
 
 test("custom error pages without a declared order are refused: AWS does not document one", () => {

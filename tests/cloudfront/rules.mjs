@@ -134,9 +134,11 @@ export function resultBody(result) {
 export const CLOUDFRONT_ERRORS = {
   // RESTRICTIONS / UPDATING: a result that fails validation is CloudFront's 502.
   validation: { status: 502, cache: "LambdaValidationError" },
-  // troubleshooting-response-errors.html, "HTTP 500 status code (Lambda execution error)": "your
-  // Lambda function returned an execution error" (an unhandled exception).
-  execution: { status: 500, cache: "LambdaExecutionError", text: "The Lambda function returned an error (the emulator's wording)." },
+  // troubleshooting-response-errors.html, "HTTP 503 status code (function execution error)";
+  // http-503-service-unavailable.html#http-503-lambda-execution-error: a function that fails with
+  // an unhandled exception is CloudFront's 503. (The page archived before 2024,
+  // http-500-lambda-execution-error.html, said 500.)
+  execution: { status: 503, cache: "LambdaExecutionError", text: "The Lambda function returned an error (the emulator's wording)." },
   // "HTTP 503 status code (Lambda limit exceeded)": throttled by the regional quotas, "or the
   // function exceeded the Lambda function timeout quota". A timed-out function showed
   // "LambdaExecutionError" with this wording on a 503 (serverless-next.js issue #181).

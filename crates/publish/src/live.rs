@@ -47,7 +47,8 @@ pub enum Finding {
     Rejected,
     /// Lambda@Edge's regional quotas throttled the function: CloudFront's own 503.
     Throttled,
-    /// The function threw or timed out: CloudFront's own 500 or 503.
+    /// The function threw or timed out: CloudFront's own 503 (a thrown error was a 500 in docs
+    /// before 2024: http-503-service-unavailable.html#http-503-lambda-execution-error).
     FunctionFailed,
     /// CloudFront could not reach the origin, so no origin-response function ran.
     OriginUnreachable,
