@@ -132,7 +132,11 @@ export function ttlSeconds(method, status, cacheControl, behavior, errorTtl) {
   if (status >= 400) return 0;
   const cp = behavior.cachePolicy;
   if (!cp || cp.maxTtl === 0) return 0;
-  if (cp.minTtl === 0 && (d["no-store"] || d["no-cache"] || d.private)) return 0;
+  // API_CachePolicyConfig.html: "If your minimum TTL is greater than 0, CloudFront will cache
+  // content for at least the duration specified in the cache policy's minimum TTL, even if the
+  // Cache-Control: no-cache, no-store, or private directives are present"; Expiration.html's
+  // table: with those directives it "caches for the minimum TTL" (0: not at all).
+  if (d["no-store"] || d["no-cache"] || d.private) return cp.minTtl;
   const asked = Number.isFinite(d["s-maxage"]) ? d["s-maxage"] : Number.isFinite(d["max-age"]) ? d["max-age"] : cp.defaultTtl;
   return Math.min(Math.max(asked, cp.minTtl), cp.maxTtl);
 }
