@@ -224,8 +224,10 @@ export class Distribution {
     } catch {
       // custom-error-pages.html: when the page is missing, "CloudFront returns to the viewer the
       // status code that CloudFront received from the origin that contains the custom error
-      // pages", such as S3's 404.
-      return { status: 404, statusText: "", headers: { "content-type": "application/xml", server: "AmazonS3" }, body: Buffer.from("<Error><Code>NoSuchKey</Code></Error>") };
+      // pages". S3 answers a missing key with 403 AccessDenied, not 404, to a caller without
+      // s3:ListBucket (API_GetObject.html, "Permissions"), and publish grants the OAC only
+      // s3:GetObject (crates/publish/src/policy.rs).
+      return { status: 403, statusText: "", headers: { "content-type": "application/xml", server: "AmazonS3" }, body: Buffer.from("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>") };
     }
   }
 

@@ -163,6 +163,24 @@ test("a function that throws is CloudFront's 503, which a 503 custom error respo
   assert.equal(r.headers["x-cache"], "LambdaExecutionError from cloudfront");
 });
 
+test("a custom error page missing from the bucket is S3's 403 AccessDenied, as publish grants only s3:GetObject", async () => {
+  // custom-error-pages.html: when the page isn't available, CloudFront returns "the status code
+  // that CloudFront received from the origin that contains the custom error pages". For S3 that is
+  // a 403, not a 404, without s3:ListBucket (API_GetObject.html, "Permissions": "If you don't have
+  // the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error"),
+  // and publish's bucket policy grants the OAC s3:GetObject alone (crates/publish/src/policy.rs).
+  const { handler } = recorder();
+  const cf = new Distribution({
+    origin: originUrl,
+    customErrors: [{ code: 502, pagePath: "/edgepages/502.html", responseCode: 502 }],
+    customErrorOrder: "after-function",
+    pages: "/nonexistent",
+  }, handler);
+  const r = await cf.request(viewer("/status/502?missing=1"));
+  assert.equal(r.status, 403);
+  assert.match(r.body.toString(), /<Code>AccessDenied<\/Code>/);
+});
+
 test("custom error pages without a declared order are refused: AWS does not document one", () => {
   assert.throws(() => new Distribution({ origin: originUrl, customErrors: [{ code: 502, pagePath: "/p.html" }] }, () => {}), /customErrorOrder/);
 });
