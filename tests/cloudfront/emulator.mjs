@@ -186,7 +186,7 @@ export class Distribution {
     // CloudFront caches the answer under the cache key: the origin-response function runs "before
     // it caches the object" (lambda-cloudfront-trigger-events.html). That it does not cache its own
     // Lambda errors is not documented; the emulator keeps them out of the cache.
-    const ttl = entry.lambdaError ? 0 : ttlSeconds(viewer.method, entry.status, entry.headers["cache-control"], this.behavior, this.errorTtl(entry.status));
+    const ttl = entry.lambdaError ? 0 : ttlSeconds(viewer.method, entry.status, entry.headers["cache-control"], this.behavior, this.errorTtl(entry.status), { expires: entry.headers.expires });
     if (ttl > 0 && !entry.truncated) this.cache.set(key, { ...entry, expires: Date.now() + ttl * 1000 });
     return entry;
   }

@@ -109,24 +109,44 @@ function directives(cacheControl) {
 }
 
 /**
- * Seconds CloudFront keeps `status` with `cacheControl`, or 0. `errorTtl` is the code's Error
- * Caching Minimum TTL (ERROR_TTL: 10 s when none is set). Only GET and HEAD are cached.
+ * The lifetime the origin's headers ask for, in seconds, or undefined: s-maxage, then max-age,
+ * then `Expires` against `now`. "If you specify values for both, then CloudFront uses only the
+ * value that you set for Cache-Control max-age" (knowledge-center/cloudfront-cache-files-time).
+ * An `Expires` that is no date counts as already expired (RFC 9111 §5.3).
  */
-export function ttlSeconds(method, status, cacheControl, behavior, errorTtl) {
+function askedSeconds(d, expires, now) {
+  if (Number.isFinite(d["s-maxage"])) return d["s-maxage"];
+  if (Number.isFinite(d["max-age"])) return d["max-age"];
+  if (expires === undefined || expires === null) return undefined;
+  const at = Date.parse(expires);
+  return Number.isFinite(at) ? Math.max(0, Math.floor((at - now) / 1000)) : 0;
+}
+
+/**
+ * Seconds CloudFront keeps `status` with `cacheControl` (and `expires`, the origin's `Expires`,
+ * read against `now` in ms), or 0. `errorTtl` is the code's Error Caching Minimum TTL (ERROR_TTL:
+ * 10 s when none is set). Only GET and HEAD are cached.
+ */
+export function ttlSeconds(method, status, cacheControl, behavior, errorTtl, { expires, now = Date.now() } = {}) {
   if (method !== "GET" && method !== "HEAD") return 0;
   const d = directives(cacheControl);
+  const asked = askedSeconds(d, expires, now);
   const maxTtl = behavior.cachePolicy ? behavior.cachePolicy.maxTtl : 31536000;
   if (ALWAYS_CACHED_ERRORS.includes(status)) {
     // ERROR_TTL: "If the origin adds a Cache-Control: no-store, Cache-Control: no-cache, or
     // Cache-Control: private directive to the error codes 404, 410, 414, or 501, CloudFront
     // doesn't cache the error response. For all other error codes, CloudFront ignores the
     // no-store, no-cache, and private directives, and caches the error response for the Error
-    // Caching Minimum TTL"; max-age and s-maxage count when greater, capped at the Maximum TTL.
+    // Caching Minimum TTL". "If the origin adds a Cache-Control max-age or Cache-Control s-maxage
+    // directive, or an Expires header: CloudFront caches error responses for the greater of the
+    // value in the header or the value of Error Caching Minimum TTL", max-age and s-maxage capped
+    // at the Maximum TTL (the page names no cap for Expires; the emulator caps it too, as
+    // Expiration.html does for healthy answers).
     // Whether CloudFront keeps an error at all on a behavior that caches nothing (CachingDisabled)
     // is not documented either way: the emulator keeps it, the worse case for one viewer's answer
     // reaching another.
     if ([404, 414, 501].includes(status) && (d["no-store"] || d["no-cache"] || d.private)) return 0;
-    const fromHeader = Math.min(Number.isFinite(d["s-maxage"]) ? d["s-maxage"] : Number.isFinite(d["max-age"]) ? d["max-age"] : 0, maxTtl);
+    const fromHeader = Math.min(asked ?? 0, maxTtl);
     return Math.max(errorTtl, fromHeader);
   }
   if (status >= 400) return 0;
@@ -137,8 +157,7 @@ export function ttlSeconds(method, status, cacheControl, behavior, errorTtl) {
   // Cache-Control: no-cache, no-store, or private directives are present"; Expiration.html's
   // table: with those directives it "caches for the minimum TTL" (0: not at all).
   if (d["no-store"] || d["no-cache"] || d.private) return cp.minTtl;
-  const asked = Number.isFinite(d["s-maxage"]) ? d["s-maxage"] : Number.isFinite(d["max-age"]) ? d["max-age"] : cp.defaultTtl;
-  return Math.min(Math.max(asked, cp.minTtl), cp.maxTtl);
+  return Math.min(Math.max(asked ?? cp.defaultTtl, cp.minTtl), cp.maxTtl);
 }
 
 /**

@@ -25,3 +25,21 @@ test("a healthy answer marked no-store, no-cache or private is kept for the mini
   assert.equal(ttlSeconds("GET", 200, "max-age=2", minTtl5, 10), 5);
   assert.equal(ttlSeconds("GET", 200, "max-age=60", minTtl5, 10), 60);
 });
+
+test("an error is kept for the greater of the Error Caching Minimum TTL and its max-age, s-maxage or Expires", () => {
+  // custom-error-pages-expiration.html: "If the origin adds a Cache-Control max-age or
+  // Cache-Control s-maxage directive, or an Expires header: CloudFront caches error responses for
+  // the greater of the value in the header or the value of Error Caching Minimum TTL."
+  const now = Date.parse("2026-12-08T00:00:00Z");
+  const inAMinute = new Date(now + 60_000).toUTCString();
+  const b = behavior({ ...CACHING_OPTIMIZED });
+  assert.equal(ttlSeconds("GET", 503, undefined, b, 10, { expires: inAMinute, now }), 60);
+  assert.equal(ttlSeconds("GET", 503, undefined, b, 120, { expires: inAMinute, now }), 120);
+  // An Expires in the past, or one that is no date, leaves the minimum.
+  assert.equal(ttlSeconds("GET", 503, undefined, b, 10, { expires: "0", now }), 10);
+  // max-age wins over Expires when both are sent (Expiration.html: Expires is for objects without
+  // Cache-Control max-age).
+  assert.equal(ttlSeconds("GET", 503, "max-age=30", b, 10, { expires: inAMinute, now }), 30);
+  // The same header keeps a healthy answer that long.
+  assert.equal(ttlSeconds("GET", 200, undefined, b, 10, { expires: inAMinute, now }), 60);
+});
