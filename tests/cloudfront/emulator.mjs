@@ -35,11 +35,14 @@ import { join, normalize } from "node:path";
 
 import { originResponse, unpack } from "../lambda-edge/event.mjs";
 import { invoke } from "./lambda.mjs";
-import { BEHAVIORS, cacheKey, cloudfrontAdded, collapses, forwardedHeaders, functionQueryString, ttlSeconds } from "./policies.mjs";
+import { BEHAVIORS, cacheKey, collapses, forwardedHeaders, functionQueryString, originRequestHeaders, ttlSeconds } from "./policies.mjs";
 import { cloudfrontErrorPage, isDisallowed, resultBody } from "./rules.mjs";
 
 export const ORDERS = ["after-function", "before-function"];
 const POP = "EMU50-C1";
+/** The origin's domain name as the event names it (`origin.custom.domainName` in
+ * tests/lambda-edge/event.mjs), which CloudFront sends as the origin request's Host. */
+const ORIGIN_DOMAIN = "alb.example";
 /** CloudFront's default Error Caching Minimum TTL (custom-error-pages-expiration.html). */
 const DEFAULT_ERROR_TTL = 10;
 /** CloudFront's default origin response timeout (RequestAndResponseBehaviorCustomOrigin.html). */
@@ -162,7 +165,10 @@ export class Distribution {
         querystring: query,
         requestId: id,
         clientIp: viewer.clientIp,
-        requestHeaders: [...forwarded, ...cloudfrontAdded(forwarded, viewer.clientIp, POP)],
+        // Disallowed headers are "not exposed to edge functions" (rules.mjs DISALLOWED), in the
+        // request as in the response.
+        requestHeaders: originRequestHeaders(forwarded, viewer.headers, { clientIp: viewer.clientIp, pop: POP, originDomain: ORIGIN_DOMAIN })
+          .filter(([name]) => !isDisallowed(name)),
         // Disallowed headers are "not exposed to edge functions" (rules.mjs DISALLOWED).
         responseHeaders: origin.headers.filter(([name]) => !isDisallowed(name)),
       });

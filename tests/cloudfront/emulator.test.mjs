@@ -63,12 +63,33 @@ test("the function sees the viewer headers and query strings each behavior's pol
   }
   // AllViewerExceptHostHeader: every viewer header but Host, and the query string.
   // (User-Agent is CloudFront's own, "Amazon CloudFront", since this viewer sent none.)
-  assert.deepEqual(seen["per-viewer"].headers, ["accept", "accept-language", "cookie", "user-agent", "via", "x-edgepages-variant", "x-forwarded-for"]);
+  // Host is the origin's domain whatever the viewer sent (CUSTOM_ORIGIN's table: "CloudFront sets
+  // the value to the domain name of the origin").
+  assert.deepEqual(seen["per-viewer"].headers, ["accept", "accept-language", "cookie", "host", "user-agent", "via", "x-edgepages-variant", "x-forwarded-for"]);
   assert.equal(seen["per-viewer"].querystring, "q=1");
   assert.ok(seen.variant.headers.includes("x-edgepages-variant"));
   // Legacy settings forwarding nothing: CloudFront's own headers only, and no query string.
-  assert.deepEqual(seen.legacy.headers, ["user-agent", "via", "x-forwarded-for"]);
+  assert.deepEqual(seen.legacy.headers, ["host", "user-agent", "via", "x-forwarded-for"]);
   assert.equal(seen.legacy.querystring, "");
+});
+
+test("the function never sees a disallowed header, sees the origin's Host, and one X-Forwarded-For ending in the viewer's address", async () => {
+  const { events, handler } = recorder();
+  const cf = new Distribution({ origin: originUrl, behavior: "per-viewer" }, handler);
+  await cf.request(viewer("/status/200?h=1", [
+    ...BROWSER,
+    ["Connection", "keep-alive"],
+    ["Upgrade", "h2c"],
+    ["X-Real-IP", "192.0.2.1"],
+    ["X-Forwarded-For", "198.51.100.7"],
+  ]));
+  const headers = events[0].Records[0].cf.request.headers;
+  // edge-function-restrictions-all.html, "Disallowed headers": "not exposed to edge functions".
+  for (const name of ["connection", "upgrade", "x-real-ip"]) assert.equal(headers[name], undefined, name);
+  assert.deepEqual(headers.host, [{ key: "Host", value: "alb.example" }]);
+  // RequestAndResponseBehaviorCustomOrigin.html, "Client IP Addresses": a viewer's
+  // X-Forwarded-For gets the address CloudFront saw appended to its end.
+  assert.deepEqual(headers["x-forwarded-for"], [{ key: "X-Forwarded-For", value: "198.51.100.7,203.0.113.9" }]);
 });
 
 test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {

@@ -70,15 +70,27 @@ export function functionQueryString(search, behavior) {
   return all(behavior.cachePolicy) || all(behavior.originRequestPolicy) ? search : "";
 }
 
-/** The headers CloudFront itself adds to an origin request (CUSTOM_ORIGIN, "HTTP request headers
- * and CloudFront behavior"): X-Forwarded-For with the viewer's address, Via, and User-Agent
- * "Amazon CloudFront" when the viewer's is not forwarded. (`X-Amz-Cf-Id` is added too, but is
- * disallowed, so no function sees it.) */
-export function cloudfrontAdded(forwarded, clientIp, pop) {
+/**
+ * The origin request's headers as the origin-response function sees them: the `forwarded` viewer
+ * headers, less those CloudFront sets itself, then its own (CUSTOM_ORIGIN, "HTTP request headers
+ * and CloudFront behavior" and "Client IP Addresses"):
+ * - Host: "CloudFront sets the value to the domain name of the origin" (`originDomain`), unless a
+ *   policy forwards the viewer's;
+ * - X-Forwarded-For: the viewer's address, appended to the end of the viewer's own header when it
+ *   sent one ("192.0.2.4,192.0.2.3,192.0.2.2"), so one header, never two;
+ * - Via, and User-Agent "Amazon CloudFront" when the viewer's is not forwarded.
+ * (`X-Amz-Cf-Id` is added too, but is disallowed, so no function sees it.) `viewer` is every
+ * header the viewer sent, since CloudFront appends to its X-Forwarded-For whatever the policies.
+ */
+export function originRequestHeaders(forwarded, viewer, { clientIp, pop, originDomain }) {
   const names = new Set(forwarded.map(([k]) => k.toLowerCase()));
-  const added = [["X-Forwarded-For", clientIp], ["Via", `2.0 ${pop}.cloudfront.net (CloudFront)`]];
-  if (!names.has("user-agent")) added.push(["User-Agent", "Amazon CloudFront"]);
-  return added;
+  const theirs = viewer.filter(([k]) => k.toLowerCase() === "x-forwarded-for").map(([, v]) => v.trim());
+  const out = forwarded.filter(([k]) => k.toLowerCase() !== "x-forwarded-for");
+  if (!names.has("host")) out.push(["Host", originDomain]);
+  out.push(["X-Forwarded-For", [...theirs, clientIp].join(",")]);
+  out.push(["Via", `2.0 ${pop}.cloudfront.net (CloudFront)`]);
+  if (!names.has("user-agent")) out.push(["User-Agent", "Amazon CloudFront"]);
+  return out;
 }
 
 /**
