@@ -15,6 +15,13 @@
 //   run: AWS documents it runs "after CloudFront receives a response from the origin"
 //   (lambda-cloudfront-trigger-events.html); that it does not run without one is inferred.
 //
+// Where AWS's documentation is silent the emulator's rule is inferred, and says so beside the
+// rule; each is listed here, with why the emulator holds it:
+// - a HEAD and a GET are cached apart (policies.mjs cacheKey): a shared entry would hand a GET
+//   the HEAD's empty body;
+// - a thrown function's 503 gets a 503 custom error page (customError): AWS names only Capacity
+//   Exceeded and Limit Exceeded as skipping the page;
+//
 // Usage: node tests/cloudfront/emulator.mjs CONFIG_JSON. The config (a JSON object):
 //   zip           the function's package;
 //   port          where to listen (127.0.0.1);

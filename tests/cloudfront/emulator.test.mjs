@@ -92,6 +92,16 @@ test("the function never sees a disallowed header, sees the origin's Host, and o
   assert.deepEqual(headers["x-forwarded-for"], [{ key: "X-Forwarded-For", value: "198.51.100.7,203.0.113.9" }]);
 });
 
+test("a HEAD never answers a later GET with its empty body: the two are cached apart (inferred)", async () => {
+  const { handler } = recorder();
+  const cf = new Distribution({ origin: originUrl, behavior: "caching-unkeyed" }, handler);
+  const path = `/status/200?head=${Math.random()}`;
+  const head = await cf.request(viewer(path, [], "HEAD"));
+  assert.equal(head.body.length, 0);
+  const get = await cf.request(viewer(path));
+  assert.match(get.body.toString(), /origin 200/);
+});
+
 test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {
   const { events, handler } = recorder();
   const cf = new Distribution({ origin: originUrl, behavior: "per-viewer", errorCachingMinTtl: 1 }, handler);

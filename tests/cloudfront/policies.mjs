@@ -102,9 +102,11 @@ export function cacheKey(method, path, search, viewer, behavior) {
   const cp = behavior.cachePolicy;
   const keyed = cp ? cp.headers : behavior.forwardedValues.headers;
   const query = cp ? (cp.queryStrings === "all" ? search : "") : behavior.forwardedValues.queryString ? search : "";
-  // GET and HEAD share one cached answer (CACHED_ERRORS: "CloudFront always caches responses to
-  // GET and HEAD requests").
-  return JSON.stringify([method === "HEAD" ? "GET" : method, path, query, keyed.map((h) => [h, headers[h] ?? null])]);
+  // CACHED_ERRORS: "CloudFront always caches responses to GET and HEAD requests". Whether a HEAD's
+  // answer, which has no body, can answer a later GET is not documented: the emulator keys the
+  // two apart (inferred), since a shared entry would hand a GET the HEAD's empty body and make
+  // the function look broken for something CloudFront may well not do.
+  return JSON.stringify([method, path, query, keyed.map((h) => [h, headers[h] ?? null])]);
 }
 
 /** CACHED_ERRORS: "CloudFront always caches the following HTTP 4xx and 5xx status codes returned
