@@ -21,6 +21,9 @@
 //   the HEAD's empty body;
 // - a thrown function's 503 gets a 503 custom error page (customError): AWS names only Capacity
 //   Exceeded and Limit Exceeded as skipping the page;
+// - a result's status as a number, an upper-case or non-token header name, or a key naming
+//   another header, is refused (rules.mjs validate): AWS documents the shape, not the refusal;
+// - the 1 MB limit counts a base64 body encoded (rules.mjs generatedSize), the stricter reading;
 //
 // Usage: node tests/cloudfront/emulator.mjs CONFIG_JSON. The config (a JSON object):
 //   zip           the function's package;
