@@ -102,6 +102,23 @@ test("a HEAD never answers a later GET with its empty body: the two are cached a
   assert.match(get.body.toString(), /origin 200/);
 });
 
+test("CloudFront's own 502 for an origin it cannot reach is kept only where a custom error response names the code (inferred)", async () => {
+  // knowledge-center (CloudFront 502/503/504 troubleshooting): "CloudFront doesn't cache its own
+  // error responses unless specified otherwise in a custom error response".
+  const closed = createServer();
+  await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const unreachable = `http://127.0.0.1:${closed.address().port}`;
+  await new Promise((resolve) => closed.close(resolve));
+  for (const [customErrors, asked] of [[[], 2], [[{ code: 502, ttl: 5 }], 1]]) {
+    const { handler } = recorder();
+    const cf = new Distribution({ origin: unreachable, customErrors }, handler);
+    const first = await cf.request(viewer("/status/200?gone=1"));
+    assert.equal(first.status, 502);
+    await cf.request(viewer("/status/200?gone=1"));
+    assert.equal(cf.originRequests, asked, JSON.stringify(customErrors));
+  }
+});
+
 test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {
   const { events, handler } = recorder();
   const cf = new Distribution({ origin: originUrl, behavior: "per-viewer", errorCachingMinTtl: 1 }, handler);
