@@ -67,7 +67,12 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
             Decision::PassThrough => return Answer::PassThrough,
             Decision::Page(page) => page,
             // No copy is kept here: CloudFront's own cache is the stale store (`stale-if-error`
-            // from the origin), and this function runs only when it had none to serve.
+            // from the origin). The function runs on every origin response, errors included, and
+            // not only when CloudFront holds no copy: it "executes even if an error is returned
+            // from the origin" and is skipped only for a cached object that "has not expired"
+            // (lambda-cloudfront-trigger-events.html). Whether CloudFront then serves its expired
+            // copy ("Origin unavailable", HTTPStatusCodes.html) or this answer is not documented:
+            // inferred that its copy wins, as for an origin 5xx without a function.
             Decision::ServeStale { fallback, .. } => fallback,
         }
     };
