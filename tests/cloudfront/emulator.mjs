@@ -5,7 +5,7 @@
 // - the function's result checked as CloudFront checks it, and CloudFront's own 502 when it fails
 //   validation, its 503 when it throws, times out or is throttled (lambda.mjs, rules.mjs);
 // - error caching for at least the Error Caching Minimum TTL, and collapsing of simultaneous
-//   requests by cache key (policies.mjs);
+//   requests by cache key (policies.mjs); an expired copy served while the origin answers 5xx;
 // - custom error responses, applied to the function's answer or not: AWS does not document which,
 //   so `customErrorOrder` picks, per run: "after-function" (a custom error response for the
 //   status replaces the function's answer) or "before-function" (it applies only to responses the
@@ -26,6 +26,8 @@
 // - the 1 MB limit counts a base64 body encoded (rules.mjs generatedSize), the stricter reading;
 // - CloudFront's own 502 or 504 (origin unreachable or timed out) is kept only when a custom
 //   error response names its code (Distribution.fetch): AWS's pages disagree;
+// - an expired copy served while the origin answers 5xx wins over the function's answer
+//   (Distribution.fetch), as lambda-edge/src/respond.rs assumes: AWS documents both, not which;
 //
 // Usage: node tests/cloudfront/emulator.mjs CONFIG_JSON. The config (a JSON object):
 //   zip           the function's package;
@@ -48,7 +50,7 @@ import { join, normalize } from "node:path";
 import { originResponse, unpack } from "../lambda-edge/event.mjs";
 import { invoke } from "./lambda.mjs";
 import { BEHAVIORS, cacheKey, collapses, forwardedHeaders, functionQueryString, originRequestHeaders, ttlSeconds } from "./policies.mjs";
-import { cloudfrontErrorPage, isDisallowed, resultBody } from "./rules.mjs";
+import { CLOUDFRONT_ERRORS, cloudfrontErrorPage, isDisallowed, resultBody } from "./rules.mjs";
 
 export const ORDERS = ["after-function", "before-function"];
 const POP = "EMU50-C1";
@@ -144,19 +146,23 @@ export class Distribution {
       }
     }
     if (!entry) {
-      const pending = this.fetch(viewer, id, key);
+      // An expired healthy copy stays in the cache, to be served if the origin fails.
+      const expired = cached && cached.status < 400 ? cached : null;
+      const pending = this.fetch(viewer, id, key, expired);
       this.inflight.set(key, pending);
       try {
         entry = await pending;
       } finally {
         if (this.inflight.get(key) === pending) this.inflight.delete(key);
       }
+      hit = Boolean(entry.stale);
     }
     return this.toViewer(entry, viewer.method, id, hit);
   }
 
-  /** Asks the origin, runs the function, caches: one cache entry. */
-  async fetch(viewer, id, key) {
+  /** Asks the origin, runs the function, caches: one cache entry. `expired`: the healthy copy the
+   * cache holds for `key` past its TTL, if any. */
+  async fetch(viewer, id, key, expired) {
     const forwarded = forwardedHeaders(viewer.headers, this.behavior);
     const query = functionQueryString(viewer.search, this.behavior);
     this.originRequests += 1;
@@ -200,6 +206,19 @@ export class Distribution {
           byFunction: run.outcome === "answered",
         };
       }
+    }
+    // HTTPStatusCodes.html, "The requested object is in the edge cache": when it "has expired" and
+    // the origin "returns an HTTP 5xx status code", "CloudFront serves the object even though it
+    // has expired. For the duration of the error caching minimum TTL ... CloudFront continues to
+    // respond to viewer requests by serving the object"; a timed-out origin counts as a 5xx
+    // (same page). The function has run on the origin's response all the same
+    // (lambda-cloudfront-trigger-events.html); that the expired copy wins over its answer is
+    // inferred (lambda-edge/src/respond.rs assumes it too).
+    const originStatus = origin.failure ? CLOUDFRONT_ERRORS[origin.failure].status : origin.status;
+    if (expired && originStatus >= 500) {
+      const stale = { ...expired, stale: true, expires: Date.now() + this.errorTtl(originStatus) * 1000 };
+      this.cache.set(key, stale);
+      return stale;
     }
     // CloudFront caches the answer under the cache key: the origin-response function runs "before
     // it caches the object" (lambda-cloudfront-trigger-events.html). That it does not cache its own

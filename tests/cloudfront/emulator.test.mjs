@@ -17,7 +17,8 @@ import { BEHAVIORS, CACHING_OPTIMIZED } from "./policies.mjs";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ZIP = process.env.EDGEPAGES_LAMBDA_ZIP || join(ROOT, "target", "lambda-edge", "edgepages-lambda-edge-chaos.zip");
 
-/** An origin on loopback: `/status/N` answers N after `?ms=` milliseconds; it counts requests. */
+/** An origin on loopback: `/status/N` (or `?s=N`) answers N after `?ms=` milliseconds, with
+ * `?cc=` as its Cache-Control; it counts requests. */
 let origin;
 let originUrl;
 const hits = new Map();
@@ -25,9 +26,10 @@ before(async () => {
   origin = createServer((req, res) => {
     const url = new URL(req.url, "http://origin");
     hits.set(url.pathname, (hits.get(url.pathname) || 0) + 1);
-    const status = Number(url.pathname.split("/")[2]) || 200;
+    const status = Number(url.searchParams.get("s")) || Number(url.pathname.split("/")[2]) || 200;
+    const cacheControl = url.searchParams.get("cc");
     setTimeout(() => {
-      res.writeHead(status, { "content-type": "text/html", via: "1.1 vegur" });
+      res.writeHead(status, { "content-type": "text/html", via: "1.1 vegur", ...(cacheControl ? { "cache-control": cacheControl } : {}) });
       res.end(`<p>origin ${status}: ${req.url}</p>`);
     }, Number(url.searchParams.get("ms") || 0));
   });
@@ -117,6 +119,34 @@ test("CloudFront's own 502 for an origin it cannot reach is kept only where a cu
     await cf.request(viewer("/status/200?gone=1"));
     assert.equal(cf.originRequests, asked, JSON.stringify(customErrors));
   }
+});
+
+test("an expired copy is served while the origin answers 5xx, for the error caching TTL", async () => {
+  // HTTPStatusCodes.html, "The requested object is in the edge cache": when "the object is in the
+  // edge cache but it has expired" and the origin "returns an HTTP 5xx status code", "CloudFront
+  // serves the object even though it has expired. For the duration of the error caching minimum
+  // TTL ... CloudFront continues to respond to viewer requests by serving the object"; a 4xx
+  // goes to the viewer.
+  const { events, handler } = recorder();
+  const cf = new Distribution({ origin: originUrl, behavior: "caching-unkeyed", errorCachingMinTtl: 5 }, handler);
+  const path = `/stale/${Math.random()}`;
+  await cf.request(viewer(`${path}?s=200&cc=max-age%3D1`));
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const during = await cf.request(viewer(`${path}?s=503`));
+  assert.equal(during.status, 200);
+  assert.match(during.body.toString(), /origin 200/);
+  // The origin-response function still ran on the origin's 503 ("executes even if an error is
+  // returned from the origin": lambda-cloudfront-trigger-events.html).
+  assert.equal(events.length, 2);
+  const asked = cf.originRequests;
+  const again = await cf.request(viewer(`${path}?s=503`));
+  assert.match(again.body.toString(), /origin 200/);
+  assert.equal(cf.originRequests, asked, "kept for the error caching TTL without asking the origin");
+  // A 4xx is no reason to serve the expired copy.
+  const other = `/stale/${Math.random()}`;
+  await cf.request(viewer(`${other}?s=200&cc=max-age%3D1`));
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal((await cf.request(viewer(`${other}?s=404`))).status, 404);
 });
 
 test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {
