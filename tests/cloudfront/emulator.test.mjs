@@ -149,6 +149,20 @@ test("an expired copy is served while the origin answers 5xx, for the error cach
   assert.equal((await cf.request(viewer(`${other}?s=404`))).status, 404);
 });
 
+test("a GET the origin never answers is tried once per connection attempt; a POST once", async () => {
+  // RequestAndResponseBehaviorCustomOrigin.html, "Origin response timeout": for GET and HEAD, "If
+  // the specified number of origin connection attempts is more than 1, CloudFront tries again to
+  // get a complete response"; for DELETE, OPTIONS, PATCH, PUT and POST it "doesn't try again".
+  const { handler } = recorder();
+  const cf = new Distribution({ origin: originUrl, readTimeoutMs: 100, connectionAttempts: 3 }, handler);
+  for (const [method, tries] of [["GET", 3], ["POST", 1]]) {
+    const path = `/status/200/${method}-${Math.random()}`;
+    const r = await cf.request(viewer(`${path}?ms=400`, [], method));
+    assert.equal(r.status, 504, method);
+    assert.equal(hits.get(path), tries, method);
+  }
+});
+
 test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {
   const { events, handler } = recorder();
   const cf = new Distribution({ origin: originUrl, behavior: "per-viewer", errorCachingMinTtl: 1 }, handler);
