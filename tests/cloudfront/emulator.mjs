@@ -6,6 +6,7 @@
 //   validation, its 503 when it throws, times out or is throttled (lambda.mjs, rules.mjs);
 // - error caching for at least the Error Caching Minimum TTL, and collapsing of simultaneous
 //   requests by cache key (policies.mjs); an expired copy served while the origin answers 5xx;
+// - CloudFront's 413 for a request or URL longer than it allows;
 // - custom error responses, applied to the function's answer or not: AWS does not document which,
 //   so `customErrorOrder` picks, per run: "after-function" (a custom error response for the
 //   status replaces the function's answer) or "before-function" (it applies only to responses the
@@ -27,6 +28,8 @@
 // - the 1 MB limit counts a base64 body encoded (rules.mjs generatedSize), the stricter reading;
 // - CloudFront's own 502 or 504 (origin unreachable or timed out) is kept only when a custom
 //   error response names its code (Distribution.fetch): AWS's pages disagree;
+// - a request's length (for CloudFront's 413) counts each header as name, ": ", value and CRLF
+//   (tooLong);
 // - an expired copy served while the origin answers 5xx wins over the function's answer
 //   (Distribution.fetch), as lambda-edge/src/respond.rs assumes: AWS documents both, not which;
 //
@@ -63,6 +66,20 @@ const ORIGIN_DOMAIN = "alb.example";
 const DEFAULT_ERROR_TTL = 10;
 /** CloudFront's default origin response timeout (RequestAndResponseBehaviorCustomOrigin.html). */
 const DEFAULT_READ_TIMEOUT_MS = 30_000;
+/** RequestAndResponseBehaviorCustomOrigin.html, "Maximum length of a request and maximum length of
+ * a URL": "The maximum length of a request, including the path, the query string (if any), and
+ * headers, is 20,480 bytes"; "The maximum length of this URL is 8192 bytes". How CloudFront counts
+ * a header is not documented: the emulator counts name, ": ", value and CRLF (inferred). */
+const MAX_REQUEST_BYTES = 20_480;
+const MAX_URL_BYTES = 8_192;
+
+/** Whether CloudFront refuses `viewer` as too long, before anything else. */
+function tooLong(viewer) {
+  const url = Buffer.byteLength(viewer.path) + (viewer.search ? 1 + Buffer.byteLength(viewer.search) : 0);
+  const headers = viewer.headers.reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value) + 4, 0);
+  return url > MAX_URL_BYTES || url + headers > MAX_REQUEST_BYTES;
+}
+
 /** CloudFront's default origin connection attempts (same page, "Origin connection timeout and
  * attempts": "3 attempts of 10 seconds each"). */
 const DEFAULT_CONNECTION_ATTEMPTS = 3;
@@ -151,6 +168,7 @@ export class Distribution {
   /** What the viewer gets for one request: { status, statusText, headers, body, truncated }. */
   async request(viewer) {
     const id = requestId();
+    if (tooLong(viewer)) return this.toViewer({ ...this.fromPage(cloudfrontErrorPage("tooLong", id)), byFunction: false }, viewer.method, id, false);
     const key = cacheKey(viewer.method, viewer.path, viewer.search, viewer.headers, this.behavior);
     const now = Date.now();
     const cached = this.cache.get(key);

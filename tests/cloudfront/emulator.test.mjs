@@ -163,6 +163,21 @@ test("a GET the origin never answers is tried once per connection attempt; a POS
   }
 });
 
+test("a request longer than 20,480 bytes, or a URL longer than 8,192, is CloudFront's 413", async () => {
+  // RequestAndResponseBehaviorCustomOrigin.html, "Maximum length of a request and maximum length of
+  // a URL": "The maximum length of a request, including the path, the query string (if any), and
+  // headers, is 20,480 bytes"; the URL's, 8192 bytes; beyond either "CloudFront returns HTTP
+  // status code 413".
+  const { events, handler } = recorder();
+  const cf = new Distribution({ origin: originUrl }, handler);
+  const big = await cf.request(viewer("/status/200?big=1", [["Cookie", "a=" + "x".repeat(20_500)]]));
+  assert.equal(big.status, 413);
+  const long = await cf.request(viewer(`/status/200?q=${"y".repeat(8_200)}`));
+  assert.equal(long.status, 413);
+  assert.equal(events.length, 0, "neither reached the origin");
+  assert.equal((await cf.request(viewer("/status/200?small=1", [["Cookie", "a=" + "x".repeat(10_000)]]))).status, 200);
+});
+
 test("an error is kept for the error caching TTL under its cache key, whatever its Cache-Control", async () => {
   const { events, handler } = recorder();
   const cf = new Distribution({ origin: originUrl, behavior: "per-viewer", errorCachingMinTtl: 1 }, handler);

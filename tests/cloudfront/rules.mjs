@@ -151,6 +151,9 @@ export const CLOUDFRONT_ERRORS = {
   // "LambdaExecutionError" with this wording on a 503 (serverless-next.js issue #181).
   timeout: { status: 503, cache: "LambdaExecutionError", text: "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions." },
   throttled: { status: 503, cache: "LambdaLimitExceeded", text: "The Lambda function was throttled (the emulator's wording)." },
+  // RequestAndResponseBehaviorCustomOrigin.html, "Maximum length of a request and maximum length
+  // of a URL": beyond either, "CloudFront returns HTTP status code 413".
+  tooLong: { status: 413, cache: "Error", text: "The request is longer than CloudFront allows (the emulator's wording)." },
   // The origin could not be reached: x-edge-detailed-result-type OriginConnectError (AccessLogs.html).
   connect: { status: 502, cache: "Error", text: "CloudFront wasn't able to connect to the origin." },
   // The origin response timeout elapsed (RequestAndResponseBehaviorCustomOrigin.html).
