@@ -10,6 +10,7 @@ mod color;
 #[cfg(feature = "toml")]
 pub mod load;
 mod maintenance;
+pub mod site_file;
 mod status;
 
 use std::collections::BTreeMap;
