@@ -7,10 +7,10 @@
 // fallback page for when rendering itself fails. Plain comments: an included file cannot hold
 // inner doc comments.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::{env, fs};
 
-use edgepages_core::config::load;
+use edgepages_core::config::{load, site_file};
 use edgepages_core::template::TemplateSource;
 use edgepages_core::{PageKind, RenderContext, Site, render, static_page};
 
@@ -25,11 +25,11 @@ fn bake_site() {
         fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&format!("reading {}: {e}", config_path.display())));
     let config = load::parse(&text, &config_path.display().to_string()).unwrap_or_else(|e| fail(&e.to_string()));
     let logo = config.brand.logo.as_ref().map(|logo| {
-        let path: PathBuf = config_path.parent().unwrap_or(&root).join(logo);
+        let path = site_file::resolve(&config_path, logo).unwrap_or_else(|why| fail(&format!("brand.logo: {why}")));
         println!("cargo:rerun-if-changed={}", path.display());
         fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("reading brand.logo {}: {e}", path.display())))
     });
-    let templates = read_templates(&config, &config_path, &root);
+    let templates = read_templates(&config, &config_path);
     // Checked whole above, baked with only what the edge reads.
     let site = Site::new(config.for_edge(), logo.as_deref()).unwrap_or_else(|e| fail(&format!("brand.logo: {e}")));
     let site = match templates {
@@ -66,12 +66,11 @@ fn bake_site() {
 fn read_templates(
     config: &edgepages_core::Config,
     config_path: &Path,
-    root: &Path,
 ) -> (Option<TemplateSource>, Option<TemplateSource>) {
     let pages = config.pages.as_ref();
     let read = |key: &str, name: Option<&String>| {
         let name = name?;
-        let path: PathBuf = config_path.parent().unwrap_or(root).join(name);
+        let path = site_file::resolve(config_path, name).unwrap_or_else(|why| fail(&format!("pages.{key}: {why}")));
         println!("cargo:rerun-if-changed={}", path.display());
         let text = fs::read_to_string(&path)
             .unwrap_or_else(|e| fail(&format!("reading pages.{key} {} (named in {}): {e}", path.display(), config_path.display())));

@@ -1,10 +1,11 @@
 //! Reads the config file and the assets it names from disk, and builds the [`Site`] core renders.
 
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
-use edgepages_core::config::load;
+use anyhow::{Context as _, Result, bail};
+use edgepages_core::config::{load, site_file};
 use edgepages_core::template::TemplateSource;
 use edgepages_core::template::check::prepare;
 use edgepages_core::{Site, logo};
@@ -38,8 +39,8 @@ pub fn load_site_and_logo(path: &Path) -> Result<(Site, Option<LogoFile>)> {
         .with_context(|| format!("{} is not a valid edgepages config", path.display()))?;
     let logo = match &config.brand.logo {
         Some(logo) => {
-            let logo_path = relative_to(path, logo);
-            let svg = fs::read_to_string(&logo_path)
+            let logo_path = site_file(path, "brand.logo", logo)?;
+            let svg = read_capped(&logo_path, logo::MAX_SOURCE_BYTES)
                 .with_context(|| format!("reading brand.logo {} (named in {})", logo_path.display(), path.display()))?;
             Some((logo_path, svg))
         }
@@ -76,8 +77,8 @@ pub fn template_files(
     let pages = config.pages.as_ref();
     let read = |key: &str, name: Option<&String>| -> Result<Option<TemplateSource>> {
         let Some(name) = name else { return Ok(None) };
-        let file = relative_to(config_path, name);
-        let text = fs::read_to_string(&file)
+        let file = site_file(config_path, &format!("pages.{key}"), name)?;
+        let text = read_capped(&file, MAX_TEMPLATE_BYTES)
             .with_context(|| format!("reading pages.{key} {} (named in {})", file.display(), config_path.display()))?;
         Ok(Some(TemplateSource { path: file.display().to_string(), text }))
     };
@@ -87,11 +88,38 @@ pub fn template_files(
     ))
 }
 
-/// `name` relative to the folder of `config`, unless it is absolute.
-pub fn relative_to(config: &Path, name: &str) -> PathBuf {
-    let name = Path::new(name);
-    if name.is_absolute() {
-        return name.to_owned();
+/// The largest page template read: a page is a few KiB, and the rendered page has its own weight
+/// budget; this only keeps a file that is not a template (or never ends) out of memory.
+const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
+
+/// The file `name` that the config at `config` names under `key`: inside the config's folder by
+/// core's rule ([`site_file::resolve`], which the config check and the edge build scripts use),
+/// and, where both exist, still inside it once symbolic links are followed.
+pub fn site_file(config: &Path, key: &str, name: &str) -> Result<PathBuf> {
+    let file =
+        site_file::resolve(config, name).map_err(|why| anyhow::anyhow!("{key} in {}: {why}", config.display()))?;
+    let folder = config.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let (Ok(real_file), Ok(real_folder)) = (fs::canonicalize(&file), fs::canonicalize(folder))
+        && !real_file.starts_with(&real_folder)
+    {
+        bail!(
+            "{key} in {}: {name:?} leads out of this config's folder (to {}, through a symbolic link): name a file \
+             inside this config's folder",
+            config.display(),
+            real_file.display()
+        );
     }
-    config.parent().map_or_else(|| name.to_owned(), |dir| dir.join(name))
+    Ok(file)
+}
+
+/// The text of `path`, reading at most `cap` bytes: a larger file (or `/dev/zero`, a FIFO) is
+/// refused without being read whole.
+pub fn read_capped(path: &Path, cap: usize) -> Result<String> {
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    if bytes.len() > cap {
+        bail!("{} is over {cap} bytes; at most {cap} are read", path.display());
+    }
+    Ok(String::from_utf8(bytes)?)
 }

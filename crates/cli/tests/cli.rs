@@ -241,6 +241,74 @@ fn unsafe_or_missing_logos_are_refused_with_their_path() {
         .stderr(predicate::str::contains("event handler"));
 }
 
+/// A config from a pull request must not put a file from outside its folder into the pages:
+/// by an absolute path, by `..`, or by a symbolic link inside the folder.
+#[test]
+fn files_outside_the_configs_folder_are_refused() {
+    let outside = TempDir::new().unwrap();
+    let secret = outside.path().join("credentials");
+    fs::write(&secret, "aws_secret_access_key = not-a-real-key\n").unwrap();
+    fs::write(outside.path().join("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let dir = TempDir::new().unwrap();
+    for (line, why) in [
+        (format!("[pages]\ntext_template = '{}'\n", secret.display()), "is absolute"),
+        ("[pages]\ntext_template = '../credentials'\n".to_owned(), "leaves this config's folder"),
+    ] {
+        fs::write(dir.path().join("edgepages.toml"), format!("[brand]\nname = \"Shop\"\n{line}")).unwrap();
+        edgepages(dir.path())
+            .arg("check")
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("edgepages.toml:4:"))
+            .stderr(predicate::str::contains("pages.text_template"))
+            .stderr(predicate::str::contains(why))
+            .stderr(predicate::str::contains("not-a-real-key").not());
+    }
+    std::os::unix::fs::symlink(outside.path().join("logo.svg"), dir.path().join("logo.svg")).unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "[brand]\nname = \"Shop\"\nlogo = \"logo.svg\"\n").unwrap();
+    edgepages(dir.path())
+        .arg("check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("brand.logo"))
+        .stderr(predicate::str::contains("through a symbolic link"));
+}
+
+/// `edgepages` under an address-space limit of 2 GB, so that reading a file whole fails fast
+/// (an allocation failure) rather than filling the machine's memory.
+fn edgepages_in_2_gb(dir: &Path, args: &str) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("edgepages");
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 2000000 && exec '{}' {args}", bin.display()))
+        .current_dir(dir)
+        .env_remove("EDGEPAGES_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn inputs_are_read_no_further_than_their_caps() {
+    let dir = TempDir::new().unwrap();
+    // A sparse file: 4 GiB long, no disk used.
+    fs::File::create(dir.path().join("logo.svg")).unwrap().set_len(4 << 30).unwrap();
+    fs::write(dir.path().join("edgepages.toml"), "[brand]\nname = \"Shop\"\nlogo = \"logo.svg\"\n").unwrap();
+    let out = edgepages_in_2_gb(dir.path(), "check");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("logo.svg is over 1048576 bytes"), "{stderr}");
+    fs::write(
+        dir.path().join("edgepages.toml"),
+        "[brand]\nname = \"Shop\"\n\n[status]\nprovider = \"statuspage\"\nurl = \"https://status.example.com\"\n",
+    )
+    .unwrap();
+    let out = edgepages_in_2_gb(dir.path(), "status --from /dev/zero");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("1048576"), "{stderr}");
+}
+
 #[test]
 fn pages_over_the_weight_budget_fail_check() {
     let dir = TempDir::new().unwrap();

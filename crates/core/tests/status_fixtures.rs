@@ -255,3 +255,37 @@ fn garbage_never_panics() {
     let deep = format!("{}{}", "{\"page\":".repeat(10_000), "1");
     assert!(parse(Provider::Statuspage, deep.as_bytes(), &[]).is_err(), "nesting is bounded by serde_json");
 }
+
+/// Times a hostile status page may send that no calendar before 10000 holds, or a zone that is
+/// not ASCII: each is refused with a reason naming the field, and nothing after the parse (the
+/// note, its problem members, the switch) panics. Each input is in `fuzz/corpus/status`.
+#[test]
+fn times_past_9999_and_odd_zones_are_refused_never_a_panic() {
+    let cases: [(Provider, &str, &str); 4] = [
+        (
+            Provider::Statuspage,
+            r#"{"page":{},"incidents":[{"name":"Down","status":"investigating","incident_updates":[{"body":"x","display_at":"9999-12-31T23:59:59-01:00"}]}]}"#,
+            "incidents[0].incident_updates[0].display_at is not a time: \"9999-12-31T23:59:59-01:00\"",
+        ),
+        (
+            Provider::Statuspage,
+            r#"{"page":{},"incidents":[],"scheduled_maintenances":[{"name":"M","status":"in_progress","scheduled_for":"2026-12-08T00:00:00Z","scheduled_until":"9999-12-31T23:59:59-01:00"}]}"#,
+            "scheduled_maintenances[0].scheduled_until is not a time: \"9999-12-31T23:59:59-01:00\"",
+        ),
+        (
+            Provider::Instatus,
+            r#"{"page":{"status":"UNDERMAINTENANCE"},"activeMaintenances":[{"name":"M","status":"INPROGRESS","start":"2026-12-08T00:00:00Z","duration":"4294967295"}]}"#,
+            "ends after 9999-12-31T23:59:59Z",
+        ),
+        (
+            Provider::Instatus,
+            r#"{"page":{"status":"UNDERMAINTENANCE"},"activeMaintenances":[{"name":"M","status":"INPROGRESS","start":"Sat Jun 11 2022 18:55:50 GMT+0\u20ac"}]}"#,
+            "activeMaintenances[0].start is not a time",
+        ),
+    ];
+    for (provider, body, reason) in cases {
+        let got = parse(provider, body.as_bytes(), &[]);
+        let err = got.as_ref().map_err(ToString::to_string).expect_err(body);
+        assert!(err.contains(reason), "{body}\ngave {err:?}");
+    }
+}

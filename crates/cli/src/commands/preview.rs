@@ -24,7 +24,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::cli::Global;
 use crate::output::Output;
-use crate::site_files::{load_site, load_site_and_logo, relative_to};
+use crate::site_files::{load_site, load_site_and_logo};
+use edgepages_core::config::site_file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -164,7 +165,10 @@ fn version(config: &Path) -> String {
     let mut digest = Sha256::new().chain_update(&text);
     for name in named {
         digest.update(b"\n");
-        digest.update(std::fs::read(relative_to(config, name)).unwrap_or_default());
+        // A name outside the config's folder is never read; loading the site refuses it.
+        if let Ok(file) = site_file::resolve(config, name) {
+            digest.update(std::fs::read(file).unwrap_or_default());
+        }
     }
     let digest = digest.finalize();
     digest.iter().take(8).fold(String::new(), |mut hex, b| {

@@ -101,7 +101,11 @@ pub fn status_source(config: &edgepages_core::Config, path: &Path) -> Result<Sta
 pub fn read(source: &StatusSource, from: Option<&Path>) -> Result<Summary, NotRead> {
     let (place, body) = match from {
         Some(path) => {
-            let body = std::fs::read(path)
+            // Read no further than the cap, as `fetch` does: `--from /dev/zero` must not fill memory.
+            let mut body = Vec::new();
+            let cap = u64::try_from(status::MAX_BODY_BYTES).unwrap_or(u64::MAX) + 1;
+            std::fs::File::open(path)
+                .and_then(|file| std::io::Read::read_to_end(&mut std::io::Read::take(file, cap), &mut body))
                 .map_err(|e| NotRead::Fetch { url: path.display().to_string(), why: e.to_string() })?;
             (path.display().to_string(), body)
         }

@@ -99,12 +99,9 @@ impl Config {
         let Some(pages) = &self.pages else { return };
         for (key, path) in [("template", &pages.template), ("text_template", &pages.text_template)] {
             if let Some(path) = path
-                && (path.trim().is_empty() || path.chars().any(char::is_control))
+                && let Err(why) = super::site_file::check(path)
             {
-                out.add(
-                    KeyPath::new(&["pages", key]),
-                    format!("{path:?} must be a file's path, relative to this file"),
-                );
+                out.add(KeyPath::new(&["pages", key]), why);
             }
         }
         if pages.template.is_some() && pages.template == pages.text_template {
@@ -125,6 +122,11 @@ impl Config {
         let name = self.brand.name.trim();
         if name.is_empty() || name.chars().count() > 80 {
             out.add(KeyPath::new(&["brand", "name"]), "must be 1 to 80 characters");
+        }
+        if let Some(logo) = &self.brand.logo
+            && let Err(why) = super::site_file::check(logo)
+        {
+            out.add(KeyPath::new(&["brand", "logo"]), why);
         }
         for (key, url) in [("support_url", &self.brand.support_url), ("status_url", &self.brand.status_url)] {
             if let Some(url) = url

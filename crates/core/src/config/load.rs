@@ -287,6 +287,30 @@ mod tests {
         assert!(e.starts_with("site.toml:1:1: brand:"), "{e}");
     }
 
+    /// A config from a pull request must not put a file from outside its folder (CI's
+    /// credentials, `/proc/self/environ`) into the published pages.
+    #[test]
+    fn files_outside_the_configs_folder_are_refused_naming_line_and_key() {
+        for (section, key, name) in [
+            ("pages", "text_template", "/home/runner/.aws/credentials"),
+            ("pages", "template", "../../.git-credentials"),
+            ("pages", "template", "pages/../../secret.html"),
+            ("pages", "text_template", "C:\\Users\\x\\secret.txt"),
+            ("pages", "template", "..\\secret.html"),
+        ] {
+            let e = err(&format!("{MINIMAL}[{section}]\n{key} = '{name}'\n"));
+            assert!(e.starts_with("site.toml:4:"), "{name}: {e}");
+            assert!(e.contains(&format!("{section}.{key}: ")), "{name}: {e}");
+            assert!(e.contains("inside this config's folder"), "{name}: {e}");
+        }
+        let e = err("[brand]\nname = \"Example\"\nlogo = \"/proc/self/environ\"\n");
+        assert!(e.starts_with("site.toml:3:8: brand.logo: "), "{e}");
+        assert!(e.contains("inside this config's folder"), "{e}");
+        // Inside the folder, however spelt, is fine.
+        let ok = format!("{MINIMAL}[pages]\ntemplate = \"pages/./../page.html\"\ntext_template = \"./page.txt\"\n");
+        assert!(parse(&ok, "site.toml").is_ok(), "{:?}", parse(&ok, "site.toml"));
+    }
+
     #[test]
     fn bad_colours_say_how_to_write_one() {
         let e = err(&format!("{MINIMAL}[brand.light]\naccent = \"blue\"\nbackground = \"#fff\"\ntext = \"#000\"\n"));

@@ -128,9 +128,14 @@ pub fn next_switch_read_ms(now_ms: u64) -> u64 {
     now_ms.saturating_add(SWITCH_REFRESH_MS)
 }
 
-/// Formats Unix seconds as `2026-11-24T18:00:00Z`.
+/// The last second RFC 3339 can write, `9999-12-31T23:59:59Z`: its year has four digits.
+pub const LAST_RFC3339_S: u64 = 253_402_300_799;
+
+/// Formats Unix seconds as `2026-11-24T18:00:00Z`. Total: a time past [`LAST_RFC3339_S`] (which
+/// no parser here gives; only a caller's own arithmetic could) is written as that last second,
+/// since humantime's `Display` fails past year 9999 and `to_string` would panic on it.
 pub fn rfc3339(unix_s: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix_s)).to_string()
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix_s.min(LAST_RFC3339_S))).to_string()
 }
 
 impl fmt::Display for Maintenance {
@@ -255,5 +260,16 @@ mod tests {
             assert_eq!(Maintenance::parse(&m.to_string()), Ok(m));
         }
         assert_eq!(rfc3339(1_795_543_200), "2026-11-24T18:00:00Z");
+    }
+
+    #[test]
+    fn the_formatter_is_total() {
+        assert_eq!(rfc3339(LAST_RFC3339_S), "9999-12-31T23:59:59Z");
+        // Past year 9999 humantime's Display fails; the parsers refuse such times, and a caller's
+        // own arithmetic that reaches one gets the last second RFC 3339 can write.
+        for far in [LAST_RFC3339_S + 1, 253_402_304_399, u64::MAX] {
+            assert_eq!(rfc3339(far), "9999-12-31T23:59:59Z");
+            assert_eq!(Maintenance::Until(far).to_string(), "9999-12-31T23:59:59Z");
+        }
     }
 }

@@ -10,6 +10,7 @@ mod color;
 #[cfg(feature = "toml")]
 pub mod load;
 mod maintenance;
+pub mod site_file;
 mod status;
 
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secre
 pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem, UPLOAD_TIMEOUT_RANGE_MS};
 pub use color::HexColor;
 pub use maintenance::{
-    Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, in_force_with_status,
+    LAST_RFC3339_S, Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, in_force_with_status,
     next_switch_read_ms, reconsider_at, rfc3339,
 };
 pub use status::{Provider, StatusSource, fetchable as status_page_fetchable};

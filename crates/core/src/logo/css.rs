@@ -3,6 +3,8 @@
 //! attributes: the page's CSP admits no other style. simplecss parses the rules and matches
 //! selectors; this file refuses what could load something, however it is spelt.
 
+use std::cell::Cell;
+
 use simplecss::{AttributeOperator, DeclarationTokenizer, PseudoClass, StyleSheet};
 
 use super::LogoError;
@@ -31,6 +33,11 @@ pub(super) fn style_text(
     }
     hostile("<style>", &text)?;
     let plain = without_comments(&text).to_ascii_lowercase();
+    // Every rule has a block; simplecss's parse takes time growing with the square of the rules.
+    let blocks = plain.matches('{').count();
+    if blocks > MAX_RULES {
+        return Err(LogoError::Forbidden(format!("a <style> with more than {MAX_RULES} rules ({blocks} blocks)")));
+    }
     let mut rest = plain.as_str();
     while let Some(at) = rest.find('@') {
         let name: String =
@@ -103,28 +110,62 @@ pub(super) struct Declaration {
     pub value: String,
 }
 
-/// The stylesheet's rules, and which of them matched something.
+/// The most rules (blocks, counted as `{`) the `<style>` elements may hold together. Editors'
+/// exports hold a handful; a stylesheet is parsed in time growing with the square of its rules.
+pub(super) const MAX_RULES: usize = 256;
+
+/// The most steps (to a parent or a previous sibling) one selector may take to match one element.
+/// simplecss matches a descendant combinator by backtracking over every ancestor, which is
+/// exponential in the combinators (`a * * … *` over deep nesting); editors' selectors take a
+/// handful of steps.
+pub(super) const MATCH_STEPS: u32 = 4096;
+
+/// The most work the whole stylesheet may take over the whole logo: one unit per rule tried on an
+/// element, plus its steps. Many rules over many elements is the other way to spend time.
+pub(super) const MATCH_WORK: u64 = 1 << 20;
+
+/// The stylesheet's rules, which of them matched something, and the matching work spent.
 #[derive(Debug)]
 pub(super) struct Cascade<'a> {
     sheet: StyleSheet<'a>,
     matched: Vec<bool>,
+    work: u64,
 }
 
 impl<'a> Cascade<'a> {
     pub(super) fn new(text: &'a str) -> Self {
         let sheet = StyleSheet::parse(text);
         let matched = vec![false; sheet.rules.len()];
-        Cascade { sheet, matched }
+        Cascade { sheet, matched, work: 0 }
     }
 
     /// The declarations that apply to `node`, later ones winning: `<style>` rules by specificity
     /// then order, then `style=`, then the `!important` ones in the same order.
     pub(super) fn declarations(&mut self, node: roxmltree::Node<'_, '_>) -> Result<Vec<Declaration>, LogoError> {
-        let element = XmlElement(node);
         let mut normal = Vec::new();
         let mut important = Vec::new();
         for (rule, matched) in self.sheet.rules.iter().zip(self.matched.iter_mut()) {
-            if rule.selector.matches(&element) {
+            let steps = Cell::new(i64::from(MATCH_STEPS));
+            let hit = rule.selector.matches(&XmlElement { node, steps: &steps });
+            let spent = i64::from(MATCH_STEPS) - steps.get().max(0);
+            self.work += 1 + spent.unsigned_abs();
+            if steps.get() < 0 {
+                return Err(LogoError::Forbidden(format!(
+                    "a CSS rule `{}` that takes more than {MATCH_STEPS} steps to match one <{}> element \
+                     (simplify the selector)",
+                    rule.selector,
+                    node.tag_name().name()
+                )));
+            }
+            if self.work > MATCH_WORK {
+                return Err(LogoError::Forbidden(format!(
+                    "CSS that takes more than {MATCH_WORK} steps to match over the whole logo \
+                     ({} rules; reached at the rule `{}`)",
+                    self.sheet.rules.len(),
+                    rule.selector
+                )));
+            }
+            if hit {
                 *matched = true;
                 for declaration in &rule.declarations {
                     let list = if declaration.important { &mut important } else { &mut normal };
@@ -158,33 +199,52 @@ impl<'a> Cascade<'a> {
     }
 }
 
-/// A roxmltree element as simplecss's selectors see it. Dynamic states (`:hover`, `:focus`) never
-/// match: a drawing written out once has none.
+/// A roxmltree element as simplecss's selectors see it, with the steps left for this match: once
+/// they are spent, no parent or sibling is found, so the matcher unwinds at once. Dynamic states
+/// (`:hover`, `:focus`) never match: a drawing written out once has none.
 #[derive(Debug, Clone, Copy)]
-struct XmlElement<'a, 'input>(roxmltree::Node<'a, 'input>);
+struct XmlElement<'a, 'input, 's> {
+    node: roxmltree::Node<'a, 'input>,
+    steps: &'s Cell<i64>,
+}
 
-impl simplecss::Element for XmlElement<'_, '_> {
+impl XmlElement<'_, '_, '_> {
+    /// Spends one step, or says none is left (and leaves the count below zero to say so).
+    fn step(&self) -> bool {
+        let left = self.steps.get() - 1;
+        self.steps.set(left.max(-1));
+        left >= 0
+    }
+}
+
+impl simplecss::Element for XmlElement<'_, '_, '_> {
     fn parent_element(&self) -> Option<Self> {
-        self.0.parent_element().map(XmlElement)
+        if !self.step() {
+            return None;
+        }
+        self.node.parent_element().map(|node| XmlElement { node, steps: self.steps })
     }
 
     fn prev_sibling_element(&self) -> Option<Self> {
-        self.0.prev_sibling_element().map(XmlElement)
+        if !self.step() {
+            return None;
+        }
+        self.node.prev_sibling_element().map(|node| XmlElement { node, steps: self.steps })
     }
 
     fn has_local_name(&self, name: &str) -> bool {
-        self.0.tag_name().name() == name
+        self.node.tag_name().name() == name
     }
 
     fn attribute_matches(&self, local_name: &str, operator: AttributeOperator<'_>) -> bool {
-        self.0
+        self.node
             .attributes()
             .find(|a| a.name() == local_name && a.namespace().is_none())
             .is_some_and(|a| operator.matches(a.value()))
     }
 
     fn pseudo_class_matches(&self, class: PseudoClass<'_>) -> bool {
-        matches!(class, PseudoClass::FirstChild) && self.prev_sibling_element().is_none()
+        matches!(class, PseudoClass::FirstChild) && self.node.prev_sibling_element().is_none()
     }
 }
 

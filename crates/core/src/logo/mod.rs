@@ -29,6 +29,15 @@ pub const MAX_LOGO_BYTES: usize = 16 * 1024;
 /// The largest file read at all: editors' exports run to many times the cleaned size.
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
 
+/// How deep elements may nest: editors' exports stay well inside it; the cleaner and the CSS
+/// matcher walk the tree by recursion, so this also bounds their stack.
+pub const MAX_NESTING: usize = 64;
+
+/// How many `<!DOCTYPE` texts (in comments or PIs) may come before the real one; each costs a
+/// parse of what precedes it.
+#[cfg(feature = "logo")]
+const MAX_DOCTYPE_MENTIONS: usize = 4;
+
 /// Every id a cleaned logo keeps starts with this, and the page's own ids never do.
 pub const ID_PREFIX: &str = "ep-logo-";
 
@@ -108,6 +117,8 @@ pub fn clean(svg: &str) -> Result<Cleaned, LogoError> {
     let doc =
         roxmltree::Document::parse_with_options(text, options).map_err(|e| LogoError::Malformed(e.to_string()))?;
     let root = doc.root_element();
+    // Before anything that walks the tree by recursion (the reader, the cascade, the writer).
+    nesting(root)?;
     // Inline SVG is often written without its namespace; then every element must be without one.
     let ns = root.tag_name().namespace();
     if root.tag_name().name() != "svg" || !matches!(ns, None | Some(SVG_NS)) {
@@ -132,12 +143,42 @@ pub fn clean(svg: &str) -> Result<Cleaned, LogoError> {
 }
 
 /// Whether the document has a DOCTYPE, refusing one with an internal subset: that is where
-/// entities are declared (and expansion attacks live). One without is never loaded.
+/// entities are declared (and expansion attacks live). One without is never loaded, and with no
+/// entity declared, no reference expands to more than its own character: the parse's text is
+/// bounded by the source's.
+///
+/// Where the DOCTYPE is, is roxmltree's word, not a text search's: a parse that allows none
+/// fails with `DtdDetected` only when it meets one after the XML declaration, comments and PIs;
+/// it is then the first `<!DOCTYPE` whose preceding text roxmltree accepts as a prolog (one in a
+/// comment or PI leaves that comment or PI unclosed). From there the grammar (`'<!DOCTYPE' S Name
+/// (S ExternalID)? S? ('[' intSubset ']' S?)? '>'`, XML 1.0 §2.8) has a `[` outside the quoted
+/// literals exactly when there is an internal subset.
 #[cfg(feature = "logo")]
 fn doctype(text: &str) -> Result<bool, LogoError> {
-    let Some(at) = text.find("<!DOCTYPE") else { return Ok(false) };
+    let no_dtd = roxmltree::ParsingOptions::default();
+    match roxmltree::Document::parse_with_options(text, no_dtd) {
+        Err(roxmltree::Error::DtdDetected) => {}
+        // No DOCTYPE, or a fault the real parse will report.
+        _ => return Ok(false),
+    }
+    let mut start = None;
+    for (mention, (at, _)) in text.match_indices("<!DOCTYPE").enumerate() {
+        if mention == MAX_DOCTYPE_MENTIONS {
+            return Err(LogoError::Forbidden(format!(
+                "more than {MAX_DOCTYPE_MENTIONS} mentions of <!DOCTYPE before the real one"
+            )));
+        }
+        let prolog = format!("{}<svg/>", &text[..at]);
+        if roxmltree::Document::parse_with_options(&prolog, roxmltree::ParsingOptions::default()).is_ok() {
+            start = Some(at);
+            break;
+        }
+    }
+    let Some(start) = start else {
+        return Err(LogoError::Malformed("a <!DOCTYPE> the parser met but could not place".into()));
+    };
     let mut quote = None;
-    for c in text[at..].chars() {
+    for c in text[start..].chars() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (None, '"' | '\'') => quote = Some(c),
@@ -149,6 +190,25 @@ fn doctype(text: &str) -> Result<bool, LogoError> {
         }
     }
     Ok(true)
+}
+
+/// Refuses a logo whose elements nest deeper than [`MAX_NESTING`], counted without recursion:
+/// in document order a parent comes before its children, so its depth is known by then.
+#[cfg(feature = "logo")]
+fn nesting(root: roxmltree::Node<'_, '_>) -> Result<(), LogoError> {
+    let mut depths = vec![0usize; root.document().descendants().count()];
+    for node in root.descendants().filter(roxmltree::Node::is_element) {
+        let parent = node.parent_element().map_or(0, |p| depths[p.id().get_usize()]);
+        let depth = parent + 1;
+        if depth > MAX_NESTING {
+            return Err(LogoError::Forbidden(format!(
+                "elements nested more than {MAX_NESTING} deep (at a <{}>)",
+                node.tag_name().name()
+            )));
+        }
+        depths[node.id().get_usize()] = depth;
+    }
+    Ok(())
 }
 
 /// The logo's larger side in its own units: from `viewBox`, else `width`/`height`.
@@ -386,5 +446,98 @@ mod tests {
     fn words_containing_on_are_not_handlers() {
         let svg = r#"<svg xmlns="http://www.w3.org/2000/svg"><text font-family="monospace">Acme on time</text></svg>"#;
         assert!(prepare(svg).is_ok());
+    }
+
+    /// `prepare(svg)` on its own thread, or `None` if it is still running after `seconds`: a
+    /// hang is a failure here, in seconds, not a test that never ends.
+    fn prepare_within(svg: String, seconds: u64) -> Option<Result<String, LogoError>> {
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(prepare(&svg)));
+        receive.recv_timeout(std::time::Duration::from_secs(seconds)).ok()
+    }
+
+    #[test]
+    fn an_internal_subset_is_refused_wherever_the_parser_meets_it() {
+        let ns = r#"xmlns="http://www.w3.org/2000/svg""#;
+        // A `<!DOCTYPE` in a comment (or a PI) before the real one once hid the real one's
+        // internal subset, and its entities were expanded.
+        for hiding in ["<!-- <!DOCTYPE x> -->", "<?pi <!DOCTYPE x>?>", "<?xml version=\"1.0\"?><!--<!DOCTYPE-->"] {
+            let svg = format!(
+                "{hiding}<!DOCTYPE svg [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;\">]><svg {ns}><text>&b;</text></svg>"
+            );
+            assert!(refusal(&svg).contains("internal subset"), "{svg}: {:?}", prepare(&svg));
+        }
+        // The parser's view decides, not the text's: a bracket in a comment is not a subset, and a
+        // DOCTYPE in a comment is not a DOCTYPE.
+        let commented = format!("<!-- <!DOCTYPE x [ --><svg {ns}><rect width=\"1\"/></svg>");
+        assert_eq!(prepare(&commented).unwrap(), format!("<svg {ns}><rect width=\"1\"/></svg>"));
+        assert!(!clean(&commented).unwrap().report.doctype);
+        let public = format!(
+            "<!-- a [ note --><!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x[1].dtd\"><svg {ns}><rect width=\"1\"/></svg>"
+        );
+        assert!(clean(&public).unwrap().report.doctype);
+        // No entity can come from anywhere else: with no internal subset, none is declared.
+        let undeclared = format!("<!DOCTYPE svg SYSTEM \"x.dtd\"><svg {ns}><text>&a;</text></svg>");
+        assert!(refusal(&undeclared).contains("not well-formed"), "{}", refusal(&undeclared));
+    }
+
+    #[test]
+    fn a_non_ascii_attribute_name_is_refused_not_a_panic() {
+        // `中` is a valid NameStartChar of three bytes: a byte slice of two panicked.
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg"><rect 中x="1"/></svg>"#;
+        assert!(refusal(svg).contains("not allowed"), "{}", refusal(svg));
+    }
+
+    #[test]
+    fn exponential_selector_matching_is_refused_in_bounded_time() {
+        // The leftmost `a` never matches, so a backtracking matcher tries every choice of 20
+        // ancestors out of 62 for the innermost element: about 10^16.
+        let selector = format!("a{}", " *".repeat(20));
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><style>{selector} {{fill:red}}</style>{}<rect/>{}</svg>",
+            "<g>".repeat(MAX_NESTING - 2),
+            "</g>".repeat(MAX_NESTING - 2)
+        );
+        let refused = prepare_within(svg, 10).expect("still matching after 10 s").expect_err("refused");
+        assert!(refused.to_string().contains(&selector), "names the rule: {refused}");
+        // Combinators as editors write them still match, over nesting as deep as is allowed.
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><style>svg g > g rect + rect {{fill:#f00}}</style>{}<rect/><rect/>{}</svg>",
+            "<g>".repeat(MAX_NESTING - 2),
+            "</g>".repeat(MAX_NESTING - 2)
+        );
+        let cleaned = prepare_within(svg, 10).expect("still matching after 10 s").expect("accepted");
+        assert!(cleaned.contains("<rect/><rect fill=\"#f00\"/>"), "{cleaned}");
+    }
+
+    #[test]
+    fn many_rules_over_many_elements_are_refused_in_bounded_time() {
+        use std::fmt::Write as _;
+        let svg = |rules: usize, elements: usize| {
+            let rules = (0..rules).fold(String::new(), |mut sheet, i| {
+                let _ = write!(sheet, ".c{i}{{fill:red}}");
+                sheet
+            });
+            format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"><style>{rules}</style>{}</svg>",
+                "<rect/>".repeat(elements)
+            )
+        };
+        // simplecss's parse alone takes time growing with the square of the rules.
+        let refused = prepare_within(svg(20_000, 1), 10).expect("still parsing after 10 s").expect_err("refused");
+        assert!(refused.to_string().contains("more than 256 rules"), "{refused}");
+        let refused = prepare_within(svg(256, 20_000), 10).expect("still matching after 10 s").expect_err("refused");
+        assert!(refused.to_string().contains("over the whole logo"), "{refused}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}<rect/>{}</svg>",
+            "<g>".repeat(100_000),
+            "</g>".repeat(100_000)
+        );
+        let refused = prepare_within(svg, 10).expect("still working after 10 s").expect_err("refused");
+        assert!(refused.to_string().contains("nested more than 64 deep"), "{refused}");
     }
 }

@@ -144,7 +144,8 @@ impl Reader<'_, '_> {
                     }
                 },
             };
-            if attribute.len() > 2 && attribute[..2].eq_ignore_ascii_case("on") {
+            // `get`: an XML name's first two bytes need not be a character (`中x`).
+            if attribute.len() > 2 && attribute.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("on")) {
                 return Err(LogoError::Forbidden(format!("an on…= event handler attribute ({attribute}=)")));
             }
             if attribute == "style" {

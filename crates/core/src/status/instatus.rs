@@ -11,6 +11,8 @@
 
 use serde::Deserialize;
 
+use crate::config::{LAST_RFC3339_S, rfc3339};
+
 use super::error::{Unreadable, quoted};
 use super::model::{Impact, Incident, Maintenance, Phase, Summary};
 use super::parse::{Components, json, text, time};
@@ -110,7 +112,19 @@ pub(super) fn parse(body: &[u8], site: Components<'_>) -> Result<Summary, Unread
                 detail: format!("{at}.duration {:?} is not a number of minutes", quoted(t)),
             })?),
         };
-        let ends_unix_s = minutes.filter(|m| *m > 0).map(|m| starts_unix_s.saturating_add(u64::from(m) * 60));
+        let ends_unix_s = match minutes.filter(|m| *m > 0) {
+            None => None,
+            // No calendar this code writes holds an end past year 9999: refused, not clamped, as
+            // such a duration is a fault, not a schedule.
+            Some(m) => {
+                Some(starts_unix_s.checked_add(u64::from(m) * 60).filter(|end| *end <= LAST_RFC3339_S).ok_or_else(
+                    || Unreadable::Shape {
+                        provider: PROVIDER,
+                        detail: format!("{at}.duration of {m} minutes ends after {}", rfc3339(LAST_RFC3339_S)),
+                    },
+                )?)
+            }
+        };
         maintenances.push(Maintenance { title, phase, starts_unix_s, ends_unix_s });
     }
     Ok(Summary { incident, maintenances })

@@ -5,10 +5,13 @@
 
 use std::time::UNIX_EPOCH;
 
-/// `raw` as Unix seconds, or `None` when it is neither form (or before 1970).
+use crate::config::LAST_RFC3339_S;
+
+/// `raw` as Unix seconds, or `None` when it is neither form, before 1970, or after
+/// [`LAST_RFC3339_S`] (a year-9999 time with a negative offset lands there).
 pub fn unix_seconds(raw: &str) -> Option<u64> {
     let raw = raw.trim();
-    rfc3339(raw).or_else(|| javascript_date(raw))
+    rfc3339(raw).or_else(|| javascript_date(raw)).filter(|s| *s <= LAST_RFC3339_S)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`. humantime reads the UTC calendar part; the offset is
@@ -65,7 +68,8 @@ fn javascript_date(raw: &str) -> Option<u64> {
     let year: u16 = words.next()?.parse().ok()?;
     let time = words.next()?;
     let zone = words.next()?.strip_prefix("GMT")?;
-    if zone.len() != 5 || time.len() != 8 {
+    // Lengths in bytes, then byte slices: both only mean characters for ASCII.
+    if !zone.is_ascii() || zone.len() != 5 || time.len() != 8 {
         return None;
     }
     rfc3339(&format!("{year:04}-{month:02}-{day:02}T{time}{}:{}", &zone[..3], &zone[3..]))
@@ -94,6 +98,12 @@ mod tests {
     }
 
     #[test]
+    fn the_last_second_of_9999_is_the_latest() {
+        assert_eq!(unix_seconds("9999-12-31T23:59:59Z"), Some(LAST_RFC3339_S));
+        assert_eq!(unix_seconds("9999-12-31T23:59:59+01:00"), Some(LAST_RFC3339_S - 3600));
+    }
+
+    #[test]
     fn anything_else_is_none() {
         for bad in [
             "",
@@ -106,6 +116,11 @@ mod tests {
             "2014-05-14 14:22:40Z",
             "Sat Foo 11 2022 18:55:50 GMT+0000",
             "９９９９-05-14T14:22:40Z",
+            // Past the last second RFC 3339 can write once the offset is applied.
+            "9999-12-31T23:59:59-01:00",
+            // A zone of five bytes that are not five characters.
+            "Sat Jun 11 2022 18:55:50 GMT+0\u{20ac}",
+            "Sat Jun 11 2022 18:55:50 GMT\u{20ac}00",
         ] {
             assert_eq!(unix_seconds(bad), None, "{bad:?}");
         }
