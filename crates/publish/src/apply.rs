@@ -23,6 +23,16 @@ pub trait Progress {
     fn step(&self, what: &str);
 }
 
+/// Progress that shows nothing, for a caller that reports only at the end (and for tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn uploading(&self, _: usize) {}
+    fn uploaded(&self, _: &str) {}
+    fn step(&self, _: &str) {}
+}
+
 /// What a completed apply wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Applied {

@@ -207,7 +207,7 @@ mod tests {
     use aws_sdk_cloudfront::types::ViewerProtocolPolicy;
 
     use super::*;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::existing;
 
     const V3: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgepages-E2EXAMPLE123:3";
 
@@ -233,7 +233,7 @@ mod tests {
             )
             .build()
             .unwrap();
-        crate::distribution::tests::push_behavior(&mut config, api);
+        crate::fixtures::push_behavior(&mut config, api);
         config
     }
 

@@ -215,35 +215,3 @@ mod tests {
         assert!(!oac_name(&dotted).contains(".-"), "{}", oac_name(&dotted));
     }
 }
-
-#[cfg(test)]
-pub(crate) mod tests_support {
-    use super::{Desired, ErrorPage, PageObject};
-
-    /// A small desired state: two pages, codes 502 and 503, a 10 s error TTL.
-    pub fn desired() -> Desired {
-        let page = |key: &str, body: &str| PageObject::new(key, body.as_bytes().to_vec(), "text/html; charset=utf-8");
-        Desired {
-            bucket: "pages-bucket".into(),
-            region: "eu-west-1".into(),
-            prefix: "edgepages".into(),
-            distribution_id: "E2EXAMPLE123".into(),
-            objects: vec![page("edgepages/502.html", "<p>502</p>"), page("edgepages/503.html", "<p>503</p>")],
-            error_pages: [502, 503]
-                .into_iter()
-                .map(|code| ErrorPage {
-                    code,
-                    page_path: format!("/edgepages/{code}.html"),
-                    has_own_page: true,
-                    serves_page: true,
-                })
-                .collect(),
-            custom_error_order: None,
-            error_ttl: 10,
-            origin_timeouts: None,
-            edge_function: None,
-            origin_header: None,
-            variant: None,
-        }
-    }
-}

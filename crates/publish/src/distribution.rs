@@ -181,71 +181,12 @@ fn len_i32(n: usize) -> i32 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use aws_sdk_cloudfront::types::{CustomOriginConfig, DefaultCacheBehavior, OriginProtocolPolicy};
+mod tests {
     use edgepages_core::config::OriginTimeouts;
 
     use super::*;
     use crate::describe::{ChangeKind, OwnedKeys, describe};
-    use crate::desired::tests_support::desired;
-
-    /// A distribution as a team might have it: an ALB origin, a `/static/*` behavior and a 404
-    /// error response that rewrites to a page of their own.
-    pub fn existing() -> DistributionConfig {
-        let alb = Origin::builder()
-            .id("alb")
-            .domain_name("my-alb-123.eu-west-1.elb.amazonaws.com")
-            .custom_origin_config(
-                CustomOriginConfig::builder()
-                    .http_port(80)
-                    .https_port(443)
-                    .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
-                    .origin_read_timeout(30)
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-            .unwrap();
-        let assets = Origin::builder().id("assets").domain_name("assets.s3.eu-west-1.amazonaws.com").build().unwrap();
-        let static_behavior = CacheBehavior::builder()
-            .path_pattern("/static/*")
-            .target_origin_id("assets")
-            .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll)
-            .build()
-            .unwrap();
-        let not_found = CustomErrorResponse::builder()
-            .error_code(404)
-            .response_page_path("/404.html")
-            .response_code("404")
-            .error_caching_min_ttl(300)
-            .build()
-            .unwrap();
-        DistributionConfig::builder()
-            .caller_reference("ref-1")
-            .comment("shop")
-            .enabled(true)
-            .origins(Origins::builder().quantity(2).items(alb).items(assets).build().unwrap())
-            .default_cache_behavior(
-                DefaultCacheBehavior::builder()
-                    .target_origin_id("alb")
-                    .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                    .build()
-                    .unwrap(),
-            )
-            .cache_behaviors(CacheBehaviors::builder().quantity(1).items(static_behavior).build().unwrap())
-            .custom_error_responses(CustomErrorResponses::builder().quantity(1).items(not_found).build().unwrap())
-            .build()
-            .unwrap()
-    }
-
-    /// Adds `behavior` after the others, as a team's own.
-    pub fn push_behavior(config: &mut DistributionConfig, behavior: CacheBehavior) {
-        let behaviors =
-            config.cache_behaviors.get_or_insert_with(|| CacheBehaviors::builder().quantity(0).build().unwrap());
-        let items = behaviors.items.get_or_insert_with(Vec::new);
-        items.push(behavior);
-        behaviors.quantity = len_i32(items.len());
-    }
+    use crate::fixtures::{desired, existing};
 
     #[test]
     fn adds_the_origin_the_behavior_first_and_the_error_responses() {
@@ -343,7 +284,7 @@ pub(crate) mod tests {
         assert_eq!(error_responses(&after)[0].response_page_path.as_deref(), Some("/edgepages/error.html"));
         let change = &describe(&existing(), &after, &OwnedKeys::of(&d))[2];
         assert_eq!(change.kind, ChangeKind::Modify);
-        assert_eq!(change.before.as_deref(), Some("/404.html as 404, cached 300 s"));
+        assert_eq!(change.before.as_deref(), Some("/not-found.html as 404, cached 300 s"));
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod distribution;
 pub mod error;
 pub mod export;
 pub mod fault;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod forwarding;
 pub mod function;
 pub mod glob;

@@ -234,8 +234,8 @@ mod tests {
 
     use super::*;
     use crate::desired::ErrorPage;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
 
     fn current() -> Current {
         Current {

@@ -89,8 +89,8 @@ pub fn choose<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
     use crate::rollback::{OwnedState, RECORD_FORMAT, RolledBack};
 
     fn listed(published_at: &str, etag: &str) -> Listed {

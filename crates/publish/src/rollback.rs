@@ -369,9 +369,9 @@ mod tests {
 
     use super::*;
     use crate::describe::describe;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
     use crate::distribution::with_desired;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
 
     fn with_timeouts() -> Desired {
         let mut d = desired();

@@ -178,9 +178,9 @@ impl Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
     use crate::distribution::with_desired;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
 
     fn published() -> Live {
         let d = desired();
@@ -206,7 +206,7 @@ mod tests {
         let checks = verify(&desired(), &live);
         assert!(checks.iter().all(|c| !c.ok), "{checks:#?}");
         assert_eq!(checks[0].detail, "the distribution has none");
-        assert!(checks[2].detail.contains("the default cache behavior leads to my-alb-123"), "{}", checks[2].detail);
+        assert!(checks[2].detail.contains("the default cache behavior leads to shop-alb-1234"), "{}", checks[2].detail);
     }
 
     #[test]
@@ -224,7 +224,7 @@ mod tests {
         items[0].path_pattern = "/edge*".into();
         let checks = verify(&desired(), &live);
         assert!(!checks[2].ok);
-        assert!(checks[2].detail.contains("cache behavior /edge* leads to assets.s3"), "{}", checks[2].detail);
+        assert!(checks[2].detail.contains("cache behavior /edge* leads to shop-assets.s3"), "{}", checks[2].detail);
     }
 
     #[test]

@@ -13,9 +13,8 @@ use aws_sdk_cloudfront::operation::update_distribution::{
 };
 use aws_sdk_cloudfront::types::error::PreconditionFailed;
 use aws_sdk_cloudfront::types::{
-    CacheBehavior, CacheBehaviors, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, EventType,
-    FunctionAssociation, FunctionAssociations, Origin, OriginAccessControl, OriginAccessControlList,
-    OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
+    CacheBehavior, DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, OriginAccessControl,
+    OriginAccessControlList, ViewerProtocolPolicy,
 };
 use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyOutput;
 use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
@@ -24,44 +23,13 @@ use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use edgepages_publish::apply::{Progress, apply};
+use edgepages_publish::apply::{Quiet, apply};
 use edgepages_publish::aws::{Aws, AwsError};
-use edgepages_publish::{Desired, ErrorPage, PageObject, RollbackRecord, plan};
+use edgepages_publish::fixtures::{Start, desired, distribution, push_behavior};
+use edgepages_publish::{RollbackRecord, plan};
 
 const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123";
 const THEIR_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::pages-bucket/*"}]}"#;
-
-fn desired() -> Desired {
-    let page = |code: u16| {
-        PageObject::new(
-            format!("edgepages/{code}.html"),
-            format!("<p>{code}</p>").into_bytes(),
-            "text/html; charset=utf-8",
-        )
-    };
-    Desired {
-        bucket: "pages-bucket".into(),
-        region: "eu-west-1".into(),
-        prefix: "edgepages".into(),
-        distribution_id: "E2EXAMPLE123".into(),
-        objects: vec![page(502), page(503)],
-        error_pages: [502, 503]
-            .into_iter()
-            .map(|code| ErrorPage {
-                code,
-                page_path: format!("/edgepages/{code}.html"),
-                has_own_page: true,
-                serves_page: true,
-            })
-            .collect(),
-        custom_error_order: None,
-        error_ttl: 10,
-        origin_timeouts: None,
-        edge_function: None,
-        origin_header: None,
-        variant: None,
-    }
-}
 
 /// A behavior with a CloudFront Function attached: moto would drop the association.
 fn with_function() -> CacheBehavior {
@@ -79,35 +47,11 @@ fn with_function() -> CacheBehavior {
         .unwrap()
 }
 
+/// The fixture's fresh distribution with a team's behavior that has a function attached.
 fn distribution_config() -> DistributionConfig {
-    let alb = Origin::builder()
-        .id("alb")
-        .domain_name("my-alb.eu-west-1.elb.amazonaws.com")
-        .custom_origin_config(
-            CustomOriginConfig::builder()
-                .http_port(80)
-                .https_port(443)
-                .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    DistributionConfig::builder()
-        .caller_reference("ref")
-        .comment("shop")
-        .enabled(true)
-        .origins(Origins::builder().quantity(1).items(alb).build().unwrap())
-        .default_cache_behavior(
-            DefaultCacheBehavior::builder()
-                .target_origin_id("alb")
-                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                .build()
-                .unwrap(),
-        )
-        .cache_behaviors(CacheBehaviors::builder().quantity(1).items(with_function()).build().unwrap())
-        .build()
-        .unwrap()
+    let mut config = distribution(Start::Fresh);
+    push_behavior(&mut config, with_function());
+    config
 }
 
 /// Every rule the tests use, with what the write calls were sent.
@@ -233,13 +177,6 @@ async fn mocks(update_fails: bool) -> Mocks {
         records,
         aws: Aws::new(s3, cloudfront),
     }
-}
-
-struct Quiet;
-impl Progress for Quiet {
-    fn uploading(&self, _: usize) {}
-    fn uploaded(&self, _: &str) {}
-    fn step(&self, _: &str) {}
 }
 
 #[tokio::test]

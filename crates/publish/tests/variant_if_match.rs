@@ -14,18 +14,10 @@ use aws_sdk_cloudfront::types::CachePolicyConfig;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use edgepages_publish::apply::Progress;
+use edgepages_publish::apply::Quiet;
 use edgepages_publish::aws::{Aws, AwsError, Quota};
 use edgepages_publish::variant::aws::VariantApplied;
 use edgepages_publish::variant::plan::{Step, VariantPlan};
-
-struct Quiet;
-
-impl Progress for Quiet {
-    fn uploading(&self, _: usize) {}
-    fn uploaded(&self, _: &str) {}
-    fn step(&self, _: &str) {}
-}
 
 fn precondition_failed() -> HttpResponse {
     let body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">\

@@ -361,39 +361,16 @@ mod tests {
     use crate::alb::desired::{Wanted, maintenance_conditions};
     use crate::alb::plan::{plan_off, plan_on};
 
-    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
-    const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
+    use crate::fixtures::{API, WEB as TG, listener, path};
+
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
     fn forward(tg: &str) -> Vec<Action> {
-        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
+        numbered(&[crate::fixtures::forward(tg)])
     }
-
-    use crate::alb::plan::tests_support::path;
 
     fn theirs(priority: u32, condition: RuleCondition, tg: &str) -> FoundRule {
-        FoundRule {
-            arn: format!("arn:rule/theirs-{priority}"),
-            priority,
-            conditions: vec![condition],
-            actions: forward(tg),
-            transforms: Vec::new(),
-            role: None,
-            until: None,
-        }
-    }
-
-    /// The team's `/api/*` rule at 10 and a host rule at 20.
-    fn listener() -> Found {
-        let host = RuleCondition::builder()
-            .field("host-header")
-            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
-            .build();
-        Found {
-            default_actions: forward(TG),
-            rules: vec![theirs(10, path("/api/*"), API), theirs(20, host, TG)],
-            ..Found::default()
-        }
+        crate::fixtures::theirs(priority, vec![condition], &[crate::fixtures::forward(tg)])
     }
 
     fn wanted(redirect: bool) -> GuardWanted {
@@ -606,7 +583,8 @@ mod tests {
     fn behind_the_guard_a_bypassed_request_is_answered_as_before_and_every_other_one_gets_the_page() {
         use crate::alb::desired::{BypassHeader, maintenance_actions, normalised};
         use crate::alb::evaluate::answer;
-        use crate::alb::plan::tests_support::{ALB_DNS, OFFICE, applied_steps, requests, team_listener};
+        use crate::alb::plan::tests_support::{ALB_DNS, OFFICE, applied_steps, requests};
+        use crate::fixtures::team_listener;
         const TEAM: &str = "team-only-0123456789abcdef";
         let team = team_listener();
         let guard = GuardWanted { alb_dns: ALB_DNS.into(), ..wanted(true) };

