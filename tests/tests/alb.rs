@@ -35,7 +35,7 @@ fn redactions(rig: &Rig, alb: &Alb) -> aws::Redactions {
         .value("ALB_DNS", &alb.dns_name)
         .value("TG_WEB", &alb.target_groups[0])
         .value("TG_API", &alb.target_groups[1])
-        .pattern("RULE", r"(arn:aws:elasticloadbalancing:[a-z0-9-]+:\d+:listener-rule/[^\s,;)]+)")
+        .pattern("RULE", r#"(arn:aws:elasticloadbalancing:[a-z0-9-]+:\d+:listener-rule/[^\s,;)"]+)"#)
         .pattern("FINGERPRINT", r"fingerprint ([0-9a-f]{8})")
 }
 
@@ -658,4 +658,33 @@ fn with_the_guard_in_place_maintenance_moves_it_after_the_page_and_off_puts_it_b
     rig.proxy.clear();
     rig.run(&["publish", "--yes"]).ok();
     assert_eq!(writes(&rig), Vec::<String>::new(), "publish has nothing to put back");
+}
+
+/// The `--json` documents of `maintenance` and of a publish with the guard, whole: the shape a
+/// script reads.
+#[test]
+fn the_json_documents_keep_their_shape() {
+    let (rig, alb) = with_alb("canonical_host = \"www.example.com\"\nbypass_cidrs = [\"203.0.113.0/24\"]\n");
+    point_site_origin_at(&rig, &alb.dns_name);
+    let r = redactions(&rig, &alb)
+        .pattern("ETAG", r#""(?:if_match|distribution_etag)": "([A-Z0-9]+)""#)
+        .pattern("OAC", r#""created_oac": "([A-Z0-9]+)""#)
+        .pattern("RECORD", r#""rollback_record": "[^"]*?(\d{8}T\d{6}\d*Z-[A-Za-z0-9]+)"#)
+        .pattern("KEYS", r#""uploaded": \[([^\]]*)\]"#)
+        .pattern("UPLOADS", r#""uploads": \[([^\]]*)\]"#);
+    let plan = rig.run(&["--json", "plan"]).ok();
+    insta::assert_snapshot!("json_guard_plan", plan.transcript(&r));
+    let published = rig.run(&["--json", "publish", "--yes", "--no-verify"]).ok();
+    insta::assert_snapshot!("json_guard_publish", published.transcript(&r));
+    let dry = rig.run(&["--json", "maintenance", "on", "--dry-run", "--until", "2099-12-02T18:00:00Z"]).ok();
+    insta::assert_snapshot!("json_maintenance_dry_run", dry.transcript(&r));
+    let on = rig.run(&["--json", "maintenance", "on", "--yes", "--until", "2099-12-02T18:00:00Z"]).ok();
+    insta::assert_snapshot!("json_maintenance_on", on.transcript(&r));
+    let status = rig.run(&["--json", "maintenance", "status"]).ok();
+    insta::assert_snapshot!(
+        "json_maintenance_status",
+        status.transcript(&r.clone().pattern("NOW", r#""now": "([^"]+)""#))
+    );
+    let off = rig.run(&["--json", "maintenance", "off", "--yes"]).ok();
+    insta::assert_snapshot!("json_maintenance_off", off.transcript(&r));
 }

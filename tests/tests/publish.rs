@@ -551,3 +551,47 @@ fn publish_wait_gives_up_after_its_timeout_and_says_the_change_is_made() {
     let bad = rig.run(&["publish", "--wait-timeout", "soon"]);
     insta::assert_snapshot!("wait_timeout_unreadable", bad.transcript(&rig.redactions()));
 }
+
+/// The `--json` documents of `plan`, `publish`, `verify` and `rollback`, whole: the shape a script
+/// reads. A publish with the Lambda@Edge function's zip named, so that every part of the plan
+/// and of what was written is in it.
+#[test]
+fn the_json_documents_keep_their_shape() {
+    let function = unique_name("edgepages-fn");
+    let rig = Rig::new(Start::Existing);
+    // A role of its own: the managed one is another test's to create.
+    let trust = edgepages_publish::function::policies::trust_policy().to_string();
+    let create = rig.fixture.iam.create_role().role_name(unique_name("json-role")).assume_role_policy_document(trust);
+    let role = rig.block_on(create.send()).unwrap().role.unwrap().arn;
+    let section =
+        format!("\n[cloudfront.lambda_edge]\nenabled = true\nfunction_name = \"{function}\"\nrole_arn = \"{role}\"\n");
+    let config = std::fs::read_to_string(&rig.config).unwrap();
+    std::fs::write(&rig.config, config + &section).unwrap();
+    let zip = edgepages_e2e::cloudfront::chaos_zip();
+    let zip = zip.to_str().unwrap();
+    let code = edgepages_publish::function::code_sha256(&std::fs::read(zip).unwrap());
+    let r = json_redactions(rig.redactions().value("FUNCTION", &function).value("CODE", &code).value("ROLE", &role));
+    let plan = rig.run(&["--json", "plan", "--lambda-zip", zip]).ok();
+    insta::assert_snapshot!("json_plan", plan.transcript(&r));
+    let published = rig.run(&["--json", "publish", "--yes", "--lambda-zip", zip]).ok();
+    insta::assert_snapshot!("json_publish", published.transcript(&r));
+    let verified = rig.run(&["--json", "verify"]).ok();
+    insta::assert_snapshot!("json_verify", verified.transcript(&r));
+    let dry = rig.run(&["--json", "rollback", "--dry-run"]).ok();
+    insta::assert_snapshot!("json_rollback_dry_run", dry.transcript(&r));
+    let rolled_back = rig.run(&["--json", "rollback", "--yes"]).ok();
+    insta::assert_snapshot!("json_rollback", rolled_back.transcript(&r));
+    let listed = rig.run(&["--json", "rollback", "--list"]).ok();
+    insta::assert_snapshot!("json_rollback_list", listed.transcript(&r));
+}
+
+/// [`Rig::redactions`], with what a JSON document holds that varies from run to run: ETags,
+/// moto's IDs, and the order uploads finished in.
+fn json_redactions(redactions: aws::Redactions) -> aws::Redactions {
+    redactions
+        .pattern("ETAG", r#""(?:if_match|etag|distribution_etag|published_etag)": "([A-Z0-9]+)""#)
+        .pattern("OAC", r#""created_oac": "([A-Z0-9]+)""#)
+        .pattern("RECORD", r#""(?:id|rollback_record)": "[^"]*?(\d{8}T\d{6}\d*Z-[A-Za-z0-9]+)"#)
+        .pattern("VERSION", r":function:\[FUNCTION\]:(\d+)")
+        .pattern("KEYS", r#""uploaded": \[([^\]]*)\]"#)
+}
