@@ -539,7 +539,7 @@ fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_
 }
 
 /// The listener as edgepages reads it (roles from the tags), through the SDK straight to moto.
-fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::plan::Found {
+fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::plan::FoundListener {
     let aws = edgepages_publish::alb::aws::AlbAws::new(rig.fixture.elb.clone());
     rig.block_on(aws.read(&alb.listener_arn)).unwrap()
 }

@@ -595,3 +595,34 @@ fn json_redactions(redactions: aws::Redactions) -> aws::Redactions {
         .pattern("VERSION", r":function:\[FUNCTION\]:(\d+)")
         .pattern("KEYS", r#""uploaded": \[([^\]]*)\]"#)
 }
+
+/// A publish whose own verification could not check something exits 3, as `verify` does, and
+/// not 1, which a deploy script reads as "roll back": here the bucket encrypts with a KMS key
+/// these credentials cannot read (it does not exist), so whether CloudFront may decrypt the
+/// pages is unknown. A mismatch stays 1 (`an_sse_kms_bucket_is_refused_until_its_key_...`).
+#[test]
+fn a_publish_whose_verification_could_not_check_exits_3() {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    let rig = Rig::new(Start::Fresh);
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000";
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .kms_master_key_id(key)
+        .build()
+        .unwrap();
+    let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build();
+    let encryption = ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap();
+    let put =
+        rig.fixture.s3.put_bucket_encryption().bucket(&rig.bucket).server_side_encryption_configuration(encryption);
+    rig.block_on(put.send()).unwrap();
+
+    let run = rig.run(&["publish", "--yes"]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    // The pages and the distribution were published; one check (the key) could not be made.
+    insta::assert_snapshot!(run.transcript(&rig.redactions().value("KEY", key)));
+    let verified = rig.run(&["verify"]);
+    assert_eq!(verified.code, 3, "{}", verified.stdout);
+}

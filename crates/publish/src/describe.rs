@@ -8,6 +8,7 @@ use crate::association;
 use crate::desired::Desired;
 use crate::distribution::{behaviors, error_response, origins};
 use crate::origin_verify;
+use crate::wiring::Wiring;
 
 /// One line of a plan: something added, changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,15 +61,15 @@ pub struct OwnedKeys {
 }
 
 impl OwnedKeys {
-    pub fn of(desired: &Desired) -> OwnedKeys {
+    pub fn of(desired: &Desired, wiring: &Wiring) -> OwnedKeys {
         OwnedKeys {
             origin_id: desired.origin_id(),
             path_pattern: desired.path_pattern(),
             codes: desired.error_pages.iter().map(|p| p.code).collect(),
             timeouts_origin: desired.origin_timeouts.as_ref().map(|t| t.id.clone()),
-            origin_response: desired.edge_function.is_some(),
-            origin_header: desired.origin_header.is_some(),
-            variant: desired.variant.is_some(),
+            origin_response: wiring.edge_function.is_some(),
+            origin_header: wiring.origin_header.is_some(),
+            variant: wiring.variant.is_some(),
         }
     }
 }

@@ -1,12 +1,12 @@
 //! What `publish` wants to exist: the page objects, and the CloudFront settings it owns,
-//! derived from the config and the rendered pages.
+//! derived from the config and the rendered pages. What the distribution names of the other
+//! parts (known only once they are read) is in [`crate::wiring`].
 
 use edgepages_core::PageKind;
 use edgepages_core::config::{Config, CustomErrorOrder, OriginTimeouts};
 use edgepages_core::static_pages::StaticPage;
 use sha2::{Digest as _, Sha256};
 
-use crate::association::EdgeFunction;
 use crate::error::PlanError;
 
 /// `Cache-Control` on the page objects: short, so that a re-published page reaches viewers
@@ -92,15 +92,6 @@ pub struct Desired {
     pub custom_error_order: Option<CustomErrorOrder>,
     pub error_ttl: u32,
     pub origin_timeouts: Option<OriginTimeouts>,
-    /// The Lambda@Edge function's association, when `[cloudfront.lambda_edge]` is there. Its
-    /// version is known only once the function is read (or published), so the caller sets it.
-    pub edge_function: Option<EdgeFunction>,
-    /// The ALB guard's origin header, when `[alb]` is there; the secret is known only once the
-    /// distribution is read (it is kept from one publish to the next), so the caller sets it.
-    pub origin_header: Option<crate::origin_verify::OriginHeader>,
-    /// The variant functions and cache policy copies, when `[cloudfront.lambda_edge]` is there;
-    /// planned from what is read, so the caller sets it.
-    pub variant: Option<crate::variant::VariantEdit>,
 }
 
 impl Desired {
@@ -139,9 +130,6 @@ impl Desired {
             custom_error_order: cf.lambda_edge.as_ref().filter(|f| f.enabled).map(|f| f.custom_error_order),
             error_ttl: cf.error_caching_min_ttl,
             origin_timeouts: cf.origin.clone(),
-            edge_function: None,
-            origin_header: None,
-            variant: None,
         })
     }
 

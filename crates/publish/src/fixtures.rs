@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use crate::alb::desired::numbered;
-use crate::alb::plan::{Found, FoundRule};
+use crate::alb::plan::{FoundListener, FoundRule};
 use crate::desired::{Desired, ErrorPage, PageObject};
 
 /// The managed cache policy "CachingDisabled".
@@ -52,9 +52,6 @@ pub fn desired() -> Desired {
         custom_error_order: None,
         error_ttl: 10,
         origin_timeouts: None,
-        edge_function: None,
-        origin_header: None,
-        variant: None,
     }
 }
 
@@ -205,8 +202,8 @@ pub fn theirs(priority: u32, conditions: Vec<RuleCondition>, actions: &[Action])
 /// The team's listener as `tests/moto/alb_fixture.py` makes it in moto: `/api/*` to the API
 /// (priority 10), `admin.example.com` answered 403 (20), everything else to the web (the
 /// default action).
-pub fn listener() -> Found {
-    Found {
+pub fn listener() -> FoundListener {
+    FoundListener {
         default_actions: numbered(&[forward(WEB)]),
         rules: vec![
             theirs(10, vec![path("/api/*")], &[forward(API)]),
@@ -221,7 +218,7 @@ pub fn listener() -> Found {
 /// `admin.example.com` rule at 200; `/account/*` behind a Cognito login (300) and `/admin/*`
 /// behind an OIDC one (400), both then to the web; a POST to `/upload` to the API (500, two
 /// conditions).
-pub fn team_listener() -> Found {
+pub fn team_listener() -> FoundListener {
     let cognito = Action::builder()
         .r#type(ActionTypeEnum::AuthenticateCognito)
         .authenticate_cognito_config(

@@ -3,7 +3,6 @@
 //! adapters over already-built AWS clients.
 
 pub mod alb;
-pub mod apply;
 pub mod association;
 pub mod aws;
 pub mod describe;
@@ -22,14 +21,18 @@ pub mod kms;
 pub mod live;
 pub mod order;
 pub mod origin_verify;
+pub mod pages;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod records;
 pub mod rollback;
 pub mod sdk_xml;
+pub mod session;
 pub mod unmodelled;
 pub mod variant;
 pub mod verify;
+pub mod wiring;
 
 pub use desired::{Desired, ErrorPage, PageObject};
 pub use error::PlanError;

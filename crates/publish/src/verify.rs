@@ -34,6 +34,42 @@ pub struct Check {
     pub detail: String,
 }
 
+/// What a set of checks comes to, and so the code `verify` (and a publish's own verification)
+/// exits with: a pipeline rolls back on `Failed` only, and runs `verify` again on
+/// `CouldNotCheck`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed.
+    Passed,
+    /// A check found something wrong with the site.
+    Failed,
+    /// Nothing was found wrong, but not everything could be checked (credentials, the network,
+    /// a config that could not be read).
+    CouldNotCheck,
+}
+
+impl Verdict {
+    /// A failed check outweighs one that could not be made: that much is known to be wrong.
+    pub fn of(checks: &[Check]) -> Verdict {
+        if checks.iter().any(Check::failed) {
+            Verdict::Failed
+        } else if checks.iter().any(|c| c.could_not_check) {
+            Verdict::CouldNotCheck
+        } else {
+            Verdict::Passed
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::CouldNotCheck => "could_not_check",
+        }
+    }
+}
+
 /// The page path verify reads for `code`: the live one if there is one, else the desired one.
 pub fn page_path(live: &DistributionConfig, desired: &Desired, code: u16) -> String {
     error_response(live, code)
@@ -181,10 +217,11 @@ mod tests {
     use crate::distribution::with_desired;
     use crate::fixtures::desired;
     use crate::fixtures::existing;
+    use crate::wiring::Wiring;
 
     fn published() -> Live {
         let d = desired();
-        let distribution = with_desired(&existing(), &d, "OAC1").unwrap();
+        let distribution = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let objects = d.objects.iter().map(|o| (o.key.clone(), Some(o.content_type.to_owned()))).collect();
         Live { distribution, objects }
     }
@@ -231,7 +268,7 @@ mod tests {
     fn a_code_the_function_answers_after_custom_errors_needs_its_ttl_and_no_page() {
         let mut d = desired();
         d.error_pages[0].serves_page = false;
-        let distribution = with_desired(&existing(), &d, "OAC1").unwrap();
+        let distribution = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let objects = d.objects.iter().map(|o| (o.key.clone(), Some(o.content_type.to_owned()))).collect();
         let checks = verify(&d, &Live { distribution, objects });
         assert!(checks.iter().all(|c| c.ok), "{checks:#?}");

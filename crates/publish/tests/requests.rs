@@ -23,9 +23,11 @@ use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use edgepages_publish::apply::{Quiet, apply};
 use edgepages_publish::aws::{Aws, AwsError};
 use edgepages_publish::fixtures::{Start, desired, distribution, push_behavior};
+use edgepages_publish::progress::Quiet;
+use edgepages_publish::session::{Clients, Part, Session, Targets};
+use edgepages_publish::wiring::Wiring;
 use edgepages_publish::{RollbackRecord, plan};
 
 const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123";
@@ -179,11 +181,18 @@ async fn mocks(update_fails: bool) -> Mocks {
     }
 }
 
+/// A publish session of `desired` alone, read through `m`'s clients.
+async fn read(m: &Mocks, desired: edgepages_publish::Desired) -> (Session, Clients) {
+    let clients = Clients { aws: Some(m.aws.clone()), function: None, alb: None };
+    let targets = Targets { desired, lambda: None, variant: None, guard: None };
+    (Session::read(&targets, &clients, &Quiet).await.unwrap(), clients)
+}
+
 #[tokio::test]
 async fn planning_reads_and_never_writes() {
     let m = mocks(false).await;
     let current = m.aws.read_current(&desired()).await.unwrap();
-    let p = plan(&desired(), &current).unwrap();
+    let p = plan(&desired(), &Wiring::default(), &current).unwrap();
     assert_eq!(p.write_count(), 2 + 1 + 1 + 2);
     assert_eq!(
         [m.list.num_calls(), m.policy.num_calls(), m.get_distribution.num_calls(), m.list_oacs.num_calls()],
@@ -201,9 +210,8 @@ async fn planning_reads_and_never_writes() {
 async fn publish_sends_if_match_and_the_fields_moto_drops() {
     let m = mocks(false).await;
     let d = desired();
-    let current = m.aws.read_current(&d).await.unwrap();
-    let p = plan(&d, &current).unwrap();
-    let applied = apply(&m.aws, &d, &current, &p, "2026-12-02T08:10:50Z", &Quiet).await.unwrap();
+    let (session, clients) = read(&m, d).await;
+    let applied = session.apply(&clients, "2026-12-02T08:10:50Z", &Quiet).await.unwrap().pages;
     assert_eq!(applied.uploaded.len(), 2);
     assert_eq!(applied.created_oac.as_deref(), Some("OACNEW"));
     assert_eq!(applied.distribution_etag.as_deref(), Some("ETAG2"));
@@ -239,11 +247,11 @@ async fn publish_sends_if_match_and_the_fields_moto_drops() {
 async fn precondition_failed_stops_without_retrying_or_saving_a_record() {
     let m = mocks(true).await;
     let d = desired();
-    let current = m.aws.read_current(&d).await.unwrap();
-    let p = plan(&d, &current).unwrap();
-    let err = apply(&m.aws, &d, &current, &p, "2026-12-02T08:10:50Z", &Quiet).await.unwrap_err();
+    let (session, clients) = read(&m, d).await;
+    let err = session.apply(&clients, "2026-12-02T08:10:50Z", &Quiet).await.unwrap_err();
     assert!(matches!(err.source, AwsError::PreconditionFailed { ref id } if id == "E2EXAMPLE123"), "{err:?}");
-    assert!(!err.distribution_changed);
+    assert_eq!(err.part, Part::Distribution);
+    assert!(!err.distribution_changed());
     assert!(err.to_string().contains("changed by someone else"), "{err}");
     assert_eq!(m.update.num_calls(), 1, "a PreconditionFailed is never retried");
     assert_eq!(m.put_object.num_calls(), 2, "the pages, but no rollback record");

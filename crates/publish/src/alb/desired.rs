@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RuleCondition, RuleTransform, SourceIpConditionConfig,
 };
 
-use super::plan::{AlbPlanError, Found, FoundRule};
+use super::plan::{AlbPlanError, FoundListener, FoundRule};
 
 /// Condition values an ALB rule may hold in all (the quota "condition values per rule").
 pub const MAX_CONDITION_VALUES: usize = 5;
@@ -136,7 +136,7 @@ impl RuleSpec {
 /// rule"). The copy of such a rule answers with `page` instead, so that the bypass never gets
 /// past a login; those rules come back in [`Block::held`].
 pub fn bypass_block(
-    found: &Found,
+    found: &FoundListener,
     conditions: &[RuleCondition],
     with: &str,
     page: &str,

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::Role;
 use super::desired::{RuleSpec, normalised, numbered, same_conditions};
-use super::plan::{AlbPlanError, Found, FoundRule, Step, describe_actions, describe_conditions};
+use super::plan::{AlbPlanError, FoundListener, FoundRule, RuleStep, describe_actions, describe_conditions};
 use crate::describe::{Change, ChangeKind};
 
 /// The custom origin header CloudFront adds to its requests to the ALB, and the ALB's rules
@@ -64,7 +64,7 @@ pub fn redirect_allowed(header_sent: bool, deployed: bool, redirect_exists: bool
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuardPlan {
-    pub steps: Vec<Step>,
+    pub steps: Vec<RuleStep>,
     pub changes: Vec<Change>,
     /// The redirect is wanted but waits for the distribution to deploy the origin header.
     pub redirect_waits: bool,
@@ -121,7 +121,7 @@ pub fn redirect_spec(wanted: &GuardWanted) -> RuleSpec {
 }
 
 /// The copies of the team's rules, in their order, then the pass rule; none without CloudFront.
-fn core_specs(found: &Found, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec)>, AlbPlanError> {
+fn core_specs(found: &FoundListener, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec)>, AlbPlanError> {
     let Some(secret) = &wanted.secret else { return Ok(Vec::new()) };
     let mut theirs: Vec<&FoundRule> = found.rules.iter().filter(|r| r.role.is_none()).collect();
     theirs.sort_by_key(|r| r.priority);
@@ -146,7 +146,7 @@ fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
         && rule.transforms == spec.transforms
 }
 
-fn ours(found: &Found, wanted_roles: &[Role]) -> Vec<FoundRule> {
+fn ours(found: &FoundListener, wanted_roles: &[Role]) -> Vec<FoundRule> {
     let mut picked: Vec<FoundRule> =
         found.rules.iter().filter(|r| r.role.is_some_and(|role| wanted_roles.contains(&role))).cloned().collect();
     picked.sort_by_key(|r| r.priority);
@@ -155,7 +155,7 @@ fn ours(found: &Found, wanted_roles: &[Role]) -> Vec<FoundRule> {
 
 /// `publish` with `canonical_host` set: the guard's rules as `wanted`, changing only edgepages'
 /// own. `None` for `wanted` takes the guard away (the redirect first).
-pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPlan, AlbPlanError> {
+pub fn plan_guard(found: &FoundListener, wanted: Option<&GuardWanted>) -> Result<GuardPlan, AlbPlanError> {
     let core = ours(found, &[Role::GuardCopy, Role::GuardPass]);
     let redirect = ours(found, &[Role::GuardRedirect]);
     if redirect.len() > 1 {
@@ -262,7 +262,7 @@ fn modify_or_move(
             before: Some(describe_found(rule)),
             after: Some(describe_spec(&spec)),
         });
-        plan.steps.push(Step::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
+        plan.steps.push(RuleStep::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
         return Ok(Some(rule.priority));
     }
     delete(plan, rule);
@@ -277,7 +277,7 @@ fn modify_or_move(
 /// order kept. None when they are there already, or when one would land where another of the
 /// guard's rules is now (SetRulePriorities in moto refuses a priority in use, even by a rule the
 /// same call moves): the next publish then puts the guard back.
-pub(crate) fn home_moves(found: &Found, leaving: &[u32]) -> Vec<super::plan::Moved> {
+pub(crate) fn home_moves(found: &FoundListener, leaving: &[u32]) -> Vec<super::plan::Moved> {
     let mut guard: Vec<&FoundRule> = found.rules.iter().filter(|r| is_guard(r)).collect();
     guard.sort_by_key(|r| r.priority);
     let mut taken: Vec<u32> =
@@ -319,7 +319,7 @@ fn create(plan: &mut GuardPlan, role: Role, priority: u32, spec: RuleSpec) {
         before: None,
         after: Some(describe_spec(&spec)),
     });
-    plan.steps.push(Step::Create { role, priority, spec });
+    plan.steps.push(RuleStep::Create { role, priority, spec });
 }
 
 fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
@@ -330,7 +330,7 @@ fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
         before: Some(describe_found(rule)),
         after: None,
     });
-    plan.steps.push(Step::Delete { role: role_of, arn: rule.arn.clone() });
+    plan.steps.push(RuleStep::Delete { role: role_of, arn: rule.arn.clone() });
 }
 
 fn role_words(role: Role) -> &'static str {
@@ -383,15 +383,15 @@ mod tests {
     }
 
     /// `found` once `plan` was carried out.
-    fn applied(found: &Found, plan: &GuardPlan) -> Found {
+    fn applied(found: &FoundListener, plan: &GuardPlan) -> FoundListener {
         crate::alb::plan::tests_support::applied_steps(found, &plan.steps, None)
     }
 
-    fn created(steps: &[Step]) -> Vec<(Role, u32)> {
+    fn created(steps: &[RuleStep]) -> Vec<(Role, u32)> {
         steps
             .iter()
             .filter_map(|s| match s {
-                Step::Create { role, priority, .. } => Some((*role, *priority)),
+                RuleStep::Create { role, priority, .. } => Some((*role, *priority)),
                 _ => None,
             })
             .collect()
@@ -403,7 +403,7 @@ mod tests {
         let plan = plan_guard(&found, Some(&wanted(false))).unwrap();
         assert_eq!(created(&plan.steps), [(Role::GuardCopy, 3), (Role::GuardCopy, 4), (Role::GuardPass, 5)]);
         assert!(plan.redirect_waits);
-        let Step::Create { spec, .. } = &plan.steps[0] else { panic!() };
+        let RuleStep::Create { spec, .. } = &plan.steps[0] else { panic!() };
         assert_eq!(spec.actions, forward(API), "the copy does what their /api/* rule does");
         assert!(same_conditions(&spec.conditions, &[path("/api/*"), secret_condition(SECRET)]));
         assert!(spec.conditions[0].values.is_none(), "the legacy values are not sent back with the config");
@@ -476,10 +476,10 @@ mod tests {
             .steps
             .iter()
             .map(|s| match s {
-                Step::Create { role, .. } => ("create", *role),
-                Step::Modify { role, .. } => ("modify", *role),
-                Step::Delete { role, .. } => ("delete", *role),
-                Step::Move { .. } => ("move", Role::GuardCopy),
+                RuleStep::Create { role, .. } => ("create", *role),
+                RuleStep::Modify { role, .. } => ("modify", *role),
+                RuleStep::Delete { role, .. } => ("delete", *role),
+                RuleStep::Move { .. } => ("move", Role::GuardCopy),
             })
             .collect();
         assert_eq!(
@@ -507,10 +507,10 @@ mod tests {
         let mut elsewhere = wanted(true);
         elsewhere.canonical_host = "shop.example.com".into();
         let plan = plan_guard(&on, Some(&elsewhere)).unwrap();
-        assert!(matches!(plan.steps.as_slice(), [Step::Modify { role: Role::GuardRedirect, .. }]));
+        assert!(matches!(plan.steps.as_slice(), [RuleStep::Modify { role: Role::GuardRedirect, .. }]));
 
         let off = plan_guard(&on, None).unwrap();
-        assert!(matches!(off.steps.first(), Some(Step::Delete { role: Role::GuardRedirect, .. })));
+        assert!(matches!(off.steps.first(), Some(RuleStep::Delete { role: Role::GuardRedirect, .. })));
         assert_eq!(applied(&on, &off), found, "the listener exactly as it was");
     }
 

@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, RuleCondition};
 
 use super::desired::condition_key;
 use super::guard::describe_found;
-use super::plan::{Found, FoundRule};
+use super::plan::{FoundListener, FoundRule};
 use crate::glob::wildcard_matches;
 
 /// A request as CloudFront sends it to the ALB.
@@ -45,7 +45,7 @@ enum Match {
 }
 
 /// How `found`'s listener answers `request`, as far as loops go.
-pub fn check(found: &Found, request: &CloudFrontRequest, canonical_host: &str) -> Verdict {
+pub fn check(found: &FoundListener, request: &CloudFrontRequest, canonical_host: &str) -> Verdict {
     // Maintenance's rules are left out: the page answers everything but the bypass, and the
     // bypass answers exactly as the rules without maintenance do (`desired::bypass_block`), so a
     // loop can only be one of those rules' own. Judged three-valued, the bypass's copies would
@@ -135,7 +135,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::alb::Role;
     use crate::alb::guard::{GuardWanted, ORIGIN_HEADER, plan_guard};
-    use crate::alb::plan::Step;
+    use crate::alb::plan::RuleStep;
 
     pub(crate) use crate::fixtures::{ALB_DNS as ALB, listener, path};
     pub(crate) const SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -158,7 +158,7 @@ pub(crate) mod tests {
     }
 
     /// The listener with the whole guard in place.
-    pub(crate) fn guarded() -> Found {
+    pub(crate) fn guarded() -> FoundListener {
         guarded_as(&GuardWanted {
             alb_dns: ALB.into(),
             canonical_host: "www.example.com".into(),
@@ -168,10 +168,10 @@ pub(crate) mod tests {
     }
 
     /// The listener with the guard `wanted` in place.
-    pub(crate) fn guarded_as(wanted: &GuardWanted) -> Found {
+    pub(crate) fn guarded_as(wanted: &GuardWanted) -> FoundListener {
         let mut found = listener();
         for step in plan_guard(&found, Some(wanted)).unwrap().steps {
-            let Step::Create { role, priority, spec } = step else { panic!("{step:?}") };
+            let RuleStep::Create { role, priority, spec } = step else { panic!("{step:?}") };
             found.rules.push(FoundRule {
                 arn: format!("arn:rule/{priority}"),
                 priority,
@@ -249,8 +249,11 @@ pub(crate) mod tests {
                 .redirect_config(RedirectActionConfig::builder().host("www.example.com").build())
                 .build(),
         ];
-        let found =
-            Found { default_actions: forward(), rules: vec![rule(1, host, redirect, None)], ..Found::default() };
+        let found = FoundListener {
+            default_actions: forward(),
+            rules: vec![rule(1, host, redirect, None)],
+            ..FoundListener::default()
+        };
         assert!(matches!(
             check(&found, &cloudfront(ALB, None), "www.example.com"),
             Verdict::Loop { certain: true, .. }

@@ -1,4 +1,4 @@
-//! The listener's plan: a pure function of the listener as read ([`Found`]) and what is
+//! The listener's plan: a pure function of the listener as read ([`FoundListener`]) and what is
 //! [`Wanted`], listing the rule writes in the order they are made. Only rules tagged as
 //! edgepages' are ever changed or removed; nobody else's rule, priority or default action is.
 //! Also `status`, and the description of anything others changed between a read and a write.
@@ -30,14 +30,14 @@ pub struct FoundRule {
 
 /// The listener as read: its default actions and every rule but the default one.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Found {
+pub struct FoundListener {
     pub default_actions: Vec<Action>,
     pub rules: Vec<FoundRule>,
     /// The load balancer the listener belongs to, as DescribeListeners said.
     pub load_balancer_arn: Option<String>,
 }
 
-impl Found {
+impl FoundListener {
     fn ours(&self, role: Role) -> Vec<&FoundRule> {
         self.rules.iter().filter(|r| r.role == Some(role)).collect()
     }
@@ -52,7 +52,7 @@ impl Found {
 /// serialised.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum Step {
+pub enum RuleStep {
     Create {
         role: Role,
         priority: u32,
@@ -76,7 +76,7 @@ pub enum Step {
     },
 }
 
-/// One rule a [`Step::Move`] renumbers.
+/// One rule a [`RuleStep::Move`] renumbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Moved {
     pub role: Role,
@@ -87,7 +87,7 @@ pub struct Moved {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlbPlan {
-    pub steps: Vec<Step>,
+    pub steps: Vec<RuleStep>,
     pub changes: Vec<Change>,
     /// Others' rules evaluated before the maintenance rule, which still reach their targets:
     /// `priority: what they match`.
@@ -133,7 +133,7 @@ const TOP: u32 = 1;
 /// The ALB's highest rule priority.
 pub(crate) const LOWEST: u32 = 50_000;
 
-fn single(found: &Found, role: Role) -> Result<Option<&FoundRule>, AlbPlanError> {
+fn single(found: &FoundListener, role: Role) -> Result<Option<&FoundRule>, AlbPlanError> {
     match found.ours(role).as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one)),
@@ -160,7 +160,7 @@ enum Slot<'a> {
 /// first rule cannot hold both blocks and the page, a block is left out (the header's is kept
 /// first: it also works behind CloudFront) and the plan says which and why; the page always goes
 /// up, as early as it can.
-pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
+pub fn plan_on(found: &FoundListener, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
     // A bypass that cannot copy a rule of the listener (too many condition values, or a
     // condition the bypass's own would repeat) is left out, said, and the page still goes up.
     let mut cannot = Vec::new();
@@ -240,7 +240,7 @@ struct Draft<'a> {
 
 /// The bypass blocks `wanted` asks for, each rule by rule against the one on the listener:
 /// changed in place, the rest created or deleted.
-fn draft_bypass<'a>(found: &'a Found, wanted: &Wanted, draft: &mut Draft<'a>) -> Result<(), AlbPlanError> {
+fn draft_bypass<'a>(found: &'a FoundListener, wanted: &Wanted, draft: &mut Draft<'a>) -> Result<(), AlbPlanError> {
     let by_address = (!wanted.bypass_cidrs.is_empty()).then(|| {
         (bypass_conditions(&wanted.bypass_cidrs), wanted.bypass_cidrs.join(", "), "the bypass's networks".to_owned())
     });
@@ -287,7 +287,7 @@ fn draft_bypass<'a>(found: &'a Found, wanted: &Wanted, draft: &mut Draft<'a>) ->
 }
 
 /// [`plan_on`] with the bypass blocks `wanted` asks for, and the page's priority.
-fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanError> {
+fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanError> {
     let maintenance = single(found, Role::Maintenance)?;
     // The bypasses first, so that the team is never locked out while the page goes up.
     let mut draft = Draft::default();
@@ -347,7 +347,7 @@ fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanEr
             Some(format!("priorities {}", span(moves.iter().map(|m| m.from)))),
             Some(format!("priorities {}, in the same order", span(moves.iter().map(|m| m.to)))),
         ));
-        steps.push(Step::Move { moves });
+        steps.push(RuleStep::Move { moves });
     }
     let mut maintenance_priority = LOWEST;
     for (slot, &priority) in layout.into_iter().zip(&placed) {
@@ -362,14 +362,14 @@ fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanEr
                     ));
                     maintenance_priority = priority;
                 }
-                steps.push(Step::Create { role, priority, spec });
+                steps.push(RuleStep::Create { role, priority, spec });
             }
             Slot::Keep { rule, change } => {
                 if rule.role == Some(Role::Maintenance) {
                     maintenance_priority = priority;
                 }
                 if let Some(spec) = change {
-                    steps.push(Step::Modify {
+                    steps.push(RuleStep::Modify {
                         role: rule.role.unwrap_or(Role::Maintenance),
                         arn: rule.arn.clone(),
                         spec,
@@ -378,7 +378,7 @@ fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanEr
             }
         }
     }
-    steps.extend(deletes.iter().map(|r| Step::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
+    steps.extend(deletes.iter().map(|r| RuleStep::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
 
     let ahead = found
         .others()
@@ -400,7 +400,7 @@ fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
 /// the maintenance rule, one the page or the guard holds is taken too (they come after, so they
 /// move), but not a bypass rule's (kept, or deleted only last). A rule that moves goes where no
 /// rule is now (SetRulePriorities refuses a priority in use).
-fn place(found: &Found, layout: &[Slot]) -> Result<Vec<u32>, AlbPlanError> {
+fn place(found: &FoundListener, layout: &[Slot]) -> Result<Vec<u32>, AlbPlanError> {
     use std::collections::BTreeSet;
     let now: BTreeSet<u32> = found.rules.iter().map(|r| r.priority).collect();
     let theirs: BTreeSet<u32> = found.others().map(|r| r.priority).collect();
@@ -450,7 +450,13 @@ fn span(priorities: impl Iterator<Item = u32>) -> String {
 }
 
 /// The plan's words for a bypass block that changes: added, changed or removed.
-fn block_change(found: &Found, role: Role, existing: &[&FoundRule], words: Option<&str>, rules: usize) -> Change {
+fn block_change(
+    found: &FoundListener,
+    role: Role,
+    existing: &[&FoundRule],
+    words: Option<&str>,
+    rules: usize,
+) -> Change {
     let name = if role == Role::Bypass { "bypass rules" } else { "header bypass rules" };
     let before = (!existing.is_empty())
         .then(|| format!("{} rules at priorities {}", existing.len(), span(existing.iter().map(|r| r.priority))));
@@ -471,11 +477,12 @@ fn block_change(found: &Found, role: Role, existing: &[&FoundRule], words: Optio
 
 /// `maintenance off`: maintenance's rules removed, the page first; then the guard's rules, if
 /// `on` moved them, back where they were.
-pub fn plan_off(found: &Found) -> AlbPlan {
+pub fn plan_off(found: &FoundListener) -> AlbPlan {
     let mut ours: Vec<(Role, &FoundRule)> =
         found.rules.iter().filter_map(|r| Some((r.role.filter(|role| role.is_maintenance())?, r))).collect();
     ours.sort_by_key(|(role, r)| (std::cmp::Reverse(*role), r.priority));
-    let mut steps: Vec<Step> = ours.iter().map(|(role, r)| Step::Delete { role: *role, arn: r.arn.clone() }).collect();
+    let mut steps: Vec<RuleStep> =
+        ours.iter().map(|(role, r)| RuleStep::Delete { role: *role, arn: r.arn.clone() }).collect();
     let mut changes: Vec<Change> = ours
         .iter()
         .map(|(role, r)| {
@@ -497,7 +504,7 @@ pub fn plan_off(found: &Found) -> AlbPlan {
             Some(format!("priorities {}", span(moves.iter().map(|m| m.from)))),
             Some(format!("priorities {}, in the same order", span(moves.iter().map(|m| m.to)))),
         ));
-        steps.push(Step::Move { moves });
+        steps.push(RuleStep::Move { moves });
     }
     AlbPlan { steps, changes, ahead: Vec::new(), held: Vec::new(), left_out: Vec::new() }
 }
@@ -515,7 +522,7 @@ pub struct Status {
 }
 
 /// `now` is RFC 3339 in UTC, compared as text (both are `YYYY-MM-DDTHH:MM:SSZ`).
-pub fn status(found: &Found, now: &str) -> Status {
+pub fn status(found: &FoundListener, now: &str) -> Status {
     let maintenance = found.ours(Role::Maintenance).first().copied();
     let until = maintenance.and_then(|m| m.until.clone());
     let mut rules: Vec<_> = found
@@ -529,7 +536,7 @@ pub fn status(found: &Found, now: &str) -> Status {
 
 /// A line per rule of others and the default actions: what a re-read compares to refuse a
 /// write when anyone changed the listener since it was planned.
-pub fn others_state(found: &Found) -> Vec<String> {
+pub fn others_state(found: &FoundListener) -> Vec<String> {
     let mut lines = vec![format!("default action: {}", describe_actions(&found.default_actions))];
     let mut others: Vec<&FoundRule> = found.others().collect();
     others.sort_by_key(|r| r.priority);
@@ -602,7 +609,7 @@ fn change_of(kind: ChangeKind, target: String, before: Option<String>, after: Op
 /// adapter leaves it. The listeners themselves are in [`crate::fixtures`].
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use super::{Found, FoundRule, Role, Step};
+    use super::{FoundListener, FoundRule, Role, RuleStep};
     use crate::alb::evaluate::Request;
     pub use crate::fixtures::ALB_DNS;
 
@@ -650,11 +657,11 @@ pub(crate) mod tests_support {
     /// `found` once `steps` were carried out: each rule as its step's spec writes it, a created
     /// rule named `arn:rule/ours-<priority>` (with `'` added while that is taken), the
     /// maintenance rule tagged with `until`.
-    pub fn applied_steps(found: &Found, steps: &[Step], until: Option<&str>) -> Found {
+    pub fn applied_steps(found: &FoundListener, steps: &[RuleStep], until: Option<&str>) -> FoundListener {
         let mut after = found.clone();
         for step in steps {
             match step {
-                Step::Create { role, priority, spec } => after.rules.push(FoundRule {
+                RuleStep::Create { role, priority, spec } => after.rules.push(FoundRule {
                     // Unique, even where a rule made earlier at this priority has moved on.
                     arn: (0..100)
                         .map(|n| format!("arn:rule/ours-{priority}{}", "'".repeat(n)))
@@ -667,7 +674,7 @@ pub(crate) mod tests_support {
                     role: Some(*role),
                     until: (*role == Role::Maintenance).then(|| until.map(str::to_owned)).flatten(),
                 }),
-                Step::Modify { role, arn, spec } => {
+                RuleStep::Modify { role, arn, spec } => {
                     let rule = after.rules.iter_mut().find(|r| &r.arn == arn).expect("a modified rule exists");
                     rule.conditions.clone_from(&spec.conditions);
                     rule.actions.clone_from(&spec.actions);
@@ -676,8 +683,8 @@ pub(crate) mod tests_support {
                         rule.until = until.map(str::to_owned);
                     }
                 }
-                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
-                Step::Move { moves } => {
+                RuleStep::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
+                RuleStep::Move { moves } => {
                     for m in moves {
                         assert!(
                             !after.rules.iter().any(|r| r.priority == m.to),
@@ -702,14 +709,14 @@ pub(crate) mod tests_support {
 
     /// The steps without their specs: `create ROLE PRIORITY`, `modify ROLE ARN`, `delete ROLE
     /// ARN`, `move FROM>TO ...`.
-    pub fn shape(steps: &[Step]) -> Vec<String> {
+    pub fn shape(steps: &[RuleStep]) -> Vec<String> {
         steps
             .iter()
             .map(|step| match step {
-                Step::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
-                Step::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
-                Step::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
-                Step::Move { moves } => {
+                RuleStep::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
+                RuleStep::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
+                RuleStep::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
+                RuleStep::Move { moves } => {
                     let each: Vec<String> = moves.iter().map(|m| format!("{}>{}", m.from, m.to)).collect();
                     format!("move {}", each.join(" "))
                 }
@@ -743,7 +750,7 @@ mod tests {
         }
     }
 
-    fn applied(found: &Found, plan: &AlbPlan, wanted: &Wanted) -> Found {
+    fn applied(found: &FoundListener, plan: &AlbPlan, wanted: &Wanted) -> FoundListener {
         applied_steps(found, &plan.steps, wanted.until.as_deref())
     }
 
@@ -752,7 +759,7 @@ mod tests {
     }
 
     /// `found` with its rules in priority order, for comparing listeners.
-    fn sorted(found: &Found) -> Found {
+    fn sorted(found: &FoundListener) -> FoundListener {
         let mut found = found.clone();
         found.rules.sort_by_key(|r| r.priority);
         found
@@ -770,7 +777,7 @@ mod tests {
             .steps
             .iter()
             .filter_map(|s| match s {
-                Step::Create { spec, .. } => Some(spec),
+                RuleStep::Create { spec, .. } => Some(spec),
                 _ => None,
             })
             .collect();

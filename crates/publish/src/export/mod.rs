@@ -73,6 +73,7 @@ impl Parts {
 pub(crate) mod tests {
     use super::*;
     use crate::fixtures::desired;
+    use crate::wiring::Wiring;
 
     /// `desired()` with the site origin's timeouts and the Lambda@Edge function.
     pub fn parts() -> Parts {
@@ -93,7 +94,7 @@ pub(crate) mod tests {
         let mut d = desired();
         d.origin_timeouts = parts().timeouts;
         let p = Parts::new(&d, None, None);
-        let config = with_desired(&existing(), &d, "OAC1").unwrap();
+        let config = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let origin = origins(&config).iter().find(|o| o.id == p.origin_id).unwrap();
         assert_eq!(origin.domain_name, p.origin_domain);
         let behavior = behaviors(&config).iter().find(|b| b.path_pattern == p.path_pattern).unwrap();

@@ -16,7 +16,7 @@ use sha2::{Digest as _, Sha256};
 /// The numbered version a plan associates: the one that already holds this code with these
 /// settings, else the one publish is about to publish, shown as
 /// [`NEW_VERSION`](crate::association::NEW_VERSION) until Lambda numbers it.
-pub fn planned_version_arn(spec: &FunctionSpec, found: &plan::Found, planned: &plan::FunctionPlan) -> String {
+pub fn planned_version_arn(spec: &FunctionSpec, found: &plan::FoundLambda, planned: &plan::FunctionPlan) -> String {
     if let Some(version) = &planned.current_version {
         return version.arn.clone();
     }
