@@ -539,7 +539,7 @@ fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_
 }
 
 /// The listener as edgepages reads it (roles from the tags), through the SDK straight to moto.
-fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::plan::FoundListener {
+fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::listener::FoundListener {
     let aws = edgepages_publish::alb::aws::AlbAws::new(rig.fixture.elb.clone());
     rig.block_on(aws.read(&alb.listener_arn)).unwrap()
 }
@@ -558,7 +558,7 @@ fn the_team_reaches_the_same_rules_as_before_maintenance_and_everyone_else_the_p
     rig.run_with(&["maintenance", "on", "--yes"], &[("EDGEPAGES_ALB_BYPASS_SECRET", SECRET)]).ok();
     let during = found(&rig, &alb);
     let page = rules(&rig, &alb).into_iter().find(|r| tag_of(r) == Some("maintenance")).unwrap().0;
-    let page_actions = edgepages_publish::alb::desired::normalised(page.actions());
+    let page_actions = edgepages_publish::alb::listener::normalised(page.actions());
 
     let mut kinds = std::collections::BTreeSet::new();
     for path in ["/", "/api/orders", "/API/orders"] {

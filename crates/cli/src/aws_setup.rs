@@ -127,7 +127,7 @@ fn guard_target(alb: &AlbTarget) -> Result<GuardTarget> {
             getrandom::getrandom(&mut bytes)
                 .map_err(|e| anyhow::anyhow!("{e}"))
                 .context("making the origin header's secret")?;
-            edgepages_publish::origin_verify::hex(&bytes)
+            edgepages_publish::secret::hex(&bytes)
         }
         None => String::new(),
     };

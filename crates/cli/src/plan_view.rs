@@ -4,10 +4,10 @@
 use anstyle::{AnsiColor, Style};
 use edgepages_core::config::CustomErrorOrder;
 use edgepages_publish::Desired;
-use edgepages_publish::plan::{Change, ChangeKind};
+use edgepages_publish::change::{Change, ChangeKind};
 use edgepages_publish::session::{FunctionPart, GuardPart, Session};
-use edgepages_publish::variant::VariantEdit;
 use edgepages_publish::variant::plan::Mode;
+use edgepages_publish::variant::plan::VariantEdit;
 
 use crate::output::Output;
 

@@ -32,22 +32,6 @@ pub fn with_desired(
     Ok(config)
 }
 
-pub fn origins(config: &DistributionConfig) -> &[Origin] {
-    config.origins.as_ref().map_or(&[], |o| o.items.as_slice())
-}
-
-pub fn behaviors(config: &DistributionConfig) -> &[CacheBehavior] {
-    config.cache_behaviors.as_ref().and_then(|b| b.items.as_deref()).unwrap_or(&[])
-}
-
-pub fn error_responses(config: &DistributionConfig) -> &[CustomErrorResponse] {
-    config.custom_error_responses.as_ref().and_then(|r| r.items.as_deref()).unwrap_or(&[])
-}
-
-pub fn error_response(config: &DistributionConfig, code: u16) -> Option<&CustomErrorResponse> {
-    error_responses(config).iter().find(|r| r.error_code == i32::from(code))
-}
-
 fn set_origin(config: &mut DistributionConfig, desired: &Desired, oac_id: &str) -> Result<(), PlanError> {
     let id = desired.origin_id();
     let origins = config.origins.get_or_insert_with(|| {
@@ -176,8 +160,10 @@ mod tests {
     use edgepages_core::config::OriginTimeouts;
 
     use super::*;
-    use crate::describe::{ChangeKind, OwnedKeys, describe};
+    use crate::change::ChangeKind;
+    use crate::describe::{OwnedKeys, describe};
     use crate::fixtures::{desired, existing};
+    use crate::lists::{behaviors, error_response, error_responses, origins};
 
     #[test]
     fn adds_the_origin_the_behavior_first_and_the_error_responses() {

@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use crate::alb::desired::numbered;
-use crate::alb::plan::{FoundListener, FoundRule};
+use crate::alb::listener::{FoundListener, FoundRule};
 use crate::desired::{Desired, ErrorPage, PageObject};
 
 /// The managed cache policy "CachingDisabled".

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
-pub use crate::describe::{Change, ChangeKind};
+use crate::change::{Change, ChangeKind};
 use crate::describe::{OwnedKeys, describe};
 use crate::desired::{Desired, MAX_SAFE_ERROR_TTL, PAGE_CACHE_CONTROL, PageObject};
-use crate::distribution::{NEW_OAC, error_responses, with_desired};
+use crate::distribution::{NEW_OAC, with_desired};
 use crate::error::PlanError;
+use crate::lists::error_responses;
 use crate::policy;
 use crate::rollback::OwnedState;
 use crate::wiring::Wiring;

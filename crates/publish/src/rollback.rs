@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::association::{self, BehaviorKey};
 use crate::describe::OwnedKeys;
 use crate::desired::Desired;
-use crate::distribution::{behaviors, error_response, origins};
 use crate::error::PlanError;
+use crate::lists::{behaviors, error_response, origins};
 use crate::variant::plan as variant;
 use crate::wiring::Wiring;
 
@@ -417,8 +417,9 @@ mod tests {
     #[test]
     fn restore_puts_each_behaviors_viewer_request_function_and_cache_policy_back_and_keeps_theirs() {
         use crate::association::BehaviorKey;
+        use crate::variant::plan::VariantEdit;
         use crate::variant::plan::{Mode, Names, VariantPlan, cache_policy_id, put, viewer_request_function};
-        use crate::variant::{FunctionSpec, VariantEdit, VariantSpec};
+        use crate::variant::{FunctionSpec, VariantSpec};
         let function =
             |kind: &str| FunctionSpec { name: format!("edgepages-{kind}-E2EXAMPLE123"), code: String::new() };
         let spec = VariantSpec {

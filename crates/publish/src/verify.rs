@@ -8,8 +8,8 @@ use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
 use crate::desired::Desired;
-use crate::distribution::{behaviors, error_response, origins};
 use crate::glob::path_matches;
+use crate::lists::{behaviors, error_response, origins};
 
 /// What verify read back.
 #[derive(Debug, Clone, PartialEq)]

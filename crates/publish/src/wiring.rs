@@ -8,7 +8,7 @@ use aws_sdk_cloudfront::types::DistributionConfig;
 use crate::association::{self, EdgeFunction};
 use crate::error::PlanError;
 use crate::origin_verify::{self, OriginHeader};
-use crate::variant::VariantEdit;
+use crate::variant::plan::VariantEdit;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Wiring {

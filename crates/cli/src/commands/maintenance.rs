@@ -11,7 +11,8 @@ use edgepages_core::config::{AlbTarget, BYPASS_SECRET_ENV, Maintenance, check_by
 use edgepages_publish::alb::Role;
 use edgepages_publish::alb::aws::{Listener, RulesWritten};
 use edgepages_publish::alb::desired::{BypassHeader, Wanted};
-use edgepages_publish::alb::plan::{AlbPlan, FoundListener, plan_off, plan_on, status};
+use edgepages_publish::alb::listener::FoundListener;
+use edgepages_publish::alb::plan::{AlbPlan, plan_off, plan_on, status};
 use edgepages_publish::session::apply::{Context, apply as session_apply};
 use edgepages_publish::session::{Clients, Step};
 use serde::Serialize;

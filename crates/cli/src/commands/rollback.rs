@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use edgepages_publish::describe::Change;
+use edgepages_publish::change::Change;
 use edgepages_publish::records::{Listed, choose};
 use edgepages_publish::rollback::RolledBack;
 use edgepages_publish::session::rollback::Rollback;

@@ -6,9 +6,16 @@ use serde::{Deserialize, Serialize};
 use super::KeyPath;
 use super::check::Problems;
 
-/// At most this many values in one ALB rule condition (the ALB quota "condition values per
-/// rule"), so at most this many bypass CIDRs.
-pub const MAX_BYPASS_CIDRS: usize = 5;
+/// Condition values an ALB rule may hold in all (the quota "condition values per rule"): the
+/// one figure both the config's check and the ALB's plans (`edgepages-publish`) hold rules to.
+pub const MAX_CONDITION_VALUES: usize = 5;
+
+/// At most this many bypass CIDRs: the bypass's source-ip condition is one rule's.
+pub const MAX_BYPASS_CIDRS: usize = MAX_CONDITION_VALUES;
+
+/// The custom origin header CloudFront adds to its requests to the ALB, which the guard's rules
+/// look for (`edgepages-publish` sets both); its value is a secret. The bypass cannot take it.
+pub const ORIGIN_VERIFY_HEADER: &str = "x-edgepages-origin-verify";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,7 +44,7 @@ pub const BYPASS_SECRET_ENV: &str = "EDGEPAGES_ALB_BYPASS_SECRET";
 
 /// Header names the bypass cannot use: `host` (the ALB takes it only in a host condition) and
 /// the guard's own origin header.
-const RESERVED_HEADERS: [&str; 2] = ["host", "x-edgepages-origin-verify"];
+const RESERVED_HEADERS: [&str; 2] = ["host", ORIGIN_VERIFY_HEADER];
 
 impl AlbTarget {
     /// The region in the listener's ARN.

@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
+pub use alb::{
+    AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, MAX_CONDITION_VALUES, ORIGIN_VERIFY_HEADER, check_bypass_secret,
+};
 pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem};
 pub use color::HexColor;
 pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, in_force_with_status, rfc3339};

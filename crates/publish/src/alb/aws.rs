@@ -6,8 +6,7 @@
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair, Tag};
 
-use super::desired::RuleSpec;
-use super::plan::{FoundListener, FoundRule, Moved, RuleStep, drift, others_state};
+use super::listener::{FoundListener, FoundRule, Moved, RuleSpec, RuleStep, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
 use crate::aws::{AwsError, Quota, call, call_within};
 

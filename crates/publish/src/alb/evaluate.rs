@@ -16,8 +16,8 @@ use std::net::IpAddr;
 
 use aws_sdk_elasticloadbalancingv2::types::{Action, RuleCondition};
 
-use super::desired::normalised;
-use super::plan::FoundListener;
+use super::listener::FoundListener;
+use super::listener::normalised;
 use crate::glob::wildcard_matches;
 
 /// A request as it reaches the load balancer.

@@ -16,13 +16,16 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use serde::Serialize;
 
 use super::Role;
-use super::desired::{RuleSpec, normalised, numbered, same_conditions};
-use super::plan::{AlbPlanError, FoundListener, FoundRule, RuleStep, describe_actions, describe_conditions};
-use crate::describe::{Change, ChangeKind};
+use super::desired::{numbered, same_spec};
+use super::error::AlbPlanError;
+use super::listener::{
+    FoundListener, FoundRule, RuleSpec, RuleStep, describe_actions, describe_conditions, describe_rule,
+};
+use crate::change::{Change, ChangeKind};
 
 /// The custom origin header CloudFront adds to its requests to the ALB, and the ALB's rules
 /// look for. Its value is the secret.
-pub const ORIGIN_HEADER: &str = "x-edgepages-origin-verify";
+pub use edgepages_core::config::ORIGIN_VERIFY_HEADER as ORIGIN_HEADER;
 
 /// Free priorities left at the top for maintenance's bypass and page rules, which must be
 /// evaluated before the guard's: the pass rule forwards, and would let CloudFront's requests
@@ -140,12 +143,6 @@ fn core_specs(found: &FoundListener, wanted: &GuardWanted) -> Result<Vec<(Role, 
     Ok(specs)
 }
 
-fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
-    same_conditions(&rule.conditions, &spec.conditions)
-        && normalised(&rule.actions) == normalised(&spec.actions)
-        && rule.transforms == spec.transforms
-}
-
 fn ours(found: &FoundListener, wanted_roles: &[Role]) -> Vec<FoundRule> {
     let mut picked: Vec<FoundRule> =
         found.rules.iter().filter(|r| r.role.is_some_and(|role| wanted_roles.contains(&role))).cloned().collect();
@@ -259,7 +256,7 @@ fn modify_or_move(
         plan.changes.push(Change {
             kind: ChangeKind::Modify,
             target: format!("guard redirect rule, priority {}", rule.priority),
-            before: Some(describe_found(rule)),
+            before: Some(describe_rule(rule)),
             after: Some(describe_spec(&spec)),
         });
         plan.steps.push(RuleStep::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
@@ -277,7 +274,7 @@ fn modify_or_move(
 /// order kept. None when they are there already, or when one would land where another of the
 /// guard's rules is now (SetRulePriorities in moto refuses a priority in use, even by a rule the
 /// same call moves): the next publish then puts the guard back.
-pub(crate) fn home_moves(found: &FoundListener, leaving: &[u32]) -> Vec<super::plan::Moved> {
+pub(crate) fn home_moves(found: &FoundListener, leaving: &[u32]) -> Vec<super::listener::Moved> {
     let mut guard: Vec<&FoundRule> = found.rules.iter().filter(|r| is_guard(r)).collect();
     guard.sort_by_key(|r| r.priority);
     let mut taken: Vec<u32> =
@@ -293,7 +290,7 @@ pub(crate) fn home_moves(found: &FoundListener, leaving: &[u32]) -> Vec<super::p
                 return Vec::new();
             }
             let role = rule.role.unwrap_or(Role::GuardCopy);
-            moves.push(super::plan::Moved { role, arn: rule.arn.clone(), from: rule.priority, to: home });
+            moves.push(super::listener::Moved { role, arn: rule.arn.clone(), from: rule.priority, to: home });
         }
     }
     moves
@@ -327,7 +324,7 @@ fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
     plan.changes.push(Change {
         kind: ChangeKind::Remove,
         target: format!("{} rule, priority {}", role_words(role_of), rule.priority),
-        before: Some(describe_found(rule)),
+        before: Some(describe_rule(rule)),
         after: None,
     });
     plan.steps.push(RuleStep::Delete { role: role_of, arn: rule.arn.clone() });
@@ -344,11 +341,6 @@ fn role_words(role: Role) -> &'static str {
     }
 }
 
-/// A rule in words (header values by fingerprint only).
-pub fn describe_found(rule: &FoundRule) -> String {
-    format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
-}
-
 fn describe_spec(spec: &RuleSpec) -> String {
     format!("{} → {}", describe_conditions(&spec.conditions), describe_actions(&spec.actions))
 }
@@ -358,6 +350,7 @@ mod tests {
     use aws_sdk_elasticloadbalancingv2::types::PathPatternConditionConfig;
 
     use super::*;
+    use crate::alb::desired::same_conditions;
     use crate::alb::desired::{Wanted, maintenance_conditions};
     use crate::alb::plan::{plan_off, plan_on};
 
@@ -581,8 +574,9 @@ mod tests {
     /// redirect included); otherwise the page; and as before again once maintenance is off.
     #[test]
     fn behind_the_guard_a_bypassed_request_is_answered_as_before_and_every_other_one_gets_the_page() {
-        use crate::alb::desired::{BypassHeader, maintenance_actions, normalised};
+        use crate::alb::desired::{BypassHeader, maintenance_actions};
         use crate::alb::evaluate::answer;
+        use crate::alb::listener::normalised;
         use crate::alb::plan::tests_support::{ALB_DNS, OFFICE, applied_steps, requests};
         use crate::fixtures::team_listener;
         const TEAM: &str = "team-only-0123456789abcdef";

@@ -6,9 +6,7 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, RuleCondition};
 
-use super::desired::condition_key;
-use super::guard::describe_found;
-use super::plan::{FoundListener, FoundRule};
+use super::listener::{FoundListener, FoundRule, condition_key, describe_rule};
 use crate::glob::wildcard_matches;
 
 /// A request as CloudFront sends it to the ALB.
@@ -58,7 +56,7 @@ pub fn check(found: &FoundListener, request: &CloudFrontRequest, canonical_host:
         if matched == Match::No {
             continue;
         }
-        let words = format!("priority {}: {}", rule.priority, describe_found(rule));
+        let words = format!("priority {}: {}", rule.priority, describe_rule(rule));
         if redirects_to(rule, request, canonical_host) {
             return Verdict::Loop { rule: words, certain: matched == Match::Yes };
         }
@@ -135,7 +133,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::alb::Role;
     use crate::alb::guard::{GuardWanted, ORIGIN_HEADER, plan_guard};
-    use crate::alb::plan::RuleStep;
+    use crate::alb::listener::RuleStep;
 
     pub(crate) use crate::fixtures::{ALB_DNS as ALB, listener, path};
     pub(crate) const SECRET: &str = "0123456789abcdef0123456789abcdef";

@@ -8,8 +8,10 @@
 
 pub mod aws;
 pub mod desired;
+pub mod error;
 pub mod evaluate;
 pub mod guard;
+pub mod listener;
 pub mod loop_check;
 pub mod plan;
 pub mod verify;

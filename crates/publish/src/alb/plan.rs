@@ -1,89 +1,21 @@
 //! The listener's plan: a pure function of the listener as read ([`FoundListener`]) and what is
 //! [`Wanted`], listing the rule writes in the order they are made. Only rules tagged as
 //! edgepages' are ever changed or removed; nobody else's rule, priority or default action is.
-//! Also `status`, and the description of anything others changed between a read and a write.
+//! Also `status`.
 
-use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleCondition, RuleTransform};
+use aws_sdk_elasticloadbalancingv2::types::RuleCondition;
 use serde::Serialize;
 
 use super::Role;
 use super::desired::{
-    RuleSpec, Wanted, bypass_block, bypass_conditions, bypass_header_conditions, condition_key, fixed_body,
-    maintenance_actions, maintenance_conditions, normalised, same_conditions,
+    Wanted, bypass_block, bypass_conditions, bypass_header_conditions, fixed_body, maintenance_actions,
+    maintenance_conditions, same_conditions, same_spec,
 };
-use crate::describe::{Change, ChangeKind};
-
-/// One rule of the listener, as read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FoundRule {
-    pub arn: String,
-    pub priority: u32,
-    pub conditions: Vec<RuleCondition>,
-    pub actions: Vec<Action>,
-    /// Rewrites the rule makes (host header, URL), kept on the guard's copies.
-    pub transforms: Vec<RuleTransform>,
-    /// Which of edgepages' rules it is, by its tag; `None` for everyone else's.
-    pub role: Option<Role>,
-    /// The maintenance rule's promised end, from its tag.
-    pub until: Option<String>,
-}
-
-/// The listener as read: its default actions and every rule but the default one.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FoundListener {
-    pub default_actions: Vec<Action>,
-    pub rules: Vec<FoundRule>,
-    /// The load balancer the listener belongs to, as DescribeListeners said.
-    pub load_balancer_arn: Option<String>,
-}
-
-impl FoundListener {
-    fn ours(&self, role: Role) -> Vec<&FoundRule> {
-        self.rules.iter().filter(|r| r.role == Some(role)).collect()
-    }
-
-    fn others(&self) -> impl Iterator<Item = &FoundRule> {
-        self.rules.iter().filter(|r| r.role.is_none())
-    }
-}
-
-/// One write, in the order they are made, maintenance's or the guard's, with the rule it
-/// writes. A spec can hold a secret (the bypass header's, the origin header's), so it is never
-/// serialised.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum RuleStep {
-    Create {
-        role: Role,
-        priority: u32,
-        #[serde(skip)]
-        spec: RuleSpec,
-    },
-    Modify {
-        role: Role,
-        arn: String,
-        #[serde(skip)]
-        spec: RuleSpec,
-    },
-    Delete {
-        role: Role,
-        arn: String,
-    },
-    /// Rules of edgepages' own given new priorities in one SetRulePriorities call, their order
-    /// kept: the guard's, moved after the maintenance rule to make room before it.
-    Move {
-        moves: Vec<Moved>,
-    },
-}
-
-/// One rule a [`RuleStep::Move`] renumbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Moved {
-    pub role: Role,
-    pub arn: String,
-    pub from: u32,
-    pub to: u32,
-}
+use super::error::AlbPlanError;
+use super::listener::{
+    FoundListener, FoundRule, Moved, RuleSpec, RuleStep, describe_actions, describe_rule, normalised,
+};
+use crate::change::{Change, ChangeKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlbPlan {
@@ -103,29 +35,6 @@ impl AlbPlan {
     pub fn write_count(&self) -> usize {
         self.steps.len()
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AlbPlanError {
-    #[error(
-        "the listener has {count} {role} rules tagged {tag}={role}; edgepages makes one. Delete the extra ones \
-         ({arns}), then run this again",
-        tag = super::ROLE_TAG, role = role.as_str(), arns = arns.join(", ")
-    )]
-    Duplicate { role: Role, count: usize, arns: Vec<String> },
-    #[error(
-        "rule {arn} (priority {priority}) cannot be copied with {with}: the copy would have {values} condition values, \
-         over the ALB's limit of {max} per rule; split the rule or drop a value",
-        max = super::desired::MAX_CONDITION_VALUES
-    )]
-    CopyOverLimit { priority: u32, arn: String, values: usize, with: String },
-    #[error(
-        "rule {arn} (priority {priority}) cannot be copied with {with}: it has a {field} condition of its own, and an \
-         ALB rule takes one; the bypass by networks cannot hold it, so use [alb] bypass_header instead"
-    )]
-    CopyTwice { priority: u32, arn: String, field: String, with: String },
-    #[error("the listener has no free priority left (the ALB numbers rules from 1 to 50000)")]
-    NoFreePriority,
 }
 
 /// The lowest priorities are evaluated first.
@@ -388,12 +297,6 @@ fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), A
     Ok((AlbPlan { steps, changes, ahead, held, left_out: Vec::new() }, maintenance_priority))
 }
 
-fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
-    same_conditions(&rule.conditions, &spec.conditions)
-        && normalised(&rule.actions) == normalised(&spec.actions)
-        && rule.transforms == spec.transforms
-}
-
 /// The priority of each slot of `layout`, in evaluation order: each after the one before; a
 /// rule that stays keeps its own when it is after the one before, and moves when it is not.
 /// The team's rules keep theirs, so a new rule takes a priority none of theirs holds; before
@@ -534,73 +437,6 @@ pub fn status(found: &FoundListener, now: &str) -> Status {
     Status { on: maintenance.is_some(), overdue: until.as_deref().is_some_and(|u| u <= now), until, rules }
 }
 
-/// A line per rule of others and the default actions: what a re-read compares to refuse a
-/// write when anyone changed the listener since it was planned.
-pub fn others_state(found: &FoundListener) -> Vec<String> {
-    let mut lines = vec![format!("default action: {}", describe_actions(&found.default_actions))];
-    let mut others: Vec<&FoundRule> = found.others().collect();
-    others.sort_by_key(|r| r.priority);
-    lines.extend(others.iter().map(|r| format!("rule {} at priority {}: {}", r.arn, r.priority, describe_rule(r))));
-    lines
-}
-
-/// What changed between two [`others_state`]s, in words; empty when nothing did.
-pub fn drift(before: &[String], now: &[String]) -> Vec<String> {
-    let mut said: Vec<String> = before.iter().filter(|l| !now.contains(l)).map(|l| format!("was: {l}")).collect();
-    said.extend(now.iter().filter(|l| !before.contains(l)).map(|l| format!("now: {l}")));
-    said
-}
-
-fn describe_rule(rule: &FoundRule) -> String {
-    format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
-}
-
-/// Conditions in words: `field values and field values`. A header condition's values are
-/// often secrets (the guard's, the bypass's, or a team's own), so they are shown only by
-/// fingerprint: enough to see that one changed.
-pub(crate) fn describe_conditions(conditions: &[RuleCondition]) -> String {
-    let conditions: Vec<String> = conditions
-        .iter()
-        .map(|c| {
-            let (field, mut values) = condition_key(c);
-            if c.http_header_config.is_some() || c.field.as_deref() == Some("http-header") {
-                values = values
-                    .iter()
-                    .map(|v| format!("(secret, fingerprint {})", crate::origin_verify::fingerprint(v)))
-                    .collect();
-            }
-            format!("{field} {}", values.join(" | "))
-        })
-        .collect();
-    conditions.join(" and ")
-}
-
-pub(crate) fn describe_actions(actions: &[Action]) -> String {
-    normalised(actions)
-        .iter()
-        .map(|a| {
-            let kind = a.r#type.as_ref().map_or("?", ActionTypeEnum::as_str);
-            if let Some(f) = &a.fixed_response_config {
-                format!(
-                    "{kind} {} {} ({} characters)",
-                    f.status_code.as_deref().unwrap_or(""),
-                    f.content_type.as_deref().unwrap_or(""),
-                    f.message_body.as_deref().map_or(0, |b| b.chars().count())
-                )
-            } else if let Some(tg) = &a.target_group_arn {
-                format!("{kind} {tg}")
-            } else if let Some(forward) = &a.forward_config {
-                let groups: Vec<&str> =
-                    forward.target_groups.iter().flatten().filter_map(|t| t.target_group_arn.as_deref()).collect();
-                format!("{kind} {}", groups.join(", "))
-            } else {
-                kind.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", then ")
-}
-
 fn change_of(kind: ChangeKind, target: String, before: Option<String>, after: Option<String>) -> Change {
     Change { kind, target, before, after }
 }
@@ -730,7 +566,9 @@ mod tests {
     use super::tests_support::{applied_steps, shape as shape_of};
     use super::*;
     use crate::alb::desired::numbered;
+    use crate::alb::listener::{drift, others_state};
     use crate::fixtures::{API, WEB, listener};
+    use aws_sdk_elasticloadbalancingv2::types::Action;
 
     fn forward(tg: &str) -> Vec<Action> {
         numbered(&[crate::fixtures::forward(tg)])

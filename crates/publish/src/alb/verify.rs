@@ -4,8 +4,8 @@
 
 use super::Role;
 use super::guard::{GuardPlan, GuardWanted, plan_guard};
+use super::listener::FoundListener;
 use super::loop_check::{self, CloudFrontRequest, Verdict};
-use super::plan::FoundListener;
 use crate::association::BehaviorKey;
 use crate::verify::Check;
 

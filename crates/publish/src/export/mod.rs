@@ -89,8 +89,9 @@ pub(crate) mod tests {
 
     #[test]
     fn the_parts_are_what_publish_sets() {
-        use crate::distribution::{behaviors, error_response, origins, with_desired};
+        use crate::distribution::with_desired;
         use crate::fixtures::existing;
+        use crate::lists::{behaviors, error_response, origins};
         let mut d = desired();
         d.origin_timeouts = parts().timeouts;
         let p = Parts::new(&d, None, None);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::policies::trusts_both_services;
 use super::{FunctionSpec, Role, Setup};
-use crate::describe::{Change, ChangeKind};
+use crate::change::{Change, ChangeKind};
 
 /// The managed role as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +164,20 @@ pub fn plan(spec: &FunctionSpec, found: &FoundLambda) -> Result<FunctionPlan, Fu
         }
     }
     Ok(FunctionPlan { steps, current_version, changes })
+}
+
+/// The numbered version a plan associates: the one that already holds this code with these
+/// settings, else the one publish is about to publish, shown as
+/// [`NEW_VERSION`](crate::association::NEW_VERSION) until Lambda numbers it.
+pub fn planned_version_arn(spec: &FunctionSpec, found: &FoundLambda, planned: &FunctionPlan) -> String {
+    if let Some(version) = &planned.current_version {
+        return version.arn.clone();
+    }
+    let function = found.latest.as_ref().map_or_else(
+        || format!("arn:aws:lambda:{}:(account):function:{}", super::REGION, spec.name),
+        |latest| latest.arn.split(':').take(7).collect::<Vec<_>>().join(":"),
+    );
+    format!("{function}:{}", crate::association::NEW_VERSION)
 }
 
 fn describe(code_sha256: &str, setup: &Setup) -> String {

@@ -19,7 +19,7 @@ pub mod written;
 
 use crate::alb::aws::AlbAws;
 use crate::alb::guard::GuardPlan;
-use crate::alb::plan::FoundListener;
+use crate::alb::listener::FoundListener;
 use crate::aws::{Aws, AwsError};
 use crate::desired::Desired;
 use crate::error::PlanError;
@@ -158,7 +158,7 @@ pub enum ReadError {
         listener: String,
         removal: bool,
         #[source]
-        source: crate::alb::plan::AlbPlanError,
+        source: crate::alb::error::AlbPlanError,
     },
     #[error(
         "[alb] canonical_host is the ALB's own DNS name ({alb_dns}); give the host name visitors use, such as \

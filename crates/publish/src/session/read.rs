@@ -4,10 +4,10 @@
 
 use super::{Clients, FunctionPart, ReadError, Session, Targets, guard};
 use crate::association::EdgeFunction;
-use crate::function::planned_version_arn;
+use crate::function::plan::planned_version_arn;
 use crate::plan::plan;
 use crate::progress::Progress;
-use crate::variant::VariantEdit;
+use crate::variant::plan::VariantEdit;
 use crate::wiring::Wiring;
 
 impl Session {

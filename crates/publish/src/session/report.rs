@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde::ser::Serializer;
 
 use super::{FunctionPart, GuardPart, Session};
-use crate::describe::Change;
+use crate::change::Change;
 use crate::plan::{Trap, Upload};
-use crate::variant::VariantEdit;
+use crate::variant::plan::VariantEdit;
 use crate::variant::plan::{Mode, VariantStep};
 
 /// The plan of a session, as printed.
@@ -134,7 +134,7 @@ impl Serialize for FunctionPart {
 #[derive(Serialize)]
 struct GuardView<'a> {
     listener_arn: &'a str,
-    steps: &'a [crate::alb::plan::RuleStep],
+    steps: &'a [crate::alb::listener::RuleStep],
     changes: &'a [Change],
     redirect_waits: bool,
     ahead: &'a [String],

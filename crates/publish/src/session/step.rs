@@ -8,7 +8,7 @@
 use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
-use crate::alb::plan::RuleStep;
+use crate::alb::listener::RuleStep;
 use crate::function::plan::LambdaStep;
 use crate::plan::{Plan, Upload};
 use crate::variant::plan::VariantStep;
@@ -118,7 +118,7 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::alb::Role;
-    use crate::describe::ChangeKind;
+    use crate::change::ChangeKind;
 
     #[test]
     fn each_part_goes_before_the_parts_that_name_it_and_keeps_its_own_order() {

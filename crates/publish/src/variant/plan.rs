@@ -114,6 +114,15 @@ pub struct VariantPlan {
     pub steps: Vec<VariantStep>,
 }
 
+/// What the distribution update does with the variant: the spec, the plan and the names of
+/// the functions and copies to point behaviors at (placeholders until they are made).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantEdit {
+    pub spec: VariantSpec,
+    pub plan: VariantPlan,
+    pub names: Names,
+}
+
 /// The IDs and ARNs the distribution will name: the functions' ARNs by name and the copies'
 /// IDs by their original's ID; [`NEW`] for those not made yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
