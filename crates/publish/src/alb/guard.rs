@@ -170,29 +170,11 @@ pub fn plan_guard(found: &FoundListener, wanted: Option<&GuardWanted>) -> Result
         }
         return Ok(plan);
     };
-
-    let want_core = core_specs(found, wanted)?;
-    let want_redirect = wanted.redirect.then(|| redirect_spec(wanted));
     plan.redirect_waits = !wanted.redirect;
-    let maintenance_last =
-        found.rules.iter().filter(|r| r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).max();
-    let mut taken: Vec<u32> = found.rules.iter().filter(|r| !is_guard(r)).map(|r| r.priority).collect();
-    // Where edgepages' guard begins: after maintenance's rules, or leaving them room.
-    let start = match maintenance_last {
-        Some(m) => m + 1,
-        None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::NoFreePriority)?,
-    };
-    // `maintenance on` moves the guard after its own rules when they need the room; once
-    // maintenance is off, the guard goes back to the top, before the team's rules.
-    let home =
-        maintenance_last.is_some() || core.first().or(redirect.as_ref()).is_none_or(|first| first.priority <= start);
-    let core_in_place = home
-        && core.len() == want_core.len()
-        && core.iter().zip(&want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
-        && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
-
-    let core_last = if core_in_place {
-        taken.extend(core.iter().map(|r| r.priority));
+    let want_core = core_specs(found, wanted)?;
+    let mut layout = Layout::of(found, &core, redirect.as_ref(), &want_core)?;
+    let core_last = if layout.core_in_place {
+        layout.taken.extend(core.iter().map(|r| r.priority));
         core.last().map(|r| r.priority)
     } else {
         // Rebuilt: the redirect goes first and comes back last, so CloudFront's requests are
@@ -200,38 +182,11 @@ pub fn plan_guard(found: &FoundListener, wanted: Option<&GuardWanted>) -> Result
         for rule in redirect.iter().chain(core.iter().rev()) {
             delete(&mut plan, rule);
         }
-        let mut last = None;
-        for (role, spec) in want_core {
-            let from = last.map_or(start, |l: u32| l + 1);
-            let priority = free_after(&taken, from).ok_or(AlbPlanError::NoFreePriority)?;
-            taken.push(priority);
-            last = Some(priority);
-            create(&mut plan, role, priority, spec);
-        }
-        last
+        create_core(&mut plan, want_core, &mut layout)?
     };
-    let after_core = core_last.map_or(start, |c| c + 1);
-    let redirect_kept = core_in_place.then_some(redirect.as_ref()).flatten();
-
-    let redirect_priority = match (redirect_kept, want_redirect) {
-        (Some(rule), Some(spec)) => {
-            if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
-                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core))?
-            } else {
-                Some(rule.priority)
-            }
-        }
-        (None, Some(spec)) => {
-            let priority = free_after(&taken, after_core).ok_or(AlbPlanError::NoFreePriority)?;
-            create(&mut plan, Role::GuardRedirect, priority, spec);
-            Some(priority)
-        }
-        (Some(rule), None) => {
-            delete(&mut plan, rule);
-            None
-        }
-        (None, None) => None,
-    };
+    let redirect_kept = layout.core_in_place.then_some(redirect.as_ref()).flatten();
+    let want_redirect = wanted.redirect.then(|| redirect_spec(wanted));
+    let redirect_priority = plan_redirect(&mut plan, redirect_kept, want_redirect, &mut layout, core_last)?;
     if let Some(at) = redirect_priority {
         plan.ahead = found
             .rules
@@ -241,6 +196,89 @@ pub fn plan_guard(found: &FoundListener, wanted: Option<&GuardWanted>) -> Result
             .collect();
     }
     Ok(plan)
+}
+
+/// Where the guard's rules go on the listener as read.
+struct Layout {
+    /// The priorities held by rules that stay where they are.
+    taken: Vec<u32>,
+    /// Where edgepages' guard begins: after maintenance's rules, or leaving them room.
+    start: u32,
+    /// Whether the copies and the pass rule on the listener stay as they are.
+    core_in_place: bool,
+}
+
+impl Layout {
+    fn of(
+        found: &FoundListener,
+        core: &[FoundRule],
+        redirect: Option<&FoundRule>,
+        want_core: &[(Role, RuleSpec)],
+    ) -> Result<Layout, AlbPlanError> {
+        let maintenance_last =
+            found.rules.iter().filter(|r| r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).max();
+        let taken: Vec<u32> = found.rules.iter().filter(|r| !is_guard(r)).map(|r| r.priority).collect();
+        let start = match maintenance_last {
+            Some(m) => m + 1,
+            None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::NoFreePriority)?,
+        };
+        // `maintenance on` moves the guard after its own rules when they need the room; once
+        // maintenance is off, the guard goes back to the top, before the team's rules.
+        let home = maintenance_last.is_some() || core.first().or(redirect).is_none_or(|first| first.priority <= start);
+        let core_in_place = home
+            && core.len() == want_core.len()
+            && core.iter().zip(want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
+            && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
+        Ok(Layout { taken, start, core_in_place })
+    }
+}
+
+/// The copies and the pass rule, created in order from the start; returns the last's priority.
+fn create_core(
+    plan: &mut GuardPlan,
+    want_core: Vec<(Role, RuleSpec)>,
+    layout: &mut Layout,
+) -> Result<Option<u32>, AlbPlanError> {
+    let mut last = None;
+    for (role, spec) in want_core {
+        let from = last.map_or(layout.start, |l: u32| l + 1);
+        let priority = free_after(&layout.taken, from).ok_or(AlbPlanError::NoFreePriority)?;
+        layout.taken.push(priority);
+        last = Some(priority);
+        create(plan, role, priority, spec);
+    }
+    Ok(last)
+}
+
+/// The redirect after the pass rule (ending at `core_last`): kept, changed, moved, created or
+/// deleted; returns its priority when there is one.
+fn plan_redirect(
+    plan: &mut GuardPlan,
+    kept: Option<&FoundRule>,
+    wanted: Option<RuleSpec>,
+    layout: &mut Layout,
+    core_last: Option<u32>,
+) -> Result<Option<u32>, AlbPlanError> {
+    let after_core = core_last.map_or(layout.start, |c| c + 1);
+    Ok(match (kept, wanted) {
+        (Some(rule), Some(spec)) => {
+            if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
+                modify_or_move(plan, rule, spec, &mut layout.taken, (core_last, after_core))?
+            } else {
+                Some(rule.priority)
+            }
+        }
+        (None, Some(spec)) => {
+            let priority = free_after(&layout.taken, after_core).ok_or(AlbPlanError::NoFreePriority)?;
+            create(plan, Role::GuardRedirect, priority, spec);
+            Some(priority)
+        }
+        (Some(rule), None) => {
+            delete(plan, rule);
+            None
+        }
+        (None, None) => None,
+    })
 }
 
 /// A redirect that must change: in place when it still comes after the pass rule, otherwise

@@ -201,54 +201,16 @@ fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), A
     // The bypasses first, so that the team is never locked out while the page goes up.
     let mut draft = Draft::default();
     draft_bypass(found, wanted, &mut draft)?;
-    let Draft { mut layout, deletes, mut changes, held } = draft;
-
-    let page = RuleSpec::maintenance(&wanted.page);
-    let page_summary = || {
-        format!(
-            "every path → 503, {} characters{}",
-            wanted.page.chars().count(),
-            wanted.until.as_deref().map_or_else(String::new, |u| format!(", until {u}"))
-        )
-    };
-    layout.push(match maintenance {
-        None => Slot::New { role: Role::Maintenance, spec: page },
-        Some(rule) => {
-            let page_matches = fixed_body(&rule.actions) == Some(wanted.page.as_str())
-                && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
-                && same_conditions(&rule.conditions, &maintenance_conditions());
-            let change = (!page_matches || rule.until != wanted.until).then_some(page);
-            if change.is_some() {
-                changes.push(change_of(
-                    ChangeKind::Modify,
-                    format!("maintenance rule, priority {}", rule.priority),
-                    Some(describe_rule(rule)),
-                    Some(page_summary()),
-                ));
-            }
-            Slot::Keep { rule, change }
-        }
-    });
+    draft_page(maintenance, wanted, &mut draft);
     let mut guard: Vec<&FoundRule> =
         found.rules.iter().filter(|r| r.role.is_some_and(|role| !role.is_maintenance())).collect();
     guard.sort_by_key(|r| r.priority);
-    layout.extend(guard.iter().map(|rule| Slot::Keep { rule, change: None }));
+    draft.layout.extend(guard.iter().map(|rule| Slot::Keep { rule, change: None }));
 
-    let placed = place(found, &layout)?;
+    let placed = place(found, &draft.layout)?;
+    let Draft { layout, deletes, mut changes, held } = draft;
     let mut steps = Vec::new();
-    let moves: Vec<Moved> = layout
-        .iter()
-        .zip(&placed)
-        .filter_map(|(slot, &to)| match slot {
-            Slot::Keep { rule, .. } if rule.priority != to => Some(Moved {
-                role: rule.role.unwrap_or(Role::GuardCopy),
-                arn: rule.arn.clone(),
-                from: rule.priority,
-                to,
-            }),
-            _ => None,
-        })
-        .collect();
+    let moves = moves(&layout, &placed);
     if !moves.is_empty() {
         changes.push(change_of(
             ChangeKind::Modify,
@@ -258,8 +220,78 @@ fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), A
         ));
         steps.push(RuleStep::Move { moves });
     }
+    let maintenance_priority = write_slots(layout, &placed, wanted, &mut steps, &mut changes);
+    steps.extend(deletes.iter().map(|r| RuleStep::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
+
+    let ahead = found
+        .others()
+        .filter(|r| r.priority < maintenance_priority)
+        .map(|r| format!("{}: {}", r.priority, describe_rule(r)))
+        .collect();
+    Ok((AlbPlan { steps, changes, ahead, held, left_out: Vec::new() }, maintenance_priority))
+}
+
+/// The page's summary in a plan: every path, its size, and the promised end.
+fn page_summary(wanted: &Wanted) -> String {
+    format!(
+        "every path → 503, {} characters{}",
+        wanted.page.chars().count(),
+        wanted.until.as_deref().map_or_else(String::new, |u| format!(", until {u}"))
+    )
+}
+
+/// The maintenance rule's slot, after the bypass blocks: a new rule, or the one on the listener
+/// (`maintenance`), changed when its page or its promised end differs.
+fn draft_page<'a>(maintenance: Option<&'a FoundRule>, wanted: &Wanted, draft: &mut Draft<'a>) {
+    let page = RuleSpec::maintenance(&wanted.page);
+    draft.layout.push(match maintenance {
+        None => Slot::New { role: Role::Maintenance, spec: page },
+        Some(rule) => {
+            let page_matches = fixed_body(&rule.actions) == Some(wanted.page.as_str())
+                && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
+                && same_conditions(&rule.conditions, &maintenance_conditions());
+            let change = (!page_matches || rule.until != wanted.until).then_some(page);
+            if change.is_some() {
+                draft.changes.push(change_of(
+                    ChangeKind::Modify,
+                    format!("maintenance rule, priority {}", rule.priority),
+                    Some(describe_rule(rule)),
+                    Some(page_summary(wanted)),
+                ));
+            }
+            Slot::Keep { rule, change }
+        }
+    });
+}
+
+/// The rules of edgepages' that stay but must move to where they were `placed`.
+fn moves(layout: &[Slot], placed: &[u32]) -> Vec<Moved> {
+    layout
+        .iter()
+        .zip(placed)
+        .filter_map(|(slot, &to)| match slot {
+            Slot::Keep { rule, .. } if rule.priority != to => Some(Moved {
+                role: rule.role.unwrap_or(Role::GuardCopy),
+                arn: rule.arn.clone(),
+                from: rule.priority,
+                to,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The creates and changes of `layout`, each at the priority it was `placed` at; returns the
+/// maintenance rule's priority.
+fn write_slots(
+    layout: Vec<Slot>,
+    placed: &[u32],
+    wanted: &Wanted,
+    steps: &mut Vec<RuleStep>,
+    changes: &mut Vec<Change>,
+) -> u32 {
     let mut maintenance_priority = LOWEST;
-    for (slot, &priority) in layout.into_iter().zip(&placed) {
+    for (slot, &priority) in layout.into_iter().zip(placed) {
         match slot {
             Slot::New { role, spec } => {
                 if role == Role::Maintenance {
@@ -267,7 +299,7 @@ fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), A
                         ChangeKind::Add,
                         format!("maintenance rule, priority {priority}"),
                         None,
-                        Some(page_summary()),
+                        Some(page_summary(wanted)),
                     ));
                     maintenance_priority = priority;
                 }
@@ -287,14 +319,7 @@ fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), A
             }
         }
     }
-    steps.extend(deletes.iter().map(|r| RuleStep::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
-
-    let ahead = found
-        .others()
-        .filter(|r| r.priority < maintenance_priority)
-        .map(|r| format!("{}: {}", r.priority, describe_rule(r)))
-        .collect();
-    Ok((AlbPlan { steps, changes, ahead, held, left_out: Vec::new() }, maintenance_priority))
+    maintenance_priority
 }
 
 /// The priority of each slot of `layout`, in evaluation order: each after the one before; a

@@ -182,24 +182,10 @@ impl FunctionAws {
     ) -> Result<(), AwsError> {
         let name = &spec.name;
         match step {
-            LambdaStep::CreateRole => {
+            LambdaStep::CreateRole | LambdaStep::PutLoggingPolicy => {
+                // A role the config names is used as it is.
                 let Role::Managed(role_name) = &spec.role else { return Ok(()) };
-                progress.step(&format!("creating IAM role {role_name}"));
-                done.role = self.create_role(role_name).await?;
-                done.created_role = Some(done.role.clone());
-            }
-            LambdaStep::PutLoggingPolicy => {
-                let Role::Managed(role_name) = &spec.role else { return Ok(()) };
-                let policy = logging_policy_name(name);
-                progress.step(&format!("putting policy {policy} on IAM role {role_name}"));
-                self.iam
-                    .put_role_policy()
-                    .role_name(role_name)
-                    .policy_name(&policy)
-                    .policy_document(logging_policy(name).to_string())
-                    .send()
-                    .await
-                    .map_err(call(format!("putting policy {policy} on IAM role {role_name}")))?;
+                self.write_role(name, role_name, step, progress, done).await?;
             }
             LambdaStep::CreateFunction => {
                 progress.step(&format!("creating function {name} in us-east-1 and publishing version 1"));
@@ -210,26 +196,10 @@ impl FunctionAws {
                 done.published_version = Some(qualified(created.function_arn().unwrap_or_default(), &version));
                 return Ok(());
             }
-            LambdaStep::UpdateCode => {
-                progress.step(&format!("updating the code of function {name} ({})", spec.code_sha256));
-                let out = self
-                    .lambda
-                    .update_function_code()
-                    .function_name(name)
-                    .zip_file(Blob::new(spec.zip.clone()))
-                    .set_revision_id(done.revision.clone())
-                    .send()
-                    .await
-                    .map_err(|e| refused_if_changed(e, name, "updating the code of function"))?;
+            LambdaStep::UpdateCode | LambdaStep::UpdateSetup => {
+                let revision = self.write_latest(spec, step, progress, done).await?;
                 done.done.push(step);
-                done.revision = self.settled(name, out.revision_id(), progress).await?;
-                return Ok(());
-            }
-            LambdaStep::UpdateSetup => {
-                progress.step(&format!("setting the runtime, memory, timeout and role of function {name}"));
-                let out = self.update_setup(name, &Setup::wanted(&done.role), done.revision.clone()).await?;
-                done.done.push(step);
-                done.revision = self.settled(name, out.revision_id(), progress).await?;
+                done.revision = self.settled(name, revision.as_deref(), progress).await?;
                 return Ok(());
             }
             LambdaStep::PublishVersion => {
@@ -253,6 +223,62 @@ impl FunctionAws {
         }
         done.done.push(step);
         Ok(())
+    }
+
+    /// The managed role `role_name`: created, or given the logging policy for function `name`.
+    async fn write_role(
+        &self,
+        name: &str,
+        role_name: &str,
+        step: LambdaStep,
+        progress: &dyn Progress,
+        done: &mut FunctionWritten,
+    ) -> Result<(), AwsError> {
+        if step == LambdaStep::CreateRole {
+            progress.step(&format!("creating IAM role {role_name}"));
+            done.role = self.create_role(role_name).await?;
+            done.created_role = Some(done.role.clone());
+            return Ok(());
+        }
+        let policy = logging_policy_name(name);
+        progress.step(&format!("putting policy {policy} on IAM role {role_name}"));
+        self.iam
+            .put_role_policy()
+            .role_name(role_name)
+            .policy_name(&policy)
+            .policy_document(logging_policy(name).to_string())
+            .send()
+            .await
+            .map_err(call(format!("putting policy {policy} on IAM role {role_name}")))?;
+        Ok(())
+    }
+
+    /// `$LATEST`'s code or settings, sent with the revision `done` holds; the revision Lambda
+    /// answered.
+    async fn write_latest(
+        &self,
+        spec: &FunctionSpec,
+        step: LambdaStep,
+        progress: &dyn Progress,
+        done: &FunctionWritten,
+    ) -> Result<Option<String>, AwsError> {
+        let name = &spec.name;
+        if step == LambdaStep::UpdateCode {
+            progress.step(&format!("updating the code of function {name} ({})", spec.code_sha256));
+            let out = self
+                .lambda
+                .update_function_code()
+                .function_name(name)
+                .zip_file(Blob::new(spec.zip.clone()))
+                .set_revision_id(done.revision.clone())
+                .send()
+                .await
+                .map_err(|e| refused_if_changed(e, name, "updating the code of function"))?;
+            return Ok(out.revision_id);
+        }
+        progress.step(&format!("setting the runtime, memory, timeout and role of function {name}"));
+        let out = self.update_setup(name, &Setup::wanted(&done.role), done.revision.clone()).await?;
+        Ok(out.revision_id)
     }
 
     async fn update_setup(

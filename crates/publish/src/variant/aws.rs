@@ -164,17 +164,36 @@ impl Aws {
         let what = step.describe();
         progress.step(&what);
         match step {
+            VariantStep::CreateFunction { .. }
+            | VariantStep::UpdateFunction { .. }
+            | VariantStep::PublishFunction { .. } => self.write_cf_function(step, &what, done).await?,
+            VariantStep::CreatePolicy { .. } | VariantStep::UpdatePolicy { .. } => {
+                self.write_policy_copy(step, &what, done).await?;
+            }
+        }
+        done.done.push(what);
+        Ok(())
+    }
+
+    /// A CloudFront Function created, updated with `If-Match`, or published to live.
+    async fn write_cf_function(
+        &self,
+        step: &VariantStep,
+        what: &str,
+        done: &mut VariantWritten,
+    ) -> Result<(), AwsError> {
+        match step {
             VariantStep::CreateFunction { name, code } => {
                 let (settings, code) = function_config(code);
                 let out = self
                     .cloudfront
                     .create_function()
                     .name(name)
-                    .function_config(settings.map_err(|e| build(&what, &e))?)
+                    .function_config(settings.map_err(|e| build(what, &e))?)
                     .function_code(code)
                     .send()
                     .await
-                    .map_err(call(&what))?;
+                    .map_err(call(what))?;
                 done.etag = out.e_tag;
                 let arn = out.function_summary.and_then(|s| s.function_metadata).map(|m| m.function_arn);
                 done.function_arns.push((name.clone(), arn.unwrap_or_default()));
@@ -186,23 +205,30 @@ impl Aws {
                     .update_function()
                     .name(name)
                     .if_match(planned)
-                    .function_config(settings.map_err(|e| build(&what, &e))?)
+                    .function_config(settings.map_err(|e| build(what, &e))?)
                     .function_code(code)
                     .send()
                     .await
-                    .map_err(changed(&what))?;
+                    .map_err(changed(what))?;
                 done.etag = out.e_tag;
             }
             VariantStep::PublishFunction { name, etag: planned } => {
                 let if_match = planned.clone().or_else(|| done.etag.take()).unwrap_or_default();
-                self.cloudfront
-                    .publish_function()
-                    .name(name)
-                    .if_match(if_match)
-                    .send()
-                    .await
-                    .map_err(changed(&what))?;
+                self.cloudfront.publish_function().name(name).if_match(if_match).send().await.map_err(changed(what))?;
             }
+            VariantStep::CreatePolicy { .. } | VariantStep::UpdatePolicy { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A cache policy copy created, or updated with `If-Match`.
+    async fn write_policy_copy(
+        &self,
+        step: &VariantStep,
+        what: &str,
+        done: &mut VariantWritten,
+    ) -> Result<(), AwsError> {
+        match step {
             VariantStep::CreatePolicy { config } => {
                 let out = self
                     .cloudfront
@@ -210,7 +236,7 @@ impl Aws {
                     .cache_policy_config(config.clone())
                     .send()
                     .await
-                    .map_err(call_within(&what, &[Quota::HeadersPerCachePolicy, Quota::CachePolicies]))?;
+                    .map_err(call_within(what, &[Quota::HeadersPerCachePolicy, Quota::CachePolicies]))?;
                 let id = out.cache_policy.map(|p| p.id).unwrap_or_default();
                 if let Some(original) = original_of(config) {
                     done.copy_ids.push((original.to_owned(), id));
@@ -226,13 +252,13 @@ impl Aws {
                     .await
                     .map_err(|e| match over_quota(&e, &[Quota::HeadersPerCachePolicy]) {
                         Some(quota) => {
-                            AwsError::OverQuota { action: what.clone(), quota, code: quota.code().to_owned() }
+                            AwsError::OverQuota { action: what.to_owned(), quota, code: quota.code().to_owned() }
                         }
-                        None => changed(&what)(e),
+                        None => changed(what)(e),
                     })?;
             }
+            _ => {}
         }
-        done.done.push(what);
         Ok(())
     }
 }
