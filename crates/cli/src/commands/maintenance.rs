@@ -100,13 +100,25 @@ fn until_time(raw: &str) -> Result<Until, String> {
 }
 
 /// The end `--until` names: as given, or the end of the status page's maintenance in progress
-/// (else the next one) for the site's components.
-fn resolve_until(until: Option<Until>, config: &std::path::Path, out: &Output) -> Result<Option<u64>> {
+/// (else the next one) for the site's components. `site` is the config at `config`, when it was
+/// loaded already.
+fn resolve_until(
+    until: Option<Until>,
+    site: Option<&Site>,
+    config: &std::path::Path,
+    out: &Output,
+) -> Result<Option<u64>> {
     match until {
         None => Ok(None),
         Some(Until::At(end)) => Ok(Some(end)),
         Some(Until::Status) => {
-            let site = load_site(config)?;
+            let loaded;
+            let site = if let Some(site) = site {
+                site
+            } else {
+                loaded = load_site(config)?;
+                &loaded
+            };
             let source = super::status::status_source(&site.config, config)?;
             out.progress(&format!("--until status: reading {}", source.json_url()));
             let summary =
@@ -124,7 +136,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     }
     let site = load_site(&global.config)?;
     if let Action::Page { locale, until } = &args.action {
-        let until = resolve_until(*until, &global.config, out)?;
+        let until = resolve_until(*until, Some(&site), &global.config, out)?;
         let locale = page_locale(&site, locale.as_deref())?;
         let page = edgepages_core::compact::render(&site, locale, until).context("rendering the page")?;
         out.result(&page);
@@ -137,7 +149,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         )
     })?;
     let until = match &args.action {
-        Action::On { until, .. } => resolve_until(*until, &global.config, out)?,
+        Action::On { until, .. } => resolve_until(*until, Some(&site), &global.config, out)?,
         _ => None,
     };
     if let Some(end) = until
@@ -182,7 +194,7 @@ struct SwitchReport<'a> {
 fn at_cloudflare(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     match &args.action {
         Action::On { until, apply } => {
-            let until = resolve_until(*until, &global.config, out)?;
+            let until = resolve_until(*until, None, &global.config, out)?;
             if let Some(end) = until
                 && end <= now_unix()
             {
