@@ -29,18 +29,6 @@ pub enum Part {
     Distribution,
 }
 
-impl Part {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Part::Function => "function",
-            Part::Variant => "variant",
-            Part::Listener => "listener",
-            Part::Pages => "pages",
-            Part::Distribution => "distribution",
-        }
-    }
-}
-
 /// One write, or one batch of page uploads.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {

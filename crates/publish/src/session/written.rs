@@ -21,16 +21,6 @@ pub struct Written {
     pub pages: PagesWritten,
 }
 
-impl Written {
-    /// Whether anything at all was written.
-    pub fn is_empty(&self) -> bool {
-        self.function.done.is_empty()
-            && self.variant.done.is_empty()
-            && self.rules.done.is_empty()
-            && self.pages == PagesWritten::default()
-    }
-}
-
 /// A run that stopped: the part and the error it stopped at, and what was written before. It
 /// reads as its error, and hands on that error's causes, not the error itself, so that nothing
 /// is said twice.
