@@ -2,11 +2,12 @@
 // this file carries out its route for the common case and guards against the wasm module failing.
 //
 // The fast path: Rust's `route` says where a request goes and within what deadline (synchronously,
-// no await in wasm); this file sends it with that deadline and hands a healthy response (below
-// 500) straight back, streaming. A 5xx, a missed deadline or a failed connection goes back to
-// Rust (`fail`), and so does every request `route` declines (maintenance, a breaker protecting
-// the origin), through the Rust worker's own `fetch`. See edge/src/healthy_path.rs. The maintenance
-// switch in KV is read here too, beside the requests (edge/src/switch.rs).
+// no await in wasm); this file sends it with that deadline (through ./transport.mjs, which Rust's
+// own sends use too) and hands a healthy response (below 500) straight back, streaming. A 5xx, a
+// missed deadline or a failed connection goes back to Rust (`fail`), and so does every request
+// `route` declines (maintenance, a breaker protecting the origin), through the Rust worker's own
+// `fetch`. See edge/src/healthy_path.rs. The maintenance switch in KV is read here too, beside the
+// requests (edge/src/switch.rs).
 //
 // If the wasm module itself fails (a panic or a trap the Rust code could not turn into a page),
 // the visitor gets the branded fallback page instead of the platform's unbranded error 1101. A
@@ -16,6 +17,7 @@
 // wasm instance for the next request. Any other stray error or unhandled rejection in the isolate
 // fails nothing: each request keeps its own answer (worker-build's shim draws the same line).
 import RustWorker from "./build/index.js";
+import { send } from "./transport.mjs";
 
 // Copied out of the wasm module while it is healthy: the fallback page and its headers (the
 // markup itself lives in pages/ and is rendered when the worker is built).
@@ -27,12 +29,27 @@ let shared;
 // One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();
 
+// Where the header edits start in the array `route` returns (edge/src/healthy_path.rs), and the
+// upload bound (the same for every request of an isolate; Rust says).
+const ROUTE_EDITS = 5;
+let uploadMs;
+
 // The maintenance switch in KV (binding EDGEPAGES, key "maintenance"; edge/src/switch.rs): when
-// to read it next (Rust says), and how long an isolate's first request waits for the first read.
-// A read runs beside the requests, one at a time; only the isolate's first request waits.
+// to read it next (Rust says: never more than its refresh interval after a read starts, whether
+// that read settles or not), how many reads have started (so that Rust applies a late one only if
+// no newer one was), and while the isolate's first read is pending, the one wait every request
+// shares (bounded by Rust's first wait). Each read is passed to waitUntil, so it lands even after
+// the request that started it is done.
 const SWITCH_KEY = "maintenance";
 let nextSwitchReadMs = 0;
-let switchFirstWaitMs;
+let switchReads = 0;
+let firstSwitchRead;
+
+// A new wasm instance has not heard the switch: the next request reads it again, and waits.
+function forgetSwitch() {
+  nextSwitchReadMs = 0;
+  firstSwitchRead = undefined;
+}
 
 function trapped(error) {
   if (!(error instanceof WebAssembly.RuntimeError)) {
@@ -41,8 +58,7 @@ function trapped(error) {
     return;
   }
   for (const fail of inFlight) fail(error);
-  // The new wasm instance has not heard the switch: read it again before the next request.
-  nextSwitchReadMs = 0;
+  forgetSwitch();
 }
 addEventListener("error", (event) => trapped(event.error));
 addEventListener("unhandledrejection", (event) => trapped(event.reason));
@@ -72,55 +88,28 @@ async function guarded(pending) {
   }
 }
 
-// Sends `request` to the route's target (`route[0]`) as the Rust worker's origin::send does: same
-// method, headers (with the edits the route lists from index 4 on, as name, value pairs, null
-// deleting: core's forward rules) and streamed body, redirects handed back, the subrequest aborted if its response
-// headers have not come within `deadlineMs`. The timer is cleared once they have, so a long body
-// is never cut.
-async function send(request, route, deadlineMs) {
-  const controller = new AbortController();
-  const outbound = new Request(route[0], {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    redirect: "manual",
-    signal: controller.signal,
-  });
-  for (let i = 4; i < route.length; i += 2) {
-    if (route[i + 1] === null) outbound.headers.delete(route[i]);
-    else outbound.headers.set(route[i], route[i + 1]);
-  }
-  const timer = setTimeout(() => controller.abort(), deadlineMs);
-  try {
-    return { response: await fetch(outbound) };
-  } catch (error) {
-    return { error, aborted: controller.signal.aborted };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-// Reads the switch when a read is due. Returns a promise to wait on for the isolate's first read
-// (bounded by `switchFirstWaitMs`), else nothing: later reads land for the requests after them.
+// Reads the switch when a read is due, beside the requests. Returns the wait for the isolate's
+// first read while it is pending (every request then waits on it, bounded), else nothing: later
+// reads land for the requests after them.
 function readSwitchIfDue(worker, env, ctx, now) {
   const kv = env.EDGEPAGES;
-  if (kv === undefined || now < nextSwitchReadMs) return undefined;
+  if (kv === undefined || now < nextSwitchReadMs) return firstSwitchRead;
   const first = nextSwitchReadMs === 0;
-  nextSwitchReadMs = Infinity;
+  nextSwitchReadMs = worker.switch_next_read_ms(now);
+  const read = ++switchReads;
   const reading = kv.get(SWITCH_KEY).then(
-    (value) => {
-      nextSwitchReadMs = worker.switch_read(env, value ?? undefined, Date.now());
-    },
-    (error) => {
-      nextSwitchReadMs = worker.switch_failed(String((error && error.message) || error), Date.now());
-    },
+    (value) => worker.switch_read(env, value ?? undefined, read, Date.now()),
+    (error) => worker.switch_failed(String((error && error.message) || error), read),
   );
-  if (!first) {
-    ctx.waitUntil(reading);
-    return undefined;
+  ctx.waitUntil(reading);
+  if (first) {
+    const bound = new Promise((resolve) => setTimeout(resolve, worker.switch_first_wait_ms()));
+    const wait = Promise.race([reading, bound]).then(() => {
+      if (firstSwitchRead === wait) firstSwitchRead = undefined;
+    });
+    firstSwitchRead = wait;
   }
-  switchFirstWaitMs ??= worker.switch_first_wait_ms();
-  return Promise.race([reading, new Promise((resolve) => setTimeout(resolve, switchFirstWaitMs))]);
+  return firstSwitchRead;
 }
 
 export default {
@@ -134,18 +123,30 @@ export default {
       }
       const firstRead = readSwitchIfDue(worker, env, ctx, started);
       if (firstRead !== undefined) await firstRead;
-      const route = worker.route(env, request.method, request.url, request.headers.get("cookie") ?? undefined, started);
+      const headers = request.headers;
+      const route = worker.route(
+        env,
+        request.method,
+        request.url,
+        headers.get("cookie") ?? undefined,
+        headers.get("cf-connecting-ip") ?? undefined,
+        started,
+      );
       // The Rust worker's own fetch, for the requests route declines, reads this request's ctx.
       if (route === undefined) return await guarded(new RustWorker(ctx, env).fetch(request));
 
-      const [, deadlineMs, breakerSlot, keep] = route;
-      const { response, error, aborted } = await send(request, route, deadlineMs);
+      const [target, deadlineMs, breakerSlot, keep, client] = route;
+      uploadMs ??= worker.upload_timeout_ms(env);
+      const sent = await send(request, target, route, ROUTE_EDITS, deadlineMs, uploadMs, false);
+      const response = sent.response;
       if (response !== undefined && response.status < 500) {
-        if (breakerSlot >= 0) worker.healthy(env, breakerSlot, Date.now());
+        if (breakerSlot >= 0) worker.healthy(env, breakerSlot, client, Date.now());
         return keep && response.status === 200 ? worker.keep(env, ctx, request, response, started) : response;
       }
-      return await guarded(worker.fail(request, env, ctx, response, error, aborted === true, deadlineMs, started));
+      return await guarded(worker.fail(request, env, ctx, sent, deadlineMs, started));
     } catch (err) {
+      // A trap the handler caught itself: the new wasm instance has not heard the switch either.
+      if (err instanceof WebAssembly.RuntimeError) forgetSwitch();
       return fallback(err);
     }
   },

@@ -1,6 +1,7 @@
 // The site baking shared by the build scripts of both edge adapters (`edge/build.rs` and
 // `lambda-edge/build.rs` include it): reads `edgepages.toml` (or `$EDGEPAGES_CONFIG`, relative to
-// the repository root) and its logo, checks them exactly as `edgepages check` does, and writes the
+// the repository root), its logo and its `[pages]` templates, checks them exactly as `edgepages
+// check` does (a template's pages all rendered and read, its CSP computed from them), and writes the
 // prepared `Site`, without the publish targets the edge never reads (`Config::for_edge`), as Rust
 // source for `include!` (so no parser ships to the edge), plus the static
 // fallback page for when rendering itself fails. Plain comments: an included file cannot hold
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 use edgepages_core::config::load;
+use edgepages_core::template::TemplateSource;
 use edgepages_core::{PageKind, RenderContext, Site, render, static_page};
 
 /// Bakes the site into `OUT_DIR`: `site.rs`, `fallback.html`, `fallback.csp`.
@@ -27,8 +29,26 @@ fn bake_site() {
         println!("cargo:rerun-if-changed={}", path.display());
         fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("reading brand.logo {}: {e}", path.display())))
     });
+    let templates = read_templates(&config, &config_path, &root);
     // Checked whole above, baked with only what the edge reads.
     let site = Site::new(config.for_edge(), logo.as_deref()).unwrap_or_else(|e| fail(&format!("brand.logo: {e}")));
+    let site = match templates {
+        (None, None) => site,
+        (html, text) => {
+            if env::var_os("CARGO_FEATURE_USER_TEMPLATE").is_none() {
+                fail(&format!(
+                    "{} names a [pages] template: build with the `user-template` feature (scripts/build-worker and \
+                     `edgepages lambda-edge package` turn it on when they see [pages] template; \
+                     EDGEPAGES_EDGE_FEATURES=user-template does it by hand)",
+                    config_path.display()
+                ));
+            }
+            edgepages_core::template::check::prepare(site, html, text).unwrap_or_else(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                fail(&lines.join("\n"))
+            })
+        }
+    };
 
     let default =
         edgepages_core::locale::find(&site.config.locales.default).expect("a checked config has a bundled default");
@@ -40,6 +60,27 @@ fn bake_site() {
     let csp = fallback.header("content-security-policy").expect("an HTML page has a CSP");
     fs::write(out.join("fallback.csp"), csp).expect("writing fallback.csp");
     fs::write(out.join("fallback.html"), fallback.body).expect("writing fallback.html");
+}
+
+/// The `[pages]` templates' files, read (and watched for changes).
+fn read_templates(
+    config: &edgepages_core::Config,
+    config_path: &Path,
+    root: &Path,
+) -> (Option<TemplateSource>, Option<TemplateSource>) {
+    let pages = config.pages.as_ref();
+    let read = |key: &str, name: Option<&String>| {
+        let name = name?;
+        let path: PathBuf = config_path.parent().unwrap_or(root).join(name);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = fs::read_to_string(&path)
+            .unwrap_or_else(|e| fail(&format!("reading pages.{key} {} (named in {}): {e}", path.display(), config_path.display())));
+        Some(TemplateSource { path: path.display().to_string(), text })
+    };
+    (
+        read("template", pages.and_then(|p| p.template.as_ref())),
+        read("text_template", pages.and_then(|p| p.text_template.as_ref())),
+    )
 }
 
 fn fail(message: &str) -> ! {

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use edgepages_core::breaker::table::{Breakers, Slot};
 use edgepages_core::breaker::{Admission, BreakerPolicy, Health};
+use edgepages_core::client::ClientKey;
 
 thread_local! {
     static BREAKERS: RefCell<Breakers> = RefCell::new(Breakers::default());
@@ -31,14 +32,22 @@ pub fn closed_slot(origin: &str, now_ms: u64) -> Option<Slot> {
     })
 }
 
-/// Records what the origin of the breaker in `slot` did for a request on `path` that was let
-/// through (`probe`: the ticket, if it was the probe). A slot evicted since names nothing, and
-/// then nothing happens.
-pub fn record(slot: Slot, policy: &BreakerPolicy, health: Health, path: &str, now_ms: u64, probe: Option<u32>) {
+/// Records what the origin of the breaker in `slot` did for a request on `path` from `client`
+/// that was let through (`probe`: the ticket, if it was the probe). A slot evicted since names
+/// nothing, and then nothing happens.
+pub fn record(
+    slot: Slot,
+    policy: &BreakerPolicy,
+    health: Health,
+    path: &str,
+    client: Option<ClientKey>,
+    now_ms: u64,
+    probe: Option<u32>,
+) {
     if policy.is_on() {
         BREAKERS.with(|breakers| {
             if let Some(breaker) = breakers.borrow_mut().get_mut(slot) {
-                breaker.record(policy, health, path, now_ms, probe);
+                breaker.record(policy, health, path, client, now_ms, probe);
             }
         });
     }

@@ -5,6 +5,7 @@
 
 use edgepages_core::breaker::Health;
 use edgepages_core::breaker::table::Slot;
+use edgepages_core::client::{ClientIp, ClientKey};
 use edgepages_core::{Clock, Gate, gate, target};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -16,18 +17,26 @@ use crate::settings::Settings;
 use crate::{breakers, stale};
 
 /// How the JS entry sends a request itself: `[target URL, deadline ms, breaker slot (-1: off),
-/// keep a stale copy of a 200, then header edits as name, value pairs (value null: delete)]`.
-/// `cookie` is the request's `Cookie` header, which the edits may change. `undefined` when only
-/// `handle` may answer it: maintenance (its bypass needs the headers), a breaker protecting the
-/// origin, or a URL it cannot route.
+/// keep a stale copy of a 200, the client's key for the breaker (0: none), then header edits as
+/// name, value pairs (value null: delete)]`. `cookie` is the request's `Cookie` header, which the
+/// edits may change, and `client_ip` its `CF-Connecting-IP`, which the edits name to the origin.
+/// `undefined` when only `handle` may answer it: maintenance (its bypass needs the headers), a
+/// breaker protecting the origin, or a URL it cannot route.
 #[wasm_bindgen]
 #[allow(clippy::needless_pass_by_value)]
-pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_ms: f64) -> Option<Vec<JsValue>> {
+pub fn route(
+    env: &Env,
+    method: String,
+    url: &str,
+    cookie: Option<String>,
+    client_ip: Option<String>,
+    now_ms: f64,
+) -> Option<Vec<JsValue>> {
     #[cfg(feature = "chaos")]
     crate::chaos::on_route(url);
-    let settings = Settings::get(env);
-    let config = &settings.site.config;
     let now_ms = epoch_ms(now_ms);
+    let settings = Settings::current(env, now_ms);
+    let config = &settings.site.config;
     if config.edge.maintenance.is_active(now_ms / 1000) {
         return None;
     }
@@ -38,16 +47,20 @@ pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_m
     else {
         return None;
     };
-    let keep = config.edge.stale_if_error_s > 0 && facts.method == "GET" && stale::is_due(&stale::key(&url), now_ms);
+    let keep = config.edge.stale_if_error_s > 0
+        && facts.method == "GET"
+        && stale::is_due(&stale::key(&url), url.path(), now_ms);
     let target = target::target_url(&url, settings.origin_for(origin).ok()?);
     let slot = if config.edge.breaker.is_on() {
         f64::from(breakers::closed_slot(target::breaker_key(&target), now_ms)?.number())
     } else {
         -1.0
     };
-    let edits = origin::header_edits(&url, &target, cookie.as_deref());
-    let mut shape = Vec::with_capacity(4 + 2 * edits.len());
-    shape.extend([target.as_str().into(), deadline_ms.into(), slot.into(), keep.into()]);
+    let client = ClientIp::parse(client_ip.as_deref());
+    let edits = origin::header_edits(&url, cookie.as_deref(), client);
+    let mut shape = Vec::with_capacity(5 + 2 * edits.len());
+    let client_key = ClientKey::number(client.map(ClientIp::key));
+    shape.extend([target.as_str().into(), deadline_ms.into(), slot.into(), keep.into(), client_key.into()]);
     for edit in &edits {
         shape.push(edit.name().into());
         shape.push(edit.value().map_or(JsValue::NULL, JsValue::from));
@@ -55,13 +68,22 @@ pub fn route(env: &Env, method: String, url: &str, cookie: Option<String>, now_m
     Some(shape)
 }
 
-/// Records a healthy answer for the breaker in `slot`, as `handle` does for its own requests. (A
-/// healthy answer's path does not matter to the breaker: only 500s are told apart by path.)
+/// Records a healthy answer to `client` (its key from `route`) for the breaker in `slot`, as
+/// `handle` does for its own requests. (A healthy answer's path does not matter to the breaker:
+/// only 500s are told apart by page.)
 #[wasm_bindgen]
-pub fn healthy(env: &Env, slot: u32, now_ms: f64) {
+pub fn healthy(env: &Env, slot: u32, client: u32, now_ms: f64) {
     let settings = Settings::get(env);
     let policy = &settings.site.config.edge.breaker;
-    breakers::record(Slot::from_number(slot), policy, Health::Healthy, "", epoch_ms(now_ms), None);
+    let client = ClientKey::from_number(client);
+    breakers::record(Slot::from_number(slot), policy, Health::Healthy, "", client, epoch_ms(now_ms), None);
+}
+
+/// How long a request's body may take to arrive ([`edgepages_core::config::EdgePolicy::upload_timeout_ms`]
+/// or the var `UPLOAD_TIMEOUT_MS`), for the JS entry's sends.
+#[wasm_bindgen]
+pub fn upload_timeout_ms(env: &Env) -> u32 {
+    Settings::get(env).site.config.edge.upload_timeout_ms
 }
 
 /// `response` (a 200 the route said to keep), having scheduled a copy of it to be kept if core
@@ -78,24 +100,23 @@ pub fn keep(
     let req = Request::from(request);
     let Ok(url) = req.url() else { return response };
     let ctx = Context::new(ctx);
-    stale::keep_if_allowed(&ctx, &req, response, &settings.site.config.edge, stale::key(&url), epoch_ms(started_ms))
+    let policy = &settings.site.config.edge;
+    stale::keep_if_allowed(&ctx, &req, response, policy, stale::key(&url), url.path(), epoch_ms(started_ms))
 }
 
-/// Answers a request the JS entry sent that failed: `response` is the origin's 5xx, or `error`
-/// what the fetch threw (`aborted` when the deadline cut it).
+/// Answers a request the JS entry sent that failed: `sent` is what the transport said of it (the
+/// origin's 5xx, or what went wrong and whether a bound cut it).
 #[wasm_bindgen(wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+#[allow(clippy::needless_pass_by_value)]
 pub async fn fail(
     request: web_sys::Request,
     env: Env,
     ctx: worker::worker_sys::Context,
-    response: Option<web_sys::Response>,
-    error: JsValue,
-    aborted: bool,
+    sent: JsValue,
     deadline_ms: u32,
     started_ms: f64,
 ) -> Result<web_sys::Response, JsValue> {
-    let attempt = Attempt::of(response.ok_or(error), aborted, deadline_ms);
+    let attempt = Attempt::of(&sent, deadline_ms);
     let answer = crate::respond(Request::from(request), &env, &Context::new(ctx), epoch_ms(started_ms), Some(attempt))
         .await
         .map_err(|e| JsValue::from_str(&e.to_string()))?;

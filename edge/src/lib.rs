@@ -17,6 +17,7 @@ mod stale;
 mod switch;
 
 use edgepages_core::breaker::{Admission, Health};
+use edgepages_core::client::{CLIENT_IP_HEADER, ClientIp};
 use edgepages_core::decide::shed;
 use edgepages_core::retry::{Attempted, should_retry};
 use edgepages_core::{Clock, Decision, Gate, RequestFacts, Site, decide, gate, target};
@@ -71,7 +72,7 @@ async fn handle(
     started_ms: u64,
     sent: Option<Attempt>,
 ) -> worker::Result<Response> {
-    let settings = Settings::get(env);
+    let settings = Settings::current(env, started_ms);
     let site = &settings.site;
     let policy = &site.config.edge;
     let url = req.url()?;
@@ -96,11 +97,14 @@ async fn handle(
     // A kept copy is filed under the page's public URL; only a GET has one.
     let stale_key = (policy.stale_if_error_s > 0 && owned.facts().method == "GET").then(|| stale::key(&url));
     let target = target::target_url(&url, settings.origin_for(path_origin)?);
-    let edits = origin::header_edits(&url, &target, req.headers().get("cookie")?.as_deref());
+    let client = ClientIp::parse(req.headers().get(CLIENT_IP_HEADER)?.as_deref());
+    let edits = origin::header_edits(&url, req.headers().get("cookie")?.as_deref(), client);
     let slot = breakers::slot(target::breaker_key(&target), started_ms);
     let record = |outcome: &edgepages_core::OriginOutcome<'_>, probe: Option<u32>| {
-        breakers::record(slot, &policy.breaker, Health::of(outcome), url.path(), now_ms(), probe);
+        let client = client.map(ClientIp::key);
+        breakers::record(slot, &policy.breaker, Health::of(outcome), url.path(), client, now_ms(), probe);
     };
+    let upload_ms = policy.upload_timeout_ms;
 
     let mut probe = None;
     let mut attempt = if let Some(attempt) = sent {
@@ -117,7 +121,7 @@ async fn handle(
             }
             admission => probe = admission.ticket(),
         }
-        origin::send(&req, &target, &edits, deadline_ms, false).await?
+        origin::send(&req, &target, &edits, deadline_ms, upload_ms, false).await?
     };
     // A declared length of 0 is no body at all; any other body (or one of unknown length) is one.
     let has_body = req.inner().body().is_some() && req.headers().get("content-length")?.as_deref() != Some("0");
@@ -136,7 +140,7 @@ async fn handle(
             record(&outcome, probe);
             let Some(resp) = attempt.into_inner() else { return answer::fallback() };
             let resp = match stale_key {
-                Some(key) => stale::keep_if_allowed(ctx, &req, resp, policy, key, started_ms),
+                Some(key) => stale::keep_if_allowed(ctx, &req, resp, policy, key, url.path(), started_ms),
                 None => resp,
             };
             return Ok(Response::from(resp));
@@ -144,7 +148,8 @@ async fn handle(
         // One more try, only when core says it can help without adding load.
         let ms_left = u64::from(deadline_ms).saturating_sub(now_ms() - started_ms);
         if should_retry(&outcome, &Attempted { method: facts.method, has_body, attempts, ms_left }) {
-            attempt = origin::send(&req, &target, &edits, u32::try_from(ms_left).unwrap_or(u32::MAX), true).await?;
+            let ms_left = u32::try_from(ms_left).unwrap_or(u32::MAX);
+            attempt = origin::send(&req, &target, &edits, ms_left, upload_ms, true).await?;
             attempts += 1;
             outcome_label = format!("{outcome_label}+retry:{}", attempt.label());
             detail = attempt.detail.clone().or(detail);

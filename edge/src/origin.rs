@@ -1,17 +1,47 @@
-//! Talking to the origin: where a request goes, sending it with a deadline on the response
-//! headers, and classifying what came back. Bodies are never read here: a healthy response is
-//! handed on as a stream, an intercepted one is cancelled unread.
+//! Talking to the origin: the edits a forwarded request gets, sending it through the worker's
+//! transport (`edge/transport.mjs`, which the JS fast path uses too) within its bounds, and
+//! classifying what came back. Bodies are never read here: a healthy response is handed on as a
+//! stream, an intercepted one is cancelled unread.
 
-use edgepages_core::forward::{self, HeaderEdit};
+use edgepages_core::client::ClientIp;
+use edgepages_core::forward::{self, HeaderEdit, Public};
 use edgepages_core::{FailureKind, OriginOutcome, target};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Request, Url};
 
-/// The edits to a request for `url`, sent to `target`, before it goes on: core's rules, which the
-/// JS fast path receives from `route` and carries out the same way.
-pub fn header_edits(url: &Url, target: &Url, cookie: Option<&str>) -> Vec<HeaderEdit> {
-    forward::header_edits(cookie, target::rewritten(url, target))
+#[wasm_bindgen(module = "/transport.mjs")]
+extern "C" {
+    /// `send` in `edge/transport.mjs`: resolves to `{ response }` or
+    /// `{ error, aborted, awaitingClient }`.
+    #[wasm_bindgen(js_name = send)]
+    fn transport_send(
+        request: &web_sys::Request,
+        target: &str,
+        edits: &js_sys::Array,
+        from: u32,
+        deadline_ms: u32,
+        upload_ms: u32,
+        without_body: bool,
+    ) -> js_sys::Promise;
+}
+
+/// The edits to a request for `url` before it goes on: core's rules, which the JS fast path
+/// receives from `route` and carries out through the same transport.
+pub fn header_edits(url: &Url, cookie: Option<&str>, client: Option<ClientIp>) -> Vec<HeaderEdit> {
+    let (host, proto) = target::public_side(url);
+    forward::header_edits(cookie, &Public { host, proto, client })
+}
+
+/// `edits` as the transport takes them: name, value pairs, a null value deleting.
+pub fn edits_array(edits: &[HeaderEdit]) -> js_sys::Array {
+    let array = js_sys::Array::new_with_length(u32::try_from(2 * edits.len()).unwrap_or(0));
+    for (i, edit) in (0u32..).zip(edits) {
+        array.set(2 * i, edit.name().into());
+        array.set(2 * i + 1, edit.value().map_or(JsValue::NULL, JsValue::from));
+    }
+    array
 }
 
 /// One request to the origin and what came of it.
@@ -25,18 +55,21 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// What one fetch came to: its response, or its error, `aborted` when the deadline cut it.
-    /// The JS entry sends healthy-path requests itself and hands a failure over through this.
-    pub fn of(fetched: Result<web_sys::Response, JsValue>, aborted: bool, deadline_ms: u32) -> Attempt {
-        let (result, detail) = match fetched {
-            Ok(resp) => (Ok(resp), None),
-            Err(_) if aborted => {
-                (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms")))
-            }
-            Err(err) => {
-                let message = error_message(&err);
-                (Err(FailureKind::from_runtime_message(&message)), Some(message))
-            }
+    /// What one send came to: the transport's answer (`{ response }`, or `{ error, aborted,
+    /// awaitingClient }`). A bound that cut the request while its body was still awaited from
+    /// the client is the client's own slowness; any other, the origin's deadline.
+    pub fn of(sent: &JsValue, deadline_ms: u32) -> Attempt {
+        let field = |name: &str| js_sys::Reflect::get(sent, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        let response = field("response");
+        let (result, detail) = if response.is_object() {
+            (Ok(response.unchecked_into::<web_sys::Response>()), None)
+        } else if field("aborted").is_truthy() && field("awaitingClient").is_truthy() {
+            (Err(FailureKind::SlowUpload), Some("the request's body did not arrive within the upload bound".to_owned()))
+        } else if field("aborted").is_truthy() {
+            (Err(FailureKind::Timeout), Some(format!("no response headers within {deadline_ms} ms of the request")))
+        } else {
+            let message = error_message(&field("error"));
+            (Err(FailureKind::from_runtime_message(&message)), Some(message))
         };
         // Only an error answer's headers matter to the decision; a healthy one is handed on unread.
         let error_header = |name: &str| {
@@ -84,67 +117,22 @@ impl Attempt {
     }
 }
 
-/// Sends `req` to `target`, waiting at most `deadline_ms` for the response headers; on the
-/// deadline the subrequest is aborted. A retry goes `without_body`: only a request with no body
-/// (or an empty one, already read by the first attempt) is ever retried.
-///
-/// The timer calls the controller's own `abort`, bound in JS, rather than a Rust closure: no
-/// callback crosses into wasm, and the timer is cleared as soon as the headers arrive, so a body
-/// that streams for longer than the deadline is never cut.
+/// Sends `req` to `target` through the transport: the response headers awaited at most
+/// `deadline_ms` once the body is sent, the body itself at most `upload_ms` from the start. A retry
+/// goes `without_body`: only a request with no body (or an empty one, already read by the first
+/// attempt) is ever retried.
 pub async fn send(
     req: &Request,
     target: &Url,
     edits: &[HeaderEdit],
     deadline_ms: u32,
+    upload_ms: u32,
     without_body: bool,
 ) -> worker::Result<Attempt> {
-    let controller = web_sys::AbortController::new().map_err(worker::Error::from)?;
-    let outbound = outbound_request(req, target, edits, without_body, &controller.signal())?;
-
-    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let abort: js_sys::Function = js_sys::Reflect::get(&controller, &JsValue::from_str("abort"))?.unchecked_into();
-    let timer = global
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            &abort.bind0(&controller),
-            i32::try_from(deadline_ms).unwrap_or(i32::MAX),
-        )
-        .map_err(worker::Error::from)?;
-    let fetched = JsFuture::from(global.fetch_with_request(&outbound)).await;
-    global.clear_timeout_with_handle(timer);
-    let fetched = fetched.map(JsCast::unchecked_into::<web_sys::Response>);
-    Ok(Attempt::of(fetched, controller.signal().aborted(), deadline_ms))
-}
-
-/// A copy of `req` addressed to `target`: same method, headers (with `edits` made: never the
-/// bypass secret) and streamed body, redirects handed back to the client rather than followed.
-/// The fast path's `send` in `edge/entry.mjs` builds the same request in JS from the same edits.
-fn outbound_request(
-    req: &Request,
-    target: &Url,
-    edits: &[HeaderEdit],
-    without_body: bool,
-    signal: &web_sys::AbortSignal,
-) -> worker::Result<web_sys::Request> {
-    let inner = req.inner();
-    let init = web_sys::RequestInit::new();
-    init.set_method(&inner.method());
-    // The new request copies these headers; the incoming request's stay as they are.
-    init.set_headers(&inner.headers());
-    init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_signal(Some(signal));
-    if let Some(body) = inner.body().filter(|_| !without_body) {
-        init.set_body(&body);
-    }
-    let outbound = web_sys::Request::new_with_str_and_init(target.as_str(), &init).map_err(worker::Error::from)?;
-    let headers = outbound.headers();
-    for edit in edits {
-        match edit.value() {
-            Some(value) => headers.set(edit.name(), value),
-            None => headers.delete(edit.name()),
-        }
-        .map_err(worker::Error::from)?;
-    }
-    Ok(outbound)
+    let sending =
+        transport_send(req.inner(), target.as_str(), &edits_array(edits), 0, deadline_ms, upload_ms, without_body);
+    let sent = JsFuture::from(sending).await?;
+    Ok(Attempt::of(&sent, deadline_ms))
 }
 
 fn error_message(err: &JsValue) -> String {

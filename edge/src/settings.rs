@@ -3,8 +3,9 @@
 //!
 //! `ORIGIN_URL` (empty: the request's own URL; a path in it goes before each request's),
 //! `ORIGIN_TIMEOUT_MS` (the default deadline; the config's per-path deadlines still win),
-//! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time; unset or empty: the KV switch, else the
-//! config's), `BREAKER` and `STALE_IF_ERROR` (`off`
+//! `UPLOAD_TIMEOUT_MS` (how long a request's body may take to arrive),
+//! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time; unset, empty or ended: the KV switch, else
+//! the config's), `BREAKER` and `STALE_IF_ERROR` (`off`
 //! turns the origin breaker, or the last good copies, off; `on`, or unset, keeps the config's)
 //! and the secret `MAINTENANCE_BYPASS` (at least 16
 //! characters). A bad value is logged and ignored, never fatal; every origin is parsed here, once.
@@ -13,7 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use edgepages_core::Site;
-use edgepages_core::config::{Maintenance, in_force};
+use edgepages_core::config::{Maintenance, UPLOAD_TIMEOUT_RANGE_MS, in_force, reconsider_at};
 use edgepages_core::forward::MIN_BYPASS_SECRET_LEN;
 use edgepages_core::target::Origin;
 use worker::Env;
@@ -29,9 +30,13 @@ fn baked_site() -> Site {
 pub struct Settings {
     /// The site; its `edge.maintenance` is the maintenance in force.
     pub site: Site,
-    /// The config's own maintenance, and the `MAINTENANCE` var's when it is set.
+    /// The config's own maintenance, the `MAINTENANCE` var's when it is set, and what the KV
+    /// switch last said.
     config_maintenance: Maintenance,
     var_maintenance: Option<Maintenance>,
+    switch: Option<Maintenance>,
+    /// When the var's end time passes and the switch or the config takes over (Unix seconds).
+    reconsider_at_s: Option<u64>,
     /// Where requests go; `None` sends each request to its own URL, as on a Cloudflare route.
     pub origin: Option<Origin>,
     /// The `[[edge.paths]]` origins, as written in the config and parsed.
@@ -48,22 +53,42 @@ impl Settings {
         SETTINGS.with(|cell| Rc::clone(cell.borrow_mut().get_or_insert_with(|| Rc::new(Settings::load(env)))))
     }
 
-    /// Applies what the KV switch holds (`None`: no value). Returns the maintenance in force
-    /// when that changed; requests already under way keep the settings they started with.
-    pub fn apply_switch(env: &Env, switch: Option<Maintenance>) -> Option<Maintenance> {
+    /// [`Settings::get`], at `now_ms`: once the `MAINTENANCE` var's end time has passed, what is
+    /// in force is worked out again (the switch, else the config), without waiting for a read.
+    pub fn current(env: &Env, now_ms: u64) -> Rc<Settings> {
+        let settings = Settings::get(env);
+        if settings.reconsider_at_s.is_none_or(|at| now_ms / 1000 < at) {
+            return settings;
+        }
+        Settings::apply_switch(env, settings.switch, now_ms / 1000);
+        Settings::get(env)
+    }
+
+    /// Applies what the KV switch holds (`None`: no value) at `now_s`. Logs the maintenance in
+    /// force when that changed; requests already under way keep the settings they started with.
+    pub fn apply_switch(env: &Env, switch: Option<Maintenance>, now_s: u64) {
         let current = Settings::get(env);
-        let wanted = in_force(current.var_maintenance, switch, current.config_maintenance);
-        if wanted == current.site.config.edge.maintenance {
-            return None;
+        let wanted = in_force(current.var_maintenance, switch, current.config_maintenance, now_s);
+        let reconsider_at_s = reconsider_at(current.var_maintenance, now_s);
+        if wanted == current.site.config.edge.maintenance
+            && switch == current.switch
+            && reconsider_at_s == current.reconsider_at_s
+        {
+            return;
         }
         let mut changed = Settings::clone(&current);
         changed.site.config.edge.maintenance = wanted;
+        changed.switch = switch;
+        changed.reconsider_at_s = reconsider_at_s;
         SETTINGS.with(|cell| *cell.borrow_mut() = Some(Rc::new(changed)));
-        Some(wanted)
+        if wanted != current.site.config.edge.maintenance {
+            log::maintenance_switched(wanted);
+        }
     }
 
     fn load(env: &Env) -> Settings {
         let mut site = baked_site();
+        let now_s = crate::now_ms() / 1000;
         let var = |name: &str| env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty());
 
         let origin = var("ORIGIN_URL").and_then(|raw| match Origin::parse(&raw) {
@@ -103,10 +128,24 @@ impl Settings {
                 }
             }
         }
+        if let Some(raw) = var("UPLOAD_TIMEOUT_MS") {
+            let (lo, hi) = UPLOAD_TIMEOUT_RANGE_MS;
+            match raw.trim().parse::<u32>() {
+                Ok(ms) if (lo..=hi).contains(&ms) => site.config.edge.upload_timeout_ms = ms,
+                _ => log::bad_var(
+                    "UPLOAD_TIMEOUT_MS",
+                    &format!("must be {lo} to {hi} milliseconds; using the config's upload_timeout_ms"),
+                ),
+            }
+        }
         let config_maintenance = site.config.edge.maintenance;
         let var_maintenance = var("MAINTENANCE")
             .and_then(|raw| Maintenance::parse(&raw).map_err(|why| log::bad_var("MAINTENANCE", &why)).ok());
-        site.config.edge.maintenance = in_force(var_maintenance, None, config_maintenance);
+        if let Some(ended) = var_maintenance.filter(|m| m.has_ended(now_s)) {
+            log::bad_var("MAINTENANCE", &format!("ended at {ended}; the KV switch, else the config, decides"));
+        }
+        site.config.edge.maintenance = in_force(var_maintenance, None, config_maintenance, now_s);
+        let reconsider_at_s = reconsider_at(var_maintenance, now_s);
         if let Some(raw) = var("BREAKER") {
             match raw.trim() {
                 "off" => site.config.edge.breaker.enabled = false,
@@ -133,7 +172,16 @@ impl Settings {
             }
             long_enough
         });
-        Settings { site, config_maintenance, var_maintenance, origin, path_origins, bypass_secret }
+        Settings {
+            site,
+            config_maintenance,
+            var_maintenance,
+            switch: None,
+            reconsider_at_s,
+            origin,
+            path_origins,
+            bypass_secret,
+        }
     }
 
     /// The origin a request goes to: the `[[edge.paths]]` rule's, else `ORIGIN_URL`, else none

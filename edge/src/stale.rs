@@ -1,13 +1,17 @@
 //! Stale-if-error at the edge: keeping the last good copy of a page in a Cache API cache of the
 //! edge's own, and answering with it when the origin fails. Core decides what may be kept, for how
-//! long, and how often the isolate may write; this module only moves bytes.
+//! long, how often each page and the isolate may write, and how many copies are made at once;
+//! this module, and the transport's `relay` (`edge/transport.mjs`), only move bytes.
 
 use std::cell::RefCell;
 
 use edgepages_core::config::EdgePolicy;
-use edgepages_core::stale::{self, Exchange, MAX_STALE_HEADER, MAX_STORED_BYTES, STORED_AT_HEADER, WriteBudget};
+use edgepages_core::stale::{
+    self, COPY_BOUND_MS, CopiesInFlight, Exchange, MAX_STALE_HEADER, MAX_STORED_BYTES, STORED_AT_HEADER, WriteBudget,
+};
 use edgepages_core::{RequestFacts, Site, negotiate};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Cache, Context, Request, Response, Url};
 
@@ -24,6 +28,20 @@ const SLOTS: usize = 1024;
 thread_local! {
     static KEPT_AT_MS: RefCell<[(u64, u64); SLOTS]> = const { RefCell::new([(0, 0); SLOTS]) };
     static WRITES: RefCell<WriteBudget> = RefCell::new(WriteBudget::default());
+    static COPIES: RefCell<CopiesInFlight> = RefCell::new(CopiesInFlight::default());
+}
+
+#[wasm_bindgen(module = "/transport.mjs")]
+extern "C" {
+    /// `relay` in `edge/transport.mjs`: the response as the visitor gets it, and its copy.
+    type Relayed;
+    #[wasm_bindgen(js_name = relay)]
+    fn transport_relay(response: &web_sys::Response, limit: f64, bound_ms: f64) -> Relayed;
+    #[wasm_bindgen(method, getter)]
+    fn response(this: &Relayed) -> web_sys::Response;
+    /// Resolves to the copy's chunks (`Uint8Array`s), or null when there is none.
+    #[wasm_bindgen(method, getter)]
+    fn copy(this: &Relayed) -> js_sys::Promise;
 }
 
 /// The cache key of a page: its public URL (scheme, host, path and query), never the origin's.
@@ -32,18 +50,27 @@ pub fn key(url: &Url) -> String {
     url.as_str().to_owned()
 }
 
-/// Hands `resp` back, having scheduled a copy of it to be kept if core allows. The body is teed:
-/// the visitor's half streams on as before, and the copy's half is read into memory only up to
-/// [`MAX_STORED_BYTES`], then abandoned, whatever length the origin declared or did not.
+/// Hands `resp` back, having arranged for a copy of it to be kept if core allows. The body is
+/// relayed: each chunk goes on to the visitor as it is read and is kept for the copy too, up to
+/// [`MAX_STORED_BYTES`] (past that, whatever length the origin declared or did not, the copy is
+/// given up and the body streams on), so nothing is read ahead of a slow visitor. At most
+/// [`stale::MAX_COPIES_IN_FLIGHT`] copies are made at once. `path` is the page's, for its share of
+/// the writes.
 pub fn keep_if_allowed(
     ctx: &Context,
     req: &Request,
     resp: web_sys::Response,
     policy: &EdgePolicy,
     key: String,
+    path: &str,
     now_ms: u64,
 ) -> web_sys::Response {
-    if policy.stale_if_error_s == 0 || resp.status() != 200 || req.inner().method() != "GET" || !due(&key, now_ms) {
+    if policy.stale_if_error_s == 0
+        || resp.status() != 200
+        || req.inner().method() != "GET"
+        || !COPIES.with(|copies| copies.borrow().has_room())
+        || !due(&key, now_ms)
+    {
         return resp;
     }
     let request_header = |name: &str| req.headers().has(name).unwrap_or(true);
@@ -54,6 +81,7 @@ pub fn keep_if_allowed(
         method: "GET",
         request_has_authorization: request_header("authorization"),
         request_has_cookie: request_header("cookie"),
+        request_has_unkeyed_input: req.headers().keys().any(|name| stale::is_unkeyed_input(&name)),
         status: 200,
         content_type: content_type.as_deref(),
         cache_control: cache_control.as_deref(),
@@ -62,55 +90,48 @@ pub fn keep_if_allowed(
         content_length: header("content-length").and_then(|v| v.trim().parse().ok()),
     };
     let Ok(keep) = stale::keepable(&exchange, policy) else { return resp };
-    if !WRITES.with(|budget| budget.borrow_mut().take(now_ms)) {
+    if !WRITES.with(|budget| budget.borrow_mut().take(path, now_ms)) {
         return resp;
     }
-    match copy_headers(&resp, keep.max_stale_s, now_ms / 1000).and_then(|headers| Ok((headers, resp.clone()?))) {
-        Ok((headers, tee)) => ctx.wait_until(async move {
-            if let Err(err) = put_copy(&key, headers, tee).await {
-                log::internal_error(&format!("keeping a stale copy: {err:?}"));
-            }
-        }),
-        Err(err) => log::internal_error(&format!("copying a response to keep: {err:?}")),
+    let headers = match copy_headers(&resp, keep.max_stale_s, now_ms / 1000) {
+        Ok(headers) => headers,
+        Err(err) => {
+            log::internal_error(&format!("copying a response to keep: {err:?}"));
+            return resp;
+        }
+    };
+    if !COPIES.with(|copies| copies.borrow_mut().start()) {
+        return resp;
     }
-    resp
+    #[allow(clippy::cast_precision_loss)]
+    let relayed = transport_relay(&resp, MAX_STORED_BYTES as f64, COPY_BOUND_MS as f64);
+    let copy = relayed.copy();
+    ctx.wait_until(async move {
+        let chunks = JsFuture::from(copy).await;
+        COPIES.with(|copies| copies.borrow_mut().done());
+        let kept = match chunks {
+            Ok(chunks) if chunks.is_null() => Ok(()),
+            Ok(chunks) => put_copy(&key, headers, &chunks.into()).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = kept {
+            log::internal_error(&format!("keeping a stale copy: {err:?}"));
+        }
+    });
+    relayed.response()
 }
 
-/// Reads the teed copy (at most [`MAX_STORED_BYTES`]) and puts it in the cache under `key`.
-async fn put_copy(key: &str, headers: web_sys::Headers, tee: web_sys::Response) -> Result<(), JsValue> {
-    let Some(body) = tee.body() else { return Ok(()) };
-    let Some(bytes) = read_up_to(body, MAX_STORED_BYTES).await? else { return Ok(()) };
-    headers.set("content-length", &bytes.len().to_string())?;
+/// Puts a copy made of `chunks` in the cache under `key`.
+async fn put_copy(key: &str, headers: web_sys::Headers, chunks: &js_sys::Array) -> Result<(), JsValue> {
+    let blob = web_sys::Blob::new_with_u8_array_sequence(chunks)?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    headers.set("content-length", &(blob.size() as u64).to_string())?;
     let init = web_sys::ResponseInit::new();
     init.set_status(200);
     init.set_headers(&headers);
-    let mut bytes = bytes;
-    let copy = web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init)?;
+    let copy = web_sys::Response::new_with_opt_blob_and_init(Some(&blob), &init)?;
     let cache = Cache::open(CACHE_NAME.to_owned()).await;
     cache.put(key, Response::from(copy)).await.map_err(JsValue::from)
-}
-
-/// The body of `stream` if it is at most `limit` bytes. Past that the stream is cancelled and
-/// `None` returned, so a copy never holds more than `limit` bytes, and the tee stops buffering
-/// for it.
-async fn read_up_to(stream: web_sys::ReadableStream, limit: u64) -> Result<Option<Vec<u8>>, JsValue> {
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut body = Vec::new();
-    loop {
-        let chunk = JsFuture::from(reader.read()).await?;
-        if js_sys::Reflect::get(&chunk, &"done".into())?.as_bool().unwrap_or(true) {
-            return Ok(Some(body));
-        }
-        let bytes = js_sys::Uint8Array::new(&js_sys::Reflect::get(&chunk, &"value".into())?);
-        let len = bytes.length() as usize;
-        if (body.len() + len) as u64 > limit {
-            let _ = JsFuture::from(reader.cancel()).await;
-            return Ok(None);
-        }
-        let start = body.len();
-        body.resize(start + len, 0);
-        bytes.copy_to(&mut body[start..]);
-    }
 }
 
 /// Marks `key` as kept at `now_ms`, unless it was kept within [`REFRESH_MS`].
@@ -124,12 +145,14 @@ fn due(key: &str, now_ms: u64) -> bool {
     })
 }
 
-/// Whether a copy of `key` would be kept at `now_ms`, changing nothing: the JS entry asks first,
-/// so that a page kept within [`REFRESH_MS`], or a write the budget has no room for, never
-/// crosses into wasm.
-pub fn is_due(key: &str, now_ms: u64) -> bool {
-    WRITES.with(|budget| budget.borrow().has_room(now_ms))
-        && with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
+/// Whether a copy of `key` (on `path`) would be kept at `now_ms`, changing nothing: the JS entry
+/// asks first, so that a page kept within [`REFRESH_MS`], a write the budget has no room for, or
+/// a copy past the number made at once, never crosses into wasm.
+pub fn is_due(key: &str, path: &str, now_ms: u64) -> bool {
+    // Cheapest first: most requests are for a page kept within the last few seconds.
+    with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
+        && COPIES.with(|copies| copies.borrow().has_room())
+        && WRITES.with(|budget| budget.borrow().has_room(path, now_ms))
 }
 
 fn is_fresh(entry: &(u64, u64), hash: u64, now_ms: u64) -> bool {

@@ -87,3 +87,39 @@ export function artifact(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
 }
+
+/** Runs axe-core's WCAG 2.1 A and AA rules on `page`. */
+export async function axe(page) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+}
+
+/**
+ * Opens `url` at `width` px in `scheme`, recording every request the page makes and every CSP
+ * violation Chromium logs; `failures()` lists axe's violations, requests for anything but the
+ * page itself, and the CSP's blocks, each prefixed with `where`.
+ */
+export async function visit(browser, url, { width, scheme, where }) {
+  const page = await browser.newPage();
+  const requests = [];
+  const csp = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("console", (m) => m.text().includes("Content Security Policy") && csp.push(m.text()));
+  await page.setViewportSize({ width, height: 800 });
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.goto(url);
+  const failures = async () => {
+    const out = [];
+    for (const v of (await axe(page)).violations) {
+      out.push(`${where}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    }
+    const others = requests.filter((r) => r !== url);
+    if (others.length) out.push(`${where}: requested ${others.join(", ")}`);
+    if (csp.length) out.push(`${where}: CSP blocked something: ${csp.join("; ")}`);
+    return out;
+  };
+  return { page, failures };
+}

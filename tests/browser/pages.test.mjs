@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { AXE_SOURCE, KINDS, LOCALES, ROOT, artifact, launch, pageHandler, render, serve } from "./helpers.mjs";
+import { KINDS, LOCALES, ROOT, artifact, axe, launch, pageHandler, render, serve, visit } from "./helpers.mjs";
 
 let site;
 let browser;
@@ -54,14 +54,6 @@ after(async () => {
   await server?.close();
 });
 
-async function axe(page) {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
-  );
-}
-
 /** Elements whose box sticks out of the viewport sideways. */
 function overflowing() {
   const width = document.documentElement.clientWidth;
@@ -88,24 +80,10 @@ test("every page, locale, colour scheme and width passes axe, stays self-contain
     for (const kind of KINDS) {
       for (const scheme of ["light", "dark"]) {
         for (const width of [320, 1280]) {
-          const page = await browser.newPage();
-          const url = `${server.url}/${locale}/${kind}`;
-          const requests = [];
-          const csp = [];
-          page.on("request", (r) => requests.push(r.url()));
-          page.on("console", (m) => m.text().includes("Content Security Policy") && csp.push(m.text()));
-          await page.setViewportSize({ width, height: 800 });
-          await page.emulateMedia({ colorScheme: scheme });
-          await page.goto(url);
           const where = `${locale}/${kind} ${scheme} ${width}px`;
-
-          const result = await axe(page);
-          for (const v of result.violations) {
-            failures.push(`${where}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-          }
-          const others = requests.filter((r) => r !== url);
-          if (others.length) failures.push(`${where}: requested ${others.join(", ")}`);
-          if (csp.length) failures.push(`${where}: CSP blocked something: ${csp.join("; ")}`);
+          const visited = await visit(browser, `${server.url}/${locale}/${kind}`, { width, scheme, where });
+          const page = visited.page;
+          failures.push(...(await visited.failures()));
           if (width === 320) {
             for (const o of await page.evaluate(overflowing)) failures.push(`${where}: overflow: ${o}`);
           }

@@ -55,6 +55,8 @@ pub struct CustomError {
 /// The distribution a test runs against.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The packaged function: [`chaos_zip`] unless a test names another.
+    pub zip: PathBuf,
     pub origin: String,
     /// CloudFront's origin response timeout.
     pub read_timeout: Duration,
@@ -76,6 +78,7 @@ impl Options {
     /// without custom error responses.
     pub fn new(origin: &str, read_timeout: Duration) -> Options {
         Options {
+            zip: chaos_zip(),
             origin: origin.to_owned(),
             read_timeout,
             behavior: json!("per-viewer"),
@@ -99,6 +102,13 @@ impl Options {
         self
     }
 
+    /// The function packaged in `zip` instead of the chaos build.
+    #[must_use]
+    pub fn zip(mut self, zip: &Path) -> Options {
+        zip.clone_into(&mut self.zip);
+        self
+    }
+
     #[must_use]
     pub fn behavior(mut self, behavior: serde_json::Value) -> Options {
         self.behavior = behavior;
@@ -119,7 +129,7 @@ impl CloudFront {
     }
 
     pub fn with(options: &Options) -> Result<CloudFront> {
-        let zip = chaos_zip();
+        let zip = &options.zip;
         if !zip.is_file() {
             bail!(
                 "{} is missing: run `EDGEPAGES_LAMBDA_FEATURES=chaos scripts/build-lambda-edge {}` first",

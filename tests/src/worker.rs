@@ -54,6 +54,17 @@ impl Worker {
     /// [`Worker::start`], with more arguments for `wrangler dev` (for example
     /// `--local-upstream HOST:PORT`, which gives each request the origin's host as its own).
     pub fn start_with(name: &str, vars: &[(&str, &str)], args: &[&str]) -> Result<Worker> {
+        Worker::start_for(name, None, vars, args)
+    }
+
+    /// [`Worker::start`], built for the config at `config` (relative to the repository root)
+    /// instead of `edgepages.toml`. The build lands where every worker's does (`edge/build`), so
+    /// a test binary that starts one starts no other.
+    pub fn start_with_config(name: &str, config: &str, vars: &[(&str, &str)]) -> Result<Worker> {
+        Worker::start_for(name, Some(config), vars, &[])
+    }
+
+    fn start_for(name: &str, config: Option<&str>, vars: &[(&str, &str)], args: &[&str]) -> Result<Worker> {
         let root = repo_root();
         let port = free_port()?;
         let inspector = free_port()?;
@@ -71,7 +82,11 @@ impl Worker {
         for arg in args {
             let _ = write!(command, " '{arg}'");
         }
-        let child = Command::new("bash")
+        let mut child = Command::new("bash");
+        if let Some(config) = config {
+            child.env("EDGEPAGES_CONFIG", config);
+        }
+        let child = child
             .arg("-c")
             .arg(&command)
             .current_dir(&root)

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use common::{
     BYPASS_SECRET, DEADLINE_MS, SHORT_BYPASS_SECRET, SLACK_MS, assert_branded_error, browser, browser_on, chaos_turn,
-    chaos_worker, client, header, maintenance_worker, prefixed_worker, rig, route_mode_worker, unique,
-    unresolvable_worker, worker,
+    chaos_worker, client, client_from, header, maintenance_worker, prefixed_worker, rig, route_mode_worker,
+    trickle_post, unique, unresolvable_worker, visitor_ip, worker,
 };
 use edgepages_core::stale;
 use edgepages_e2e::fault_origin::LEAK_MARKER;
+use edgepages_e2e::worker::Worker;
 
 #[test]
 fn healthy_responses_pass_through_untouched() {
@@ -130,7 +131,10 @@ fn production_mode_sends_each_request_to_its_own_url() {
     let (seen_path, headers, _) =
         echoed(client().get(format!("{}{path}?fault=echo", route_mode_worker().url)).send().unwrap());
     assert_eq!(seen_path, path);
-    assert_eq!(header_in(&headers, "x-forwarded-host"), None, "nothing was rewritten");
+    // Nothing was rewritten, and the edge still names the visitor's side itself.
+    let public_host = rig().origin.url().trim_start_matches("http://").to_owned();
+    assert_eq!(header_in(&headers, "host"), Some(public_host.as_str()));
+    assert_eq!(header_in(&headers, "x-forwarded-host"), Some(public_host.as_str()));
     let ok = browser_on(route_mode_worker(), &unique("route-ok")).send().unwrap();
     assert_eq!(header(&ok, "x-origin"), "fault-origin");
     let failing = unique("route-502");
@@ -547,9 +551,13 @@ impl Drop for WholeWriteBudget {
 }
 
 fn until_stale(path: &str) -> reqwest::blocking::Response {
+    until_stale_on(worker(), path)
+}
+
+fn until_stale_on(worker: &Worker, path: &str) -> reqwest::blocking::Response {
     let started = Instant::now();
     loop {
-        let resp = browser(path).send().unwrap();
+        let resp = browser_on(worker, path).send().unwrap();
         if header(&resp, "x-edgepages").starts_with("stale") || started.elapsed() > Duration::from_secs(5) {
             return resp;
         }
@@ -724,4 +732,175 @@ fn random_query_strings_cannot_make_every_request_a_cache_write() {
     eprintln!("{kept} of 60 distinct URLs were kept in {elapsed:.2} s (at most {most})");
     assert!(kept >= 1, "nothing was kept: the budget is not what limited this");
     assert!(kept <= most, "{kept} of 60 URLs were written to the cache in {elapsed:.2} s");
+}
+
+/// Asks `worker` for `path` with `headers`, as a client that sets them itself would.
+fn with_headers(worker: &Worker, path: &str, headers: &[(&str, &str)]) -> reqwest::blocking::Response {
+    let mut request = browser_on(worker, path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().unwrap()
+}
+
+#[test]
+fn a_client_cannot_choose_the_links_of_a_kept_copy_in_either_mode() {
+    // The origin builds its links from the forwarded headers, as Rails, Django, Express and Spring
+    // do behind a proxy. A client sends its own; then the page fails, and everyone gets its copy.
+    let _budget = share_of_the_write_budget();
+    let poison = [
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-proto", "https"),
+        ("forwarded", "for=198.51.100.1;host=evil.example;proto=https"),
+        ("x-forwarded-for", "198.51.100.1"),
+    ];
+    // The host the visitor asked for: the worker's own, or in route mode the site's (which
+    // `--local-upstream` makes the fault origin's).
+    let route_host = rig().origin.url().trim_start_matches("http://").to_owned();
+    let origin_url_host = worker().url.trim_start_matches("http://").to_owned();
+    for (mode, worker, public) in
+        [("ORIGIN_URL", worker(), origin_url_host), ("route mode", route_mode_worker(), route_host)]
+    {
+        let path = unique("poison");
+        rig().origin.set_behaviour(&path, Some("fault=links"));
+        let first = with_headers(worker, &path, &poison).text().unwrap();
+        assert!(first.contains(&format!("href=\"http://{public}/next\"")), "{mode}: the edge's own word: {first}");
+        rig().origin.set_behaviour(&path, Some("fault=status&code=502"));
+        let copy = until_stale_on(worker, &path);
+        assert!(header(&copy, "x-edgepages").starts_with("stale"), "{mode}: the page was not kept at all");
+        let copy = copy.text().unwrap();
+        assert!(!copy.contains("evil.example"), "{mode}: the kept copy carries the client's links: {copy}");
+
+        // A header the edge does not set itself, that the origin builds from: never kept.
+        let prefixed = unique("poison-prefix");
+        rig().origin.set_behaviour(&prefixed, Some("fault=links"));
+        let first = with_headers(worker, &prefixed, &[("x-forwarded-prefix", "/evil")]).text().unwrap();
+        assert!(first.contains("/evil/next"), "{mode}: the origin did not read the prefix: {first}");
+        // The control, kept at the same time without the header.
+        let control = unique("poison-control");
+        rig().origin.set_behaviour(&control, Some("fault=links"));
+        assert_eq!(browser_on(worker, &control).send().unwrap().status().as_u16(), 200);
+        rig().origin.set_behaviour(&control, Some("fault=status&code=502"));
+        assert!(header(&until_stale_on(worker, &control), "x-edgepages").starts_with("stale"), "{mode}: control");
+        rig().origin.set_behaviour(&prefixed, Some("fault=status&code=502"));
+        let body = assert_branded_error(browser_on(worker, &prefixed).send().unwrap(), 502);
+        assert!(!body.contains("/evil/next"), "{mode}: a page built from X-Forwarded-Prefix was kept");
+        for p in [&path, &prefixed, &control] {
+            rig().origin.set_behaviour(p, None);
+        }
+    }
+}
+
+#[test]
+fn the_origin_hears_the_visitors_address_from_the_edge_never_from_the_client() {
+    let (_, headers, _) = echoed(
+        client_from(23)
+            .get(format!("{}{}?fault=echo", worker().url, unique("xff")))
+            .header("x-forwarded-for", "198.51.100.1")
+            .header("forwarded", "for=198.51.100.1")
+            .send()
+            .unwrap(),
+    );
+    let ip = visitor_ip(23);
+    assert_eq!(header_in(&headers, "x-forwarded-for"), Some(ip.as_str()), "{headers:?}");
+    let forwarded = header_in(&headers, "forwarded").unwrap_or_default();
+    assert!(forwarded.starts_with(&format!("for={ip};host=")) && forwarded.ends_with(";proto=http"), "{forwarded}");
+}
+
+#[test]
+fn the_response_deadline_starts_once_the_body_has_been_sent() {
+    // A 1 s deadline, and an upload taking 2.5 s to a healthy origin: not a timeout.
+    let body = "order=42&note=sent-slowly-over-a-poor-line";
+    let started = Instant::now();
+    let url = format!("{}{}?fault=echo", worker().url, unique("slow-upload"));
+    let answer = trickle_post(&url, 24, body, Duration::from_millis(2500));
+    let took = started.elapsed();
+    assert_eq!(answer.status, 200, "cut after {took:?}: {:?}", answer.header("x-edgepages"));
+    assert!(answer.text.contains(&format!("\"body\":\"{body}\"")), "the body did not arrive whole: {}", answer.text);
+}
+
+#[test]
+fn a_bypass_cookie_on_a_second_cookie_line_never_reaches_the_origin() {
+    // Two `Cookie` lines: the runtime joins them with ", ", which is not the cookie separator.
+    let secret = "a-secret-that-must-not-travel";
+    let resp = client()
+        .get(format!("{}{}?fault=echo", worker().url, unique("cookie-lines")))
+        .header("cookie", "theme=dark")
+        .header("cookie", format!("edgepages_bypass={secret}"))
+        .send()
+        .unwrap();
+    let (_, headers, raw) = echoed(resp);
+    assert!(!raw.contains(secret), "the secret reached the origin: {raw}");
+    assert_eq!(header_in(&headers, "cookie"), Some("theme=dark"), "the other line's cookie is kept");
+
+    // The Rust path, in maintenance: the team's cookie on its own line lets it through, unforwarded.
+    let resp = client()
+        .get(format!("{}{}?fault=echo", maintenance_worker().url, unique("cookie-lines-handler")))
+        .header("cookie", "session=abc")
+        .header("cookie", format!("edgepages_bypass={BYPASS_SECRET}"))
+        .send()
+        .unwrap();
+    let (_, headers, raw) = echoed(resp);
+    assert!(!raw.contains(BYPASS_SECRET), "the secret reached the origin: {raw}");
+    assert_eq!(header_in(&headers, "cookie"), Some("session=abc"));
+}
+
+#[test]
+fn random_query_strings_on_one_page_leave_other_pages_copies_written() {
+    let _alone = WholeWriteBudget::take();
+    // A flood of distinct query strings on one page, while a real page is first asked for.
+    let (flooded, real) = (unique("flooded"), unique("real-page"));
+    let flooding = std::sync::atomic::AtomicBool::new(true);
+    let sent = std::thread::scope(|s| {
+        let flood: Vec<_> = (0..4)
+            .map(|t| {
+                let (flooded, flooding) = (&flooded, &flooding);
+                s.spawn(move || {
+                    let mut n = 0;
+                    while flooding.load(std::sync::atomic::Ordering::Relaxed) {
+                        let resp = browser(&format!("{flooded}?utm={t}-{n}")).send().unwrap();
+                        assert_eq!(resp.status().as_u16(), 200);
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(browser(&real).send().unwrap().status().as_u16(), 200);
+        std::thread::sleep(Duration::from_millis(300));
+        flooding.store(false, std::sync::atomic::Ordering::Relaxed);
+        flood.into_iter().map(|t| t.join().unwrap()).sum::<u32>()
+    });
+    eprintln!("{sent} distinct URLs of {flooded} sent around the real page's first request");
+    rig().origin.set_behaviour(&real, Some("fault=status&code=502"));
+    let resp = until_stale(&real);
+    rig().origin.set_behaviour(&real, None);
+    assert!(header(&resp, "x-edgepages").starts_with("stale"), "the flood used up the real page's write");
+}
+
+#[test]
+fn only_so_many_copies_are_made_at_once() {
+    // Ten pages asked for at once, each streaming for seconds: a copy is made as its page streams,
+    // so they would all be in the isolate's memory together. At most a few are made; the rest of
+    // the pages are served as usual, without a copy.
+    let _alone = WholeWriteBudget::take();
+    let paths: Vec<String> = (0..10).map(|_| unique("many-copies")).collect();
+    // 1 MiB each, a 64 KiB chunk every 400 ms.
+    for path in &paths {
+        rig().origin.set_behaviour(path, Some("fault=chunked&kb=1024&ms=400"));
+    }
+    std::thread::scope(|s| {
+        for path in &paths {
+            s.spawn(move || {
+                let body = browser(path).send().unwrap().bytes().unwrap();
+                assert_eq!(body.len(), 1024 * 1024, "{path}: the visitor's page is whole");
+            });
+        }
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let kept = served_stale_after_failing(&paths).into_iter().filter(|stale| *stale).count();
+    eprintln!("{kept} of 10 pages streamed at once were kept");
+    assert!(kept >= 1, "nothing was kept: the bound is not what limited this");
+    assert!(kept <= stale::MAX_COPIES_IN_FLIGHT as usize, "{kept} copies were made at once");
 }

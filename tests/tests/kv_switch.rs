@@ -1,6 +1,11 @@
 //! The maintenance switch in KV, end to end: `edgepages maintenance --target cloudflare` writes
 //! the local namespace of a running `wrangler dev`, and the worker acts on it within its stated
-//! refresh interval, with no restart; the `MAINTENANCE` var still wins over it.
+//! refresh interval, with no restart; the `MAINTENANCE` var still wins over it, until its end time
+//! has passed.
+//!
+//! The switch never goes deaf: the tests that need a read held back, or never answered, run the
+//! worker in workerd directly beside a KV namespace they control (`edgepages_e2e::workerd`), each
+//! with a fresh isolate of its own.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,8 +16,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{client, rig, unique};
-use edgepages_core::config::SWITCH_REFRESH_MS;
+use edgepages_core::config::{SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS};
 use edgepages_e2e::worker::{Worker, edgepages_binary, repo_root};
+use edgepages_e2e::workerd::Workerd;
 
 /// Runs `edgepages maintenance <args> --target cloudflare --local` against `worker`'s state;
 /// its stdout.
@@ -91,4 +97,114 @@ fn the_maintenance_var_wins_over_the_kv_switch() {
         assert_eq!(client().get(format!("{}{path}", worker.url)).send().unwrap().status().as_u16(), 503);
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// The worker in workerd directly, in front of the fault origin, its switch in a KV namespace the
+/// test controls, holding `value` from the start.
+fn direct(name: &str, value: &str, vars: &[(&str, &str)]) -> Workerd {
+    let origin = rig().origin.url();
+    let mut all = vec![("ORIGIN_URL", origin.as_str()), ("BREAKER", "off")];
+    all.extend_from_slice(vars);
+    let workerd = Workerd::start_with_kv(name, &all).unwrap();
+    workerd.kv(&format!("value={value}")).unwrap();
+    workerd
+}
+
+fn status_of(workerd: &Workerd, path: &str) -> u16 {
+    client().get(format!("{}{path}", workerd.url)).header("accept", "text/html").send().unwrap().status().as_u16()
+}
+
+/// How long until `path` answers `status` on `workerd`, polling; panics past `limit`.
+fn until_direct(workerd: &Workerd, path: &str, status: u16, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let now = status_of(workerd, path);
+        if now == status {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{path} still answered {now} after {limit:?}:\n{}", workerd.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_switch_read_that_never_settles_does_not_deafen_the_isolate() {
+    // The isolate's first read is never answered; the switch then turns on, and reads answer again.
+    let workerd = direct("never-settles", "off", &[]);
+    workerd.kv("hold=next&hold_ms=0").unwrap();
+    let path = unique("kv-stuck");
+    assert_eq!(status_of(&workerd, &path), 200, "the first request goes on once its wait is over");
+    workerd.kv("value=on").unwrap();
+    // The next read is due one refresh interval after the stuck one started, not never.
+    let limit = Duration::from_millis(SWITCH_REFRESH_MS) + Duration::from_secs(3);
+    let on_after = until_direct(&workerd, &path, 503, limit);
+    assert!(workerd.kv_reads().unwrap() >= 2, "the switch was read again");
+    eprintln!("maintenance on after {on_after:?}, the first read still unanswered");
+}
+
+#[test]
+fn requests_during_the_isolates_first_read_all_wait_for_it() {
+    // The first read takes 600 ms and says "on": every request that arrives meanwhile waits for it,
+    // and none reaches the origin.
+    let workerd = direct("first-read", "on", &[]);
+    workerd.kv("hold=next&hold_ms=600").unwrap();
+    let path = unique("kv-first");
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let requests: Vec<_> = (0..6)
+            .map(|i| {
+                let (workerd, path) = (&workerd, &path);
+                s.spawn(move || {
+                    std::thread::sleep(Duration::from_millis(50 * i));
+                    status_of(workerd, path)
+                })
+            })
+            .collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(answers, [503; 6], "a request routed without the switch while its first read was pending");
+    assert_eq!(rig().origin.hits_any(&path), 0, "maintenance must not reach the origin");
+    assert_eq!(workerd.kv_reads().unwrap(), 1, "one shared read, not one per request");
+}
+
+#[test]
+fn past_the_first_reads_bound_requests_go_on_with_the_configs_setting() {
+    // The first read takes far longer than the bound: requests wait the bound, no longer, then
+    // route as the var and config say (here: no maintenance), and the read lands for later ones.
+    let workerd = direct("first-bound", "on", &[]);
+    workerd.kv("hold=next&hold_ms=6000").unwrap();
+    let path = unique("kv-bound");
+    let started = Instant::now();
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let requests: Vec<_> = (0..3).map(|_| s.spawn(|| status_of(&workerd, &path))).collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let waited = started.elapsed();
+    assert_eq!(answers, [200; 3], "past the bound, the config's setting (off) is in force");
+    assert!(waited >= Duration::from_millis(SWITCH_FIRST_WAIT_MS - 100), "they did not wait for the read: {waited:?}");
+    assert!(waited < Duration::from_millis(SWITCH_FIRST_WAIT_MS + 3000), "they waited for the read itself: {waited:?}");
+    until_direct(&workerd, &path, 503, Duration::from_secs(10));
+}
+
+#[test]
+fn a_trap_the_fetch_handler_catches_makes_the_next_request_read_the_switch_again() {
+    // A panic in the synchronous route traps the wasm module; its new instance has not heard the
+    // switch, so the next request must wait for a read rather than route without it.
+    let workerd = direct("trap", "on", &[]);
+    let path = unique("kv-trap");
+    assert_eq!(status_of(&workerd, &path), 503, "the switch is on");
+    let reads = workerd.kv_reads().unwrap();
+    let panic = client().get(format!("{}{}?chaos=panic", workerd.url, unique("kv-panic"))).send().unwrap();
+    assert_eq!(panic.status().as_u16(), 500, "the branded fallback for the trap");
+    assert_eq!(status_of(&workerd, &path), 503, "the request after the trap routed without the switch");
+    assert_eq!(rig().origin.hits_any(&path), 0, "maintenance must not reach the origin");
+    assert!(workerd.kv_reads().unwrap() > reads, "the switch was not read again after the trap");
+}
+
+#[test]
+fn a_maintenance_var_whose_end_has_passed_does_not_win_over_the_switch() {
+    let workerd = direct("ended-var", "on", &[("MAINTENANCE", "2020-01-01T00:00:00Z")]);
+    let path = unique("kv-ended-var");
+    assert_eq!(status_of(&workerd, &path), 503, "a var that ended in 2020 held the switch off");
+    let line = workerd.log();
+    assert!(line.contains("MAINTENANCE") && line.contains("ended"), "the worker said nothing about the var:\n{line}");
 }

@@ -106,6 +106,36 @@ fn the_preview_shows_every_page_and_follows_the_config_and_logo() {
     assert_ne!(before_logo, after_logo);
 }
 
+#[test]
+fn the_preview_follows_a_page_template_and_shows_its_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("page.html");
+    let example = std::fs::read_to_string(root.join("pages/examples/custom-page.html")).unwrap();
+    std::fs::write(&template, &example).unwrap();
+    let config = dir.path().join("edgepages.toml");
+    std::fs::write(&config, "[brand]\nname = \"Shop\"\n\n[pages]\ntemplate = \"page.html\"\n").unwrap();
+    let preview = start(&config);
+
+    let (_, _, page) = get(&preview, "/page/503/en.html");
+    assert!(page.contains("<main class=\"card\">"), "{page}");
+    let (_, _, version) = get(&preview, "/_edgepages/version");
+
+    // An edit to the template alone: the version the index polls changes, and the page with it.
+    std::fs::write(&template, example.replacen("<main class=\"card\">", "<main class=\"card edited\">", 1)).unwrap();
+    let (_, _, edited) = get(&preview, "/_edgepages/version");
+    assert_ne!(edited, version, "the version must follow the template");
+    let (_, _, page) = get(&preview, "/page/503/en.html");
+    assert!(page.contains("<main class=\"card edited\">"), "{page}");
+
+    // A broken template is shown in the index with its place, and the server carries on.
+    std::fs::write(&template, "<p>{{ title }</p>").unwrap();
+    let (status, _, index) = get(&preview, "/");
+    assert_eq!(status, 500);
+    assert!(index.contains("page.html:1:"), "{index}");
+    assert_ne!(get(&preview, "/_edgepages/version").2, edited);
+}
+
 /// The status line and body of a GET for `/` with `Host: host`, sent over a plain TCP connection
 /// (an HTTP client would set `Host` from the URL).
 fn get_with_host(preview: &Preview, host: &str) -> (String, String) {

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use aws::Rig;
 use common::{
-    BRAND, DEADLINE_MS, SLACK_MS, assert_branded_error, breaker_lock, breaker_worker, browser, browser_on, client,
-    header, rig, unique, until_breaker_closed, worker,
+    BRAND, DEADLINE_MS, SLACK_MS, UPLOAD_BOUND_MS, assert_branded_error, breaker_lock, breaker_worker, browser,
+    browser_from, browser_on, client, client_from, header, rig, trickle_post, unique, until_breaker_closed, visitor_ip,
+    worker,
 };
 use edgepages_e2e::aws_fixture::Start;
 use edgepages_e2e::aws_proxy::{Faults, RIVAL_COMMENT};
@@ -127,7 +128,8 @@ fn seed_001_a_bad_deploy_gets_branded_502s_and_verify_gates_the_deploy() {
 }
 
 /// Seed 002: a site on the front page of Reddit overloaded its origin, whose 502s then triggered
-/// more work. With edgepages, a burst at an origin that always answers 502 opens the breaker:
+/// more work. With edgepages, a burst of visitors at an origin that always answers 502 opens the
+/// breaker (each visitor thread here connects from an address of its own, as visitors do):
 /// the origin sees a fraction of the requests, every visitor still gets the branded page with a
 /// spread of Retry-After values, and nothing on the origin is started by an error. Once the
 /// origin recovers, a probe closes the breaker.
@@ -142,11 +144,13 @@ fn seed_002_an_overloaded_origin_is_left_alone_and_every_visitor_still_gets_the_
 
     let answers: Vec<(u16, u32, String, String)> = thread::scope(|s| {
         let workers: Vec<_> = (0..THREADS)
-            .map(|_| {
-                s.spawn(|| {
+            .map(|t| {
+                let path = &path;
+                s.spawn(move || {
                     (0..VISITORS / THREADS)
                         .map(|_| {
-                            let resp = browser_on(breaker_worker(), &path).send().unwrap();
+                            let visitor = 100 + u8::try_from(t).unwrap();
+                            let resp = browser_from(visitor, breaker_worker(), path).send().unwrap();
                             let status = resp.status().as_u16();
                             let retry_after = header(&resp, "retry-after").parse().unwrap_or(0);
                             let marker = header(&resp, "x-edgepages");
@@ -196,13 +200,24 @@ fn seed_002_an_overloaded_origin_is_left_alone_and_every_visitor_still_gets_the_
     }
 }
 
-/// Answers from the breaker worker to `paths`, in order, as (status, shed).
+/// Answers from the breaker worker to `paths`, in order, as (status, shed), for one visitor.
 fn breaker_answers<'a>(paths: impl IntoIterator<Item = &'a String>) -> Vec<(u16, bool)> {
+    breaker_answers_from(2, paths)
+}
+
+/// [`breaker_answers`], for visitor `n` ([`common::visitor_ip`]).
+fn breaker_answers_from<'a>(n: u8, paths: impl IntoIterator<Item = &'a String>) -> Vec<(u16, bool)> {
+    let client = client_from(n);
     paths
         .into_iter()
         .map(|path| {
             // Authorization keeps healthy answers from being kept as copies for later failures.
-            let resp = browser_on(breaker_worker(), path).header("authorization", "Bearer e2e").send().unwrap();
+            let resp = client
+                .get(format!("{}{path}", breaker_worker().url))
+                .header("accept", "text/html")
+                .header("authorization", "Bearer e2e")
+                .send()
+                .unwrap();
             (resp.status().as_u16(), header(&resp, "x-edgepages").ends_with("cause=shed"))
         })
         .collect()
@@ -237,7 +252,12 @@ fn seed_002_an_origin_failing_four_in_five_across_paths_is_shed() {
             rig().origin.set_behaviour(path, Some("fault=status&code=502"));
         }
     }
-    let answers = breaker_answers(&paths);
+    // Eight visitors, each asking for five of the pages in turn.
+    let answers: Vec<(u16, bool)> = paths
+        .chunks(5)
+        .enumerate()
+        .flat_map(|(i, chunk)| breaker_answers_from(20 + u8::try_from(i).unwrap(), chunk))
+        .collect();
     let shed = answers.iter().filter(|(_, shed)| *shed).count();
     let reached: u64 = paths.iter().map(|p| rig().origin.hits("GET", p)).sum();
     eprintln!("four in five failing: {shed} of 40 shed, the origin saw {reached}");
@@ -254,11 +274,11 @@ fn seed_002_a_healthy_origin_under_a_burst_is_never_shed() {
     let _one_at_a_time = breaker_lock();
     until_breaker_closed();
     let answers: Vec<(u16, bool)> = thread::scope(|s| {
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                s.spawn(|| {
+        let threads: Vec<_> = (0..8u8)
+            .map(|t| {
+                s.spawn(move || {
                     let paths: Vec<String> = (0..25).map(|_| unique("burst")).collect();
-                    breaker_answers(&paths)
+                    breaker_answers_from(30 + t, &paths)
                 })
             })
             .collect();
@@ -278,15 +298,154 @@ fn seed_002_a_late_healthy_answer_cannot_close_an_open_breaker() {
     let late = thread::spawn(|| breaker_answers([&format!("{}?fault=slow&ms=3000", unique("late"))]));
     thread::sleep(Duration::from_millis(100));
     let failing: Vec<String> = (0..12).map(|_| format!("{}?fault=status&code=502", unique("opening"))).collect();
+    // Four visitors, three failures each.
     let opened = thread::scope(|s| {
-        let halves: Vec<_> = failing.chunks(3).map(|chunk| s.spawn(move || breaker_answers(chunk))).collect();
-        halves.into_iter().flat_map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        let visitors: Vec<_> = failing
+            .chunks(3)
+            .enumerate()
+            .map(|(i, chunk)| s.spawn(move || breaker_answers_from(40 + u8::try_from(i).unwrap(), chunk)))
+            .collect();
+        visitors.into_iter().flat_map(|h| h.join().unwrap()).collect::<Vec<_>>()
     });
     assert!(opened.iter().all(|(status, _)| matches!(status, 502 | 503)), "{opened:?}");
     assert_eq!(late.join().unwrap(), [(200, false)], "the slow request was let through and answered");
     // The breaker opened while the slow request was out; its healthy answer came after.
     let after = breaker_answers([&format!("{}?fault=status&code=502", unique("after-late"))]);
     assert_eq!(after, [(503, true)], "the late healthy answer closed the open breaker");
+}
+
+/// After an attack one client made alone: the breaker still opens when many clients see the
+/// origin fail. Six visitors each get 502 on pages of their own, then a seventh is shed.
+fn the_origin_failing_for_many_clients_still_opens_it() {
+    let failing: Vec<String> = (0..18).map(|_| format!("{}?fault=status&code=502", unique("many-fail"))).collect();
+    let answers: Vec<(u16, bool)> = thread::scope(|s| {
+        let visitors: Vec<_> = failing
+            .chunks(3)
+            .enumerate()
+            .map(|(i, chunk)| s.spawn(move || breaker_answers_from(60 + u8::try_from(i).unwrap(), chunk)))
+            .collect();
+        visitors.into_iter().flat_map(|v| v.join().unwrap()).collect()
+    });
+    assert!(answers.iter().all(|(status, _)| matches!(status, 502 | 503)), "{answers:?}");
+    let after = breaker_answers_from(70, [&unique("many-fail-after")]);
+    assert_eq!(after, [(503, true)], "many clients saw the origin fail, and the breaker stayed closed");
+}
+
+/// While `attack` runs (one client's doing), other visitors ask for healthy pages once a second;
+/// returns their answers, from during the attack and after it.
+fn visitors_during<T: Send>(attack: impl FnOnce() -> T + Send) -> (T, Vec<(u16, bool)>) {
+    let attacking = std::sync::atomic::AtomicBool::new(true);
+    let (outcome, mut seen) = thread::scope(|s| {
+        let visitors = s.spawn(|| {
+            let mut seen = Vec::new();
+            let mut n = 0u8;
+            while attacking.load(std::sync::atomic::Ordering::Relaxed) {
+                seen.extend(breaker_answers_from(80 + n % 3, [&unique("visitor")]));
+                n = n.wrapping_add(1);
+                thread::sleep(Duration::from_secs(1));
+            }
+            seen
+        });
+        let outcome = attack();
+        attacking.store(false, std::sync::atomic::Ordering::Relaxed);
+        (outcome, visitors.join().unwrap())
+    });
+    // And three more, on a fresh connection, once it is over.
+    seen.extend(breaker_answers_from(90, &[unique("after"), unique("after"), unique("after")]));
+    (outcome, seen)
+}
+
+/// One client's slow uploads: twelve POSTs at once, each trickling a 40-byte body over 6.5 s, past
+/// the deadline (5 s) and the upload bound. Each is that client's own failure: the site stays up
+/// for everyone else. (Before, each ended as a 504 and the twelve shed the site.)
+#[test]
+fn seed_002_one_clients_slow_uploads_cannot_shed_the_site() {
+    let _one_at_a_time = breaker_lock();
+    until_breaker_closed();
+    let (statuses, visitors) = visitors_during(|| {
+        thread::scope(|s| {
+            let uploads: Vec<_> = (0..12)
+                .map(|_| {
+                    s.spawn(|| {
+                        let url = format!("{}{}?fault=echo", breaker_worker().url, unique("trickle"));
+                        let answer = trickle_post(
+                            &url,
+                            9,
+                            "comment=this+body+arrives+one+byte+at+a+t",
+                            Duration::from_millis(6500),
+                        );
+                        (answer.status, answer.header("x-edgepages").unwrap_or_default().to_owned())
+                    })
+                })
+                .collect();
+            uploads.into_iter().map(|u| u.join().unwrap()).collect::<Vec<_>>()
+        })
+    });
+    assert!(visitors.iter().all(|v| *v == (200, false)), "the slow uploads shed other visitors: {visitors:?}");
+    for (status, marker) in &statuses {
+        assert_eq!(*status, 408, "a body the client never finished sending is its own: {marker}");
+        assert!(marker.contains("cause=slow_upload"), "{marker}");
+    }
+    assert!(Duration::from_millis(UPLOAD_BOUND_MS) < Duration::from_millis(6500), "the uploads outlast the bound");
+    the_origin_failing_for_many_clients_still_opens_it();
+}
+
+/// One client over the origin's rate limit gets nginx `limit_req`'s 503 on every path; everyone
+/// else gets the site.
+#[test]
+fn seed_002_one_clients_rate_limit_cannot_shed_the_site() {
+    let _one_at_a_time = breaker_lock();
+    until_breaker_closed();
+    let attacker = visitor_ip(9);
+    rig().origin.limit_client(&attacker, true);
+    let (answers, visitors) = visitors_during(|| {
+        let paths: Vec<String> = (0..40).map(|_| unique("limited")).collect();
+        let client = client_from(9);
+        paths
+            .iter()
+            .map(|path| {
+                // Before the fix the edge sent on the client's own X-Forwarded-For, so the
+                // attacker sends its true address there too: the origin limits the same client.
+                let resp = client
+                    .get(format!("{}{path}", breaker_worker().url))
+                    .header("accept", "text/html")
+                    .header("x-forwarded-for", &attacker)
+                    .send()
+                    .unwrap();
+                resp.status().as_u16()
+            })
+            .collect::<Vec<_>>()
+    });
+    rig().origin.limit_client(&attacker, false);
+    assert!(answers.iter().all(|s| *s == 503), "the limited client was not limited: {answers:?}");
+    assert!(visitors.iter().all(|v| *v == (200, false)), "one client's rate limit shed the site: {visitors:?}");
+    the_origin_failing_for_many_clients_still_opens_it();
+}
+
+/// One broken handler reached under many spellings of its URL (`/p/x`, `/p/x/`, `/P/x`, `/p/%78`)
+/// by several visitors is one broken page, not several: the site is not shed.
+#[test]
+fn seed_002_respellings_of_one_broken_page_cannot_shed_the_site() {
+    let _one_at_a_time = breaker_lock();
+    until_breaker_closed();
+    let base = unique("respelled");
+    let spellings =
+        [format!("{base}/x"), format!("{base}/x/"), format!("{}/x", base.to_uppercase()), format!("{base}/%78")];
+    for spelling in &spellings {
+        rig().origin.set_behaviour(spelling, Some("fault=status&code=500"));
+    }
+    let (answers, visitors) = visitors_during(|| {
+        (0..3)
+            .flat_map(|_| (11..15u8).flat_map(|visitor| breaker_answers_from(visitor, &spellings)))
+            .collect::<Vec<_>>()
+    });
+    for spelling in &spellings {
+        assert!(rig().origin.hits("GET", spelling) > 0, "{spelling} never reached the origin as spelled");
+        rig().origin.set_behaviour(spelling, None);
+    }
+    assert!(answers.iter().all(|a| *a == (500, false)), "the respelled page opened the breaker: {answers:?}");
+    assert!(visitors.iter().all(|v| *v == (200, false)), "one page's spellings shed the site: {visitors:?}");
+    the_origin_failing_for_many_clients_still_opens_it();
 }
 
 /// Seed 003: slow dashboard queries made healthy instances look dead and get killed. With

@@ -57,7 +57,7 @@ pub async fn setup(
     let aws = bucket_clients(&shared, &region);
     let desired = Desired::new(config, &pages, &region)?;
     let lambda = match cloudfront.configured_function_name() {
-        Some(name) => Some(lambda_target(cloudfront, name, config_path, code, out)?),
+        Some(name) => Some(lambda_target(site, cloudfront, name, config_path, code, out)?),
         None => None,
     };
     let guard = config.alb.as_ref().map(guard_target).transpose()?;
@@ -96,6 +96,7 @@ fn bucket_clients(shared: &aws_config::SdkConfig, region: &str) -> Aws {
 /// `[cloudfront.lambda_edge]`, with the function's zip when it is enabled and `code` says where
 /// the zip comes from.
 fn lambda_target(
+    site: &Site,
     cloudfront: &CloudFrontTarget,
     name: String,
     config_path: &Path,
@@ -108,7 +109,7 @@ fn lambda_target(
         FunctionCode::Zip(path) => {
             Some(std::fs::read(path).with_context(|| format!("reading the function's zip {}", path.display()))?)
         }
-        FunctionCode::Package => Some(crate::package::package_for(config_path, None, None, out)?),
+        FunctionCode::Package => Some(crate::package::package_for(site, config_path, None, None, out)?),
         FunctionCode::None => None,
     };
     let spec = match zip {

@@ -8,15 +8,29 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
+use edgepages_core::Site;
 
 use crate::output::Output;
 
 /// The loader, versioned with this binary.
 const INDEX_MJS: &str = include_str!("../../../lambda-edge/index.mjs");
 
-/// The function's zip for the site whose config, already loaded and checked, is at `config`,
-/// compiled from `source` (by default the tree this binary was built from).
-pub fn package_for(config: &Path, source: Option<&Path>, features: Option<&str>, out: &Output) -> Result<Vec<u8>> {
+/// The function's zip for `site`, already loaded and checked from `config`, compiled from
+/// `source` (by default the tree this binary was built from).
+pub fn package_for(
+    site: &Site,
+    config: &Path,
+    source: Option<&Path>,
+    features: Option<&str>,
+    out: &Output,
+) -> Result<Vec<u8>> {
+    // A site with its own template gets the template engine; one without ships none.
+    let features = match (features, site.templates().is_some()) {
+        (Some(f), true) => Some(format!("{f},user-template")),
+        (None, true) => Some("user-template".to_owned()),
+        (f, false) => f.map(str::to_owned),
+    };
+    let features = features.as_deref();
     let config = std::path::absolute(config).context("resolving the config's path")?;
     let source = match source {
         Some(dir) => dir.to_path_buf(),

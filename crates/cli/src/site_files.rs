@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use edgepages_core::config::load;
+use edgepages_core::template::TemplateSource;
+use edgepages_core::template::check::prepare;
 use edgepages_core::{Site, logo};
 
 /// The brand's logo as cleaning left it, and what cleaning changed, for `check` and `preview`
@@ -15,8 +17,9 @@ pub struct LogoFile {
     pub cleaned: logo::Cleaned,
 }
 
-/// Loads `path` and its logo. Config problems come back as one error listing each with its
-/// line and key; the logo's path is resolved against the config file's folder.
+/// Loads `path`, its logo and its page templates. Config problems come back as one error listing
+/// each with its line and key, template problems each with the template's file, line and column;
+/// the files' paths are resolved against the config file's folder.
 pub fn load_site(path: &Path) -> Result<Site> {
     load_site_and_logo(path).map(|(site, _)| site)
 }
@@ -43,6 +46,7 @@ pub fn load_site_and_logo(path: &Path) -> Result<(Site, Option<LogoFile>)> {
         None => None,
     };
     let logo_path = logo.as_ref().map(|(p, _)| p.display().to_string());
+    let (html, text) = template_files(path, &config)?;
     let context = || match &logo_path {
         Some(p) => format!("brand.logo {p} cannot be used"),
         None => "preparing the site".to_owned(),
@@ -52,11 +56,39 @@ pub fn load_site_and_logo(path: &Path) -> Result<(Site, Option<LogoFile>)> {
         None => None,
     };
     let site = Site::new(config, logo.as_ref().map(|(_, svg)| svg.as_str())).with_context(context)?;
+    if html.is_none() && text.is_none() {
+        return Ok((site, file));
+    }
+    let site = prepare(site, html, text).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+            .context(format!("the [pages] template named in {} cannot be used", path.display()))
+    })?;
     Ok((site, file))
 }
 
+/// The files `[pages] template` and `text_template` name, read. A file that cannot be read is an
+/// error naming the key.
+pub fn template_files(
+    config_path: &Path,
+    config: &edgepages_core::Config,
+) -> Result<(Option<TemplateSource>, Option<TemplateSource>)> {
+    let pages = config.pages.as_ref();
+    let read = |key: &str, name: Option<&String>| -> Result<Option<TemplateSource>> {
+        let Some(name) = name else { return Ok(None) };
+        let file = relative_to(config_path, name);
+        let text = fs::read_to_string(&file)
+            .with_context(|| format!("reading pages.{key} {} (named in {})", file.display(), config_path.display()))?;
+        Ok(Some(TemplateSource { path: file.display().to_string(), text }))
+    };
+    Ok((
+        read("template", pages.and_then(|p| p.template.as_ref()))?,
+        read("text_template", pages.and_then(|p| p.text_template.as_ref()))?,
+    ))
+}
+
 /// `name` relative to the folder of `config`, unless it is absolute.
-fn relative_to(config: &Path, name: &str) -> PathBuf {
+pub fn relative_to(config: &Path, name: &str) -> PathBuf {
     let name = Path::new(name);
     if name.is_absolute() {
         return name.to_owned();

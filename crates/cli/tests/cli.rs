@@ -625,3 +625,69 @@ fn a_wrangler_failure_says_wranglers_own_words() {
         )
     );
 }
+
+/// A site in `dir` whose `[pages] template` is `brand/page.html`, holding `template`.
+fn template_site(dir: &Path, template: &str) {
+    fs::create_dir_all(dir.join("brand")).unwrap();
+    fs::write(
+        dir.join("edgepages.toml"),
+        "[brand]\nname = \"Shop\"\n\n[locales]\ndefault = \"en\"\navailable = [\"en\", \"fr\"]\n\n[pages]\ntemplate = \"brand/page.html\"\n",
+    )
+    .unwrap();
+    fs::write(dir.join("brand/page.html"), template).unwrap();
+}
+
+/// `check`'s errors for a template name the file, the line and the column. The lines of the
+/// example's edits are named (`[AT_TITEL]`, `[AT_LINK]`: `brand/page.html:` and the line the
+/// test found the edit on), so the snapshot shows that each problem is placed on its own line.
+#[test]
+fn template_errors_name_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    let example = fs::read_to_string(repo_root().join("pages/examples/custom-page.html")).unwrap();
+    let check = || transcript(edgepages(dir.path()).arg("check"), &redactions(dir.path()));
+
+    template_site(dir.path(), "<!doctype html>\n<title>{{ title }}</title>\n<p>{% if request_id %}{{ request_id }}\n");
+    insta::assert_snapshot!("template_syntax_error", check());
+
+    let broken = example.replacen("<h1>{{ title }}</h1>", "<h1>{{ titel|safe }}</h1>", 1).replacen(
+        "<p>{{ code_label }}</p>",
+        "<p>{{ code_label }}</p><link rel=\"icon\" href=\"https://cdn.example/i.png\">",
+        1,
+    );
+    let at = |needle: &str| format!("brand/page.html:{}:", broken.lines().position(|l| l.contains(needle)).unwrap() + 1);
+    let r = redactions(dir.path()).value("AT_TITEL", at("titel")).value("AT_LINK", at("<link"));
+    template_site(dir.path(), &broken);
+    insta::assert_snapshot!("template_unknown_variable_and_filter", transcript(edgepages(dir.path()).arg("check"), &r));
+
+    // Fixed but for the <link>: found in the rendered page, placed in the template.
+    template_site(dir.path(), &broken.replacen("{{ titel|safe }}", "{{ title }}", 1));
+    insta::assert_snapshot!("template_external_link", transcript(edgepages(dir.path()).arg("check"), &r));
+
+    fs::remove_file(dir.path().join("brand/page.html")).unwrap();
+    insta::assert_snapshot!("template_missing", check());
+}
+
+#[test]
+fn a_user_template_is_checked_rendered_and_weighed() {
+    let dir = TempDir::new().unwrap();
+    let example = fs::read_to_string(repo_root().join("pages/examples/custom-page.html")).unwrap();
+    template_site(dir.path(), &example);
+    insta::assert_snapshot!("template_check", transcript(edgepages(dir.path()).arg("check"), &sized(dir.path())));
+    edgepages(dir.path()).args(["render", "--out", "out"]).assert().success();
+    let page = fs::read_to_string(dir.path().join("out/edgepages/fr/503.html")).unwrap();
+    assert!(page.contains("<main class=\"card\">") && page.contains("<html lang=\"fr\" dir=\"ltr\">"), "{page}");
+
+    // 7 KB of text that does not compress, on every page: over the 6 KB budget.
+    let mut state: u32 = 7;
+    let noise: String = (0..7000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            char::from(b'a' + u8::try_from((state >> 16) % 26).unwrap())
+        })
+        .collect();
+    template_site(
+        dir.path(),
+        &example.replacen("<h1>{{ title }}</h1>", &format!("<h1>{{{{ title }}}}</h1><p>{noise}</p>"), 1),
+    );
+    insta::assert_snapshot!("template_over_budget", transcript(edgepages(dir.path()).arg("check"), &sized(dir.path())));
+}

@@ -9,10 +9,13 @@ use std::fmt::Write as _;
 
 use crate::config::{
     AlbTarget, Brand, BreakerPolicy, CloudFrontTarget, Config, CopyOverride, EdgePolicy, HexColor, LambdaEdgeTarget,
-    Locales, Maintenance, OriginTimeouts, Palette, PathRule, Provider, RetryAfter, S3Target, StatusSource,
+    Locales, Maintenance, OriginTimeouts, Pages, Palette, PathRule, Provider, RetryAfter, S3Target, StatusSource,
 };
 use crate::page::PageKind;
 use crate::site::Site;
+
+#[cfg(all(feature = "user-template", not(feature = "template-check")))]
+compile_error!("baking a site with its own templates needs the `template-check` feature (the templates' compiler)");
 
 /// A value that can write the Rust expression that rebuilds it.
 pub trait Bake {
@@ -105,13 +108,14 @@ macro_rules! bake_struct {
     };
 }
 
-bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, status });
+bake_struct!(Config at "config" { brand, locales, copy, edge, s3, cloudfront, alb, pages, status });
+bake_struct!(Pages at "config" { template, text_template, in_page_retry });
 bake_struct!(StatusSource at "config" { provider, url, components });
 bake_struct!(Brand at "config" { name, logo, support_url, status_url, light, dark });
 bake_struct!(Palette at "config" { accent, background, text });
 bake_struct!(Locales at "config" { default, available });
 bake_struct!(CopyOverride at "config" { title, message, advice });
-bake_struct!(EdgePolicy at "config" { deadline_ms, paths, intercept, pass_json_errors, retry_after, stale_if_error_s, stale_types, stale_banner, breaker, maintenance });
+bake_struct!(EdgePolicy at "config" { deadline_ms, upload_timeout_ms, paths, intercept, pass_json_errors, retry_after, stale_if_error_s, stale_types, stale_banner, breaker, maintenance });
 bake_struct!(BreakerPolicy at "config" { enabled, window_s, min_requests, failure_percent, cooldown_s });
 bake_struct!(PathRule at "config" { prefix, deadline_ms, origin });
 bake_struct!(RetryAfter at "config" { timeout, connect, error, overload, maintenance, jitter_percent });
@@ -163,6 +167,18 @@ impl Bake for Site {
         out.push(',');
         self.csp.bake(out);
         out.push(')');
+        #[cfg(feature = "template-check")]
+        if let Some(templates) = self.templates() {
+            // The templates' compiled instructions (`check::prepare` made sure each can be
+            // written), and the CSP computed from their pages.
+            let program = templates.bake().unwrap_or_else(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                panic!("a prepared site's templates bake: {}", lines.join("; "))
+            });
+            let _ = write!(out, ".with_templates({program}, ");
+            self.csp.bake(out);
+            out.push(')');
+        }
     }
 }
 
@@ -191,5 +207,35 @@ mod tests {
         ] {
             assert!(baked.contains(needle), "{needle} not in {baked}");
         }
+    }
+}
+
+#[cfg(all(test, feature = "template-check"))]
+mod template_tests {
+    #[test]
+    fn a_site_with_templates_bakes_their_instructions_not_their_source() {
+        let config = crate::config::load::parse(
+            "[brand]\nname = \"X\"\n[pages]\ntemplate = \"p.html\"\nin_page_retry = false\n",
+            "t.toml",
+        )
+        .unwrap();
+        let source = crate::template::TemplateSource {
+            path: "brand/p.html".into(),
+            text: "<p title=\"{{ title }}\">{% if request_id %}{{ request_id|default('-') }}{% endif %}</p>".into(),
+        };
+        let site =
+            crate::template::check::prepare(crate::Site::new(config, None).unwrap(), Some(source), None).unwrap();
+        let baked = super::to_rust(&site);
+        for needle in [
+            ".with_templates(::edgepages_core::template::UserTemplates::precompiled(::std::option::Option::Some((\"brand/p.html\", ::edgepages_core::template::program(::edgepages_core::template::Slot::Html, ::std::vec![",
+            "::edgepages_core::template::Instruction::EmitRaw(\"<p title=\\\"\"),",
+            "::edgepages_core::template::Instruction::Lookup(\"request_id\"),",
+            "::edgepages_core::template::Instruction::ApplyFilter(\"default\", Some(2), 0),",
+            "::edgepages_core::template::Instruction::LoadConst(::edgepages_core::template::Value::from(\"-\")),",
+            "::std::option::Option::None)",
+        ] {
+            assert!(baked.contains(needle), "{needle} not in {baked}");
+        }
+        assert!(!baked.contains("{{ title }}"), "the source is not baked");
     }
 }

@@ -2,12 +2,19 @@
 //! the caller's clock. The edge keeps one per origin per isolate ([`table`]).
 //!
 //! Closed, it counts the origin's answers over a short sliding window ([`window`]). It opens when
-//! the window holds at least `min_requests` answers and at least `failure_percent` of them were
-//! failures, so that neither one broken page nor a lucky success hides an origin in trouble:
-//! - the origin's distress always counts: no answer in time, no connection, 502, 503, 504, and
+//! the window holds at least `min_requests` answers, at least `failure_percent` of them were
+//! failures, and the failures were seen by many clients: at least [`MIN_FAILING_CLIENTS`] of
+//! them, and at least `failure_percent` of the clients seen in the window. So neither one broken
+//! page, nor one client's own trouble, nor a lucky success decides:
+//! - the origin's distress counts: no answer in time, no connection, 502, 503, 504, and
 //!   Cloudflare's 52x;
-//! - a 500 is often one page's own bug, so 500s count only once they come from
-//!   [`PAGE_ERROR_PATHS`] different paths in the window;
+//! - a 500 is often one page's own bug, so 500s count (as answers and as failures) only once they
+//!   come from [`PAGE_ERROR_PATHS`] different pages in the window, a page being every spelling of
+//!   one path ([`crate::page_key`]); until then they count for nothing either way;
+//! - a failure one client brings on itself does not count at all: its body too slow to arrive
+//!   ([`crate::FailureKind::SlowUpload`]). And whatever one client sees, even the origin's 503 on
+//!   every path (a rate limit on its address), is that client's alone: it is one client however
+//!   many requests it sends ([`crate::client`]);
 //! - an answer below 500 counts as healthy; other 5xx (501, 505, …) are the request's own and do
 //!   not count at all.
 //!
@@ -16,20 +23,29 @@
 //! late answer to a request let through before it opened changes nothing), and a failed probe
 //! opens it for another cool-down.
 //!
-//! Modelled on resilience4j's failure-rate window with a minimum number of calls, and Envoy's
-//! outlier detection, which also tells gateway errors apart from the application's own 5xx.
+//! Modelled on resilience4j's failure-rate window with a minimum number of calls (and its
+//! `ignoreExceptions`: some failures are not the backend's), and Envoy's outlier detection, which
+//! tells gateway errors apart from the application's own 5xx and, in its failure-percentage
+//! detector, judges only from enough hosts each with enough requests (`minimum_hosts`,
+//! `request_volume`): here the judges are the clients, and one of them is never enough.
 
 pub mod table;
 mod window;
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::OriginOutcome;
+use crate::client::ClientKey;
+use crate::outcome::{FailureKind, OriginOutcome};
+pub use window::REMEMBERED_CLIENTS;
 use window::Window;
 
-/// How many different paths must answer 500 within the window before 500s count as the origin's
+/// How many different pages must answer 500 within the window before 500s count as the origin's
 /// distress, rather than one page's own error.
 pub const PAGE_ERROR_PATHS: usize = 3;
+/// How many different clients must see the origin fail within the window before it counts as the
+/// origin's distress, rather than one client's own trouble. (A client the edge cannot name counts
+/// as a new one with each answer.)
+pub const MIN_FAILING_CLIENTS: u64 = 3;
 /// The longest window, in seconds.
 pub const MAX_WINDOW_S: u32 = 60;
 
@@ -76,9 +92,10 @@ pub enum Health {
     /// The origin is in trouble: no answer in time, no connection, a 502/503/504 (or Cloudflare's
     /// 52x).
     Distress,
-    /// A 500: one page's own error, unless many paths answer it.
+    /// A 500: one page's own error, unless many pages answer it.
     PageError,
-    /// Any other 5xx (501, 505, …): a property of the request, not of the origin's health.
+    /// Any other 5xx (501, 505, …), or a failure the client brought on itself: a property of the
+    /// request, not of the origin's health.
     Neutral,
 }
 
@@ -87,6 +104,7 @@ impl Health {
         match *outcome {
             OriginOutcome::Response { status, .. } if status < 500 => Health::Healthy,
             OriginOutcome::Response { status: 500, .. } => Health::PageError,
+            OriginOutcome::Failure(FailureKind::SlowUpload) => Health::Neutral,
             OriginOutcome::Response { status: 502 | 503 | 504 | 520..=527 | 530, .. } | OriginOutcome::Failure(_) => {
                 Health::Distress
             }
@@ -165,14 +183,22 @@ impl Breaker {
     }
 
     /// Records what the origin did for a request that was let through: on `path` (without the
-    /// query), as the probe `probe` if it was one.
-    pub fn record(&mut self, policy: &BreakerPolicy, health: Health, path: &str, now_ms: u64, probe: Option<u32>) {
+    /// query), from `client` (if the edge knows it), as the probe `probe` if it was one.
+    pub fn record(
+        &mut self,
+        policy: &BreakerPolicy,
+        health: Health,
+        path: &str,
+        client: Option<ClientKey>,
+        now_ms: u64,
+        probe: Option<u32>,
+    ) {
         if !policy.is_on() {
             return;
         }
         match self.state {
             State::Closed => {
-                self.window.add(health, path, now_ms / 1000, policy.window_s);
+                self.window.add(health, path, client, now_ms / 1000, policy.window_s);
                 if self.window.trips(policy, now_ms / 1000) {
                     self.open(policy, now_ms);
                 }
@@ -205,7 +231,6 @@ fn seconds_until(now_ms: u64, until_ms: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::FailureKind;
 
     const POLICY: BreakerPolicy =
         BreakerPolicy { enabled: true, window_s: 10, min_requests: 10, failure_percent: 50, cooldown_s: 10 };
@@ -214,7 +239,15 @@ mod tests {
     fn answer(breaker: &mut Breaker, n: u32, health: Health, path: &str, now_ms: u64) {
         for _ in 0..n {
             assert_eq!(breaker.admit(&POLICY, now_ms), Admission::Allow, "shed while recording {health:?} {path}");
-            breaker.record(&POLICY, health, path, now_ms, None);
+            breaker.record(&POLICY, health, path, None, now_ms, None);
+        }
+    }
+
+    /// [`answer`], from the client numbered `client`.
+    fn answer_from(breaker: &mut Breaker, n: u32, health: Health, path: &str, client: u32, now_ms: u64) {
+        for _ in 0..n {
+            assert_eq!(breaker.admit(&POLICY, now_ms), Admission::Allow, "shed while recording {health:?} {path}");
+            breaker.record(&POLICY, health, path, ClientKey::from_number(client), now_ms, None);
         }
     }
 
@@ -246,7 +279,7 @@ mod tests {
                 break;
             }
             let health = if i % 5 == 0 { Health::Healthy } else { Health::Distress };
-            b.record(&POLICY, health, &format!("/p{i}"), u64::from(i) * 100, None);
+            b.record(&POLICY, health, &format!("/p{i}"), None, u64::from(i) * 100, None);
         }
         assert_eq!(shed_at, Some(10), "shed as soon as the window holds min_requests answers");
     }
@@ -262,6 +295,82 @@ mod tests {
         assert!(!b.is_protecting());
         answer(&mut b, 1, Health::PageError, "/third", 6_000);
         assert!(b.is_protecting(), "500s from three paths are the origin's own trouble");
+    }
+
+    #[test]
+    fn one_client_failing_on_every_path_never_opens_it() {
+        // nginx limit_req answering one client 503 on every path, on a quiet isolate and then
+        // among other visitors: that client's trouble is its own, however much it sends.
+        let mut b = Breaker::default();
+        for i in 0..300u64 {
+            answer_from(&mut b, 1, Health::Distress, &format!("/p{i}"), 7, i * 20);
+        }
+        assert!(!b.is_protecting(), "one client opened it on a quiet isolate");
+        for visitor in 100..110 {
+            answer_from(&mut b, 1, Health::Healthy, "/", visitor, 6_000);
+        }
+        answer_from(&mut b, 200, Health::Distress, "/any", 7, 6_500);
+        assert!(!b.is_protecting(), "one client opened it among others");
+    }
+
+    #[test]
+    fn a_few_addresses_among_many_visitors_cannot_open_it() {
+        let mut b = Breaker::default();
+        for visitor in 100..120 {
+            answer_from(&mut b, 2, Health::Healthy, "/", visitor, 1_000);
+        }
+        for attacker in 1..=4 {
+            answer_from(&mut b, 100, Health::Distress, "/", attacker, 2_000);
+        }
+        assert!(!b.is_protecting(), "4 addresses of 24 opened it");
+    }
+
+    #[test]
+    fn many_clients_seeing_the_origin_fail_open_it() {
+        let mut b = Breaker::default();
+        answer_from(&mut b, 10, Health::Distress, "/", 1, 0);
+        answer_from(&mut b, 10, Health::Distress, "/", 2, 0);
+        assert!(!b.is_protecting(), "two clients are not yet many");
+        answer_from(&mut b, 1, Health::Distress, "/", 3, 100);
+        assert!(b.is_protecting(), "three clients all failing is the origin's trouble");
+
+        // Among healthy visitors, as soon as most of the clients seen are failing.
+        let mut b = Breaker::default();
+        for visitor in 100..104 {
+            answer_from(&mut b, 3, Health::Healthy, "/", visitor, 0);
+        }
+        for client in 1..=3 {
+            answer_from(&mut b, 4, Health::Distress, "/", client, 1_000);
+            assert!(!b.is_protecting(), "{client} failing clients of {} opened it", 4 + client);
+        }
+        answer_from(&mut b, 1, Health::Distress, "/", 4, 1_000);
+        assert!(b.is_protecting(), "4 of 8 clients failing, and most of the answers");
+    }
+
+    #[test]
+    fn spellings_of_one_broken_page_are_one_page() {
+        let mut b = Breaker::default();
+        for (client, spelling) in ["/p/x", "/p/x/", "/P/x", "/p/%78", "//p/x", "/p/x;v=1"].iter().enumerate() {
+            answer_from(&mut b, 10, Health::PageError, spelling, u32::try_from(client).unwrap() + 1, 0);
+        }
+        assert!(!b.is_protecting(), "one page, respelled, opened it");
+        answer_from(&mut b, 1, Health::PageError, "/q", 1, 0);
+        answer_from(&mut b, 1, Health::PageError, "/r", 2, 0);
+        assert!(b.is_protecting(), "three pages answering 500 to many clients");
+    }
+
+    #[test]
+    fn one_busy_broken_page_does_not_hide_the_origin_failing_after_it() {
+        // Its 500s are no evidence either way: they neither open the breaker nor water down the
+        // failures that follow.
+        let mut b = Breaker::default();
+        for client in 1..=4 {
+            answer_from(&mut b, 12, Health::PageError, "/p/x", client, 0);
+        }
+        for client in 10..=19 {
+            answer_from(&mut b, 1, Health::Distress, "/", client, 1_000);
+        }
+        assert!(b.is_protecting(), "ten clients seeing the origin fail, after 48 answers of one broken page");
     }
 
     #[test]
@@ -298,10 +407,10 @@ mod tests {
         let mut b = open_one();
         let Admission::Probe { ticket } = b.admit(&POLICY, 11_000) else { panic!("no probe") };
         assert!(matches!(b.admit(&POLICY, 11_001), Admission::Shed { .. }), "only one probe at a time");
-        b.record(&POLICY, Health::Distress, "/", 11_200, Some(ticket));
+        b.record(&POLICY, Health::Distress, "/", None, 11_200, Some(ticket));
         assert_eq!(b.admit(&POLICY, 12_000), Admission::Shed { cooldown_left_s: 10 }, "a failed probe reopens");
         let Admission::Probe { ticket } = b.admit(&POLICY, 21_200) else { panic!("no probe") };
-        b.record(&POLICY, Health::Healthy, "/", 21_300, Some(ticket));
+        b.record(&POLICY, Health::Healthy, "/", None, 21_300, Some(ticket));
         assert_eq!(b.admit(&POLICY, 21_301), Admission::Allow);
         assert!(!b.is_protecting());
         // Closed again with an empty window: it takes a new run of failures to open it.
@@ -313,15 +422,15 @@ mod tests {
     fn a_late_answer_cannot_close_an_open_breaker() {
         let mut b = open_one();
         // A request let through before it opened answers healthy after: nothing changes.
-        b.record(&POLICY, Health::Healthy, "/", 500, None);
+        b.record(&POLICY, Health::Healthy, "/", None, 500, None);
         assert!(b.is_protecting());
         assert!(matches!(b.admit(&POLICY, 600), Admission::Shed { .. }));
         // Nor while half open: only the probe's own answer closes it.
         let Admission::Probe { ticket } = b.admit(&POLICY, 10_000) else { panic!("no probe") };
-        b.record(&POLICY, Health::Healthy, "/", 10_100, None);
-        b.record(&POLICY, Health::Healthy, "/", 10_100, Some(ticket.wrapping_add(1)));
+        b.record(&POLICY, Health::Healthy, "/", None, 10_100, None);
+        b.record(&POLICY, Health::Healthy, "/", None, 10_100, Some(ticket.wrapping_add(1)));
         assert!(matches!(b.admit(&POLICY, 10_200), Admission::Shed { .. }));
-        b.record(&POLICY, Health::Healthy, "/", 10_300, Some(ticket));
+        b.record(&POLICY, Health::Healthy, "/", None, 10_300, Some(ticket));
         assert_eq!(b.admit(&POLICY, 10_400), Admission::Allow);
     }
 
@@ -332,14 +441,14 @@ mod tests {
         assert!(matches!(b.admit(&POLICY, 19_999), Admission::Shed { .. }));
         let Admission::Probe { ticket } = b.admit(&POLICY, 20_000) else { panic!("no probe") };
         assert_ne!(ticket, lost);
-        b.record(&POLICY, Health::Healthy, "/", 20_100, Some(lost));
+        b.record(&POLICY, Health::Healthy, "/", None, 20_100, Some(lost));
         assert!(b.is_protecting(), "the replaced probe's late answer closed it");
     }
 
     #[test]
     fn late_failures_do_not_extend_the_cooldown() {
         let mut b = open_one();
-        b.record(&POLICY, Health::Distress, "/", 9_000, None);
+        b.record(&POLICY, Health::Distress, "/", None, 9_000, None);
         assert!(matches!(b.admit(&POLICY, 10_000), Admission::Probe { .. }));
     }
 
@@ -349,7 +458,7 @@ mod tests {
         let mut b = Breaker::default();
         for _ in 0..100 {
             assert_eq!(b.admit(&off, 0), Admission::Allow);
-            b.record(&off, Health::Distress, "/", 0, None);
+            b.record(&off, Health::Distress, "/", None, 0, None);
         }
     }
 
@@ -367,5 +476,7 @@ mod tests {
         for kind in [FailureKind::Refused, FailureKind::Timeout, FailureKind::Reset, FailureKind::Dns] {
             assert_eq!(Health::of(&OriginOutcome::Failure(kind)), Health::Distress, "{kind:?}");
         }
+        // The client's own body never arrived in time: not the origin's doing.
+        assert_eq!(Health::of(&OriginOutcome::Failure(FailureKind::SlowUpload)), Health::Neutral);
     }
 }

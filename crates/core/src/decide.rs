@@ -143,7 +143,7 @@ fn offer_stale(page: PageDecision, req: &RequestFacts<'_>, policy: &EdgePolicy) 
 fn failure_answer(failure: FailureKind, retry: &RetryAfter, clock: Clock) -> (u16, PageKind, Reason, u32) {
     let status = failure.status();
     let base = if failure == FailureKind::Timeout { retry.timeout } else { retry.connect };
-    let reason = Reason { cause: Cause::Failure(failure), source: Source::Network };
+    let reason = Reason { cause: Cause::Failure(failure), source: failure.source() };
     (status, PageKind::for_status(status), reason, jittered(base, retry.jitter_percent, clock.seed))
 }
 
@@ -320,6 +320,9 @@ mod tests {
             let p = page(decide(&browser("GET"), &OriginOutcome::Failure(failure), &config(), clock(1)));
             assert_eq!((p.status, p.kind, p.reason.source), (status, kind, Source::Network), "{failure:?}");
         }
+        // A body that never arrived is the client's: 408, said so.
+        let p = page(decide(&browser("POST"), &OriginOutcome::Failure(FailureKind::SlowUpload), &config(), clock(1)));
+        assert_eq!((p.status, p.kind, p.reason.source), (408, PageKind::Fallback, Source::Client));
     }
 
     #[test]

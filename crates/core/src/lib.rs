@@ -5,6 +5,8 @@
 //! - [`decide`]: what to do about it, as data;
 //! - [`retry`]: the one verdict on sending a request twice;
 //! - [`breaker`]: when to leave a failing origin alone;
+//! - [`client`]: who sent a request, as the breaker counts clients;
+//! - [`page_key`]: which page a path names, however it is spelled;
 //! - [`forward`]: what changes in a request forwarded to the origin (never the bypass secret);
 //! - [`stale`]: which healthy answers may be kept, and served when the origin fails;
 //! - [`status`]: the team's status page: its incident and scheduled maintenance, read safely;
@@ -12,6 +14,7 @@
 //! - [`negotiate`]: format and language from the request's headers;
 //! - [`logo`]: the brand's SVG logo, parsed and allow-listed before it is inlined;
 //! - [`render`]: the answer's status, headers and body, from the templates in `pages/`;
+//! - `template` (feature `user-template`): the site's own page template, in minijinja;
 //! - [`probe`]: the path the Lambda@Edge function answers for `verify --live`.
 //!
 //! There is no I/O, clock, environment or randomness in here: callers pass time and a seed in,
@@ -20,6 +23,7 @@
 #[cfg(feature = "bake")]
 pub mod bake;
 pub mod breaker;
+pub mod client;
 pub mod compact;
 pub mod config;
 pub mod decide;
@@ -30,6 +34,7 @@ pub mod logo;
 pub mod negotiate;
 pub mod outcome;
 pub mod page;
+pub mod page_key;
 pub mod probe;
 pub mod render;
 pub mod request;
@@ -39,6 +44,8 @@ pub mod stale;
 pub mod static_pages;
 pub mod status;
 pub mod target;
+#[cfg(feature = "user-template")]
+pub mod template;
 
 pub use config::Config;
 pub use decide::{Clock, Decision, Gate, PageDecision, decide, gate, static_page};

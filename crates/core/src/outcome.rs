@@ -21,6 +21,9 @@ pub enum FailureKind {
     Tls,
     /// Anything else the runtime reported.
     Other,
+    /// The client did not finish sending the request's body within the upload bound: its own
+    /// slowness, not the origin's.
+    SlowUpload,
 }
 
 impl FailureKind {
@@ -32,14 +35,25 @@ impl FailureKind {
             FailureKind::Reset => "reset",
             FailureKind::Tls => "tls",
             FailureKind::Other => "other",
+            FailureKind::SlowUpload => "slow_upload",
         }
     }
 
-    /// The honest status for this failure: a missed deadline is a 504, the rest are 502.
+    /// The honest status for this failure: a missed deadline is a 504, a request whose body did
+    /// not arrive in time a 408 (RFC 9110 §15.5.9), the rest are 502.
     pub fn status(self) -> u16 {
         match self {
             FailureKind::Timeout => 504,
+            FailureKind::SlowUpload => 408,
             _ => 502,
+        }
+    }
+
+    /// Who failed: the client, for a body that did not arrive; else the way to the origin.
+    pub fn source(self) -> Source {
+        match self {
+            FailureKind::SlowUpload => Source::Client,
+            _ => Source::Network,
         }
     }
 
@@ -107,6 +121,8 @@ pub enum Source {
     Network,
     /// The edge itself chose to answer: maintenance, load shedding, or an internal error.
     Edge,
+    /// The client itself: its request did not arrive in time.
+    Client,
 }
 
 /// Why a page is shown: the cause and its source. Whether the edge may try the origin again is
@@ -185,6 +201,8 @@ mod tests {
     #[test]
     fn statuses_are_honest() {
         assert_eq!(FailureKind::Timeout.status(), 504);
+        assert_eq!((FailureKind::SlowUpload.status(), FailureKind::SlowUpload.source()), (408, Source::Client));
+        assert!(!FailureKind::SlowUpload.is_retryable(), "a body is never sent twice");
         for kind in [FailureKind::Refused, FailureKind::Dns, FailureKind::Reset, FailureKind::Tls, FailureKind::Other] {
             assert_eq!(kind.status(), 502, "{kind:?}");
         }

@@ -79,6 +79,7 @@ impl PageKind {
 /// The standard reason phrase, used as the problem+json `title` (RFC 9457 with `about:blank`).
 pub fn reason_phrase(status: u16) -> &'static str {
     match status {
+        408 => "Request Timeout",
         500 => "Internal Server Error",
         501 => "Not Implemented",
         502 => "Bad Gateway",

@@ -152,58 +152,82 @@ pub fn fallback_headers(csp: &str) -> [(&'static str, &str); 8] {
     ]
 }
 
-/// Renders the answer for `page`.
-pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Result<Rendered, RenderError> {
-    let locale = page.locale;
-    let brand = &site.config.brand;
-    let copy = page_copy(locale.page(page.kind), site.config.copy.get(locale.tag).and_then(|p| p.get(&page.kind)));
-    let code_label = locale.common.error_code.replace("{status}", &page.status.to_string());
-    let fail = |format, e: Box<dyn std::error::Error + Send + Sync>| RenderError { format, source: e };
+/// Everything one page shows, worked out once for whichever template renders it: the bundled
+/// one (askama) or the site's own ([`crate::template`]).
+#[derive(Debug)]
+pub(crate) struct PageView<'a> {
+    // Read by the user template's variables only; askama's page takes its status in `code_label`.
+    #[cfg_attr(not(feature = "user-template"), allow(dead_code))]
+    pub(crate) status: u16,
+    #[cfg_attr(not(feature = "user-template"), allow(dead_code))]
+    pub(crate) kind: crate::page::PageKind,
+    pub(crate) locale: &'a Locale,
+    pub(crate) code_label: String,
+    pub(crate) copy: Copy<'a>,
+    pub(crate) maintenance_end: Option<u64>,
+    pub(crate) retry_after: u32,
+    pub(crate) method: &'a str,
+    pub(crate) request_id: Option<&'a str>,
+    pub(crate) now_unix_s: Option<u64>,
+    pub(crate) path: Option<&'a str>,
+}
 
-    let body = match page.format {
-        Format::Html => HtmlPage {
-            lang: locale.tag,
-            dir: locale.dir.as_str(),
-            csp: &site.csp,
-            style: &site.style,
-            script: RETRY_SCRIPT,
-            brand_name: &brand.name,
-            logo: site.logo_svg.as_deref(),
-            code_label,
+impl<'a> PageView<'a> {
+    pub(crate) fn new(page: &PageDecision, site: &'a Site, ctx: &'a RenderContext<'a>) -> Self {
+        let locale = page.locale;
+        let copy = page_copy(locale.page(page.kind), site.config.copy.get(locale.tag).and_then(|p| p.get(&page.kind)));
+        PageView {
+            status: page.status,
+            kind: page.kind,
+            locale,
+            code_label: locale.common.error_code.replace("{status}", &page.status.to_string()),
             copy,
-            until: page.maintenance_end.map(|end| {
-                let (before, after) = locale.common.until.split_once("{time}").unwrap_or((locale.common.until, ""));
-                (before, rfc3339(end), shown_time(end), after)
-            }),
-            common: &locale.common,
+            maintenance_end: page.maintenance_end,
             retry_after: page.retry_after_s,
             method: ctx.method.unwrap_or("GET"),
-            support_url: brand.support_url.as_deref(),
-            status_url: brand.status_url.as_deref(),
-            reference: ctx.request_id,
-            time: ctx.now_unix_s.map(|now| (rfc3339(now), shown_time(now))),
+            request_id: ctx.request_id,
+            now_unix_s: ctx.now_unix_s,
             path: ctx.path.as_deref(),
         }
-        .render()
-        .map_err(|e| fail(Format::Html, e.into()))?,
-        Format::Plain => TextPage {
+    }
+
+    /// The maintenance sentence split around its time: (before, ISO time, shown time, after).
+    pub(crate) fn until_parts(&self) -> Option<(&'a str, String, String, &'a str)> {
+        let until = self.locale.common.until;
+        self.maintenance_end.map(|end| {
+            let (before, after) = until.split_once("{time}").unwrap_or((until, ""));
+            (before, rfc3339(end), shown_time(end), after)
+        })
+    }
+}
+
+/// Renders the answer for `page`.
+pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Result<Rendered, RenderError> {
+    let view = PageView::new(page, site, ctx);
+    let brand = &site.config.brand;
+    let fail = |format, e: Box<dyn std::error::Error + Send + Sync>| RenderError { format, source: e };
+
+    let body = match (user_page(page.format, &view, site), page.format) {
+        (Some(rendered), _) => rendered?,
+        (None, Format::Html) => bundled_html(&view, site).map_err(|e| fail(Format::Html, e.into()))?,
+        (None, Format::Plain) => TextPage {
             brand_name: &brand.name,
-            code_label,
-            copy,
-            until: page.maintenance_end.map(|end| locale.common.until.replace("{time}", &shown_time(end))),
-            common: &locale.common,
-            retry_after: page.retry_after_s,
-            reference: ctx.request_id,
+            code_label: view.code_label.clone(),
+            copy: view.copy,
+            until: page.maintenance_end.map(|end| view.locale.common.until.replace("{time}", &shown_time(end))),
+            common: &view.locale.common,
+            retry_after: view.retry_after,
+            reference: view.request_id,
             support_url: brand.support_url.as_deref(),
             status_url: brand.status_url.as_deref(),
         }
         .render()
         .map_err(|e| fail(Format::Plain, e.into()))?,
-        Format::Problem => serde_json::to_string(&Problem {
+        (None, Format::Problem) => serde_json::to_string(&Problem {
             type_: "about:blank",
             title: reason_phrase(page.status),
             status: page.status,
-            detail: format!("{} {}", copy.message, copy.advice),
+            detail: format!("{} {}", view.copy.message, view.copy.advice),
             instance: ctx.path.as_deref(),
             kind: page.kind.as_str(),
             retry_after: page.retry_after_s,
@@ -213,6 +237,7 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
         .map_err(|e| fail(Format::Problem, e.into()))?,
     };
 
+    let locale = page.locale;
     let csp = match page.format {
         Format::Html => format!("{}; frame-ancestors 'none'", site.csp),
         Format::Problem | Format::Plain => "default-src 'none'; frame-ancestors 'none'".to_owned(),
@@ -230,6 +255,52 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
         ("x-edgepages", format!("error; kind={}; cause={}", page.kind.as_str(), page.reason.cause.label())),
     ];
     Ok(Rendered { status: page.status, headers, body })
+}
+
+/// The page from the site's own template for `format`, when it has one.
+#[cfg(feature = "user-template")]
+fn user_page(format: Format, view: &PageView<'_>, site: &Site) -> Option<Result<String, RenderError>> {
+    use crate::template::Slot;
+    let slot = match format {
+        Format::Html => Slot::Html,
+        Format::Plain => Slot::Text,
+        Format::Problem => return None,
+    };
+    let templates = site.templates.as_ref()?;
+    let rendered = templates.render(slot, &crate::template::vars::of(view, site))?;
+    Some(rendered.map_err(|e| RenderError { format, source: e.into() }))
+}
+
+#[cfg(not(feature = "user-template"))]
+#[allow(clippy::unnecessary_wraps)]
+fn user_page(_: Format, _: &PageView<'_>, _: &Site) -> Option<Result<String, RenderError>> {
+    None
+}
+
+/// The bundled HTML page (`pages/templates/page.html`).
+fn bundled_html(view: &PageView<'_>, site: &Site) -> Result<String, askama::Error> {
+    let brand = &site.config.brand;
+    HtmlPage {
+        lang: view.locale.tag,
+        dir: view.locale.dir.as_str(),
+        csp: &site.csp,
+        style: &site.style,
+        script: RETRY_SCRIPT,
+        brand_name: &brand.name,
+        logo: site.logo_svg.as_deref(),
+        code_label: view.code_label.clone(),
+        copy: view.copy,
+        until: view.until_parts(),
+        common: &view.locale.common,
+        retry_after: view.retry_after,
+        method: view.method,
+        support_url: brand.support_url.as_deref(),
+        status_url: brand.status_url.as_deref(),
+        reference: view.request_id,
+        time: view.now_unix_s.map(|now| (rfc3339(now), shown_time(now))),
+        path: view.path,
+    }
+    .render()
 }
 
 /// The notice put at the top of a stale copy of a page that is `age_s` seconds old.

@@ -34,6 +34,9 @@ pub struct Site {
     pub(crate) logo_svg: Option<String>,
     pub(crate) style: String,
     pub(crate) csp: String,
+    /// The site's own templates (`[pages]`), when it has them.
+    #[cfg(feature = "user-template")]
+    pub(crate) templates: Option<crate::template::UserTemplates>,
 }
 
 impl Site {
@@ -52,13 +55,34 @@ impl Site {
             sha256_source(&style),
             sha256_source(RETRY_SCRIPT)
         );
-        Ok(Site { config, logo_svg, style, csp })
+        Ok(Site::from_prepared_parts(config, logo_svg, style, csp))
     }
 
     /// Reassembles a site from the parts [`Site::new`] prepared, as baked source does. No checks
     /// are made: the parts must come from a `Site` built with [`Site::new`].
     pub fn from_prepared_parts(config: Config, logo_svg: Option<String>, style: String, csp: String) -> Self {
-        Site { config, logo_svg, style, csp }
+        Site {
+            config,
+            logo_svg,
+            style,
+            csp,
+            #[cfg(feature = "user-template")]
+            templates: None,
+        }
+    }
+
+    /// The site with its own templates, and the CSP computed from the pages they render
+    /// ([`crate::template::check::prepare`] makes both; baked source passes them back in).
+    #[cfg(feature = "user-template")]
+    #[must_use]
+    pub fn with_templates(self, templates: crate::template::UserTemplates, csp: String) -> Self {
+        Site { templates: Some(templates), csp, ..self }
+    }
+
+    /// The site's own templates, if it has them.
+    #[cfg(feature = "user-template")]
+    pub fn templates(&self) -> Option<&crate::template::UserTemplates> {
+        self.templates.as_ref()
     }
 
     /// The page's content security policy, as put in its `<meta>` tag.
@@ -68,7 +92,7 @@ impl Site {
 }
 
 /// `sha256-…` for a CSP source list.
-fn sha256_source(text: &str) -> String {
+pub(crate) fn sha256_source(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest))
 }

@@ -8,13 +8,22 @@
 //! said `public` (or gave an `s-maxage`), so that a session-personalised page with no
 //! `Cache-Control` at all is never shared.
 //!
+//! A copy is keyed by the page's public URL alone, so a request that carried a header an origin
+//! may build its page from, and that the edge did not set itself, is never kept: its page may be
+//! the client's, not the URL's (web cache poisoning through unkeyed inputs,
+//! [`is_unkeyed_input`]).
+//!
 //! The origin's own word on staleness is obeyed: a page marked `no-cache`, `must-revalidate` or
 //! `proxy-revalidate` is never served stale (RFC 9111 §4.2.4), and `stale-if-error=N` (RFC 5861
 //! §4) caps how old its copy may be when served.
 //!
-//! A copy is held in memory while it is written, so it is kept only up to [`MAX_STORED_BYTES`]
-//! (a body of unknown length is abandoned there), and writes are rationed per isolate
-//! ([`WriteBudget`]) so that random query strings cannot turn every request into a cache write.
+//! A copy is held in memory while it is made, so it is kept only up to [`MAX_STORED_BYTES`] (a
+//! body of unknown length is abandoned there), and it is read at the visitor's own pace (never
+//! buffered ahead of a slow visitor), so at most [`MAX_COPIES_IN_FLIGHT`] are made at once
+//! ([`CopiesInFlight`]): an isolate holds no more than their product for copies, however many slow
+//! visitors it serves. Writes are rationed per page and per isolate ([`WriteBudget`]), so that
+//! random query strings cannot turn every request into a cache write, nor use up the writes of
+//! the site's other pages.
 
 use crate::config::EdgePolicy;
 
@@ -27,12 +36,51 @@ pub const MAX_STALE_HEADER: &str = "x-edgepages-max-stale";
 /// copy must stay small.
 pub const MAX_STORED_BYTES: u64 = 2 * 1024 * 1024;
 
-/// A healthy exchange, as far as keeping a copy is concerned.
+/// The most copies an isolate makes at once. A copy is read at its visitor's pace, so a slow
+/// visitor holds one for as long as it reads; past this, pages are served without a copy being
+/// made, until one is done.
+pub const MAX_COPIES_IN_FLIGHT: u32 = 4;
+
+/// How long a copy may take to be made, read at its visitor's pace: past it the copy is given up
+/// (the visitor's body goes on), so that a visitor that stops reading holds no copy for ever. A
+/// page of [`MAX_STORED_BYTES`] is kept for a visitor reading at 35 KiB/s or faster.
+pub const COPY_BOUND_MS: u64 = 60_000;
+
+/// The copies being made in an isolate, against [`MAX_COPIES_IN_FLIGHT`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopiesInFlight(u32);
+
+impl CopiesInFlight {
+    /// Whether another copy may start now (it is then counted until [`CopiesInFlight::done`]).
+    pub fn start(&mut self) -> bool {
+        if self.0 >= MAX_COPIES_IN_FLIGHT {
+            return false;
+        }
+        self.0 += 1;
+        true
+    }
+
+    /// A copy is kept, or given up.
+    pub fn done(&mut self) {
+        self.0 = self.0.saturating_sub(1);
+    }
+
+    /// Whether a copy could start now, changing nothing.
+    pub fn has_room(self) -> bool {
+        self.0 < MAX_COPIES_IN_FLIGHT
+    }
+}
+
+/// A healthy exchange, as far as keeping a copy is concerned. Facts, not a state machine: each
+/// flag is independent.
 #[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct Exchange<'a> {
     pub method: &'a str,
     pub request_has_authorization: bool,
     pub request_has_cookie: bool,
+    /// The request carried a header [`is_unkeyed_input`] names.
+    pub request_has_unkeyed_input: bool,
     pub status: u16,
     pub content_type: Option<&'a str>,
     pub cache_control: Option<&'a str>,
@@ -49,6 +97,8 @@ pub enum NotKept {
     NotOk,
     TypeNotAllowed,
     Authorization,
+    /// The request carried a header the page may have been built from ([`is_unkeyed_input`]).
+    UnkeyedInput,
     CookieWithoutPublic,
     SetCookie,
     Private,
@@ -78,6 +128,7 @@ pub fn keepable(ex: &Exchange<'_>, policy: &EdgePolicy) -> Result<Keep, NotKept>
         (ex.status != 200, NotKept::NotOk),
         (!ex.content_type.is_some_and(|t| type_allowed(t, &policy.stale_types)), NotKept::TypeNotAllowed),
         (ex.request_has_authorization, NotKept::Authorization),
+        (ex.request_has_unkeyed_input, NotKept::UnkeyedInput),
         (ex.has_set_cookie, NotKept::SetCookie),
         (directives.private, NotKept::Private),
         (directives.no_store, NotKept::NoStore),
@@ -97,50 +148,144 @@ pub fn keepable(ex: &Exchange<'_>, policy: &EdgePolicy) -> Result<Keep, NotKept>
     }
 }
 
+/// Request headers that tell an application which host, scheme, port, path or method a request
+/// had: what frameworks build a page's links and routes from, and what web cache poisoning feeds
+/// them (James Kettle, "Practical Web Cache Poisoning", PortSwigger Research, 2018; the
+/// proxy and rewrite headers at the head of Param Miner's `resources/headers` wordlist,
+/// github.com/PortSwigger/param-miner). Every `X-Forwarded-…` header counts, bar the ones the
+/// edge sets itself ([`crate::forward::SET_BY_EDGE`]), which never reach the origin as the client
+/// sent them.
+const UNKEYED_INPUTS: [&str; 20] = [
+    // host
+    "x-host",
+    "x-original-host",
+    "x-http-host-override",
+    "proxy-host",
+    "x-server-name",
+    // scheme and port
+    "x-url-scheme",
+    "x-scheme",
+    "front-end-https",
+    "x-https",
+    "x-server-port",
+    // path and URL
+    "x-original-url",
+    "x-original-uri",
+    "x-rewrite-url",
+    "x-http-path-override",
+    "x-http-destinationurl",
+    "x-proxy-url",
+    "request-uri",
+    // method
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+];
+
+/// Whether a request header (its name in lower case) is one a page may have been built from that
+/// the edge did not set: a copy made for such a request is never kept.
+pub fn is_unkeyed_input(name: &str) -> bool {
+    (name.starts_with("x-forward") && !crate::forward::SET_BY_EDGE.contains(&name)) || UNKEYED_INPUTS.contains(&name)
+}
+
 /// The age cap a kept copy carries ([`MAX_STALE_HEADER`]), applied to the policy's `max_stale_s`.
 pub fn max_stale(stored_cap: Option<&str>, max_stale_s: u32) -> u32 {
     stored_cap.and_then(|v| v.trim().parse::<u32>().ok()).map_or(max_stale_s, |cap| cap.min(max_stale_s))
 }
 
-/// A ration of cache writes per isolate: `per_s` a second, with bursts of up to `burst`. Pure:
-/// the caller passes the time in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A ration of cache writes per isolate, kept per page as well as in all: the isolate writes at
+/// most [`WRITES_PER_S`] copies a second (bursts of [`WRITE_BURST`]), and the URLs of any one page
+/// (every query string and spelling of its path, [`crate::page_key`]) at most one every
+/// [`PAGE_WRITE_EVERY_MS`] (bursts of [`PAGE_WRITE_BURST`]). So random query strings on one page
+/// spend that page's share, and every other page's copy is still written. Pure: the caller passes
+/// the time in. Fixed memory: pages share [`PAGE_SLOTS`] slots by their key, and a page that
+/// finds its slot taken by another starts afresh (two pages sharing a slot share its ration).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteBudget {
-    per_s: u32,
-    burst: u32,
-    /// Tokens in thousandths, and when they were last counted.
-    milli_tokens: u64,
-    at_ms: u64,
+    isolate: Bucket,
+    pages: Vec<(u64, Bucket)>,
 }
 
 /// Cache writes an isolate may make a second, and in a burst: a site's pages are kept well
 /// within it, while a flood of distinct URLs is not written through.
 pub const WRITES_PER_S: u32 = 10;
 pub const WRITE_BURST: u32 = 20;
+/// One page's writes (all its URLs): a burst, then one every this many milliseconds.
+pub const PAGE_WRITE_BURST: u32 = 3;
+pub const PAGE_WRITE_EVERY_MS: u64 = 2_000;
+/// Pages whose writes are counted apart.
+pub const PAGE_SLOTS: usize = 256;
 
 impl Default for WriteBudget {
     fn default() -> Self {
-        WriteBudget::new(WRITES_PER_S, WRITE_BURST)
+        WriteBudget {
+            isolate: Bucket::new(1000 / u64::from(WRITES_PER_S), WRITE_BURST),
+            pages: vec![(0, Bucket::page()); PAGE_SLOTS],
+        }
     }
 }
 
 impl WriteBudget {
-    pub fn new(per_s: u32, burst: u32) -> WriteBudget {
-        WriteBudget { per_s, burst, milli_tokens: u64::from(burst) * 1000, at_ms: 0 }
+    /// Whether a copy of a URL on `path` could be written at `now_ms`, changing nothing.
+    pub fn has_room(&self, path: &str, now_ms: u64) -> bool {
+        let key = crate::page_key::of(path);
+        self.isolate.has_room(now_ms) && self.page(key).is_none_or(|bucket| bucket.has_room(now_ms))
+    }
+
+    /// Takes one write for a URL on `path` at `now_ms`, if there is room.
+    pub fn take(&mut self, path: &str, now_ms: u64) -> bool {
+        if !self.has_room(path, now_ms) {
+            return false;
+        }
+        let key = crate::page_key::of(path);
+        let slot = Self::slot(key);
+        if self.pages[slot].0 != key {
+            self.pages[slot] = (key, Bucket::page());
+        }
+        self.pages[slot].1.take(now_ms) && self.isolate.take(now_ms)
+    }
+
+    /// The bucket of page `key`; `None` when its slot holds another page (it would start full).
+    fn page(&self, key: u64) -> Option<&Bucket> {
+        let (held, bucket) = &self.pages[Self::slot(key)];
+        (*held == key).then_some(bucket)
+    }
+
+    #[allow(clippy::cast_possible_truncation)]
+    fn slot(key: u64) -> usize {
+        (key % PAGE_SLOTS as u64) as usize
+    }
+}
+
+/// A token bucket: one token every `every_ms`, holding at most `burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bucket {
+    every_ms: u64,
+    burst: u32,
+    /// Tokens in thousandths, and when they were last counted.
+    milli_tokens: u64,
+    at_ms: u64,
+}
+
+impl Bucket {
+    fn new(every_ms: u64, burst: u32) -> Bucket {
+        Bucket { every_ms: every_ms.max(1), burst, milli_tokens: u64::from(burst) * 1000, at_ms: 0 }
+    }
+
+    fn page() -> Bucket {
+        Bucket::new(PAGE_WRITE_EVERY_MS, PAGE_WRITE_BURST)
     }
 
     fn refilled(&self, now_ms: u64) -> u64 {
-        let earned = now_ms.saturating_sub(self.at_ms).saturating_mul(u64::from(self.per_s));
+        let earned = now_ms.saturating_sub(self.at_ms).saturating_mul(1000) / self.every_ms;
         self.milli_tokens.saturating_add(earned).min(u64::from(self.burst) * 1000)
     }
 
-    /// Whether a write could be made at `now_ms`, changing nothing.
-    pub fn has_room(&self, now_ms: u64) -> bool {
+    fn has_room(&self, now_ms: u64) -> bool {
         self.refilled(now_ms) >= 1000
     }
 
-    /// Takes one write at `now_ms`, if there is room.
-    pub fn take(&mut self, now_ms: u64) -> bool {
+    fn take(&mut self, now_ms: u64) -> bool {
         let tokens = self.refilled(now_ms);
         self.at_ms = self.at_ms.max(now_ms);
         if tokens < 1000 {
@@ -280,15 +425,38 @@ mod tests {
 
     #[test]
     fn writes_are_rationed_per_second_with_a_burst() {
-        let mut budget = WriteBudget::new(10, 20);
-        let taken = (0..1000).filter(|_| budget.take(1_000)).count();
-        assert_eq!(taken, 20, "a burst of distinct URLs writes at most the burst");
-        assert!(!budget.has_room(1_000));
-        assert!(!budget.has_room(1_099));
-        assert!(budget.has_room(1_100), "one write a tenth of a second later");
-        let over_a_second = (0..1000u64).filter(|i| budget.take(1_100 + i)).count();
+        let mut budget = WriteBudget::default();
+        let taken = (0..1000).filter(|i| budget.take(&format!("/page-{i}"), 1_000)).count();
+        assert_eq!(taken, 20, "a burst of distinct pages writes at most the burst");
+        assert!(!budget.has_room("/another", 1_000));
+        assert!(!budget.has_room("/another", 1_099));
+        assert!(budget.has_room("/another", 1_100), "one write a tenth of a second later");
+        let over_a_second = (0..1000u64).filter(|i| budget.take(&format!("/more-{i}"), 1_100 + i)).count();
         assert_eq!(over_a_second, 10, "then ten a second");
-        assert!(budget.take(60_000) && budget.has_room(60_000), "an idle budget refills to the burst");
+        assert!(budget.take("/late", 60_000) && budget.has_room("/later", 60_000), "an idle budget refills");
+    }
+
+    #[test]
+    fn only_so_many_copies_are_made_at_once() {
+        let mut copies = CopiesInFlight::default();
+        let started = (0..10).filter(|_| copies.start()).count();
+        assert_eq!(started, MAX_COPIES_IN_FLIGHT as usize);
+        assert!(!copies.has_room());
+        copies.done();
+        assert!(copies.has_room() && copies.start() && !copies.start(), "one done makes room for one");
+    }
+
+    #[test]
+    fn random_query_strings_on_one_page_spend_only_that_pages_share() {
+        // The caller asks by path: `/search?q=1`, `/search?q=2`, … are all `/search`.
+        let mut budget = WriteBudget::default();
+        let flood = (0..1000).filter(|_| budget.take("/search", 1_000)).count();
+        assert_eq!(flood, 3, "one page's URLs write at most its burst");
+        assert!(!budget.take("/Search/", 1_500), "however the path is spelled");
+        assert!(budget.take("/search", 3_000), "then one every two seconds");
+        for page in ["/", "/about", "/products/42"] {
+            assert!(budget.take(page, 1_000), "{page}: another page's copy is still written");
+        }
     }
 
     #[test]
@@ -307,6 +475,30 @@ mod tests {
         assert_eq!(keepable(&Exchange { cache_control: Some("no-store"), ..page() }, &p), Err(NotKept::NoStore));
         for vary in ["Cookie", "accept-encoding, Authorization", "*", "Accept-Language"] {
             assert_eq!(keepable(&Exchange { vary: Some(vary), ..page() }, &p), Err(NotKept::Varies), "{vary}");
+        }
+    }
+
+    #[test]
+    fn a_page_made_for_a_header_the_edge_did_not_set_is_never_kept() {
+        let p = policy();
+        assert_eq!(keepable(&Exchange { request_has_unkeyed_input: true, ..page() }, &p), Err(NotKept::UnkeyedInput));
+        for name in [
+            "x-forwarded-prefix",
+            "x-forwarded-port",
+            "x-forwarded-server",
+            "x-forwarded-scheme",
+            "x-forwarded-ssl",
+            "x-forwarded",
+            "x-original-url",
+            "x-rewrite-url",
+            "x-http-method-override",
+            "x-host",
+        ] {
+            assert!(is_unkeyed_input(name), "{name}");
+        }
+        // The edge replaces these itself, and Cloudflare adds the first two to every request.
+        for name in ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "accept", "cf-ray"] {
+            assert!(!is_unkeyed_input(name), "{name}");
         }
     }
 

@@ -29,7 +29,15 @@ const PAYLOADS: &[&str] = &[
 
 /// Answers a browser, an API client and curl, with `path` and `id` taken from the "request".
 fn answers(path: &str, id_header: &str, accept_language: &str) -> Vec<(Format, String)> {
-    let site = fixture_site();
+    answers_on(&fixture_site(), path, id_header, accept_language)
+}
+
+fn answers_on(
+    site: &edgepages_core::Site,
+    path: &str,
+    id_header: &str,
+    accept_language: &str,
+) -> Vec<(Format, String)> {
     let headers = [("x-request-id", id_header)];
     let id = request_id(|name| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v));
     [("text/html", Format::Html), ("application/json", Format::Problem), ("*/*", Format::Plain)]
@@ -49,7 +57,7 @@ fn answers(path: &str, id_header: &str, accept_language: &str) -> Vec<(Format, S
                 panic!("a timeout is answered with a page")
             };
             assert_eq!(page.format, format);
-            (format, render(&page, &site, &RenderContext::for_request(&req, common::NOW)).unwrap().body)
+            (format, render(&page, site, &RenderContext::for_request(&req, common::NOW)).unwrap().body)
         })
         .collect()
 }
@@ -203,6 +211,36 @@ fn csp_hashes_match_the_inline_style_and_script() {
     }
     assert_eq!(r.body.matches("<style").count(), 1, "the logo must not add a style element");
     assert!(!r.body.contains(" style="), "inline style attributes would be blocked by the CSP");
+}
+
+/// The shipped example template shows the same hostile values, escaped the same way, and its
+/// CSP (computed by `check` from its rendered pages) holds exactly its own style and script.
+#[cfg(feature = "template-check")]
+#[test]
+fn a_user_template_escapes_every_payload_and_its_csp_matches_its_page() {
+    let site = common::fixture_site_with_template();
+    for payload in PAYLOADS {
+        let path = format!("/search?q={payload}");
+        for (format, body) in answers_on(&site, &path, payload, "en") {
+            if format == Format::Html {
+                assert!(body.contains("<main class=\"card\">"), "the user's template rendered it");
+                assert_eq!(shown_value(&body, "Page").as_deref(), Some(path.as_str()), "{payload:?}");
+                assert_eq!(body.matches("<script").count(), 1, "only our own script: {payload:?}");
+                assert!(!body.contains("<img"), "{payload:?}");
+            }
+        }
+    }
+    let (_, body) = answers_on(&site, "/", "ok", "en").remove(0);
+    let csp = site.csp();
+    assert_eq!(
+        csp,
+        format!(
+            "default-src 'none'; style-src '{}'; script-src '{}'; connect-src 'self'; img-src data:; base-uri 'none'; \
+             form-action 'none'",
+            sha256_source(between(&body, "<style>", "</style>")).trim_matches('\''),
+            sha256_source(between(&body, "<script>", "</script>")).trim_matches('\'')
+        )
+    );
 }
 
 /// Issue 22: a logo's ids could take the place of the page's own (`ep-retry`, which the retry

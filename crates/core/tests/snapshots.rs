@@ -107,3 +107,26 @@ fn the_shared_style_and_script() {
     insta::assert_snapshot!("style_css", between(&body, "<style>", "</style>"));
     insta::assert_snapshot!("retry_js", between(&body, "<script>", "</script>"));
 }
+
+/// The shipped example template (`pages/examples/custom-page.html`), whole, as the worker, the
+/// Lambda@Edge function and `render` give it, with its own inline style elided like the bundled
+/// one's; and its text page.
+#[cfg(feature = "template-check")]
+#[test]
+fn a_user_template_page() {
+    let site = common::fixture_site_with_template();
+    let mut page = static_page(PageKind::Maintenance, locale("ar"), &site.config);
+    page.maintenance_end = Some(common::NOW + 3600);
+    let rendered = render(&page, &site, &context()).unwrap();
+    insta::assert_snapshot!("user_template_maintenance_ar_html", show(&rendered));
+    page.format = Format::Plain;
+    insta::assert_snapshot!(
+        "user_template_maintenance_ar_plain",
+        show_plain(&render(&page, &site, &context()).unwrap())
+    );
+    let page = static_page(PageKind::GatewayTimeout, locale("en"), &site.config);
+    insta::assert_snapshot!(
+        "user_template_504_en_static",
+        show(&render(&page, &site, &RenderContext::default()).unwrap())
+    );
+}

@@ -73,3 +73,9 @@ fn rendering_is_deterministic() {
     let b = static_pages(&example_site()).unwrap();
     assert_eq!(a, b);
 }
+
+#[cfg(feature = "template-check")]
+#[test]
+fn the_example_user_template_fits_the_budget() {
+    assert_within_budget(&common::fixture_site_with_template());
+}

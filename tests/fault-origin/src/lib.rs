@@ -18,11 +18,22 @@
 //! | `chunked&kb=N&ms=M` | 200 HTML of N KiB, chunked (no length), a 64 KiB chunk every M ms |
 //! | `echo` | 200 JSON of the request as it arrived: method, path, headers, body |
 //! | `redirect&to=P` | 302 to `P` |
+//! | `links` | 200 HTML whose links are built from the forwarded headers, as a framework behind a proxy builds them (below) |
 //! | `status_json&sample=NAME` | a fake status page's JSON, recorded or hostile ([`status_page`]) |
 //!
 //! A healthy answer also takes `cache_control=V`, `vary=V` and `set_cookie=1`, to add those
 //! headers. A test can give a path a standing behaviour ([`FaultOrigin::set_behaviour`]), so that
 //! one URL is healthy, then broken, then healthy again, as in a bad deploy.
+//!
+//! `links` builds its absolute links as Spring's `ForwardedHeaderFilter` does, and as Rails, Django
+//! (`USE_X_FORWARDED_HOST`) and Express (`trust proxy`) do for the headers they read: the host and
+//! scheme from `Forwarded` (RFC 7239) if present, else `X-Forwarded-Host` and
+//! `X-Forwarded-Proto`, else `Host` and `http`; and a path prefix from `X-Forwarded-Prefix`. So a
+//! client that can set those headers chooses where the page's links point.
+//!
+//! A client can be put over a rate limit ([`FaultOrigin::limit_client`]): every request whose
+//! `X-Forwarded-For` names it gets nginx `limit_req`'s answer (its default status, 503, and its
+//! default error page), on every path, while everyone else is served as usual.
 //!
 //! `GET /__hits` answers the counts as JSON. `GET /__behaviour?path=P&then=Q` gives path `P` the
 //! standing query `Q` (URL-encoded), and without `then` clears it, for the demo.
@@ -47,6 +58,12 @@ pub const LEAK_MARKER: &str = "DATABASE_PASSWORD=hunter2";
 type Hits = Arc<Mutex<BTreeMap<String, u64>>>;
 /// A standing query string per path, used when a request names no `fault` itself.
 type Behaviours = Arc<Mutex<BTreeMap<String, String>>>;
+/// The client addresses over the rate limit.
+type Limited = Arc<Mutex<Vec<String>>>;
+
+/// nginx's own page for a request `limit_req` refuses: the status it answers by default
+/// (`limit_req_status`, 503) with its built-in error page for that status.
+const NGINX_503: &str = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 /// A running fault origin. It stops with its runtime.
 #[derive(Debug, Clone)]
@@ -54,20 +71,29 @@ pub struct FaultOrigin {
     pub addr: SocketAddr,
     hits: Hits,
     behaviours: Behaviours,
+    limited: Limited,
 }
 
 impl FaultOrigin {
     /// Listens on `addr` (port 0 for any) and serves on the current tokio runtime.
     pub async fn start(addr: &str) -> std::io::Result<FaultOrigin> {
         let listener = TcpListener::bind(addr).await?;
-        let origin =
-            FaultOrigin { addr: listener.local_addr()?, hits: Hits::default(), behaviours: Behaviours::default() };
-        let (hits, behaviours) = (Arc::clone(&origin.hits), Arc::clone(&origin.behaviours));
+        let origin = FaultOrigin {
+            addr: listener.local_addr()?,
+            hits: Hits::default(),
+            behaviours: Behaviours::default(),
+            limited: Limited::default(),
+        };
+        let state = State {
+            hits: Arc::clone(&origin.hits),
+            behaviours: Arc::clone(&origin.behaviours),
+            limited: Arc::clone(&origin.limited),
+        };
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 // Small answers must not wait for a delayed ACK (Nagle): that adds 40 ms to each.
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(serve(stream, Arc::clone(&hits), Arc::clone(&behaviours)));
+                tokio::spawn(serve(stream, state.clone()));
             }
         });
         Ok(origin)
@@ -92,6 +118,15 @@ impl FaultOrigin {
         };
     }
 
+    /// Puts the client at `address` over the rate limit (`true`) or back under it.
+    pub fn limit_client(&self, address: &str, limited: bool) {
+        let mut clients = self.limited.lock().expect("limited lock");
+        clients.retain(|c| c != address);
+        if limited {
+            clients.push(address.to_owned());
+        }
+    }
+
     /// Every path seen, with its count (`METHOD /path`).
     pub fn all_hits(&self) -> BTreeMap<String, u64> {
         self.hits.lock().expect("hits lock").clone()
@@ -102,6 +137,14 @@ impl FaultOrigin {
         let suffix = format!(" {path}");
         self.hits.lock().expect("hits lock").iter().filter(|(k, _)| k.ends_with(&suffix)).map(|(_, v)| v).sum()
     }
+}
+
+/// What every connection shares.
+#[derive(Clone)]
+struct State {
+    hits: Hits,
+    behaviours: Behaviours,
+    limited: Limited,
 }
 
 struct Parsed {
@@ -115,11 +158,25 @@ struct Parsed {
     close: bool,
 }
 
+impl Parsed {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
 /// Serves requests on one connection: healthy answers keep it alive (as a real origin behind a
 /// load balancer would), every fault closes it.
-async fn serve(mut stream: TcpStream, hits: Hits, behaviours: Behaviours) {
+async fn serve(mut stream: TcpStream, state: State) {
+    let State { hits, behaviours, limited } = state;
     let mut buf = Vec::new();
     while let Some(mut req) = read_request(&mut stream, &mut buf).await {
+        // nginx keys `limit_req` by the client's address, here the first hop the edge names.
+        let client = req.header("x-forwarded-for").and_then(|v| v.split(',').next()).map(str::trim);
+        if client.is_some_and(|c| limited.lock().expect("limited lock").iter().any(|l| l == c)) {
+            count(&hits, &req);
+            let _ = respond(&mut stream, 503, "text/html", &[("server", "nginx")], NGINX_503.as_bytes()).await;
+            return;
+        }
         if !req.query.contains_key("fault")
             && let Some(standing) = behaviours.lock().expect("behaviours lock").get(&req.path)
         {
@@ -252,6 +309,12 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
             let to = req.query.get("to").map_or("/", String::as_str);
             respond(&mut stream, 302, "text/plain", &[("location", to)], b"moved").await
         }
+        "links" => {
+            let body =
+                format!("<!doctype html><html><body><a href=\"{}/next\">next</a></body></html>", link_base(&req));
+            respond(&mut stream, 200, "text/html; charset=utf-8", &[("x-origin", "fault-origin")], body.as_bytes())
+                .await
+        }
         "status_json" => match status_page::answer(&req.query, std::time::SystemTime::now()) {
             Some((content_type, body)) => respond(&mut stream, 200, content_type, &[], &body).await,
             None => respond(&mut stream, 404, "text/plain", &[], b"no such sample").await,
@@ -263,6 +326,24 @@ async fn serve_fault(mut stream: TcpStream, req: Parsed, hits: &Hits) {
         }
     };
     let _ = result;
+}
+
+/// `scheme://host/prefix` as a framework behind a proxy works it out: `Forwarded` first (its
+/// first element's `host` and `proto`), then `X-Forwarded-Host` and `X-Forwarded-Proto` (the
+/// first value of each), then `Host`; and `X-Forwarded-Prefix` before the path.
+fn link_base(req: &Parsed) -> String {
+    let forwarded = |key: &str| {
+        let first = req.header("forwarded")?.split(',').next()?;
+        first.split(';').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            k.trim().eq_ignore_ascii_case(key).then(|| v.trim().trim_matches('"').to_owned())
+        })
+    };
+    let first = |name: &str| req.header(name).and_then(|v| v.split(',').next()).map(|v| v.trim().to_owned());
+    let host = forwarded("host").or_else(|| first("x-forwarded-host")).or_else(|| first("host")).unwrap_or_default();
+    let proto = forwarded("proto").or_else(|| first("x-forwarded-proto")).unwrap_or_else(|| "http".to_owned());
+    let prefix = first("x-forwarded-prefix").unwrap_or_default();
+    format!("{proto}://{host}{}", prefix.trim_end_matches('/'))
 }
 
 fn count(hits: &Hits, req: &Parsed) {

@@ -16,8 +16,10 @@
 //!
 //! 8. Pass-through with the KV maintenance switch bound (its key holding "off") against the same
 //!    worker without the binding, the two alone in each run.
+//! 9. Ten slow visitors at once, each reading a 2 MiB page (the largest copy kept) at 64 KiB/s,
+//!    with workerd's memory sampled: what the copies made at the visitors' pace hold.
 //!
-//! `--only pass-through` runs the first section alone (with 8). Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
+//! `--only pass-through` runs the first section alone (with 8); `--only slow-visitors` runs 9. Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
 //! bounded in count and time, and all traffic stays on loopback.
 
 use std::fmt::Write as _;
@@ -31,11 +33,16 @@ use edgepages_core::config::load;
 use edgepages_core::{Clock, Decision, FailureKind, OriginOutcome, RenderContext, RequestFacts, Site, decide, render};
 use edgepages_e2e::fault_origin::FaultOrigin;
 use edgepages_e2e::worker::{free_port, repo_root};
+use edgepages_e2e::workerd::worker_modules;
 
 const DEADLINE_MS: u64 = 1000;
 const HUGE_MIB: u64 = 200;
 /// Distinct URLs in the stale-if-error pass-through benchmark.
 const DISTINCT_URLS: u32 = 10_000;
+/// The slow visitors: how many at once, each page's size (the largest copy kept), and the pace.
+const SLOW_VISITORS: usize = 10;
+const SLOW_VISITOR_KIB: u64 = 2048;
+const SLOW_VISITOR_BYTES_PER_S: usize = 64 * 1024;
 /// The chunked page read slowly, in MiB, and how the slow reader reads it.
 const CHUNKED_MIB: u64 = 50;
 const SLOW_READ_BYTES: usize = 64 * 1024;
@@ -52,10 +59,20 @@ struct Options {
     pin: bool,
     /// Only the pass-through section.
     only_pass_through: bool,
+    /// Only the slow visitors.
+    only_slow_visitors: bool,
 }
 
 fn options() -> Result<Options> {
-    let mut opts = Options { runs: 9, seconds: 3, connections: 16, bare: None, pin: true, only_pass_through: false };
+    let mut opts = Options {
+        runs: 9,
+        seconds: 3,
+        connections: 16,
+        bare: None,
+        pin: true,
+        only_pass_through: false,
+        only_slow_visitors: false,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -67,12 +84,13 @@ fn options() -> Result<Options> {
             "--no-pin" => opts.pin = false,
             "--only" => match value()?.as_str() {
                 "pass-through" => opts.only_pass_through = true,
-                section => bail!("--only {section}: the one section that runs alone is pass-through"),
+                "slow-visitors" => opts.only_slow_visitors = true,
+                section => bail!("--only {section}: the sections that run alone are pass-through and slow-visitors"),
             },
             other => {
                 bail!(
                     "unknown argument {other}; expected --runs N, --seconds S, --connections C, --bare DIR, --no-pin, \
-                     --only pass-through"
+                     --only pass-through|slow-visitors"
                 )
             }
         }
@@ -96,6 +114,11 @@ fn main() -> Result<()> {
     let mut report = String::new();
     writeln!(report, "edge benchmarks ({} runs, medians; 127.0.0.1; {cores} cores; {pinning})\n", opts.runs)?;
 
+    if opts.only_slow_visitors {
+        slow_visitors(&mut report, &workers)?;
+        print!("{report}");
+        return Ok(());
+    }
     pass_through(&mut report, &workers, &opts)?;
     kv_switch(&mut report, &workers, &opts)?;
     if opts.only_pass_through {
@@ -105,6 +128,7 @@ fn main() -> Result<()> {
     distinct_urls(&mut report, &workers, &opts)?;
     slow_chunked(&mut report, &workers)?;
     streaming(&mut report, &workers)?;
+    slow_visitors(&mut report, &workers)?;
     deadline(&mut report, &workers)?;
     wasm_size(&mut report, &root)?;
     render_cpu(&mut report, &root)?;
@@ -277,22 +301,16 @@ const jsDeadline :Workerd.Worker = (
     }
 }
 
-/// The edgepages worker as shipped (`edge/entry.mjs` and `edge/build`), named `name`, with `vars`.
+/// The edgepages worker as shipped (`edge/entry.mjs`, its transport and `edge/build`), named
+/// `name`, with `vars`.
 fn rust_worker(root: &Path, name: &str, vars: &str) -> String {
-    let build = root.join("edge/build");
     format!(
         r#"const {name} :Workerd.Worker = (
-  modules = [
-    (name = "entry.mjs", esModule = embed "{entry}"),
-    (name = "build/index.js", esModule = embed "{index}"),
-    (name = "build/index_bg.wasm", wasm = embed "{wasm}"),
-  ],
+  modules = {modules},
   compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
 );
 "#,
-        entry = root.join("edge/entry.mjs").display(),
-        index = build.join("index.js").display(),
-        wasm = build.join("index_bg.wasm").display(),
+        modules = worker_modules(root),
     )
 }
 
@@ -482,13 +500,7 @@ fn slow_chunked(report: &mut String, workers: &Workers) -> Result<()> {
         let mut buf = vec![0u8; SLOW_READ_BYTES];
         loop {
             // A whole step's worth, however the body happens to be chunked, then a pause.
-            let mut filled = 0;
-            while filled < buf.len() {
-                match resp.read(&mut buf[filled..])? {
-                    0 => break,
-                    n => filled += n,
-                }
-            }
+            let filled = fill(&mut resp, &mut buf)?;
             if filled == 0 {
                 break;
             }
@@ -503,6 +515,78 @@ fn slow_chunked(report: &mut String, workers: &Workers) -> Result<()> {
     }
     writeln!(report)?;
     Ok(())
+}
+
+/// Ten visitors at once, each reading a page of its own (so each is one the worker keeps a copy
+/// of) at 64 KiB/s, with workerd's memory sampled throughout; the JS pass-through, which keeps no
+/// copies, for reference.
+fn slow_visitors(report: &mut String, workers: &Workers) -> Result<()> {
+    writeln!(
+        report,
+        "9. {SLOW_VISITORS} slow visitors at once, each reading a {SLOW_VISITOR_KIB} KiB page at {} KiB/s (goal: memory bounded by the copies made at once)",
+        SLOW_VISITOR_BYTES_PER_S / 1024
+    )?;
+    // The JS pass-through first: workerd does not hand memory back, so the worker measured second
+    // starts from the first one's peak.
+    for (name, base) in [("JS pass-through", &workers.js), ("Rust worker", &workers.rust)] {
+        let pid = workers.child.id();
+        let before = rss_kib(pid);
+        let started = Instant::now();
+        let reading = std::sync::atomic::AtomicBool::new(true);
+        let (peak, totals) = std::thread::scope(|s| -> Result<(u64, Vec<u64>)> {
+            let visitors: Vec<_> = (0..SLOW_VISITORS)
+                .map(|i| {
+                    let url = format!("{base}/slow-visitor-{}-{i}?fault=chunked&kb={SLOW_VISITOR_KIB}", name.len());
+                    s.spawn(move || -> Result<u64> {
+                        let client = reqwest::blocking::Client::builder().timeout(Duration::from_mins(3)).build()?;
+                        let mut resp = client.get(url).send()?;
+                        let (mut total, mut buf) = (0u64, vec![0u8; SLOW_VISITOR_BYTES_PER_S / 4]);
+                        loop {
+                            // A quarter of a second's worth, however the body happens to be
+                            // chunked, then the rest of that quarter second.
+                            let step = Instant::now();
+                            let filled = fill(&mut resp, &mut buf)?;
+                            if filled == 0 {
+                                return Ok(total);
+                            }
+                            total += filled as u64;
+                            std::thread::sleep(Duration::from_millis(250).saturating_sub(step.elapsed()));
+                        }
+                    })
+                })
+                .collect();
+            let sampler = s.spawn(|| {
+                let mut peak = before;
+                while reading.load(std::sync::atomic::Ordering::Relaxed) {
+                    peak = peak.max(rss_kib(pid));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                peak
+            });
+            let totals = visitors.into_iter().map(|v| v.join().expect("a visitor thread")).collect::<Result<Vec<_>>>();
+            reading.store(false, std::sync::atomic::Ordering::Relaxed);
+            let peak = sampler.join().expect("the sampler thread");
+            Ok((peak, totals?))
+        })?;
+        if totals.iter().any(|t| *t != SLOW_VISITOR_KIB * 1024) {
+            bail!("{name}: a slow visitor did not get the whole page: {totals:?}");
+        }
+        writeln!(report, "   {name:<16} {:>6.1} s; {}", started.elapsed().as_secs_f64(), rss_growth(before, peak))?;
+    }
+    writeln!(report)?;
+    Ok(())
+}
+
+/// Reads from `body` until `buf` is full or the body ends; how much was read.
+fn fill(body: &mut impl std::io::Read, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match body.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 fn deadline(report: &mut String, workers: &Workers) -> Result<()> {

@@ -51,9 +51,21 @@ pub fn breaker_worker() -> &'static Worker {
         let origin = rig().origin.url();
         // A longer deadline than the main worker's: its tests answer with statuses, never hang, and
         // the late-answer test needs a slow healthy answer with room to spare on a loaded machine.
-        Worker::start("breaker", &[("ORIGIN_URL", &origin), ("ORIGIN_TIMEOUT_MS", "5000")]).unwrap()
+        // The upload bound is shorter than the deadline, so that a trickled upload meets it.
+        Worker::start(
+            "breaker",
+            &[
+                ("ORIGIN_URL", &origin),
+                ("ORIGIN_TIMEOUT_MS", "5000"),
+                ("UPLOAD_TIMEOUT_MS", &UPLOAD_BOUND_MS.to_string()),
+            ],
+        )
+        .unwrap()
     })
 }
+
+/// The breaker worker's upload bound (`UPLOAD_TIMEOUT_MS`).
+pub const UPLOAD_BOUND_MS: u64 = 3000;
 
 /// A worker in maintenance until a far-off time, with a bypass secret.
 pub fn maintenance_worker() -> &'static Worker {
@@ -153,6 +165,31 @@ pub fn client() -> Client {
     Client::builder().timeout(Duration::from_secs(30)).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
+/// The address of visitor `n` (1 to 254): a loopback address of its own, `127.0.0.n`. The worker
+/// knows its clients by the address the platform names (`CF-Connecting-IP`, which `wrangler dev`
+/// sets from the connection, as Cloudflare does), so each visitor here connects from its own.
+pub fn visitor_ip(n: u8) -> String {
+    format!("127.0.0.{n}")
+}
+
+/// A client connecting from visitor `n`'s address ([`visitor_ip`]).
+pub fn client_from(n: u8) -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(visitor_ip(n).parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+/// A browser-like GET of `path` on `worker`, from visitor `n`.
+pub fn browser_from(n: u8, worker: &Worker, path: &str) -> RequestBuilder {
+    client_from(n)
+        .get(format!("{}{path}", worker.url))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("accept-language", "en-GB,en;q=0.9")
+}
+
 /// A browser-like GET of `path` on the main worker.
 pub fn browser(path: &str) -> RequestBuilder {
     browser_on(worker(), path)
@@ -195,4 +232,54 @@ pub fn unique(name: &str) -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("/{name}-{n}")
+}
+
+/// What a server answered a request: its status and its whole text, head and body.
+pub struct Answered {
+    pub status: u16,
+    pub text: String,
+}
+
+impl Answered {
+    /// The value of response header `name` (lower case), if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let head = self.text.split("\r\n\r\n").next().unwrap_or_default();
+        head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+}
+
+/// POSTs `body` to `url` (`http://host:port/path?query`) from visitor `from` ([`visitor_ip`]),
+/// its length declared, one byte at a time over about `over`, as a slow (or malicious) client
+/// sends it, and reads the answer. A server may answer, and close, before the body is all sent:
+/// the rest of the body is then not sent, and the answer is still read.
+pub fn trickle_post(url: &str, from: u8, body: &str, over: Duration) -> Answered {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (host, path) = url.trim_start_matches("http://").split_once('/').unwrap();
+    let pause = over / u32::try_from(body.len()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(format!("{}:0", visitor_ip(from)).parse().unwrap()).unwrap();
+        let mut stream = socket.connect(host.parse().unwrap()).await.unwrap();
+        let head = format!(
+            "POST /{path} HTTP/1.1\r\nhost: {host}\r\naccept: text/html\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        for byte in body.bytes() {
+            tokio::time::sleep(pause).await;
+            if stream.write_all(&[byte]).await.is_err() {
+                break;
+            }
+        }
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "no answer within 30 s");
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Answered { status, text }
+    })
 }

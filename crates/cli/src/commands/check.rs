@@ -1,9 +1,12 @@
-//! `edgepages check`: validates the config and the logo, renders every page in every locale and
-//! format, and holds each HTML page to the weight budget.
+//! `edgepages check`: validates the config, the logo and the `[pages]` templates (held to the
+//! bundled page's promises by core's `template::check`), renders every page in every locale and
+//! format, and holds each HTML page, static and with a request's values on it, to the weight
+//! budget.
 
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
+use edgepages_core::config::Problem;
 use edgepages_core::render::{RenderContext, render};
 use edgepages_core::{Format, Site, static_pages};
 
@@ -17,7 +20,12 @@ pub struct Args {}
 
 pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     let (site, logo) = load_site_and_logo(&global.config)?;
-    out.progress(&format!("{}: config and logo are valid", global.config.display()));
+    let what = if site.config.pages.as_ref().is_some_and(|p| p.template.is_some() || p.text_template.is_some()) {
+        "config, logo and page templates are valid"
+    } else {
+        "config and logo are valid"
+    };
+    out.progress(&format!("{}: {what}", global.config.display()));
     // What cleaning the logo changed, said once, so that nothing is lost in silence.
     if let Some(logo) = &logo
         && !out.json
@@ -25,21 +33,9 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         out.result(&format!("brand.logo {}: {}", logo.path.display(), logo.cleaned.report));
     }
     let logo_svg = logo.as_ref().map_or("", |l| l.cleaned.svg.as_str());
-    let warnings = site.config.warnings();
-    for warning in &warnings {
-        out.warn(&format!("{}: {}", warning.key, warning.message));
-    }
-    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
-        && site.config.cloudfront.is_none()
-        && site.config.s3.is_some()
-    {
-        out.warn(&format!(
-            "[alb] canonical_host = {host:?} has no effect with [s3] but no [cloudfront]: `edgepages publish` needs \
-             both for a site behind CloudFront, or neither for an ALB-only site"
-        ));
-    }
+    let warnings = warn(&site, out);
     let pages = static_pages(&site).context("rendering the HTML pages")?;
-    let other_formats = render_other_formats(&site)?;
+    let (other_formats, with_request) = render_other_formats(&site)?;
 
     // With [alb], the ALB's own maintenance page must fit its fixed-response limit in every
     // locale, even though it serves the default one: a locale can become the default.
@@ -49,7 +45,11 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         Vec::new()
     };
 
-    let mut weights: Vec<_> = pages.iter().map(|p| (p.key.as_str(), gzip_len(p.body.as_bytes()))).collect();
+    let mut weights: Vec<_> = pages
+        .iter()
+        .map(|p| (p.key.as_str(), gzip_len(p.body.as_bytes())))
+        .chain(with_request.iter().map(|(label, gz)| (label.as_str(), *gz)))
+        .collect();
     weights.sort_by_key(|(key, gz)| (std::cmp::Reverse(*gz), *key));
     let over: Vec<_> = weights
         .iter()
@@ -99,10 +99,16 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         );
     }
     if !out.json {
+        let from = site
+            .config
+            .pages
+            .as_ref()
+            .and_then(|p| p.template.as_deref())
+            .map_or_else(String::new, |t| format!(" from {t}"));
         out.good(
             "ok",
             &format!(
-                "{}: {} HTML pages and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
+                "{}: {} HTML pages{from} and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
                 global.config.display(),
                 pages.len(),
             ),
@@ -112,8 +118,9 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
 }
 
 /// Renders the problem+json and text answers of every page in every locale, with a sample
-/// request, so that a template error shows up here rather than at the edge.
-fn render_other_formats(site: &Site) -> Result<usize> {
+/// request, so that a template error shows up here rather than at the edge; and the HTML pages
+/// with the longest values a request can put on them, weighed (by `<locale>/<stem> with a request`).
+fn render_other_formats(site: &Site) -> Result<(usize, Vec<(String, usize)>)> {
     let config = &site.config;
     let sample = RenderContext {
         method: Some("GET"),
@@ -121,10 +128,22 @@ fn render_other_formats(site: &Site) -> Result<usize> {
         path: Some("/checkout?step=2".to_owned()),
         now_unix_s: Some(1_795_543_200),
     };
+    let longest = RenderContext {
+        method: Some("POST"),
+        request_id: Some(LONGEST_REQUEST_ID),
+        path: Some(format!("/{}…", "<&\"'".repeat(40))),
+        now_unix_s: Some(1_795_543_200),
+    };
     let mut count = 0;
+    let mut weights = Vec::new();
     for tag in &config.locales.available {
         let locale = edgepages_core::locale::find(tag).context("a checked config names bundled locales")?;
         for kind in edgepages_core::PageKind::ALL {
+            let mut decision = edgepages_core::static_page(kind, locale, config);
+            decision.maintenance_end = Some(1_795_546_800);
+            let html = render(&decision, site, &longest)
+                .with_context(|| format!("rendering {} {tag} as HTML with a request", kind.as_str()))?;
+            weights.push((format!("{tag}/{} with a request", kind.file_stem()), gzip_len(html.body.as_bytes())));
             for format in [Format::Problem, Format::Plain] {
                 let mut decision = edgepages_core::static_page(kind, locale, config);
                 decision.format = format;
@@ -134,5 +153,27 @@ fn render_other_formats(site: &Site) -> Result<usize> {
             }
         }
     }
-    Ok(count)
+    Ok((count, weights))
+}
+
+/// The longest request ID a page can show (128 visible ASCII characters).
+const LONGEST_REQUEST_ID: &str = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ";
+
+/// Says what in the config is valid but cannot do what it seems to; returns core's warnings for
+/// `--json`.
+fn warn(site: &Site, out: &Output) -> Vec<Problem> {
+    let warnings = site.config.warnings();
+    for warning in &warnings {
+        out.warn(&format!("{}: {}", warning.key, warning.message));
+    }
+    if let Some(host) = site.config.alb.as_ref().and_then(|a| a.canonical_host.as_deref())
+        && site.config.cloudfront.is_none()
+        && site.config.s3.is_some()
+    {
+        out.warn(&format!(
+            "[alb] canonical_host = {host:?} has no effect with [s3] but no [cloudfront]: `edgepages publish` needs \
+             both for a site behind CloudFront, or neither for an ALB-only site"
+        ));
+    }
+    warnings
 }

@@ -62,8 +62,9 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     };
-    load_site(&global.config)?;
-    let zip = crate::package::package_for(&global.config, args.source.as_deref(), args.features.as_deref(), out)?;
+    let site = load_site(&global.config)?;
+    let zip =
+        crate::package::package_for(&site, &global.config, args.source.as_deref(), args.features.as_deref(), out)?;
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

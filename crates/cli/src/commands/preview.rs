@@ -1,9 +1,9 @@
 //! `edgepages preview`: a local server, like `mdbook serve`, for the people who tune the brand.
 //! Every page × locale × format, rendered from the config as it is on disk at each request, so
-//! an edit shows at once; the index reloads itself when the config or the logo changes. Only
-//! the pages are served, by name: no file is read but the config and its logo. Only requests
-//! for this machine's own names are answered ([`allowed_host`]): a page elsewhere that rebinds
-//! its DNS name to 127.0.0.1 cannot read the config's path or its errors.
+//! an edit shows at once; the index reloads itself when the config, the logo or a page template
+//! changes. Only the pages are served, by name: no file is read but the config and the files it
+//! names. Only requests for this machine's own names are answered ([`allowed_host`]): a page
+//! elsewhere that rebinds its DNS name to 127.0.0.1 cannot read the config's path or its errors.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -16,7 +16,7 @@ use askama::Template;
 use bytes::Bytes;
 use edgepages_core::negotiate::Format;
 use edgepages_core::render::RenderContext;
-use edgepages_core::{PageKind, Site, locale, render, static_page};
+use edgepages_core::{PageKind, locale, render, static_page};
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -24,7 +24,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::cli::Global;
 use crate::output::Output;
-use crate::site_files::{load_site, load_site_and_logo};
+use crate::site_files::{load_site, load_site_and_logo, relative_to};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -117,9 +117,7 @@ fn answer<B>(config: &Path, request: &Request<B>) -> Response<Full<Bytes>> {
     let query = request.uri().query().unwrap_or_default();
     match path {
         "/" => index(config, query),
-        "/_edgepages/version" => {
-            reply(StatusCode::OK, "text/plain; charset=utf-8", version(config, load_site(config).ok().as_ref()))
-        }
+        "/_edgepages/version" => reply(StatusCode::OK, "text/plain; charset=utf-8", version(config)),
         // The logo as every page inlines it, cleaned; shown by the index as an image.
         "/_edgepages/logo.svg" => match load_site_and_logo(config) {
             Ok((_, Some(logo))) => reply(StatusCode::OK, "image/svg+xml", logo.cleaned.svg),
@@ -143,16 +141,32 @@ fn reply(status: StatusCode, content_type: &str, body: String) -> Response<Full<
     response
 }
 
-/// A digest of the config and its logo (named by `site`, the config as loaded, when it loads):
-/// it changes when either does, so the index reloads.
-fn version(config: &Path, site: Option<&Site>) -> String {
+/// A digest of the config and the files it names, its logo and its page templates: it changes
+/// when any of them does, so the index reloads. The names come from the config as it parses now,
+/// so a template can be edited back to health while the site does not load.
+fn version(config: &Path) -> String {
     let text = std::fs::read(config).unwrap_or_default();
-    let logo = site.and_then(|site| {
-        let logo = site.config.brand.logo.as_ref()?;
-        std::fs::read(config.parent().unwrap_or(Path::new(".")).join(logo)).ok()
-    });
-    let digest =
-        Sha256::new().chain_update(&text).chain_update(b"\n").chain_update(logo.unwrap_or_default()).finalize();
+    let parsed = std::str::from_utf8(&text)
+        .ok()
+        .and_then(|t| edgepages_core::config::load::parse(t, &config.display().to_string()).ok());
+    let named: Vec<&String> = parsed
+        .iter()
+        .flat_map(|c| {
+            let pages = c.pages.as_ref();
+            [
+                c.brand.logo.as_ref(),
+                pages.and_then(|p| p.template.as_ref()),
+                pages.and_then(|p| p.text_template.as_ref()),
+            ]
+        })
+        .flatten()
+        .collect();
+    let mut digest = Sha256::new().chain_update(&text);
+    for name in named {
+        digest.update(b"\n");
+        digest.update(std::fs::read(relative_to(config, name)).unwrap_or_default());
+    }
+    let digest = digest.finalize();
     digest.iter().take(8).fold(String::new(), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");
         hex
@@ -251,7 +265,6 @@ fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
         ),
         Err(e) => (String::new(), Vec::new(), Some(format!("{e:#}")), None),
     };
-    let site: Result<&Site, _> = loaded.as_ref().map(|(site, _)| site);
     let param = |name: &str| {
         query.split('&').find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.to_owned()))
     };
@@ -271,7 +284,7 @@ fn index(config: &Path, query: &str) -> Response<Full<Bytes>> {
         locales,
         rows,
         shown,
-        version: version(config, site.ok()),
+        version: version(config),
     };
     match page.render() {
         Ok(html) => reply(status, "text/html; charset=utf-8", html),

@@ -1,20 +1,80 @@
-//! The breaker's sliding window: the origin's answers counted per second, and the recent paths
-//! that answered 500, in fixed memory however busy the origin is.
+//! The breaker's sliding window: the origin's answers counted per second, the recent pages that
+//! answered 500, and the recent clients and whether each saw the origin fail, in fixed memory
+//! however busy the origin is.
 
-use super::{BreakerPolicy, Health, MAX_WINDOW_S, PAGE_ERROR_PATHS};
+use super::{BreakerPolicy, Health, MAX_WINDOW_S, MIN_FAILING_CLIENTS, PAGE_ERROR_PATHS};
+use crate::client::ClientKey;
 
 /// One second of answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Second {
     /// The Unix second these counts are for; a slot holding an older second is empty.
     at: u64,
-    answers: u32,
+    all: Tally,
+    /// Answers to requests whose client is not known: each counts as a client of its own.
+    anonymous: Tally,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    healthy: u32,
     distress: u32,
     page_errors: u32,
 }
 
+impl Tally {
+    fn add(&mut self, health: Health) {
+        let count = match health {
+            Health::Healthy => &mut self.healthy,
+            Health::Distress => &mut self.distress,
+            Health::PageError => &mut self.page_errors,
+            Health::Neutral => return,
+        };
+        *count = count.saturating_add(1);
+    }
+}
+
+/// Tallies summed over the window, with the answers that count: 500s only once they come from
+/// enough pages to be the origin's; until then they are no evidence either way.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sum {
+    healthy: u64,
+    distress: u64,
+    page_errors: u64,
+}
+
+impl Sum {
+    fn add(&mut self, tally: Tally) {
+        self.healthy += u64::from(tally.healthy);
+        self.distress += u64::from(tally.distress);
+        self.page_errors += u64::from(tally.page_errors);
+    }
+
+    fn failures(self, page_errors_count: bool) -> u64 {
+        self.distress + if page_errors_count { self.page_errors } else { 0 }
+    }
+
+    fn answers(self, page_errors_count: bool) -> u64 {
+        self.healthy + self.failures(page_errors_count)
+    }
+}
+
+/// A client seen recently: the last second it had a healthy answer, saw the origin in distress,
+/// or had a 500.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Client {
+    key: Option<ClientKey>,
+    seen_s: u64,
+    healthy_s: Option<u64>,
+    distress_s: Option<u64>,
+    page_error_s: Option<u64>,
+}
+
 /// Paths remembered for their 500s: enough to tell one broken page from many.
 const REMEMBERED_PATHS: usize = 2 * PAGE_ERROR_PATHS;
+/// Clients remembered: the most recent ones, enough that a handful of addresses cannot be the
+/// majority of a site's visitors.
+pub const REMEMBERED_CLIENTS: usize = 128;
 
 #[allow(clippy::cast_possible_truncation)]
 const SECONDS: usize = MAX_WINDOW_S as usize;
@@ -22,19 +82,24 @@ const SECONDS: usize = MAX_WINDOW_S as usize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Window {
     seconds: [Second; SECONDS],
-    /// (hash of a path that answered 500, the last second it did).
+    /// (page key of a path that answered 500, the last second it did).
     error_paths: [(u64, u64); REMEMBERED_PATHS],
+    clients: [Client; REMEMBERED_CLIENTS],
 }
 
 impl Default for Window {
     fn default() -> Self {
-        Window { seconds: [Second::default(); SECONDS], error_paths: [(0, 0); REMEMBERED_PATHS] }
+        Window {
+            seconds: [Second::default(); SECONDS],
+            error_paths: [(0, 0); REMEMBERED_PATHS],
+            clients: [Client::default(); REMEMBERED_CLIENTS],
+        }
     }
 }
 
 impl Window {
-    /// Counts one answer of `health` for `path` in second `now_s`.
-    pub(super) fn add(&mut self, health: Health, path: &str, now_s: u64, window_s: u32) {
+    /// Counts one answer of `health` for `path`, to `client`, in second `now_s`.
+    pub(super) fn add(&mut self, health: Health, path: &str, client: Option<ClientKey>, now_s: u64, window_s: u32) {
         if health == Health::Neutral {
             return;
         }
@@ -43,51 +108,87 @@ impl Window {
         if second.at != now_s {
             *second = Second { at: now_s, ..Second::default() };
         }
-        second.answers = second.answers.saturating_add(1);
-        match health {
-            Health::Distress => second.distress = second.distress.saturating_add(1),
-            Health::PageError => {
-                second.page_errors = second.page_errors.saturating_add(1);
-                self.remember_error_path(path, now_s, window_s);
-            }
-            Health::Healthy | Health::Neutral => {}
+        second.all.add(health);
+        match client {
+            Some(key) => self.remember_client(key, health, now_s, window_s),
+            None => second.anonymous.add(health),
+        }
+        if health == Health::PageError {
+            self.remember_error_path(path, now_s, window_s);
         }
     }
 
-    /// Whether the window at `now_s` holds enough answers, and enough of them failures, to open.
+    /// Whether the window at `now_s` says the origin itself is failing: enough answers, enough of
+    /// them failures, and those failures seen by enough of the recent clients. One client's own
+    /// trouble (a rate limit on its address, its slow uploads) fails only that client, however
+    /// many requests it sends. A 500 counts, as an answer and a failure, only once enough pages
+    /// answer 500; until then one page's own bug says nothing of the origin either way.
     pub(super) fn trips(&self, policy: &BreakerPolicy, now_s: u64) -> bool {
-        let (mut answers, mut distress, mut page_errors) = (0u64, 0u64, 0u64);
-        for second in self.seconds.iter().filter(|s| in_window(s.at, now_s, policy.window_s)) {
-            answers += u64::from(second.answers);
-            distress += u64::from(second.distress);
-            page_errors += u64::from(second.page_errors);
+        let live = |at: u64| in_window(at, now_s, policy.window_s);
+        let (mut all, mut anonymous) = (Sum::default(), Sum::default());
+        for second in self.seconds.iter().filter(|s| live(s.at)) {
+            all.add(second.all);
+            anonymous.add(second.anonymous);
         }
-        let spread = self.error_paths.iter().filter(|(hash, at)| *hash != 0 && in_window(*at, now_s, policy.window_s));
-        let failures = if spread.count() >= PAGE_ERROR_PATHS { distress + page_errors } else { distress };
-        answers >= u64::from(policy.min_requests.max(1))
-            && failures * 100 >= u64::from(policy.failure_percent) * answers
+        let pages_failing = self.error_paths.iter().filter(|(key, at)| *key != 0 && live(*at)).count();
+        let page_errors_count = pages_failing >= PAGE_ERROR_PATHS;
+
+        let live_known = |c: &&Client| c.key.is_some() && live(c.seen_s);
+        let failed =
+            |c: &Client| c.distress_s.is_some_and(live) || (page_errors_count && c.page_error_s.is_some_and(live));
+        let counted = |c: &&Client| failed(c) || c.healthy_s.is_some_and(live);
+        let clients = self.clients.iter().filter(live_known).filter(counted).count() as u64
+            + anonymous.answers(page_errors_count);
+        let failing_clients = self.clients.iter().filter(live_known).filter(|c| failed(c)).count() as u64
+            + anonymous.failures(page_errors_count);
+
+        let share = |part: u64, whole: u64| part * 100 >= u64::from(policy.failure_percent) * whole;
+        all.answers(page_errors_count) >= u64::from(policy.min_requests.max(1))
+            && share(all.failures(page_errors_count), all.answers(page_errors_count))
+            && failing_clients >= MIN_FAILING_CLIENTS
+            && share(failing_clients, clients)
     }
 
-    /// Notes that `path` answered 500 at `now_s`, forgetting the path that failed longest ago.
-    fn remember_error_path(&mut self, path: &str, now_s: u64, window_s: u32) {
-        let hash = path_hash(path);
-        let known = self.error_paths.iter().position(|(h, _)| *h == hash);
+    /// Notes an answer of `health` to the client `key` at `now_s`; a client not yet remembered
+    /// takes the place of one gone out of the window, else of the one seen longest ago.
+    fn remember_client(&mut self, key: ClientKey, health: Health, now_s: u64, window_s: u32) {
+        let known = self.clients.iter().position(|c| c.key == Some(key));
         let slot = known.unwrap_or_else(|| {
-            let oldest = self.error_paths.iter().enumerate().min_by_key(|(_, (h, at))| {
+            let oldest = self
+                .clients
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, c)| (c.key.is_some() && in_window(c.seen_s, now_s, window_s), c.seen_s));
+            oldest.map_or(0, |(i, _)| i)
+        });
+        let client = &mut self.clients[slot];
+        if known.is_none() {
+            *client = Client { key: Some(key), ..Client::default() };
+        }
+        client.seen_s = now_s;
+        match health {
+            Health::Healthy => client.healthy_s = Some(now_s),
+            Health::Distress => client.distress_s = Some(now_s),
+            Health::PageError => client.page_error_s = Some(now_s),
+            Health::Neutral => {}
+        }
+    }
+
+    /// Notes that `path` answered 500 at `now_s`, forgetting the page that failed longest ago.
+    fn remember_error_path(&mut self, path: &str, now_s: u64, window_s: u32) {
+        let key = crate::page_key::of(path);
+        let known = self.error_paths.iter().position(|(k, _)| *k == key);
+        let slot = known.unwrap_or_else(|| {
+            let oldest = self.error_paths.iter().enumerate().min_by_key(|(_, (k, at))| {
                 // Empty slots and slots gone out of the window go first.
-                (*h != 0 && in_window(*at, now_s, window_s), *at)
+                (*k != 0 && in_window(*at, now_s, window_s), *at)
             });
             oldest.map_or(0, |(i, _)| i)
         });
-        self.error_paths[slot] = (hash, now_s);
+        self.error_paths[slot] = (key, now_s);
     }
 }
 
 fn in_window(at: u64, now_s: u64, window_s: u32) -> bool {
     at <= now_s && at + u64::from(window_s.clamp(1, MAX_WINDOW_S)) > now_s
-}
-
-/// FNV-1a of the path, never 0 (0 marks an empty slot).
-fn path_hash(path: &str) -> u64 {
-    crate::hash::fnv1a(path.as_bytes()).max(1)
 }

@@ -51,6 +51,8 @@ pub struct Problem {
 }
 
 const DEADLINE_RANGE_MS: (u32, u32) = (100, 120_000);
+/// An upload bound from a second (a form post on a good line) to an hour (a large file on a poor one).
+pub const UPLOAD_TIMEOUT_RANGE_MS: (u32, u32) = (1_000, 3_600_000);
 const RETRY_AFTER_RANGE_S: (u32, u32) = (1, 86_400);
 /// CloudFront accepts custom error responses for these codes only.
 pub const CLOUDFRONT_ERROR_CODES: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
@@ -64,6 +66,7 @@ impl Config {
         self.check_copy(&mut out);
         self.check_edge(&mut out);
         self.check_targets(&mut out);
+        self.check_pages(&mut out);
         if let Some(status) = &self.status {
             super::status::check(status, &mut out);
         }
@@ -90,6 +93,32 @@ impl Config {
             );
         }
         out.0
+    }
+
+    fn check_pages(&self, out: &mut Problems) {
+        let Some(pages) = &self.pages else { return };
+        for (key, path) in [("template", &pages.template), ("text_template", &pages.text_template)] {
+            if let Some(path) = path
+                && (path.trim().is_empty() || path.chars().any(char::is_control))
+            {
+                out.add(
+                    KeyPath::new(&["pages", key]),
+                    format!("{path:?} must be a file's path, relative to this file"),
+                );
+            }
+        }
+        if pages.template.is_some() && pages.template == pages.text_template {
+            out.add(
+                KeyPath::new(&["pages", "text_template"]),
+                "names the HTML template; the text page needs a template of its own (or none, for the bundled one)",
+            );
+        }
+        if !pages.in_page_retry && pages.template.is_none() {
+            out.add(
+                KeyPath::new(&["pages", "in_page_retry"]),
+                "applies to a [pages] template only: the bundled page always has the in-page retry",
+            );
+        }
     }
 
     fn check_brand(&self, out: &mut Problems) {
@@ -160,6 +189,12 @@ impl Config {
     fn check_edge(&self, out: &mut Problems) {
         let edge = &self.edge;
         out.range(KeyPath::new(&["edge", "deadline_ms"]), edge.deadline_ms, DEADLINE_RANGE_MS, "milliseconds");
+        out.range(
+            KeyPath::new(&["edge", "upload_timeout_ms"]),
+            edge.upload_timeout_ms,
+            UPLOAD_TIMEOUT_RANGE_MS,
+            "milliseconds",
+        );
         for (i, rule) in edge.paths.iter().enumerate() {
             let at = KeyPath::new(&["edge", "paths"]).index(i);
             if !rule.prefix.starts_with('/') || rule.prefix.contains(['?', '#', ' ']) {

@@ -163,6 +163,7 @@ mod tests {
         assert_eq!(config.brand.name, "Example");
         assert_eq!(config.locales.default, "en");
         assert_eq!(config.edge.deadline_ms, 8000);
+        assert_eq!(config.edge.upload_timeout_ms, 60_000);
         assert_eq!(config.edge.intercept, vec![500, 502, 503, 504]);
         assert!(config.s3.is_none());
     }
@@ -252,6 +253,14 @@ mod tests {
         let config = parse(&format!("{MINIMAL}[edge.breaker]\nenabled = false\n"), "site.toml").unwrap();
         assert!(!config.edge.breaker.is_on());
         assert_eq!(config.edge.breaker.cooldown_s, 10, "the other key keeps its default");
+    }
+
+    #[test]
+    fn an_upload_bound_out_of_range_names_its_line_and_key() {
+        let e = err(&format!("{MINIMAL}[edge]\nupload_timeout_ms = 500\n"));
+        assert_eq!(e, "site.toml:4:21: edge.upload_timeout_ms: must be 1000 to 3600000 milliseconds, not 500");
+        let ok = parse(&format!("{MINIMAL}[edge]\nupload_timeout_ms = 300000\n"), "site.toml").unwrap();
+        assert_eq!(ok.edge.upload_timeout_ms, 300_000);
     }
 
     #[test]

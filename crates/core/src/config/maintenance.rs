@@ -46,6 +46,11 @@ impl Maintenance {
         }
     }
 
+    /// Whether this is an end time that has passed at `now_s`.
+    pub fn has_ended(self, now_s: u64) -> bool {
+        matches!(self, Maintenance::Until(end) if now_s >= end)
+    }
+
     /// The promised end time, if any.
     pub fn end(self) -> Option<u64> {
         match self {
@@ -63,19 +68,18 @@ pub const SWITCH_REFRESH_MS: u64 = 5_000;
 /// the var's or the config's setting; the read still lands for the requests after it.
 pub const SWITCH_FIRST_WAIT_MS: u64 = 1_000;
 
-/// The maintenance in force: the `MAINTENANCE` var when it is set (an operator's deploy-time
-/// word wins), else the KV switch when it holds a value, else the config's. For a site with no
-/// status page: [`in_force_with_status`] with nothing from the page.
-pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance) -> Maintenance {
-    in_force_with_status(var, switch, None, config)
+/// The maintenance in force at `now_s`, for a site with no status page: [`in_force_with_status`]
+/// with nothing from the page.
+pub fn in_force(var: Option<Maintenance>, switch: Option<Maintenance>, config: Maintenance, now_s: u64) -> Maintenance {
+    in_force_with_status(var, switch, None, config, now_s)
 }
 
-/// The maintenance in force, the one place its precedence is written. The first that has a word
-/// wins:
+/// The maintenance in force at `now_s`, the one place its precedence is written. The first that
+/// has a word wins:
 ///
 /// | # | source | its word | why it ranks here |
 /// |---|---|---|---|
-/// | 1 | the worker's `MAINTENANCE` var | off, on, or until a time | an operator's deploy-time word overrides everything |
+/// | 1 | the worker's `MAINTENANCE` var, while set and not ended | off, on, or until a time | an operator's deploy-time word overrides everything; a var whose end time has passed gives way (left behind after a maintenance window, it must not hold the switch off without a word) |
 /// | 2 | the KV switch (`edgepages maintenance --target cloudflare`) | off, on, or until a time | switched by hand at run time; `off` ends a maintenance early, even one the status page shows |
 /// | 3 | the status page (`[status]`) | on until the published end, while a scheduled maintenance on the site's components is in progress ([`crate::status::Summary::switch_at`]); otherwise nothing | the team's own schedule switches itself, with no deploy and no KV write |
 /// | 4 | `[edge] maintenance` in `edgepages.toml` | off, on, or until a time | the baked default |
@@ -88,9 +92,40 @@ pub fn in_force_with_status(
     switch: Option<Maintenance>,
     status_page: Option<Maintenance>,
     config: Maintenance,
+    now_s: u64,
 ) -> Maintenance {
     let status_page = status_page.filter(|m| *m != Maintenance::Off);
-    var.or(switch).or(status_page).unwrap_or(config)
+    var.filter(|m| !m.has_ended(now_s)).or(switch).or(status_page).unwrap_or(config)
+}
+
+/// When what is in force must be worked out again though nothing was read: the moment the var in
+/// force ends, when the switch or the config takes over.
+pub fn reconsider_at(var: Option<Maintenance>, now_s: u64) -> Option<u64> {
+    var.filter(|m| !m.has_ended(now_s)).and_then(Maintenance::end)
+}
+
+/// The KV switch's reads in one isolate, numbered as they start: a read that settles late (after
+/// a newer one was applied) is not applied, so a slow read can never undo a newer value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SwitchReads {
+    newest_applied: u64,
+}
+
+impl SwitchReads {
+    /// Whether the value of read number `read` (counted from 1) is to be applied.
+    pub fn accept(&mut self, read: u64) -> bool {
+        if read <= self.newest_applied {
+            return false;
+        }
+        self.newest_applied = read;
+        true
+    }
+}
+
+/// When to read the switch next, once a read starts at `now_ms`: never later than
+/// [`SWITCH_REFRESH_MS`] on, whether that read settles or not.
+pub fn next_switch_read_ms(now_ms: u64) -> u64 {
+    now_ms.saturating_add(SWITCH_REFRESH_MS)
 }
 
 /// Formats Unix seconds as `2026-11-24T18:00:00Z`.
@@ -125,13 +160,42 @@ impl<'de> Deserialize<'de> for Maintenance {
 mod tests {
     use super::*;
 
+    const NOW: u64 = 1_790_000_000;
+
     #[test]
     fn the_var_wins_then_the_switch_then_the_config() {
         let until = Maintenance::Until(1_800_000_000);
-        assert_eq!(in_force(Some(Maintenance::Off), Some(Maintenance::On), until), Maintenance::Off);
-        assert_eq!(in_force(None, Some(Maintenance::On), Maintenance::Off), Maintenance::On);
-        assert_eq!(in_force(None, Some(Maintenance::Off), until), Maintenance::Off, "the switch can end it early");
-        assert_eq!(in_force(None, None, until), until);
+        assert_eq!(in_force(Some(Maintenance::Off), Some(Maintenance::On), until, NOW), Maintenance::Off);
+        assert_eq!(in_force(Some(until), Some(Maintenance::Off), Maintenance::Off, NOW), until);
+        assert_eq!(in_force(None, Some(Maintenance::On), Maintenance::Off, NOW), Maintenance::On);
+        assert_eq!(in_force(None, Some(Maintenance::Off), until, NOW), Maintenance::Off, "the switch can end it early");
+        assert_eq!(in_force(None, None, until, NOW), until);
+    }
+
+    #[test]
+    fn a_var_whose_end_has_passed_gives_way_to_the_switch_and_the_config() {
+        let ended = Maintenance::Until(NOW - 1);
+        assert_eq!(in_force(Some(ended), Some(Maintenance::On), Maintenance::Off, NOW), Maintenance::On);
+        assert_eq!(in_force(Some(ended), None, Maintenance::On, NOW), Maintenance::On);
+        assert_eq!(in_force(Some(ended), None, Maintenance::Off, NOW), Maintenance::Off);
+        // A var that ends later wins until then, and says when to look again.
+        let later = Maintenance::Until(NOW + 60);
+        assert_eq!(in_force(Some(later), Some(Maintenance::On), Maintenance::Off, NOW), later);
+        assert_eq!(reconsider_at(Some(later), NOW), Some(NOW + 60));
+        assert_eq!(in_force(Some(later), Some(Maintenance::On), Maintenance::Off, NOW + 60), Maintenance::On);
+        assert_eq!(reconsider_at(Some(later), NOW + 60), None);
+        assert_eq!(reconsider_at(Some(Maintenance::On), NOW), None);
+        assert_eq!(reconsider_at(None, NOW), None);
+    }
+
+    #[test]
+    fn a_late_read_never_undoes_a_newer_one() {
+        let mut reads = SwitchReads::default();
+        assert!(reads.accept(2), "read 2 settled first");
+        assert!(!reads.accept(1), "read 1, which never settled until now, is too old");
+        assert!(!reads.accept(2));
+        assert!(reads.accept(3));
+        assert_eq!(next_switch_read_ms(1_000), 1_000 + SWITCH_REFRESH_MS);
     }
 
     #[test]
@@ -148,19 +212,21 @@ mod tests {
             (None, None, Some(Off), On, On),
             (None, Some(Off), page, Off, Off),
             (None, Some(On), page, Off, On),
-            (None, Some(Until(5)), page, Off, Until(5)),
+            (None, Some(Until(NOW + 5)), page, Off, Until(NOW + 5)),
             (Some(Off), Some(On), page, On, Off),
-            (Some(Until(7)), None, page, Off, Until(7)),
+            (Some(Until(NOW + 7)), None, page, Off, Until(NOW + 7)),
             (Some(On), Some(Off), None, Off, On),
+            // A var whose end has passed gives way to the status page too.
+            (Some(Until(NOW - 1)), None, page, Off, Until(1_800_000_000)),
         ];
         for (var, switch, status_page, config, want) in table {
             assert_eq!(
-                in_force_with_status(var, switch, status_page, config),
+                in_force_with_status(var, switch, status_page, config, NOW),
                 want,
                 "var {var:?}, switch {switch:?}, page {status_page:?}, config {config:?}"
             );
         }
-        assert_eq!(in_force(None, None, On), in_force_with_status(None, None, None, On));
+        assert_eq!(in_force(None, None, On, NOW), in_force_with_status(None, None, None, On, NOW));
     }
 
     #[test]

@@ -19,9 +19,12 @@ use serde::{Deserialize, Serialize};
 pub use alb::{
     AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, MAX_CONDITION_VALUES, ORIGIN_VERIFY_HEADER, check_bypass_secret,
 };
-pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem};
+pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem, UPLOAD_TIMEOUT_RANGE_MS};
 pub use color::HexColor;
-pub use maintenance::{Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, in_force, in_force_with_status, rfc3339};
+pub use maintenance::{
+    Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, in_force_with_status,
+    next_switch_read_ms, reconsider_at, rfc3339,
+};
 pub use status::{Provider, StatusSource};
 
 pub use crate::breaker::BreakerPolicy;
@@ -46,9 +49,35 @@ pub struct Config {
     /// The load balancer `edgepages maintenance` switches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alb: Option<AlbTarget>,
+    /// The site's own page templates, instead of the bundled ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<Pages>,
     /// The team's status page: its incident text and scheduled maintenance (`crate::status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusSource>,
+}
+
+/// `[pages]`: the site's own page templates (minijinja), each a path relative to the config file.
+/// The variables they may use are documented in the README ("Your own page template").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pages {
+    /// The HTML page's template, such as `brand/page.html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// The plain-text page's template, such as `brand/page.txt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_template: Option<String>,
+    /// `false` says the HTML template knowingly leaves out the in-page retry (the countdown that
+    /// re-checks the site and reloads when it is back); `check` then does not ask for its hook.
+    #[serde(default = "Pages::default_in_page_retry")]
+    pub in_page_retry: bool,
+}
+
+impl Pages {
+    fn default_in_page_retry() -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,8 +159,12 @@ pub struct CopyOverride {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EdgePolicy {
-    /// How long to wait for the origin's response headers, in milliseconds.
+    /// How long to wait for the origin's response headers, in milliseconds, counted from when the
+    /// request (its body included) has been sent.
     pub deadline_ms: u32,
+    /// How long a request's body may take to arrive from the client and be sent on, in
+    /// milliseconds from the start; past it the request ends as the client's own failure (408).
+    pub upload_timeout_ms: u32,
     /// Per-path-prefix overrides; the longest matching prefix wins.
     pub paths: Vec<PathRule>,
     /// Origin statuses replaced by a page. Others pass through untouched.
@@ -155,6 +188,7 @@ impl Default for EdgePolicy {
     fn default() -> Self {
         EdgePolicy {
             deadline_ms: 8000,
+            upload_timeout_ms: DEFAULT_UPLOAD_TIMEOUT_MS,
             paths: Vec::new(),
             intercept: vec![500, 502, 503, 504],
             pass_json_errors: true,
@@ -167,6 +201,11 @@ impl Default for EdgePolicy {
         }
     }
 }
+
+/// A minute for a request body to arrive: nginx's `client_body_timeout` default (there between two
+/// reads; here for the whole body, as Envoy's `request_timeout` counts it, so that a trickle cannot
+/// stretch it).
+pub const DEFAULT_UPLOAD_TIMEOUT_MS: u32 = 60_000;
 
 impl EdgePolicy {
     /// The rule with the longest prefix that matches `path`, if any.
@@ -391,7 +430,7 @@ mod tests {
     #[test]
     fn the_edge_is_baked_without_the_publish_targets() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../edgepages.toml");
-        let config = super::load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
+        let config = load::parse(&std::fs::read_to_string(path).unwrap(), "edgepages.toml").unwrap();
         let targets = ["example-shop-error-pages", "E2EXAMPLE123"];
         let whole = crate::bake::to_rust(&crate::Site::new(config.clone(), None).unwrap());
         assert!(targets.iter().all(|t| whole.contains(t)), "the example names its bucket and distribution");

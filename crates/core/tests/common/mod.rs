@@ -38,3 +38,22 @@ pub fn between<'a>(body: &'a str, open: &str, close: &str) -> &'a str {
     let end = start + body[start..].find(close).unwrap();
     &body[start..end]
 }
+
+/// The fixture site with the shipped example template (`pages/examples/custom-page.html` and
+/// `.txt`) as its `[pages]` templates.
+#[cfg(feature = "template-check")]
+pub fn fixture_site_with_template() -> Site {
+    use edgepages_core::template::TemplateSource;
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pages/examples");
+    let source = |name: &str| {
+        let text = std::fs::read_to_string(format!("{examples}/{name}")).unwrap();
+        Some(TemplateSource { path: format!("brand/{name}"), text })
+    };
+    let mut site = fixture_site();
+    site.config.pages = Some(edgepages_core::config::Pages {
+        template: Some("brand/custom-page.html".into()),
+        text_template: Some("brand/custom-page.txt".into()),
+        in_page_retry: true,
+    });
+    edgepages_core::template::check::prepare(site, source("custom-page.html"), source("custom-page.txt")).unwrap()
+}

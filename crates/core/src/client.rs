@@ -1,0 +1,99 @@
+//! Who sent a request, as far as the edge can tell: the address Cloudflare names in
+//! `CF-Connecting-IP`, which a client cannot set itself on Cloudflare ([Cloudflare HTTP headers]).
+//! The breaker counts clients with it, so that one client's trouble is not taken for the origin's,
+//! and the edge names the client to the origin in `X-Forwarded-For` and `Forwarded`.
+//!
+//! An IPv6 client is counted by its /64, the network a single subscriber is usually given
+//! (RFC 6177 §2), so that the 2^64 addresses of one home cannot count as many clients.
+//!
+//! [Cloudflare HTTP headers]: https://developers.cloudflare.com/fundamentals/reference/http-headers/
+
+use std::net::IpAddr;
+
+/// The request header Cloudflare sets to the client's address.
+pub const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
+
+/// A client's address, checked: an IPv4 or IPv6 address and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(IpAddr);
+
+impl ClientIp {
+    /// The client named by `CF-Connecting-IP`; `None` for a missing or malformed value, which the
+    /// edge then treats as no client it can tell apart.
+    pub fn parse(header: Option<&str>) -> Option<ClientIp> {
+        header?.trim().parse().ok().map(ClientIp)
+    }
+
+    pub fn addr(self) -> IpAddr {
+        self.0
+    }
+
+    /// The key the breaker counts this client by: the address, or an IPv6 address's /64.
+    pub fn key(self) -> ClientKey {
+        let bytes: Vec<u8> = match self.0 {
+            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.octets().to_vec(),
+                None => v6.octets()[..8].to_vec(),
+            },
+        };
+        ClientKey::from_hash(crate::hash::fnv1a(&bytes))
+    }
+}
+
+/// A client as the breaker counts it: a 32-bit hash of its address (or /64), never 0, so that JS
+/// can carry it as a number. Two clients that share a key only count as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientKey(u32);
+
+impl ClientKey {
+    #[allow(clippy::cast_possible_truncation)]
+    fn from_hash(hash: u64) -> ClientKey {
+        ClientKey(((hash >> 32) as u32 ^ hash as u32).max(1))
+    }
+
+    /// As a number, for JS; 0 stands for no client.
+    pub fn number(key: Option<ClientKey>) -> u32 {
+        key.map_or(0, |k| k.0)
+    }
+
+    /// From [`ClientKey::number`]: 0 is no client.
+    pub fn from_number(n: u32) -> Option<ClientKey> {
+        (n != 0).then_some(ClientKey(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(ip: &str) -> ClientKey {
+        ClientIp::parse(Some(ip)).unwrap().key()
+    }
+
+    #[test]
+    fn only_an_address_is_a_client() {
+        assert!(ClientIp::parse(Some(" 203.0.113.7 ")).is_some());
+        assert!(ClientIp::parse(Some("2001:db8::1")).is_some());
+        for bad in ["", "unknown", "203.0.113.7, 10.0.0.1", "203.0.113.7:443", "[2001:db8::1]", "evil.example"] {
+            assert_eq!(ClientIp::parse(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(ClientIp::parse(None), None);
+    }
+
+    #[test]
+    fn an_ipv6_network_is_one_client_and_ipv4_addresses_are_each_their_own() {
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_ne!(key("203.0.113.7"), key("203.0.113.8"));
+        assert_eq!(key("::ffff:203.0.113.7"), key("203.0.113.7"), "a mapped IPv4 address is the IPv4 client");
+    }
+
+    #[test]
+    fn keys_travel_through_js_as_numbers() {
+        let k = key("203.0.113.7");
+        assert_eq!(ClientKey::from_number(ClientKey::number(Some(k))), Some(k));
+        assert_eq!(ClientKey::number(None), 0);
+        assert_eq!(ClientKey::from_number(0), None);
+    }
+}
