@@ -327,7 +327,11 @@ fn write_slots(
 /// The team's rules keep theirs, so a new rule takes a priority none of theirs holds; before
 /// the maintenance rule, one the page or the guard holds is taken too (they come after, so they
 /// move), but not a bypass rule's (kept, or deleted only last). A rule that moves goes where no
-/// rule is now (SetRulePriorities refuses a priority in use).
+/// rule is now: moto's SetRulePriorities refuses a priority in use, even one a rule the same call
+/// moves away holds. AWS documents less ("You can reorder the rules as long as there are no
+/// priority conflicts in the new order",
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html>);
+/// the stricter reading is safe under both.
 fn place(found: &FoundListener, layout: &[Slot]) -> Result<Vec<u32>, AlbPlanError> {
     use std::collections::BTreeSet;
     let now: BTreeSet<u32> = found.rules.iter().map(|r| r.priority).collect();
@@ -549,7 +553,7 @@ pub(crate) mod tests_support {
                     for m in moves {
                         assert!(
                             !after.rules.iter().any(|r| r.priority == m.to),
-                            "SetRulePriorities refuses {}, in use",
+                            "moto's SetRulePriorities refuses {}, in use (the plans keep to its stricter rule)",
                             m.to
                         );
                     }
