@@ -18,7 +18,7 @@ use super::listener::{FoundListener, FoundRule, describe_conditions};
 use super::listener::{RuleSpec, condition_key, normalised};
 
 /// Condition values an ALB rule may hold in all: the quota "condition values per rule" (the
-/// config's check holds bypass networks to it too).
+/// config's check says, from it, which rules bypass networks leave uncopied).
 pub use edgepages_core::config::MAX_CONDITION_VALUES;
 
 /// What the config and the command line ask of the listener.
