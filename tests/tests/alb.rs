@@ -13,6 +13,7 @@ mod aws;
 use aws::{Rig, writes};
 use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, Rule};
 use edgepages_e2e::aws_fixture::{Alb, Start};
+use edgepages_e2e::aws_proxy::Faults;
 
 /// A rig whose config has `[alb]` for a fresh ALB with the team's rules, and the ALB.
 fn with_alb(more: &str) -> (Rig, Alb) {
@@ -380,11 +381,9 @@ fn rolling_back_the_publish_that_put_the_guard_in_takes_its_rules_off_before_the
     assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the header gone");
 }
 
-#[test]
-fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verify_finds_a_loop() {
-    let rig = Rig::new(Start::Fresh);
-    let alb = rig.fixture.alb().unwrap();
-    // The site without CloudFront: no [s3], no [cloudfront].
+/// Makes the rig's site one without CloudFront (no [s3], no [cloudfront]) whose `[alb]` asks
+/// for the guard at `alb`'s listener.
+fn alb_only(rig: &Rig, alb: &Alb) {
     let mut text = String::new();
     let mut skip = false;
     for line in std::fs::read_to_string(&rig.config).unwrap().lines() {
@@ -398,6 +397,13 @@ fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verif
     }
     let section = format!("\n[alb]\nlistener_arn = \"{}\"\ncanonical_host = \"www.example.com\"\n", alb.listener_arn);
     std::fs::write(&rig.config, text + &section).unwrap();
+}
+
+#[test]
+fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verify_finds_a_loop() {
+    let rig = Rig::new(Start::Fresh);
+    let alb = rig.fixture.alb().unwrap();
+    alb_only(&rig, &alb);
     let before = rules(&rig, &alb);
 
     let r = redactions(&rig, &alb);
@@ -467,6 +473,21 @@ fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verif
     rig.block_on(back).unwrap();
     let looped = rig.run(&["verify"]).fails();
     insta::assert_snapshot!("alb_only_loop", looped.transcript(&r));
+}
+
+/// The publish of an ALB-only guard verifies by reading the listener again; when that read is
+/// refused, nothing was judged, so it exits 3 ("could not check"), as `verify` does, and never
+/// 1, which a deploy script reads as "roll back". The redirect was written and is said to be.
+#[test]
+fn an_alb_only_publish_whose_verification_could_not_read_the_listener_exits_3() {
+    let faults = Faults { fail_rule_reads_after_a_write: true, ..Faults::default() };
+    let rig = Rig::with_faults(Start::Fresh, faults, "");
+    let alb = rig.fixture.alb().unwrap();
+    alb_only(&rig, &alb);
+    let published = rig.run(&["publish", "--yes"]);
+    assert_eq!(writes(&rig), ["CreateRule"]);
+    assert_eq!(published.code, 3, "{}\n{}", published.stdout, published.stderr);
+    insta::assert_snapshot!("alb_only_published_unverified", published.transcript(&redactions(&rig, &alb)));
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             let clients = alb_clients(alb).await;
             let host = alb.canonical_host.as_deref().unwrap_or_default();
             let g = GuardAlone::read(&alb.listener_arn, host, &clients).await?;
-            return super::publish::guard_alone(&g, &clients, true, false, out).await;
+            return super::publish::guard_alone(&g, &clients, true, false, global, out).await;
         }
         let (targets, clients) = setup(&site, &global.config, args.function.code(), out).await?;
         let session = Session::read(&targets, &clients, &BarProgress::new(out)).await?;

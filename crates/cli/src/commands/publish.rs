@@ -106,7 +106,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             let clients = alb_clients(alb).await;
             let host = alb.canonical_host.as_deref().unwrap_or_default();
             let g = GuardAlone::read(&alb.listener_arn, host, &clients).await?;
-            return guard_alone(&g, &clients, args.dry_run, args.yes, out).await;
+            return guard_alone(&g, &clients, args.dry_run, args.yes, global, out).await;
         }
         Box::pin(publish(&site, args, global, out)).await
     })
@@ -256,6 +256,7 @@ pub async fn guard_alone(
     clients: &Clients,
     dry_run: bool,
     yes: bool,
+    global: &Global,
     out: &Output,
 ) -> Result<ExitCode> {
     let writes = g.part.plan.write_count();
@@ -277,8 +278,17 @@ pub async fn guard_alone(
     let apply = || g.apply(clients, &progress);
     let written =
         confirm_and_apply(yes, (writes > 0).then_some(question.as_str()), Run::GuardAlone { writes }, apply).await?;
-    // Read again: what was just written is what is checked.
-    let after = GuardAlone::read(&g.part.listener_arn, &g.wanted.canonical_host, clients).await?;
+    // Read again: what was just written is what is checked. A read that fails judges nothing.
+    let after = match GuardAlone::read(&g.part.listener_arn, &g.wanted.canonical_host, clients).await {
+        Ok(after) => after,
+        Err(err) => {
+            let done = written.rules.done.len();
+            let err = anyhow::Error::from(err).context(format!(
+                "the ALB guard is published ({done} rule writes), but reading it back to verify it failed"
+            ));
+            return Ok(could_not_verify(&err, global, out));
+        }
+    };
     let checks = after.checks();
     if out.json {
         let report = GuardAloneReport {
