@@ -6,10 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context as _, Result};
 use aws_config::{BehaviorVersion, Region};
-use aws_sdk_cloudfront::types::{
-    CacheBehavior, CacheBehaviors, CustomErrorResponse, CustomErrorResponses, CustomOriginConfig, DefaultCacheBehavior,
-    DistributionConfig, Origin, OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
-};
+use aws_sdk_cloudfront::types::{CustomErrorResponse, CustomErrorResponses, DistributionConfig};
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use crate::worker::repo_root;
@@ -53,20 +50,12 @@ pub struct Alb {
     pub dns_name: String,
 }
 
-/// What kind of distribution a test starts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
-    /// Just an ALB origin and its default behavior.
-    Fresh,
-    /// An ALB origin, an S3 origin for `/static/*` with its own behavior, an alias-free comment,
-    /// and a 404 error response of the team's own.
-    Existing,
-}
+pub use edgepages_publish::fixtures::Start;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// A name no other test in this process uses.
-pub fn unique(prefix: &str) -> String {
+pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
 }
 
@@ -97,7 +86,7 @@ impl Fixture {
         let out = std::process::Command::new(crate::moto::python())
             .arg(repo_root().join("tests/moto/alb_fixture.py"))
             .arg(&self.endpoint)
-            .arg(unique("shop").replace('-', ""))
+            .arg(unique_name("shop").replace('-', ""))
             .output()
             .context("running tests/moto/alb_fixture.py")?;
         anyhow::ensure!(out.status.success(), "alb_fixture.py failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -122,7 +111,7 @@ impl Fixture {
     }
 
     pub async fn bucket(&self) -> Result<String> {
-        let name = unique("pages");
+        let name = unique_name("pages");
         self.bucket_named(&name).await?;
         Ok(name)
     }
@@ -147,7 +136,7 @@ impl Fixture {
         let out = self
             .cloudfront
             .create_distribution()
-            .distribution_config(distribution_config(start)?)
+            .distribution_config(distribution_config(start))
             .send()
             .await
             .context("creating the distribution")?;
@@ -180,64 +169,12 @@ impl Fixture {
     }
 }
 
-fn distribution_config(start: Start) -> Result<DistributionConfig> {
-    let alb = Origin::builder()
-        .id("alb")
-        .domain_name("shop-alb-1234.eu-west-1.elb.amazonaws.com")
-        .custom_origin_config(
-            CustomOriginConfig::builder()
-                .http_port(80)
-                .https_port(443)
-                .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
-                .origin_read_timeout(30)
-                .build()?,
-        )
-        .build()?;
-    let mut origins = Origins::builder().quantity(1).items(alb);
-    let mut config = DistributionConfig::builder()
-        .caller_reference(unique("ref"))
-        .comment("shop")
-        .enabled(true)
-        .default_cache_behavior(
-            DefaultCacheBehavior::builder()
-                .target_origin_id("alb")
-                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
-                .build()?,
-        );
-    if start == Start::Existing {
-        origins = origins
-            .quantity(2)
-            .items(Origin::builder().id("assets").domain_name("shop-assets.s3.eu-west-1.amazonaws.com").build()?);
-        config = config
-            .cache_behaviors(
-                CacheBehaviors::builder()
-                    .quantity(1)
-                    .items(
-                        CacheBehavior::builder()
-                            .path_pattern("/static/*")
-                            .target_origin_id("assets")
-                            .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                            .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
-                            .build()?,
-                    )
-                    .build()?,
-            )
-            .custom_error_responses(
-                CustomErrorResponses::builder()
-                    .quantity(1)
-                    .items(
-                        CustomErrorResponse::builder()
-                            .error_code(404)
-                            .response_page_path("/not-found.html")
-                            .response_code("404")
-                            .error_caching_min_ttl(300)
-                            .build()?,
-                    )
-                    .build()?,
-            );
-    }
-    Ok(config.origins(origins.build()?).build()?)
+/// The shared distribution fixture, with a caller reference of its own (CloudFront refuses a
+/// second distribution with the same one).
+fn distribution_config(start: Start) -> DistributionConfig {
+    let mut config = edgepages_publish::fixtures::distribution(start);
+    config.caller_reference = unique_name("ref");
+    config
 }
 
 /// A site folder: the bundled example config pointed at `bucket` and `distribution`, with

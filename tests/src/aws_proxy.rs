@@ -73,6 +73,9 @@ pub struct Faults {
     /// After each `UpdateDistribution`, this many distribution reads say `InProgress`, as
     /// CloudFront's do while it deploys a change (moto's say `Deployed` at once).
     pub deploying_reads: Option<usize>,
+    /// Once a write has passed, refuse every `DescribeRules` with Elastic Load Balancing's
+    /// `AccessDenied`, as a role that may write the rules but lost the right to read them would.
+    pub fail_rule_reads_after_a_write: bool,
 }
 
 /// The elements [`RecordingProxy::set_unknown_elements`] adds to a distribution's config: a
@@ -210,7 +213,7 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         action: action.clone(),
     });
 
-    if let Some(refusal) = refused(&shared, &method, req.uri().path()) {
+    if let Some(refusal) = refused(&shared, &method, req.uri().path(), action.as_deref()) {
         return Ok(refusal);
     }
 
@@ -297,7 +300,13 @@ async fn forward(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
 }
 
 /// The refusal a fault injects for this request, if any: it never reaches moto.
-fn refused(shared: &Shared, method: &hyper::Method, path: &str) -> Option<Response<Full<Bytes>>> {
+fn refused(shared: &Shared, method: &hyper::Method, path: &str, action: Option<&str>) -> Option<Response<Full<Bytes>>> {
+    if action == Some("DescribeRules")
+        && shared.faults.fail_rule_reads_after_a_write
+        && shared.seen.lock().expect("the log lock").iter().any(Seen::is_write)
+    {
+        return Some(elb_access_denied());
+    }
     if method == hyper::Method::PUT && std::path::Path::new(path).extension().is_some_and(|e| e == "html") {
         let n = shared.uploads.fetch_add(1, Ordering::SeqCst) + 1;
         if shared.faults.fail_upload == Some(n) {
@@ -456,6 +465,18 @@ fn lambda_access_denied() -> Response<Full<Bytes>> {
 }
 
 /// An answer the SDK does not retry, so a broken rig shows up as itself.
+/// Elastic Load Balancing's refusal, in its query protocol's error document.
+fn elb_access_denied() -> Response<Full<Bytes>> {
+    let body = "<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender</Type>\
+                <Code>AccessDenied</Code><Message>not allowed to describe rules (injected by the test proxy)</Message>\
+                </Error><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>";
+    Response::builder()
+        .status(403)
+        .header("content-type", "text/xml")
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .expect("a static response")
+}
+
 fn rig_failure(why: &str) -> Response<Full<Bytes>> {
     Response::builder().status(400).body(Full::new(Bytes::from(why.to_owned()))).expect("a static response")
 }

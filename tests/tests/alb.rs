@@ -10,9 +10,10 @@
 
 mod aws;
 
-use aws::Rig;
+use aws::{Rig, writes};
 use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, Rule};
 use edgepages_e2e::aws_fixture::{Alb, Start};
+use edgepages_e2e::aws_proxy::Faults;
 
 /// A rig whose config has `[alb]` for a fresh ALB with the team's rules, and the ALB.
 fn with_alb(more: &str) -> (Rig, Alb) {
@@ -22,6 +23,21 @@ fn with_alb(more: &str) -> (Rig, Alb) {
     let section = format!("\n[alb]\nlistener_arn = \"{}\"\n{more}", alb.listener_arn);
     std::fs::write(&rig.config, config + &section).unwrap();
     (rig, alb)
+}
+
+/// The rig's redactions, with the ALB's: `[LISTENER]`, `[ALB_DNS]`, the target groups `[TG_WEB]`
+/// and `[TG_API]`, the team's rules `[RULE_API]` and `[RULE_ADMIN]`, every other rule `[RULE]`
+/// (moto names them at random), and the origin header secret's `[FINGERPRINT]`.
+fn redactions(rig: &Rig, alb: &Alb) -> aws::Redactions {
+    rig.redactions()
+        .value("RULE_API", &alb.rules["api"])
+        .value("RULE_ADMIN", &alb.rules["admin"])
+        .value("LISTENER", &alb.listener_arn)
+        .value("ALB_DNS", &alb.dns_name)
+        .value("TG_WEB", &alb.target_groups[0])
+        .value("TG_API", &alb.target_groups[1])
+        .pattern("RULE", r#"(arn:aws:elasticloadbalancing:[a-z0-9-]+:\d+:listener-rule/[^\s,;)"]+)"#)
+        .pattern("FINGERPRINT", r"fingerprint ([0-9a-f]{8})")
 }
 
 /// The listener's rules but the default one, by priority, and their tags.
@@ -53,10 +69,6 @@ fn default_actions(rig: &Rig, alb: &Alb) -> Vec<aws_sdk_elasticloadbalancingv2::
     rig.block_on(read).unwrap().listeners.unwrap().remove(0).default_actions.unwrap()
 }
 
-fn writes(rig: &Rig) -> Vec<String> {
-    rig.proxy.writes().into_iter().map(|w| w.action.unwrap_or(w.method)).collect()
-}
-
 #[test]
 fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener_back_exactly() {
     let (rig, alb) = with_alb("bypass_cidrs = [\"203.0.113.0/24\", \"2001:db8::/32\"]\n");
@@ -64,28 +76,19 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
     let default_before = default_actions(&rig, &alb);
     assert_eq!(before.len(), 2);
 
+    let r = redactions(&rig, &alb);
     let status = rig.run(&["maintenance", "status"]).ok();
-    assert!(
-        status.stdout.contains(&format!("maintenance is off at listener {}", alb.listener_arn)),
-        "{}",
-        status.stdout
-    );
+    insta::assert_snapshot!("maintenance_status_off", status.transcript(&r));
 
+    // The bypass rules (a copy of each of the listener's 2 rules, then its default action), the
+    // maintenance rule at 4 until the end given, and 4 write calls.
     rig.proxy.clear();
     let dry = rig.run(&["maintenance", "on", "--until", "2099-12-02T18:00:00Z", "--dry-run"]).ok();
-    assert!(dry.stdout.contains("+ bypass rules"), "{}", dry.stdout);
-    assert!(
-        dry.stdout.contains("each of the listener's 2 rules as it answers now, then its default action"),
-        "{}",
-        dry.stdout
-    );
-    assert!(dry.stdout.contains("+ maintenance rule, priority 4"), "{}", dry.stdout);
-    assert!(dry.stdout.contains("until 2099-12-02T18:00:00Z"), "{}", dry.stdout);
-    assert!(dry.stdout.contains("4 write calls"), "{}", dry.stdout);
+    insta::assert_snapshot!("maintenance_on_dry_run", dry.transcript(&r));
     assert_eq!(writes(&rig), Vec::<String>::new(), "--dry-run wrote");
 
     let on = rig.run(&["maintenance", "on", "--until", "2099-12-02T18:00:00Z", "--yes"]).ok();
-    assert!(on.stdout.contains("maintenance on: bypass rule added at priority 1"), "{}", on.stdout);
+    insta::assert_snapshot!("maintenance_on", on.transcript(&r));
     assert_eq!(writes(&rig), ["CreateRule", "CreateRule", "CreateRule", "CreateRule"]);
 
     let after = rules(&rig, &alb);
@@ -140,13 +143,11 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
     // On again: read, and not one write.
     rig.proxy.clear();
     let again = rig.run(&["maintenance", "on", "--until", "2099-12-02T18:00:00Z", "--yes"]).ok();
-    assert!(again.stdout.contains("up to date: nothing to write"), "{}", again.stdout);
+    insta::assert_snapshot!("maintenance_on_again", again.transcript(&r));
     assert_eq!(writes(&rig), Vec::<String>::new());
 
     let status = rig.run(&["maintenance", "status"]).ok();
-    assert!(status.stdout.contains("maintenance is ON at listener"), "{}", status.stdout);
-    assert!(status.stdout.contains("until 2099-12-02T18:00:00Z"), "{}", status.stdout);
-    assert!(status.stdout.contains("    bypass rule, priority 1: "), "{}", status.stdout);
+    insta::assert_snapshot!("maintenance_status_on", status.transcript(&r));
     let json: serde_json::Value =
         serde_json::from_str(&rig.run(&["--json", "maintenance", "status"]).ok().stdout).unwrap();
     assert_eq!(json["status"]["on"], true);
@@ -171,20 +172,14 @@ fn maintenance_goes_on_at_the_alb_leaves_theirs_alone_and_off_gives_the_listener
         .build();
     rig.block_on(rig.fixture.elb.add_tags().resource_arns(page_arn).tags(past).send()).unwrap();
     let overdue = rig.run(&["maintenance", "status"]).ok();
-    assert!(
-        overdue.stderr.contains(
-            "its end (2001-01-01T00:00:00Z) has passed and the page is still up: the ALB cannot end it by itself"
-        ),
-        "{}",
-        overdue.stderr
-    );
+    insta::assert_snapshot!("maintenance_status_overdue", overdue.transcript(&r));
     let json: serde_json::Value =
         serde_json::from_str(&rig.run(&["--json", "maintenance", "status"]).ok().stdout).unwrap();
     assert_eq!(json["status"]["overdue"], true);
 
     rig.proxy.clear();
     let off = rig.run(&["maintenance", "off", "--yes"]).ok();
-    assert!(off.stdout.contains("maintenance off: maintenance rule"), "{}", off.stdout);
+    insta::assert_snapshot!("maintenance_off", off.transcript(&r));
     assert_eq!(writes(&rig), ["DeleteRule", "DeleteRule", "DeleteRule", "DeleteRule"]);
     assert_eq!(rules(&rig, &alb), before, "the listener is as it was");
     assert_eq!(default_actions(&rig, &alb), default_before);
@@ -201,17 +196,8 @@ fn a_rule_moved_by_someone_else_between_the_read_and_the_write_is_named_and_noth
     rig.proxy.set_rival_rule(&alb.rules["admin"], 15);
     rig.proxy.clear();
     let refused = rig.run(&["maintenance", "on", "--yes"]).fails();
-    assert!(
-        refused.stderr.contains(&format!(
-            "listener {} was changed by someone else after it was read, so nothing more was written",
-            alb.listener_arn
-        )),
-        "{}",
-        refused.stderr
-    );
-    assert!(refused.stderr.contains(&format!("was: rule {} at priority 20", alb.rules["admin"])), "{}", refused.stderr);
-    assert!(refused.stderr.contains(&format!("now: rule {} at priority 15", alb.rules["admin"])), "{}", refused.stderr);
-    assert!(refused.stderr.contains("maintenance on stopped; done before the failure: nothing"), "{}", refused.stderr);
+    // What changed (the admin rule from 20 to 15), and nothing done before the failure.
+    insta::assert_snapshot!(refused.transcript(&redactions(&rig, &alb)));
     assert_eq!(writes(&rig), Vec::<String>::new());
     let after = rules(&rig, &alb);
     assert_eq!(after.len(), before.len(), "no rule was added");
@@ -222,14 +208,14 @@ fn without_an_alb_section_or_with_a_past_end_nothing_is_read() {
     // Both are refused before any call: the proxy sees nothing at all.
     let rig = Rig::new(Start::Fresh);
     let run = rig.run(&["maintenance", "on", "--yes"]).fails();
-    assert!(run.stderr.contains("has no [alb] section"), "{}", run.stderr);
-    let (rig, _) = with_alb("");
+    insta::assert_snapshot!("no_alb_section", run.transcript(&rig.redactions()));
+    let (rig, alb) = with_alb("");
+    let r = redactions(&rig, &alb);
     rig.proxy.clear();
     let run = rig.run(&["maintenance", "on", "--until", "2001-01-01T00:00:00Z", "--yes"]).fails();
-    assert!(run.stderr.contains("--until 2001-01-01T00:00:00Z is in the past"), "{}", run.stderr);
+    insta::assert_snapshot!("until_in_the_past", run.transcript(&r));
     let run = rig.run(&["maintenance", "on", "--until", "tomorrow"]);
-    assert_eq!(run.code, 2, "a usage error: {run:?}");
-    assert!(run.stderr.contains("is not \"off\", \"on\" or an RFC 3339 time"), "{}", run.stderr);
+    insta::assert_snapshot!("until_unreadable", run.transcript(&r));
     assert_eq!(rig.proxy.seen(), [], "nothing was read or written");
 }
 
@@ -270,18 +256,12 @@ fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_find
     let before = rules(&rig, &alb);
     let default_before = default_actions(&rig, &alb);
 
+    let r = redactions(&rig, &alb);
+    // The copies at 3 and 4, the pass rule at 5, the header on the site's origin by its
+    // fingerprint; no redirect yet: it waits until the distribution has deployed the header.
     rig.proxy.clear();
     let dry = rig.run(&["publish", "--dry-run"]).ok();
-    for line in [
-        "+ guard copy rule, priority 3",
-        "+ guard copy rule, priority 4",
-        "+ guard pass rule, priority 5",
-        "+ x-edgepages-origin-verify on origin alb: a secret (fingerprint ",
-        "the redirect waits until the distribution has deployed the origin header",
-    ] {
-        assert!(dry.stdout.contains(line), "{line:?} in:\n{}", dry.stdout);
-    }
-    assert!(!dry.stdout.contains("guard redirect rule"), "{}", dry.stdout);
+    insta::assert_snapshot!("guard_dry_run", dry.transcript(&r));
     assert_eq!(writes(&rig), Vec::<String>::new(), "--dry-run wrote");
 
     // First publish: the copies and the pass rule, then the distribution with the header.
@@ -294,8 +274,7 @@ fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_find
     for text in [&dry.stdout, &dry.stderr, &first.stdout, &first.stderr] {
         assert!(!text.contains(secret.as_str()), "the secret was printed: {text}");
     }
-    assert!(first.stdout.contains("ok   guard: no redirect loop"), "{}", first.stdout);
-    assert!(first.stdout.contains("warn guard: redirect: not in place yet"), "{}", first.stdout);
+    insta::assert_snapshot!("guard_first_publish", first.transcript(&r));
 
     let after = rules(&rig, &alb);
     assert_eq!(after.len(), 5);
@@ -341,13 +320,12 @@ fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_find
         to.status_code.as_ref().map(aws_sdk_elasticloadbalancingv2::types::RedirectActionStatusCodeEnum::as_str),
         Some("HTTP_301")
     );
-    assert!(second.stdout.contains("ok   guard: no redirect loop"), "{}", second.stdout);
-    assert!(second.stdout.contains("ok   guard: redirect: priority 6"), "{}", second.stdout);
+    insta::assert_snapshot!("guard_second_publish", second.transcript(&r));
 
     // Nothing changed: not one write.
     rig.proxy.clear();
     let third = rig.run(&["publish", "--yes"]).ok();
-    assert!(third.stdout.contains("no change"), "{}", third.stdout);
+    insta::assert_snapshot!("guard_third_publish", third.transcript(&r));
     assert_eq!(writes(&rig), Vec::<String>::new());
 
     // The loop: the header is taken off the origin by hand, and CloudFront's requests, which
@@ -364,14 +342,7 @@ fn the_guard_redirects_the_albs_own_name_lets_cloudfront_through_and_verify_find
     let looped = rig.run(&["verify"]).fails();
     let calls = |action: &str| rig.proxy.seen().iter().filter(|c| c.action.as_deref() == Some(action)).count();
     assert_eq!((calls("DescribeListeners"), calls("DescribeLoadBalancers")), (1, 1), "the listener is read once");
-    assert!(
-        looped.stdout.contains(&format!(
-            "FAIL guard: no redirect loop: default behavior: CloudFront's requests (Host {}) are redirected back to www.example.com by priority 6",
-            alb.dns_name
-        )),
-        "{}",
-        looped.stdout
-    );
+    insta::assert_snapshot!("guard_loop", looped.transcript(&r));
 
     // canonical_host gone: the guard comes off, the redirect first, and the listener is as it was.
     rig.edit_config("canonical_host = \"www.example.com\"\n", "");
@@ -394,6 +365,7 @@ fn rolling_back_the_publish_that_put_the_guard_in_takes_its_rules_off_before_the
 
     rig.proxy.clear();
     let dry = rig.run(&["rollback", "--dry-run"]).ok();
+    insta::assert_snapshot!(dry.transcript(&redactions(&rig, &alb)));
     let redirect_at = dry.stdout.find("- guard redirect rule, priority 6").unwrap_or_else(|| panic!("{}", dry.stdout));
     let pass_at = dry.stdout.find("- guard pass rule, priority 5").unwrap_or_else(|| panic!("{}", dry.stdout));
     let header_at = dry.stdout.find("- origin header").unwrap_or_else(|| panic!("{}", dry.stdout));
@@ -409,11 +381,9 @@ fn rolling_back_the_publish_that_put_the_guard_in_takes_its_rules_off_before_the
     assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the header gone");
 }
 
-#[test]
-fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verify_finds_a_loop() {
-    let rig = Rig::new(Start::Fresh);
-    let alb = rig.fixture.alb().unwrap();
-    // The site without CloudFront: no [s3], no [cloudfront].
+/// Makes the rig's site one without CloudFront (no [s3], no [cloudfront]) whose `[alb]` asks
+/// for the guard at `alb`'s listener.
+fn alb_only(rig: &Rig, alb: &Alb) {
     let mut text = String::new();
     let mut skip = false;
     for line in std::fs::read_to_string(&rig.config).unwrap().lines() {
@@ -427,19 +397,25 @@ fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verif
     }
     let section = format!("\n[alb]\nlistener_arn = \"{}\"\ncanonical_host = \"www.example.com\"\n", alb.listener_arn);
     std::fs::write(&rig.config, text + &section).unwrap();
+}
+
+#[test]
+fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verify_finds_a_loop() {
+    let rig = Rig::new(Start::Fresh);
+    let alb = rig.fixture.alb().unwrap();
+    alb_only(&rig, &alb);
     let before = rules(&rig, &alb);
 
+    let r = redactions(&rig, &alb);
+    // The redirect at 3 alone (no copy, no pass rule): 1 write call.
     rig.proxy.clear();
     let plan = rig.run(&["plan"]).ok();
-    assert!(plan.stdout.contains("+ guard redirect rule, priority 3"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("1 write calls"), "{}", plan.stdout);
-    assert!(!plan.stdout.contains("guard copy") && !plan.stdout.contains("guard pass"), "{}", plan.stdout);
+    insta::assert_snapshot!("alb_only_plan", plan.transcript(&r));
     assert_eq!(writes(&rig), Vec::<String>::new(), "plan wrote");
 
     let published = rig.run(&["publish", "--yes"]).ok();
     assert_eq!(writes(&rig), ["CreateRule"]);
-    assert!(published.stdout.contains("ok   guard: no redirect loop"), "{}", published.stdout);
-    assert!(published.stdout.contains("ok   guard: redirect: priority 3"), "{}", published.stdout);
+    insta::assert_snapshot!("alb_only_published", published.transcript(&r));
     let after = rules(&rig, &alb);
     assert_eq!(tag_of(&after[0]), Some("guard-redirect"));
     assert_eq!(
@@ -496,13 +472,22 @@ fn an_alb_only_site_gets_the_redirect_alone_maintenance_goes_before_it_and_verif
         .send();
     rig.block_on(back).unwrap();
     let looped = rig.run(&["verify"]).fails();
-    assert!(
-        looped.stdout.contains(
-            "FAIL guard: no redirect loop: visitors of www.example.com are redirected back to it by priority 1"
-        ),
-        "{}",
-        looped.stdout
-    );
+    insta::assert_snapshot!("alb_only_loop", looped.transcript(&r));
+}
+
+/// The publish of an ALB-only guard verifies by reading the listener again; when that read is
+/// refused, nothing was judged, so it exits 3 ("could not check"), as `verify` does, and never
+/// 1, which a deploy script reads as "roll back". The redirect was written and is said to be.
+#[test]
+fn an_alb_only_publish_whose_verification_could_not_read_the_listener_exits_3() {
+    let faults = Faults { fail_rule_reads_after_a_write: true, ..Faults::default() };
+    let rig = Rig::with_faults(Start::Fresh, faults, "");
+    let alb = rig.fixture.alb().unwrap();
+    alb_only(&rig, &alb);
+    let published = rig.run(&["publish", "--yes"]);
+    assert_eq!(writes(&rig), ["CreateRule"]);
+    assert_eq!(published.code, 3, "{}\n{}", published.stdout, published.stderr);
+    insta::assert_snapshot!("alb_only_published_unverified", published.transcript(&redactions(&rig, &alb)));
 }
 
 #[test]
@@ -512,23 +497,9 @@ fn a_rule_moved_between_publishs_read_and_the_guards_write_stops_it_before_the_d
     rig.proxy.set_rival_rule(&alb.rules["admin"], 15);
     rig.proxy.clear();
     let refused = rig.run(&["publish", "--yes"]).fails();
-    assert!(
-        refused.stderr.contains(&format!(
-            "listener {} was changed by someone else after it was read, so nothing more was written",
-            alb.listener_arn
-        )),
-        "{}",
-        refused.stderr
-    );
-    assert!(refused.stderr.contains(&format!("now: rule {} at priority 15", alb.rules["admin"])), "{}", refused.stderr);
-    assert!(
-        refused.stderr.contains(
-            "publish stopped at the ALB guard's rules after 0 of 3 rule writes; neither the pages nor the distribution \
-             were touched"
-        ),
-        "{}",
-        refused.stderr
-    );
+    // The admin rule moved to 15, and the publish stopped after 0 of 3 rule writes, neither the
+    // pages nor the distribution touched.
+    insta::assert_snapshot!(refused.transcript(&redactions(&rig, &alb)));
     assert_eq!(writes(&rig), Vec::<String>::new());
     assert_eq!(origin_headers(&rig), Vec::<(String, String)>::new(), "the distribution untouched");
 }
@@ -589,7 +560,7 @@ fn a_bypass_header_lets_the_team_through_by_a_secret_from_the_environment_never_
 }
 
 /// The listener as edgepages reads it (roles from the tags), through the SDK straight to moto.
-fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::plan::Found {
+fn found(rig: &Rig, alb: &Alb) -> edgepages_publish::alb::listener::FoundListener {
     let aws = edgepages_publish::alb::aws::AlbAws::new(rig.fixture.elb.clone());
     rig.block_on(aws.read(&alb.listener_arn)).unwrap()
 }
@@ -608,7 +579,7 @@ fn the_team_reaches_the_same_rules_as_before_maintenance_and_everyone_else_the_p
     rig.run_with(&["maintenance", "on", "--yes"], &[("EDGEPAGES_ALB_BYPASS_SECRET", SECRET)]).ok();
     let during = found(&rig, &alb);
     let page = rules(&rig, &alb).into_iter().find(|r| tag_of(r) == Some("maintenance")).unwrap().0;
-    let page_actions = edgepages_publish::alb::desired::normalised(page.actions());
+    let page_actions = edgepages_publish::alb::listener::normalised(page.actions());
 
     let mut kinds = std::collections::BTreeSet::new();
     for path in ["/", "/api/orders", "/API/orders"] {
@@ -708,4 +679,33 @@ fn with_the_guard_in_place_maintenance_moves_it_after_the_page_and_off_puts_it_b
     rig.proxy.clear();
     rig.run(&["publish", "--yes"]).ok();
     assert_eq!(writes(&rig), Vec::<String>::new(), "publish has nothing to put back");
+}
+
+/// The `--json` documents of `maintenance` and of a publish with the guard, whole: the shape a
+/// script reads.
+#[test]
+fn the_json_documents_keep_their_shape() {
+    let (rig, alb) = with_alb("canonical_host = \"www.example.com\"\nbypass_cidrs = [\"203.0.113.0/24\"]\n");
+    point_site_origin_at(&rig, &alb.dns_name);
+    let r = redactions(&rig, &alb)
+        .pattern("ETAG", r#""(?:if_match|distribution_etag)": "([A-Z0-9]+)""#)
+        .pattern("OAC", r#""created_oac": "([A-Z0-9]+)""#)
+        .pattern("RECORD", r#""rollback_record": "[^"]*?(\d{8}T\d{6}\d*Z-[A-Za-z0-9]+)"#)
+        .pattern("KEYS", r#""uploaded": \[([^\]]*)\]"#)
+        .pattern("UPLOADS", r#""uploads": \[([^\]]*)\]"#);
+    let plan = rig.run(&["--json", "plan"]).ok();
+    insta::assert_snapshot!("json_guard_plan", plan.transcript(&r));
+    let published = rig.run(&["--json", "publish", "--yes", "--no-verify"]).ok();
+    insta::assert_snapshot!("json_guard_publish", published.transcript(&r));
+    let dry = rig.run(&["--json", "maintenance", "on", "--dry-run", "--until", "2099-12-02T18:00:00Z"]).ok();
+    insta::assert_snapshot!("json_maintenance_dry_run", dry.transcript(&r));
+    let on = rig.run(&["--json", "maintenance", "on", "--yes", "--until", "2099-12-02T18:00:00Z"]).ok();
+    insta::assert_snapshot!("json_maintenance_on", on.transcript(&r));
+    let status = rig.run(&["--json", "maintenance", "status"]).ok();
+    insta::assert_snapshot!(
+        "json_maintenance_status",
+        status.transcript(&r.clone().pattern("NOW", r#""now": "([^"]+)""#))
+    );
+    let off = rig.run(&["--json", "maintenance", "off", "--yes"]).ok();
+    insta::assert_snapshot!("json_maintenance_off", off.transcript(&r));
 }

@@ -9,8 +9,8 @@ mod aws;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use aws::Rig;
-use edgepages_e2e::aws_fixture::{Start, unique};
+use aws::{Rig, writes};
+use edgepages_e2e::aws_fixture::{Start, unique_name};
 use edgepages_e2e::cloudfront::chaos_zip;
 use edgepages_publish::function::code_sha256;
 
@@ -22,10 +22,10 @@ fn section(function: &str, more: &str) -> String {
 /// A rig whose config enables a function of its own with a role of the team's own (made here,
 /// trusted by Lambda@Edge): the rig, the function's name and the role's ARN.
 fn with_their_role(start: Start) -> (Rig, String, String) {
-    let function = unique("edgepages-fn");
+    let function = unique_name("edgepages-fn");
     let rig = Rig::new(start);
     let trust = edgepages_publish::function::policies::trust_policy().to_string();
-    let create = rig.fixture.iam.create_role().role_name(unique("theirs")).assume_role_policy_document(trust);
+    let create = rig.fixture.iam.create_role().role_name(unique_name("theirs")).assume_role_policy_document(trust);
     let role_arn = rig.block_on(create.send()).unwrap().role.unwrap().arn;
     let config = std::fs::read_to_string(&rig.config).unwrap();
     std::fs::write(&rig.config, config + &section(&function, &format!("role_arn = \"{role_arn}\"\n"))).unwrap();
@@ -57,6 +57,12 @@ fn sha(path: &Path) -> String {
     code_sha256(&std::fs::read(path).unwrap())
 }
 
+/// The rig's redactions, with the `[FUNCTION]`'s name and each zip's code as `[CODE_<name>]`.
+fn redactions(rig: &Rig, function: &str, zips: &[(&str, &Path)]) -> aws::Redactions {
+    zips.iter()
+        .fold(rig.redactions().value("FUNCTION", function), |r, (name, zip)| r.value(&format!("CODE_{name}"), sha(zip)))
+}
+
 /// The published versions' numbers and code, oldest first.
 fn versions(rig: &Rig, function: &str) -> Vec<(String, String)> {
     let listed = rig.block_on(rig.fixture.lambda.list_versions_by_function().function_name(function).send()).unwrap();
@@ -68,26 +74,18 @@ fn versions(rig: &Rig, function: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The write calls the proxy saw, as `METHOD path` or IAM's action.
-fn writes(rig: &Rig) -> Vec<String> {
-    rig.proxy
-        .writes()
-        .into_iter()
-        .map(|w| w.action.unwrap_or_else(|| format!("{} {}", w.method, w.path.split('?').next().unwrap_or_default())))
-        .collect()
-}
-
 #[test]
 fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_code() {
-    let function = unique("edgepages-fn");
+    let function = unique_name("edgepages-fn");
     let rig = Rig::with(Start::Existing, None, &section(&function, ""));
     let dir = tempfile::tempdir().unwrap();
     let (v1, v2) = zips(dir.path());
     let zip = |path: &Path| path.to_str().unwrap().to_owned();
 
+    let r = redactions(&rig, &function, &[("V1", &v1), ("V2", &v2)]);
+    // The role and the function, added.
     let planned = rig.run(&["plan", "--lambda-zip", &zip(&v1)]).ok();
-    assert!(planned.stdout.contains("+ role edgepages-lambda-edge"), "{}", planned.stdout);
-    assert!(planned.stdout.contains(&format!("+ function {function} (us-east-1)")), "{}", planned.stdout);
+    insta::assert_snapshot!("function_created_plan", planned.transcript(&r));
     let json: serde_json::Value =
         serde_json::from_str(&rig.run(&["plan", "--json", "--lambda-zip", &zip(&v1)]).ok().stdout).unwrap();
     assert_eq!(json["function"]["steps"], serde_json::json!(["create_role", "put_logging_policy", "create_function"]));
@@ -102,11 +100,7 @@ fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_cod
     assert_eq!(writes(&rig), Vec::<String>::new(), "plan wrote");
 
     let published = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
-    assert!(
-        published.stdout.contains(&format!("ok   function {function} (us-east-1): version 1 holds its code")),
-        "{}",
-        published.stdout
-    );
+    insta::assert_snapshot!("function_created", published.transcript(&r));
     let role =
         rig.block_on(rig.fixture.iam.get_role().role_name("edgepages-lambda-edge").send()).unwrap().role.unwrap();
     let trust = percent_decode(role.assume_role_policy_document().unwrap());
@@ -133,12 +127,7 @@ fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_cod
     // Nothing changed: read, and not one write.
     rig.proxy.clear();
     let again = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v1)]).ok();
-    assert!(again.stdout.contains("up to date: nothing to write"), "{}", again.stdout);
-    assert!(
-        again.stdout.contains(&format!("function {function} (us-east-1): no change, version 1")),
-        "{}",
-        again.stdout
-    );
+    insta::assert_snapshot!("function_left_alone", again.transcript(&r));
     let seen = rig.proxy.seen();
     assert!(seen.iter().any(|s| s.action.as_deref() == Some("GetRole")), "the role was not read: {seen:?}");
     assert!(seen.iter().any(|s| s.path.contains(&format!("/functions/{function}/versions"))), "{seen:?}");
@@ -176,11 +165,8 @@ fn the_function_is_created_then_left_alone_then_given_a_version_only_for_new_cod
     let update = rig.fixture.lambda.update_function_code().function_name(&function).zip_file(by_hand.into());
     rig.block_on(update.send()).unwrap();
     let failed = rig.run(&["verify"]).fails();
-    assert!(
-        failed.stdout.contains(&format!("FAIL function {function} (us-east-1): no published version holds its code")),
-        "{}",
-        failed.stdout
-    );
+    let r = r.value("CODE_BY_HAND", sha(&dir.path().join("by-hand.zip")));
+    insta::assert_snapshot!("function_code_by_hand", failed.transcript(&r));
 }
 
 #[test]
@@ -198,7 +184,7 @@ fn a_role_the_config_names_is_used_and_never_touched() {
 
 #[test]
 fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_it() {
-    let (rig, function, _) = with_their_role(Start::Existing);
+    let (rig, function, role) = with_their_role(Start::Existing);
     let dir = tempfile::tempdir().unwrap();
     let (v1, v2) = zips(dir.path());
     let zip = |path: &Path| path.to_str().unwrap().to_owned();
@@ -208,24 +194,9 @@ fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_
 
     rig.proxy.clear();
     let stopped = rig.run(&["publish", "--yes", "--lambda-zip", &zip(&v2)]).fails();
-    assert!(
-        stopped.stderr.contains(
-            "publish stopped at the Lambda@Edge function; done before the failure: code updated; neither the \
-             pages nor the distribution were touched"
-        ),
-        "{}",
-        stopped.stderr
-    );
-    // What AWS answered, in its own words, and no SDK dump.
-    assert!(
-        stopped.stderr.contains(&format!(
-            "caused by: publishing a version of function {function}: access denied: not allowed to publish \
-             versions (injected by the test proxy)\nhelp: grant these credentials the permission AWS named"
-        )),
-        "{}",
-        stopped.stderr
-    );
-    assert!(!stopped.stderr.contains("ServiceError") && !stopped.stderr.contains("SdkBody"), "{}", stopped.stderr);
+    // What was done before the failure, what AWS answered in its own words, and no SDK dump.
+    let r = redactions(&rig, &function, &[("V1", &v1), ("V2", &v2)]).value("ROLE", &role);
+    insta::assert_snapshot!(stopped.transcript(&r));
     assert_eq!(
         writes(&rig),
         [
@@ -255,10 +226,9 @@ fn a_publish_stopped_at_the_function_says_what_it_did_and_the_next_one_finishes_
 
 #[test]
 fn a_missing_zip_is_named_before_anything_is_read() {
-    let rig = Rig::with(Start::Fresh, None, &section(&unique("edgepages-fn"), ""));
+    let rig = Rig::with(Start::Fresh, None, &section(&unique_name("edgepages-fn"), ""));
     let run = rig.run(&["plan", "--lambda-zip", "/nonexistent/function.zip"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("reading the function's zip /nonexistent/function.zip"), "{}", run.stderr);
+    insta::assert_snapshot!(run.transcript(&rig.redactions()));
     assert!(rig.proxy.seen().is_empty(), "{:?}", rig.proxy.seen());
 }
 
@@ -337,7 +307,7 @@ fn lambda_associations(rig: &Rig) -> Vec<(String, String, String)> {
 
 #[test]
 fn the_version_is_associated_with_the_sites_behaviors_theirs_are_kept_and_rollback_puts_the_old_back() {
-    let function = unique("edgepages-fn");
+    let function = unique_name("edgepages-fn");
     let rig = Rig::with(Start::Existing, None, &section(&function, ""));
     let auth = their_functions(&rig);
     let (before, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
@@ -345,6 +315,8 @@ fn the_version_is_associated_with_the_sites_behaviors_theirs_are_kept_and_rollba
     let (v1, v2) = zips(dir.path());
     let zip = |path: &Path| path.to_str().unwrap().to_owned();
 
+    let r = redactions(&rig, &function, &[("V1", &v1), ("V2", &v2)]);
+    // Not a snapshot: whether the shared role exists yet depends on the other tests.
     let planned = rig.run(&["plan", "--lambda-zip", &zip(&v1)]).ok();
     let placeholder = format!("arn:aws:lambda:us-east-1:(account):function:{function}:(new version)");
     for behavior in ["default behavior", "behavior /api/*"] {
@@ -390,36 +362,13 @@ fn the_version_is_associated_with_the_sites_behaviors_theirs_are_kept_and_rollba
         before.default_cache_behavior.as_ref().unwrap().function_associations,
         "their CloudFront Function is kept"
     );
+    // Version 1 on 2 behaviors; neither forwards Accept or Accept-Language yet: a warning, not a
+    // failure.
     let verified = rig.run(&["verify"]).ok();
-    assert!(
-        verified.stdout.contains(&format!(
-            "ok   function {function} on the distribution: version 1 on origin-response, on 2 behaviors"
-        )),
-        "{}",
-        verified.stdout
-    );
-    // Neither behavior forwards Accept or Accept-Language yet: a warning, not a failure.
-    assert!(
-        verified.stdout.contains(
-            "warn headers the function sees: default behavior does not forward accept or accept-language; behavior \
-             /api/* does not forward accept or accept-language: there the function answers HTML in the default \
-             language"
-        ),
-        "{}",
-        verified.stdout
-    );
-    assert!(verified.stdout.contains("checks passed, 1 with a warning"), "{}", verified.stdout);
+    insta::assert_snapshot!("association_verified", verified.transcript(&r));
     forward_all_but_host(&rig);
     let verified = rig.run(&["verify"]).ok();
-    assert!(
-        verified.stdout.contains(
-            "warn headers the function sees: default behavior forwards accept and accept-language without it in the \
-             cache key; behavior /api/* forwards accept and accept-language without it in the cache key: CloudFront \
-             keeps an error answer"
-        ),
-        "{}",
-        verified.stdout
-    );
+    insta::assert_snapshot!("association_verified_forwarding", verified.transcript(&r));
 
     // Nothing changed: not one write, the association included.
     rig.proxy.clear();
@@ -444,24 +393,12 @@ fn the_version_is_associated_with_the_sites_behaviors_theirs_are_kept_and_rollba
 
     // Rollback: version 1 again, theirs untouched, and version 2 still there.
     let dry = rig.run(&["rollback", "--dry-run"]).ok();
-    assert!(
-        dry.stdout.contains(&format!(
-            "~ origin-response function, default behavior\n        - {v2_arn}\n        + {v1_arn}\n"
-        )),
-        "{}",
-        dry.stdout
-    );
+    insta::assert_snapshot!("association_rollback_dry_run", dry.transcript(&r));
     rig.run(&["rollback", "--yes"]).ok();
     assert_eq!(lambda_associations(&rig), ours(&v1_arn));
     assert_eq!(versions(&rig, &function).len(), 2, "old versions stay");
     let failed = rig.run(&["verify"]).fails();
-    assert!(
-        failed
-            .stdout
-            .contains(&format!("FAIL function {function} on the distribution: default behavior runs {v1_arn}")),
-        "{}",
-        failed.stdout
-    );
+    insta::assert_snapshot!("association_rolled_back_verify", failed.transcript(&r));
 
     // Turned off: publish takes its association away and keeps theirs.
     rig.edit_config("enabled = true", "enabled = false");
@@ -480,22 +417,17 @@ fn percent_decode(text: &str) -> String {
 #[test]
 fn custom_error_responses_are_set_up_for_the_order_the_config_names() {
     // A role of its own: the default one is another test's to create and see planned.
-    let (rig, _function, _role) = with_their_role(Start::Existing);
+    let (rig, function, role) = with_their_role(Start::Existing);
     let config = std::fs::read_to_string(&rig.config).unwrap();
     std::fs::write(&rig.config, config + "custom_error_order = \"after-function\"\n").unwrap();
     let zip = chaos_zip();
     let zip = zip.to_str().unwrap();
 
+    let r = redactions(&rig, &function, &[("V1", Path::new(zip))]).value("ROLE", &role);
+    // The assumption the error responses are set up for, and `edgepages verify --live URL` to
+    // settle it.
     let planned = rig.run(&["plan", "--lambda-zip", zip]).ok();
-    assert!(
-        planned.stdout.contains(
-            "custom error responses: assumes CloudFront lets them replace the Lambda@Edge function's answer \
-             (custom_error_order = \"after-function\"): 500, 502, 503 set only their error caching TTL"
-        ),
-        "{}",
-        planned.stdout
-    );
-    assert!(planned.stdout.contains("`edgepages verify --live URL`"), "{}", planned.stdout);
+    insta::assert_snapshot!("after_function_plan", planned.transcript(&r));
 
     rig.run(&["publish", "--yes", "--lambda-zip", zip]).ok();
     let pages = |rig: &Rig| {
@@ -519,11 +451,7 @@ fn custom_error_responses_are_set_up_for_the_order_the_config_names() {
         ]
     );
     let verified = rig.run(&["verify"]).ok();
-    assert!(
-        verified.stdout.contains("error response 502: no page (the function answers), cached 10 s"),
-        "{}",
-        verified.stdout
-    );
+    insta::assert_snapshot!("after_function_verified", verified.transcript(&r));
 
     rig.edit_config("custom_error_order = \"after-function\"", "custom_error_order = \"before-function\"");
     rig.run(&["verify"]).fails();

@@ -8,13 +8,13 @@
 
 mod aws;
 
-use aws::Rig;
+use aws::{Rig, writes};
 use aws_sdk_cloudfront::types::{
     CacheBehavior, CachePolicyConfig, CachePolicyCookieBehavior, CachePolicyCookiesConfig, CachePolicyHeaderBehavior,
     CachePolicyHeadersConfig, CachePolicyQueryStringBehavior, CachePolicyQueryStringsConfig, DistributionConfig,
     EventType, FunctionStage, ParametersInCacheKeyAndForwardedToOrigin, ViewerProtocolPolicy,
 };
-use edgepages_e2e::aws_fixture::{Start, unique};
+use edgepages_e2e::aws_fixture::{Start, unique_name};
 use edgepages_e2e::cloudfront::chaos_zip;
 
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -39,7 +39,7 @@ fn their_caching_policy(rig: &Rig) -> String {
         .build()
         .unwrap();
     let config = CachePolicyConfig::builder()
-        .name(unique("shop-pages"))
+        .name(unique_name("shop-pages"))
         .min_ttl(0)
         .default_ttl(60)
         .max_ttl(600)
@@ -96,18 +96,9 @@ fn behaviors(config: &DistributionConfig) -> Vec<(String, String, Option<String>
     out
 }
 
-/// The write calls the proxy saw, as `METHOD path`.
-fn writes(rig: &Rig) -> Vec<String> {
-    rig.proxy
-        .writes()
-        .into_iter()
-        .map(|w| format!("{} {}", w.method, w.path.split('?').next().unwrap_or_default()))
-        .collect()
-}
-
 #[test]
 fn each_behavior_gets_its_variant_nothing_is_written_twice_and_rollback_and_disabling_put_them_back() {
-    let function = unique("edgepages-fn");
+    let function = unique_name("edgepages-fn");
     let extra = format!(
         "\n[cloudfront.lambda_edge]\nenabled = true\nfunction_name = \"{function}\"\nper_viewer = [\"/api/*\"]\n"
     );

@@ -3,14 +3,19 @@
 
 use std::path::Path;
 
-use edgepages_publish::apply::ApplyError;
 use edgepages_publish::aws::{AwsError, Quota};
 use edgepages_publish::fault::Fault;
+use edgepages_publish::session::{ReadError, Stopped};
 
 /// The fix for `err`, when it is a fault a person fixes outside edgepages.
 pub fn advice(err: &anyhow::Error, config: &Path) -> Option<String> {
     let aws = err.chain().find_map(|e| {
-        e.downcast_ref::<AwsError>().or_else(|| e.downcast_ref::<ApplyError>().map(|applied| &applied.source))
+        e.downcast_ref::<AwsError>().or_else(|| e.downcast_ref::<Stopped>().map(|stopped| &stopped.source)).or_else(
+            || match e.downcast_ref::<ReadError>() {
+                Some(ReadError::Aws(aws)) => Some(aws),
+                _ => None,
+            },
+        )
     })?;
     let fault = match aws {
         AwsError::PreconditionFailed { .. } | AwsError::FunctionChanged { .. } | AwsError::PolicyChanged { .. } => {
@@ -66,8 +71,8 @@ pub fn advice(err: &anyhow::Error, config: &Path) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use edgepages_publish::apply::Applied;
     use edgepages_publish::aws::Detail;
+    use edgepages_publish::session::{Part, Written};
 
     use super::*;
 
@@ -81,10 +86,10 @@ mod tests {
         let direct = anyhow::Error::new(fault(Fault::NoCredentials)).context("reading the bucket");
         assert!(advice(&direct, config).unwrap().contains("AWS_PROFILE"));
 
-        let applied = ApplyError {
+        let applied = Stopped {
+            part: Part::Pages,
             source: fault(Fault::WrongRegion(Some("eu-west-1".into()))),
-            written: Applied::default(),
-            distribution_changed: false,
+            written: Written::default(),
             unsaved_record: None,
         };
         let got = advice(&anyhow::Error::new(applied).context("publish stopped"), config).unwrap();
@@ -98,6 +103,12 @@ mod tests {
         assert!(got.contains("docs/src/permissions.md"), "{got}");
         let chapter = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/src/permissions.md");
         assert!(chapter.is_file(), "{} is not there", chapter.display());
+    }
+
+    #[test]
+    fn a_fault_met_while_reading_a_session_is_answered_too() {
+        let read = ReadError::Aws(fault(Fault::NoCredentials));
+        assert!(advice(&anyhow::Error::new(read), Path::new("edgepages.toml")).unwrap().contains("AWS_PROFILE"));
     }
 
     #[test]

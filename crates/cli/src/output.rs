@@ -1,11 +1,13 @@
 //! Where things are printed: results to stdout, progress and diagnostics to stderr, in colour
-//! only when asked or when the stream is a terminal.
+//! only when asked or when the stream is a terminal; and the progress a session reports.
 
 use std::io::Write as _;
 
 use anstream::ColorChoice;
 use anstyle::{AnsiColor, Style};
 use edgepages_publish::aws::Detail;
+use edgepages_publish::progress::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{ColorWhen, Global};
 
@@ -95,6 +97,49 @@ impl Output {
     }
 }
 
+/// Progress, as the session reads and writes: upload progress as a bar on a terminal, every
+/// step as a line with `-v`.
+pub struct BarProgress<'a> {
+    out: &'a Output,
+    bar: ProgressBar,
+}
+
+impl<'a> BarProgress<'a> {
+    pub fn new(out: &'a Output) -> Self {
+        BarProgress { out, bar: ProgressBar::hidden() }
+    }
+}
+
+impl Progress for BarProgress<'_> {
+    fn uploading(&self, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.bar.set_style(
+            ProgressStyle::with_template("{spinner} uploading pages {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    fn uploaded(&self, key: &str) {
+        self.bar.inc(1);
+        self.bar.set_message(key.to_owned());
+        if self.bar.is_hidden() {
+            self.out.progress(&format!("uploaded {key}"));
+        }
+        if self.bar.position() == self.bar.length().unwrap_or(0) {
+            self.bar.finish_and_clear();
+        }
+    }
+    fn step(&self, what: &str) {
+        self.out.progress(what);
+    }
+}
+
+impl std::fmt::Debug for BarProgress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BarProgress")
+    }
+}
+
 /// The error's own words, then each cause on lines of its own; a cause that is only the SDK's
 /// detail behind a fault is left out unless `verbose`.
 fn error_lines(err: &anyhow::Error, verbose: bool) -> Vec<String> {
@@ -115,9 +160,9 @@ fn error_lines(err: &anyhow::Error, verbose: bool) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use edgepages_publish::apply::{Applied, ApplyError};
     use edgepages_publish::aws::AwsError;
     use edgepages_publish::fault::Fault;
+    use edgepages_publish::session::{Part, Stopped, Written};
 
     use super::*;
 
@@ -125,7 +170,7 @@ mod tests {
     fn a_failed_apply_says_its_aws_cause_once() {
         let aws = AwsError::Call { action: "updating distribution E1".into(), message: "InvalidArgument: no".into() };
         let failed =
-            ApplyError { source: aws, written: Applied::default(), distribution_changed: false, unsaved_record: None };
+            Stopped { part: Part::Distribution, source: aws, written: Written::default(), unsaved_record: None };
         let lines = error_lines(&anyhow::Error::new(failed).context("publish stopped"), true);
         assert_eq!(lines, ["publish stopped", "  caused by: updating distribution E1: InvalidArgument: no"]);
     }

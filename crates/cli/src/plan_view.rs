@@ -1,15 +1,14 @@
-//! Shows a plan: as a coloured diff for people, as JSON for machines.
+//! A session's plan as a coloured diff for people, part by part; machines read the session
+//! itself, serialised (`--json`).
 
 use anstyle::{AnsiColor, Style};
 use edgepages_core::config::CustomErrorOrder;
-use edgepages_publish::plan::{Change, ChangeKind, Plan};
-use edgepages_publish::variant::VariantEdit;
+use edgepages_publish::Desired;
+use edgepages_publish::change::{Change, ChangeKind};
+use edgepages_publish::session::{FunctionPart, GuardPart, Session};
 use edgepages_publish::variant::plan::Mode;
-use edgepages_publish::{Current, Desired};
-use serde_json::json;
+use edgepages_publish::variant::plan::VariantEdit;
 
-use crate::commands::publish::PlannedFunction;
-use crate::guard::PlannedGuard;
 use crate::output::Output;
 
 const ADD: Style = AnsiColor::Green.on_default();
@@ -17,22 +16,51 @@ const MODIFY: Style = AnsiColor::Yellow.on_default();
 const REMOVE: Style = AnsiColor::Red.on_default();
 const HEAD: Style = Style::new().bold();
 
-pub fn show(
-    out: &Output,
-    desired: &Desired,
-    current: &Current,
-    plan: &Plan,
-    function: Option<&PlannedFunction>,
-    guard: Option<&PlannedGuard>,
-) -> anyhow::Result<()> {
-    if out.json {
-        return out.json(&to_json(desired, current, plan, function, guard));
-    }
+/// The plan of `session`, for people (`--json` prints the session itself).
+pub fn show(out: &Output, session: &Session) {
+    let d = &session.desired;
     out.result(&format!(
         "{HEAD}plan{HEAD:#} for distribution {} and s3://{}/{}/",
-        desired.distribution_id, desired.bucket, desired.prefix
+        d.distribution_id, d.bucket, d.prefix
     ));
     out.result("");
+    show_pages(out, session);
+    show_distribution(out, session);
+    show_error_order(out, d);
+    if let edgepages_publish::kms::Verdict::Unread { key, why, statement } =
+        edgepages_publish::kms::verdict(&session.current.encryption, &session.current.distribution_arn)
+    {
+        out.warn(&format!(
+            "bucket {} encrypts new objects with KMS key {key}, which could not be checked ({why}); CloudFront reads \
+             the pages only if the key policy holds this statement: {statement}",
+            d.bucket
+        ));
+    }
+    if let Some(f) = &session.function {
+        show_function(out, f);
+    }
+    if let Some(v) = &session.wiring.variant {
+        show_variant(out, v);
+    }
+    if let Some(g) = &session.guard {
+        show_guard(out, g);
+    }
+    out.result("");
+    show_write_count(out, session.write_count());
+}
+
+/// `up to date`, or how many write calls.
+pub fn show_write_count(out: &Output, writes: usize) {
+    if writes == 0 {
+        out.good("up to date:", "nothing to write");
+    } else {
+        out.result(&format!("{writes} write calls"));
+    }
+}
+
+/// The pages to upload, the OAC and the bucket policy.
+fn show_pages(out: &Output, session: &Session) {
+    let (d, plan) = (&session.desired, &session.pages);
     let added = plan.uploads.iter().filter(|u| u.kind == ChangeKind::Add).count();
     out.result(&format!(
         "  pages: {} to upload ({added} new, {} changed), {} unchanged",
@@ -44,26 +72,22 @@ pub fn show(
         out.result(&format!("    {}", marked(upload.kind, &upload.key)));
     }
     if plan.create_oac {
-        out.result(&format!("  {}", marked(ChangeKind::Add, &format!("origin access control {}", desired.oac_name()))));
+        out.result(&format!("  {}", marked(ChangeKind::Add, &format!("origin access control {}", d.oac_name()))));
     }
     if plan.bucket_policy.is_some() {
-        let kind = if current.bucket_policy.is_some() { ChangeKind::Modify } else { ChangeKind::Add };
-        out.result(&format!(
-            "  {}",
-            marked(
-                kind,
-                &format!(
-                    "bucket policy of {}: let only this distribution read {}",
-                    desired.bucket,
-                    desired.readable_resource()
-                )
-            )
-        ));
+        let kind = if session.current.bucket_policy.is_some() { ChangeKind::Modify } else { ChangeKind::Add };
+        let what = format!("bucket policy of {}: let only this distribution read {}", d.bucket, d.readable_resource());
+        out.result(&format!("  {}", marked(kind, &what)));
     }
+}
+
+/// The distribution's changes, what is left in place, and the traps.
+fn show_distribution(out: &Output, session: &Session) {
+    let (d, plan) = (&session.desired, &session.pages);
     if plan.changes.is_empty() {
-        out.result(&format!("  distribution {}: no change", desired.distribution_id));
+        out.result(&format!("  distribution {}: no change", d.distribution_id));
     } else {
-        out.result(&format!("  distribution {} (If-Match: {}):", desired.distribution_id, current.etag));
+        out.result(&format!("  distribution {} (If-Match: {}):", d.distribution_id, session.current.etag));
         for change in &plan.changes {
             show_change(out, change);
         }
@@ -77,45 +101,19 @@ pub fn show(
     for trap in &plan.traps {
         out.result(&format!("  {REMOVE}trap:{REMOVE:#} {trap} (publish refuses it without --force)"));
     }
-    show_error_order(out, desired);
-    if let edgepages_publish::kms::Verdict::Unread { key, why, statement } =
-        edgepages_publish::kms::verdict(&current.encryption, &current.distribution_arn)
-    {
-        out.warn(&format!(
-            "bucket {} encrypts new objects with KMS key {key}, which could not be checked ({why}); CloudFront reads \
-             the pages only if the key policy holds this statement: {statement}",
-            desired.bucket
-        ));
-    }
-    let function_writes = function.map_or(0, |f| f.plan.write_count());
-    if let Some(f) = function {
-        if f.plan.changes.is_empty() {
-            let version =
-                f.plan.current_version.as_ref().map_or_else(String::new, |v| format!(", version {}", v.version));
-            out.result(&format!("  Lambda@Edge function {} (us-east-1): no change{version}", f.target.spec.name));
-        } else {
-            out.result("  Lambda@Edge (us-east-1):");
-            for change in &f.plan.changes {
-                show_change(out, change);
-            }
+}
+
+/// The Lambda@Edge function's changes, or its version when nothing changes.
+fn show_function(out: &Output, f: &FunctionPart) {
+    if f.plan.changes.is_empty() {
+        let version = f.plan.current_version.as_ref().map_or_else(String::new, |v| format!(", version {}", v.version));
+        out.result(&format!("  Lambda@Edge function {} (us-east-1): no change{version}", f.spec.name));
+    } else {
+        out.result("  Lambda@Edge (us-east-1):");
+        for change in &f.plan.changes {
+            show_change(out, change);
         }
     }
-    let variant_writes = desired.variant.as_ref().map_or(0, |v| v.plan.write_count());
-    if let Some(v) = &desired.variant {
-        show_variant(out, v);
-    }
-    let guard_writes = guard.map_or(0, |g| g.plan.write_count());
-    if let Some(g) = guard {
-        show_guard(out, g);
-    }
-    out.result("");
-    let writes = plan.write_count() + function_writes + guard_writes + variant_writes;
-    if writes == 0 {
-        out.good("up to date:", "nothing to write");
-    } else {
-        out.result(&format!("{writes} write calls"));
-    }
-    Ok(())
 }
 
 /// Which order of custom error responses and the function the error pages are set up for, and how
@@ -188,7 +186,7 @@ pub fn mode_words(mode: &Mode) -> String {
     }
 }
 
-pub fn show_guard(out: &Output, g: &PlannedGuard) {
+pub fn show_guard(out: &Output, g: &GuardPart) {
     if g.plan.changes.is_empty() {
         out.result(&format!("  ALB guard on listener {}: no change", g.listener_arn));
     } else {
@@ -210,18 +208,6 @@ pub fn show_guard(out: &Output, g: &PlannedGuard) {
     }
 }
 
-/// The guard's part of a plan, for machines.
-pub fn guard_json(g: &PlannedGuard) -> serde_json::Value {
-    json!({
-        "listener_arn": g.listener_arn,
-        "steps": g.plan.steps,
-        "changes": g.plan.changes,
-        "redirect_waits": g.plan.redirect_waits,
-        "ahead": g.plan.ahead,
-        "writes": g.plan.write_count(),
-    })
-}
-
 pub fn show_change(out: &Output, change: &Change) {
     out.result(&format!("    {}", marked(change.kind, &change.target)));
     if let Some(before) = &change.before {
@@ -239,54 +225,4 @@ fn marked(kind: ChangeKind, text: &str) -> String {
         ChangeKind::Remove => (REMOVE, '-'),
     };
     format!("{style}{sign} {text}{style:#}")
-}
-
-pub fn to_json(
-    desired: &Desired,
-    current: &Current,
-    plan: &Plan,
-    function: Option<&PlannedFunction>,
-    guard: Option<&PlannedGuard>,
-) -> serde_json::Value {
-    let function_writes = function.map_or(0, |f| f.plan.write_count());
-    let guard_writes = guard.map_or(0, |g| g.plan.write_count());
-    let variant_writes = desired.variant.as_ref().map_or(0, |v| v.plan.write_count());
-    json!({
-        "guard": guard.map(guard_json),
-        "variant": desired.variant.as_ref().map(|v| json!({
-            "enabled": v.spec.enabled,
-            "behaviors": v.plan.behaviors.iter().map(|(key, mode)| json!({
-                "behavior": key.to_string(),
-                "mode": mode,
-            })).collect::<Vec<_>>(),
-            "steps": v.plan.steps.iter().map(edgepages_publish::variant::plan::Step::describe).collect::<Vec<_>>(),
-            "writes": variant_writes,
-        })),
-        "function": function.map(|f| json!({
-            "name": f.target.spec.name,
-            "region": edgepages_publish::function::REGION,
-            "code_sha256": f.target.spec.code_sha256,
-            "steps": f.plan.steps,
-            "changes": f.plan.changes,
-            "current_version": f.plan.current_version.as_ref().map(|v| &v.arn),
-            "writes": function_writes,
-        })),
-        "custom_error_order": desired.custom_error_order.map(|order| json!({
-            "assumed": order.as_str(),
-            "pages": desired.error_pages.iter().filter(|p| p.serves_page).map(|p| p.code).collect::<Vec<_>>(),
-            "ttl_only": desired.error_pages.iter().filter(|p| !p.serves_page).map(|p| p.code).collect::<Vec<_>>(),
-        })),
-        "distribution_id": desired.distribution_id,
-        "bucket": desired.bucket,
-        "prefix": desired.prefix,
-        "if_match": current.etag,
-        "uploads": plan.uploads,
-        "unchanged": plan.unchanged,
-        "left_in_place": plan.left_in_place,
-        "create_origin_access_control": plan.create_oac,
-        "bucket_policy": plan.bucket_policy.is_some(),
-        "distribution_changes": plan.changes,
-        "traps": plan.traps.iter().map(|t| json!({ "trap": t, "message": t.to_string() })).collect::<Vec<_>>(),
-        "writes": plan.write_count() + function_writes + guard_writes + variant_writes,
-    })
 }

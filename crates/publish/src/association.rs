@@ -43,7 +43,7 @@ pub fn targets(config: &DistributionConfig) -> Vec<BehaviorKey> {
     let site = &default.target_origin_id;
     std::iter::once(BehaviorKey(None))
         .chain(
-            crate::distribution::behaviors(config)
+            crate::lists::behaviors(config)
                 .iter()
                 .filter(|b| &b.target_origin_id == site)
                 .map(|b| BehaviorKey(Some(b.path_pattern.clone()))),
@@ -61,7 +61,7 @@ pub fn read_behavior<'a, T>(
 ) -> Option<T> {
     match &key.0 {
         None => config.default_cache_behavior.as_ref().map(default),
-        Some(pattern) => crate::distribution::behaviors(config).iter().find(|b| &b.path_pattern == pattern).map(other),
+        Some(pattern) => crate::lists::behaviors(config).iter().find(|b| &b.path_pattern == pattern).map(other),
     }
 }
 
@@ -192,7 +192,7 @@ pub fn summary(config: &DistributionConfig, key: &BehaviorKey) -> Option<String>
 pub fn all_keys(before: &DistributionConfig, after: &DistributionConfig) -> Vec<BehaviorKey> {
     let mut keys = vec![BehaviorKey(None)];
     for config in [before, after] {
-        for b in crate::distribution::behaviors(config) {
+        for b in crate::lists::behaviors(config) {
             let key = BehaviorKey(Some(b.path_pattern.clone()));
             if !keys.contains(&key) {
                 keys.push(key);
@@ -207,7 +207,7 @@ mod tests {
     use aws_sdk_cloudfront::types::ViewerProtocolPolicy;
 
     use super::*;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::existing;
 
     const V3: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgepages-E2EXAMPLE123:3";
 
@@ -233,7 +233,7 @@ mod tests {
             )
             .build()
             .unwrap();
-        crate::distribution::tests::push_behavior(&mut config, api);
+        crate::fixtures::push_behavior(&mut config, api);
         config
     }
 

@@ -1,47 +1,13 @@
 //! The plan's words for a distribution: each change to the parts `publish` owns, as a line a
 //! person reads (before and after), and never a word about the rest.
 
-use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig, Method, Origin};
-use serde::Serialize;
-
 use crate::association;
+use crate::change::Change;
 use crate::desired::Desired;
-use crate::distribution::{behaviors, error_response, origins};
+use crate::lists::{behaviors, error_response, origins};
 use crate::origin_verify;
-
-/// One line of a plan: something added, changed or removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
-    pub kind: ChangeKind,
-    /// What changes, such as `error response 502` or `object edgepages/503.html`.
-    pub target: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Add,
-    Modify,
-    Remove,
-}
-
-impl Change {
-    /// The change between two summaries of the same thing, if there is one.
-    pub fn between(target: String, before: Option<String>, after: Option<String>) -> Option<Change> {
-        let kind = match (&before, &after) {
-            (None, None) => return None,
-            (Some(b), Some(a)) if a == b => return None,
-            (None, Some(_)) => ChangeKind::Add,
-            (Some(_), None) => ChangeKind::Remove,
-            (Some(_), Some(_)) => ChangeKind::Modify,
-        };
-        Some(Change { kind, target, before, after })
-    }
-}
+use crate::wiring::Wiring;
+use aws_sdk_cloudfront::types::{CustomErrorResponse, DistributionConfig, Method, Origin};
 
 /// The parts of a distribution that `publish` owns, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,15 +26,15 @@ pub struct OwnedKeys {
 }
 
 impl OwnedKeys {
-    pub fn of(desired: &Desired) -> OwnedKeys {
+    pub fn of(desired: &Desired, wiring: &Wiring) -> OwnedKeys {
         OwnedKeys {
             origin_id: desired.origin_id(),
             path_pattern: desired.path_pattern(),
             codes: desired.error_pages.iter().map(|p| p.code).collect(),
             timeouts_origin: desired.origin_timeouts.as_ref().map(|t| t.id.clone()),
-            origin_response: desired.edge_function.is_some(),
-            origin_header: desired.origin_header.is_some(),
-            variant: desired.variant.is_some(),
+            origin_response: wiring.edge_function.is_some(),
+            origin_header: wiring.origin_header.is_some(),
+            variant: wiring.variant.is_some(),
         }
     }
 }

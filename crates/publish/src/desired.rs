@@ -1,12 +1,12 @@
 //! What `publish` wants to exist: the page objects, and the CloudFront settings it owns,
-//! derived from the config and the rendered pages.
+//! derived from the config and the rendered pages. What the distribution names of the other
+//! parts (known only once they are read) is in [`crate::wiring`].
 
 use edgepages_core::PageKind;
 use edgepages_core::config::{Config, CustomErrorOrder, OriginTimeouts};
 use edgepages_core::static_pages::StaticPage;
 use sha2::{Digest as _, Sha256};
 
-use crate::association::EdgeFunction;
 use crate::error::PlanError;
 
 /// `Cache-Control` on the page objects: short, so that a re-published page reaches viewers
@@ -92,15 +92,6 @@ pub struct Desired {
     pub custom_error_order: Option<CustomErrorOrder>,
     pub error_ttl: u32,
     pub origin_timeouts: Option<OriginTimeouts>,
-    /// The Lambda@Edge function's association, when `[cloudfront.lambda_edge]` is there. Its
-    /// version is known only once the function is read (or published), so the caller sets it.
-    pub edge_function: Option<EdgeFunction>,
-    /// The ALB guard's origin header, when `[alb]` is there; the secret is known only once the
-    /// distribution is read (it is kept from one publish to the next), so the caller sets it.
-    pub origin_header: Option<crate::origin_verify::OriginHeader>,
-    /// The variant functions and cache policy copies, when `[cloudfront.lambda_edge]` is there;
-    /// planned from what is read, so the caller sets it.
-    pub variant: Option<crate::variant::VariantEdit>,
 }
 
 impl Desired {
@@ -139,9 +130,6 @@ impl Desired {
             custom_error_order: cf.lambda_edge.as_ref().filter(|f| f.enabled).map(|f| f.custom_error_order),
             error_ttl: cf.error_caching_min_ttl,
             origin_timeouts: cf.origin.clone(),
-            edge_function: None,
-            origin_header: None,
-            variant: None,
         })
     }
 
@@ -213,37 +201,5 @@ mod tests {
         // A cut that ends on a separator leaves none dangling before the digest.
         let dotted = format!("{}.{}", "c".repeat(44), "d".repeat(18));
         assert!(!oac_name(&dotted).contains(".-"), "{}", oac_name(&dotted));
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests_support {
-    use super::{Desired, ErrorPage, PageObject};
-
-    /// A small desired state: two pages, codes 502 and 503, a 10 s error TTL.
-    pub fn desired() -> Desired {
-        let page = |key: &str, body: &str| PageObject::new(key, body.as_bytes().to_vec(), "text/html; charset=utf-8");
-        Desired {
-            bucket: "pages-bucket".into(),
-            region: "eu-west-1".into(),
-            prefix: "edgepages".into(),
-            distribution_id: "E2EXAMPLE123".into(),
-            objects: vec![page("edgepages/502.html", "<p>502</p>"), page("edgepages/503.html", "<p>503</p>")],
-            error_pages: [502, 503]
-                .into_iter()
-                .map(|code| ErrorPage {
-                    code,
-                    page_path: format!("/edgepages/{code}.html"),
-                    has_own_page: true,
-                    serves_page: true,
-                })
-                .collect(),
-            custom_error_order: None,
-            error_ttl: 10,
-            origin_timeouts: None,
-            edge_function: None,
-            origin_header: None,
-            variant: None,
-        }
     }
 }

@@ -8,18 +8,19 @@ use aws_sdk_cloudfront::types::{
     DistributionConfig, Method, Origin, Origins, S3OriginConfig, ViewerProtocolPolicy,
 };
 
-use crate::association;
 use crate::desired::{CACHING_OPTIMIZED_POLICY_ID, Desired};
 use crate::error::PlanError;
-use crate::origin_verify::{self, OriginHeader};
+use crate::wiring::Wiring;
 
 /// Shown in a plan in place of the Origin Access Control's ID when it does not exist yet.
 pub const NEW_OAC: &str = "(new)";
 
-/// The current config with `desired` applied. `oac_id` is the Origin Access Control to use.
+/// The current config with `desired` applied, wired to the other parts as `wiring` says.
+/// `oac_id` is the Origin Access Control to use.
 pub fn with_desired(
     current: &DistributionConfig,
     desired: &Desired,
+    wiring: &Wiring,
     oac_id: &str,
 ) -> Result<DistributionConfig, PlanError> {
     let mut config = current.clone();
@@ -27,34 +28,8 @@ pub fn with_desired(
     set_behavior(&mut config, desired)?;
     set_error_responses(&mut config, desired);
     set_origin_timeouts(&mut config, desired)?;
-    if let Some(function) = &desired.edge_function {
-        association::set(&mut config, function)?;
-    }
-    if let Some(v) = &desired.variant {
-        crate::variant::plan::set(&mut config, &v.spec, &v.plan, &v.names)?;
-    }
-    match &desired.origin_header {
-        Some(OriginHeader::Set(secret)) => origin_verify::set(&mut config, Some(secret))?,
-        Some(OriginHeader::Removed) => origin_verify::set(&mut config, None)?,
-        None => {}
-    }
+    wiring.wire(&mut config)?;
     Ok(config)
-}
-
-pub fn origins(config: &DistributionConfig) -> &[Origin] {
-    config.origins.as_ref().map_or(&[], |o| o.items.as_slice())
-}
-
-pub fn behaviors(config: &DistributionConfig) -> &[CacheBehavior] {
-    config.cache_behaviors.as_ref().and_then(|b| b.items.as_deref()).unwrap_or(&[])
-}
-
-pub fn error_responses(config: &DistributionConfig) -> &[CustomErrorResponse] {
-    config.custom_error_responses.as_ref().and_then(|r| r.items.as_deref()).unwrap_or(&[])
-}
-
-pub fn error_response(config: &DistributionConfig, code: u16) -> Option<&CustomErrorResponse> {
-    error_responses(config).iter().find(|r| r.error_code == i32::from(code))
 }
 
 fn set_origin(config: &mut DistributionConfig, desired: &Desired, oac_id: &str) -> Result<(), PlanError> {
@@ -181,76 +156,19 @@ fn len_i32(n: usize) -> i32 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use aws_sdk_cloudfront::types::{CustomOriginConfig, DefaultCacheBehavior, OriginProtocolPolicy};
+mod tests {
     use edgepages_core::config::OriginTimeouts;
 
     use super::*;
-    use crate::describe::{ChangeKind, OwnedKeys, describe};
-    use crate::desired::tests_support::desired;
-
-    /// A distribution as a team might have it: an ALB origin, a `/static/*` behavior and a 404
-    /// error response that rewrites to a page of their own.
-    pub fn existing() -> DistributionConfig {
-        let alb = Origin::builder()
-            .id("alb")
-            .domain_name("my-alb-123.eu-west-1.elb.amazonaws.com")
-            .custom_origin_config(
-                CustomOriginConfig::builder()
-                    .http_port(80)
-                    .https_port(443)
-                    .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
-                    .origin_read_timeout(30)
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-            .unwrap();
-        let assets = Origin::builder().id("assets").domain_name("assets.s3.eu-west-1.amazonaws.com").build().unwrap();
-        let static_behavior = CacheBehavior::builder()
-            .path_pattern("/static/*")
-            .target_origin_id("assets")
-            .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll)
-            .build()
-            .unwrap();
-        let not_found = CustomErrorResponse::builder()
-            .error_code(404)
-            .response_page_path("/404.html")
-            .response_code("404")
-            .error_caching_min_ttl(300)
-            .build()
-            .unwrap();
-        DistributionConfig::builder()
-            .caller_reference("ref-1")
-            .comment("shop")
-            .enabled(true)
-            .origins(Origins::builder().quantity(2).items(alb).items(assets).build().unwrap())
-            .default_cache_behavior(
-                DefaultCacheBehavior::builder()
-                    .target_origin_id("alb")
-                    .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                    .build()
-                    .unwrap(),
-            )
-            .cache_behaviors(CacheBehaviors::builder().quantity(1).items(static_behavior).build().unwrap())
-            .custom_error_responses(CustomErrorResponses::builder().quantity(1).items(not_found).build().unwrap())
-            .build()
-            .unwrap()
-    }
-
-    /// Adds `behavior` after the others, as a team's own.
-    pub fn push_behavior(config: &mut DistributionConfig, behavior: CacheBehavior) {
-        let behaviors =
-            config.cache_behaviors.get_or_insert_with(|| CacheBehaviors::builder().quantity(0).build().unwrap());
-        let items = behaviors.items.get_or_insert_with(Vec::new);
-        items.push(behavior);
-        behaviors.quantity = len_i32(items.len());
-    }
+    use crate::change::ChangeKind;
+    use crate::describe::{OwnedKeys, describe};
+    use crate::fixtures::{desired, existing};
+    use crate::lists::{behaviors, error_response, error_responses, origins};
 
     #[test]
     fn adds_the_origin_the_behavior_first_and_the_error_responses() {
         let before = existing();
-        let after = with_desired(&before, &desired(), "OAC1").unwrap();
+        let after = with_desired(&before, &desired(), &Wiring::default(), "OAC1").unwrap();
         let ours = origins(&after).iter().find(|o| o.id == "edgepages-pages-bucket").unwrap();
         assert_eq!(ours.domain_name, "pages-bucket.s3.eu-west-1.amazonaws.com");
         assert_eq!(ours.origin_access_control_id.as_deref(), Some("OAC1"));
@@ -278,23 +196,27 @@ pub(crate) mod tests {
     #[test]
     fn a_code_without_its_page_keeps_only_its_ttl() {
         let mut d = desired();
-        let paged = with_desired(&existing(), &d, "OAC1").unwrap();
+        let paged = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         d.error_pages[0].serves_page = false;
-        let after = with_desired(&paged, &d, "OAC1").unwrap();
+        let after = with_desired(&paged, &d, &Wiring::default(), "OAC1").unwrap();
         let r502 = error_response(&after, 502).unwrap();
         assert_eq!((r502.response_page_path.as_deref(), r502.response_code.as_deref()), (None, None));
         assert_eq!(r502.error_caching_min_ttl, Some(10));
         assert_eq!(error_response(&after, 503), error_response(&paged, 503));
-        let changes = describe(&paged, &after, &OwnedKeys::of(&d));
+        let changes = describe(&paged, &after, &OwnedKeys::of(&d, &Wiring::default()));
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].after.as_deref(), Some("(no page) as the origin's status, cached 10 s"));
-        assert_eq!(with_desired(&after, &d, "OAC1").unwrap(), after, "applying twice is applying once");
+        assert_eq!(
+            with_desired(&after, &d, &Wiring::default(), "OAC1").unwrap(),
+            after,
+            "applying twice is applying once"
+        );
     }
 
     #[test]
     fn everything_it_does_not_own_is_carried_over_exactly() {
         let before = existing();
-        let after = with_desired(&before, &desired(), "OAC1").unwrap();
+        let after = with_desired(&before, &desired(), &Wiring::default(), "OAC1").unwrap();
         assert_eq!(origins(&after)[..2], origins(&before)[..]);
         assert_eq!(behaviors(&after)[1..], behaviors(&before)[..]);
         assert_eq!(error_response(&after, 404), error_response(&before, 404));
@@ -310,17 +232,17 @@ pub(crate) mod tests {
 
     #[test]
     fn applying_twice_is_applying_once() {
-        let once = with_desired(&existing(), &desired(), "OAC1").unwrap();
-        let twice = with_desired(&once, &desired(), "OAC1").unwrap();
+        let once = with_desired(&existing(), &desired(), &Wiring::default(), "OAC1").unwrap();
+        let twice = with_desired(&once, &desired(), &Wiring::default(), "OAC1").unwrap();
         assert_eq!(once, twice);
-        assert!(describe(&once, &twice, &OwnedKeys::of(&desired())).is_empty());
+        assert!(describe(&once, &twice, &OwnedKeys::of(&desired(), &Wiring::default())).is_empty());
     }
 
     #[test]
     fn describes_each_owned_change() {
         let before = existing();
-        let after = with_desired(&before, &desired(), NEW_OAC).unwrap();
-        let changes = describe(&before, &after, &OwnedKeys::of(&desired()));
+        let after = with_desired(&before, &desired(), &Wiring::default(), NEW_OAC).unwrap();
+        let changes = describe(&before, &after, &OwnedKeys::of(&desired(), &Wiring::default()));
         let targets: Vec<_> = changes.iter().map(|c| (c.kind, c.target.as_str())).collect();
         assert_eq!(
             targets,
@@ -339,11 +261,11 @@ pub(crate) mod tests {
         let mut d = desired();
         d.error_pages[0].code = 404;
         d.error_pages[0].page_path = "/edgepages/error.html".into();
-        let after = with_desired(&existing(), &d, "OAC1").unwrap();
+        let after = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         assert_eq!(error_responses(&after)[0].response_page_path.as_deref(), Some("/edgepages/error.html"));
-        let change = &describe(&existing(), &after, &OwnedKeys::of(&d))[2];
+        let change = &describe(&existing(), &after, &OwnedKeys::of(&d, &Wiring::default()))[2];
         assert_eq!(change.kind, ChangeKind::Modify);
-        assert_eq!(change.before.as_deref(), Some("/404.html as 404, cached 300 s"));
+        assert_eq!(change.before.as_deref(), Some("/not-found.html as 404, cached 300 s"));
     }
 
     #[test]
@@ -355,11 +277,11 @@ pub(crate) mod tests {
             connection_timeout: Some(3),
             read_timeout: Some(8),
         });
-        let after = with_desired(&existing(), &d, "OAC1").unwrap();
+        let after = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let alb = &origins(&after)[0];
         assert_eq!((alb.connection_attempts, alb.connection_timeout), (Some(1), Some(3)));
         assert_eq!(alb.custom_origin_config.as_ref().unwrap().origin_read_timeout, Some(8));
-        let change = describe(&existing(), &after, &OwnedKeys::of(&d)).pop().unwrap();
+        let change = describe(&existing(), &after, &OwnedKeys::of(&d, &Wiring::default())).pop().unwrap();
         assert_eq!(change.after.as_deref(), Some("1 connection attempts, connect 3 s, read 8 s"));
     }
 
@@ -372,7 +294,7 @@ pub(crate) mod tests {
             connection_timeout: None,
             read_timeout: None,
         });
-        let e = with_desired(&existing(), &d, "OAC1").unwrap_err();
+        let e = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap_err();
         assert_eq!(
             e,
             PlanError::UnknownOrigin {
@@ -388,13 +310,13 @@ pub(crate) mod tests {
             read_timeout: Some(5),
         });
         assert_eq!(
-            with_desired(&existing(), &d, "OAC1").unwrap_err(),
+            with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap_err(),
             PlanError::NotCustomOrigin { id: "assets".into() }
         );
 
         let mut d = desired();
         d.prefix = "static".into();
-        let e = with_desired(&existing(), &d, "OAC1").unwrap_err();
+        let e = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap_err();
         assert_eq!(e, PlanError::PathPatternTaken { pattern: "/static/*".into(), origin_id: "assets".into() });
     }
 }

@@ -208,7 +208,7 @@ mod tests {
     use aws_sdk_cloudfront::types::{CacheBehavior, ViewerProtocolPolicy};
 
     use super::*;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::existing;
 
     const ALL_VIEWER: &str = "216adef6-5c7f-47e4-b989-5492eafa07d3";
     const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -238,7 +238,7 @@ mod tests {
             .set_origin_request_policy_id(api_orp.map(str::to_owned))
             .build()
             .unwrap();
-        crate::distribution::tests::push_behavior(&mut config, api);
+        crate::fixtures::push_behavior(&mut config, api);
         config
     }
 

@@ -4,14 +4,14 @@
 //! record name it by a short fingerprint.
 
 use aws_sdk_cloudfront::types::{CustomHeaders, DistributionConfig, Origin, OriginCustomHeader};
-use sha2::{Digest as _, Sha256};
 
-use crate::alb::guard::ORIGIN_HEADER;
 use crate::alb::loop_check::CloudFrontRequest;
 use crate::association::{BehaviorKey, targets};
-use crate::distribution::origins;
 use crate::error::PlanError;
 use crate::forwarding::{Policies, reaches_origin};
+use crate::lists::origins;
+use crate::secret::fingerprint;
+use edgepages_core::config::ORIGIN_VERIFY_HEADER as ORIGIN_HEADER;
 
 /// What `publish` wants of the header.
 #[derive(Clone, PartialEq, Eq)]
@@ -79,20 +79,6 @@ pub fn set(config: &mut DistributionConfig, secret: Option<&str>) -> Result<(), 
         Some(CustomHeaders::builder().quantity(quantity).set_items(Some(items)).build()?)
     };
     Ok(())
-}
-
-/// A secret's fingerprint, safe to show: enough to tell two apart, nothing to rebuild it from.
-pub fn fingerprint(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes())[..4])
-}
-
-/// `bytes` as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The header on the site's origin in words, for the plan.

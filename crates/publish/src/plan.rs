@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
-pub use crate::describe::{Change, ChangeKind};
+use crate::change::{Change, ChangeKind};
 use crate::describe::{OwnedKeys, describe};
 use crate::desired::{Desired, MAX_SAFE_ERROR_TTL, PAGE_CACHE_CONTROL, PageObject};
-use crate::distribution::{NEW_OAC, error_responses, with_desired};
+use crate::distribution::{NEW_OAC, with_desired};
 use crate::error::PlanError;
+use crate::lists::error_responses;
 use crate::policy;
 use crate::rollback::OwnedState;
+use crate::wiring::Wiring;
 
 /// A page object as S3 holds it: what `publish` compares with the page it would upload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -160,8 +162,8 @@ impl Plan {
     }
 }
 
-/// Plans the change from `current` to `desired`.
-pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
+/// Plans the change from `current` to `desired`, wired to the other parts as `wiring` says.
+pub fn plan(desired: &Desired, wiring: &Wiring, current: &Current) -> Result<Plan, PlanError> {
     PlanError::refuse_unmodelled(&desired.distribution_id, &current.unmodelled)?;
     let mut uploads = Vec::new();
     let mut unchanged = 0;
@@ -181,8 +183,8 @@ pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
         .collect();
 
     let oac_id = current.oac_id.as_deref().unwrap_or(NEW_OAC);
-    let next = with_desired(&current.distribution, desired, oac_id)?;
-    let changes = describe(&current.distribution, &next, &OwnedKeys::of(desired));
+    let next = with_desired(&current.distribution, desired, wiring, oac_id)?;
+    let changes = describe(&current.distribution, &next, &OwnedKeys::of(desired, wiring));
     let distribution = (next != current.distribution).then_some(next);
 
     Ok(Plan {
@@ -194,7 +196,7 @@ pub fn plan(desired: &Desired, current: &Current) -> Result<Plan, PlanError> {
         distribution,
         changes,
         traps: traps(desired, current),
-        before: OwnedState::capture(&current.distribution, desired),
+        before: OwnedState::capture(&current.distribution, desired, wiring),
     })
 }
 
@@ -234,8 +236,8 @@ mod tests {
 
     use super::*;
     use crate::desired::ErrorPage;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
 
     fn current() -> Current {
         Current {
@@ -265,7 +267,7 @@ mod tests {
             current.objects.insert(object.key.clone(), stored(object));
         }
         current.oac_id = Some("OAC1".into());
-        current.distribution = with_desired(&current.distribution, desired, "OAC1").unwrap();
+        current.distribution = with_desired(&current.distribution, desired, &Wiring::default(), "OAC1").unwrap();
         current.bucket_policy = plan.bucket_policy.clone().or(current.bucket_policy);
         current
     }
@@ -274,7 +276,7 @@ mod tests {
     fn pages_only_keeps_the_uploads_and_drops_every_distribution_and_bucket_write() {
         let mut d = desired();
         d.error_ttl = 600;
-        let full = plan(&d, &current()).unwrap();
+        let full = plan(&d, &Wiring::default(), &current()).unwrap();
         assert!(full.create_oac && full.bucket_policy.is_some() && full.distribution.is_some());
         assert!(!full.traps.is_empty(), "a 600 s TTL is a trap of the distribution's");
         let uploads = full.uploads.clone();
@@ -287,7 +289,7 @@ mod tests {
     #[test]
     fn a_fresh_site_uploads_everything_and_wires_the_distribution() {
         let d = desired();
-        let p = plan(&d, &current()).unwrap();
+        let p = plan(&d, &Wiring::default(), &current()).unwrap();
         assert_eq!(p.uploads.len(), 2);
         assert!(p.uploads.iter().all(|u| u.kind == ChangeKind::Add));
         assert!(p.create_oac && p.bucket_policy.is_some() && p.distribution.is_some());
@@ -298,9 +300,9 @@ mod tests {
     #[test]
     fn nothing_changed_means_no_writes() {
         let d = desired();
-        let first = plan(&d, &current()).unwrap();
+        let first = plan(&d, &Wiring::default(), &current()).unwrap();
         let after = applied(&d, current(), &first);
-        let second = plan(&d, &after).unwrap();
+        let second = plan(&d, &Wiring::default(), &after).unwrap();
         assert!(second.is_empty(), "{second:?}");
         assert_eq!(second.unchanged, 2);
         assert!(second.changes.is_empty());
@@ -314,7 +316,7 @@ mod tests {
         c.objects.insert("edgepages/503.html".into(), stored(&d.objects[0]));
         c.objects.insert("edgepages/old.html".into(), StoredObject::default());
         c.objects.insert("edgepages/_edgepages/rollback-E2EXAMPLE123.json".into(), StoredObject::default());
-        let p = plan(&d, &c).unwrap();
+        let p = plan(&d, &Wiring::default(), &c).unwrap();
         assert_eq!(p.uploads, [Upload { key: "edgepages/503.html".into(), kind: ChangeKind::Modify }]);
         assert_eq!(p.unchanged, 1);
         assert_eq!(p.left_in_place, ["edgepages/old.html"]);
@@ -327,7 +329,7 @@ mod tests {
         let mut c = current();
         c.objects.insert(page.key.clone(), stored(page));
         c.objects.insert(d.objects[1].key.clone(), stored(&d.objects[1]));
-        assert!(plan(&d, &c).unwrap().uploads.is_empty());
+        assert!(plan(&d, &Wiring::default(), &c).unwrap().uploads.is_empty());
 
         // Published by an older edgepages: no digest at all.
         let mut older = stored(page);
@@ -342,7 +344,7 @@ mod tests {
         let other_type = StoredObject { content_type: Some("text/plain".into()), ..stored(page) };
         for changed in [older, other_cache_control, other_type] {
             c.objects.insert(page.key.clone(), changed.clone());
-            let p = plan(&d, &c).unwrap();
+            let p = plan(&d, &Wiring::default(), &c).unwrap();
             assert_eq!(p.uploads, [Upload { key: page.key.clone(), kind: ChangeKind::Modify }], "{changed:?}");
         }
     }
@@ -372,7 +374,7 @@ mod tests {
             serves_page: true,
         });
         let c = with_404_rewrite_to_200();
-        let p = plan(&d, &c).unwrap();
+        let p = plan(&d, &Wiring::default(), &c).unwrap();
         assert_eq!(
             p.traps,
             [
@@ -389,7 +391,7 @@ mod tests {
     fn a_distribution_with_elements_the_sdk_would_drop_is_refused_by_name() {
         let mut c = current();
         c.unmodelled = vec!["NewTopLevelSetting".into(), "Origins/Items/Origin/FutureShield".into()];
-        let e = plan(&desired(), &c).unwrap_err();
+        let e = plan(&desired(), &Wiring::default(), &c).unwrap_err();
         let text = e.to_string();
         assert!(text.contains("NewTopLevelSetting, Origins/Items/Origin/FutureShield"), "{text}");
         assert!(text.contains("upgrade edgepages"), "{text}");
@@ -405,7 +407,7 @@ mod tests {
             serves_page: true,
         });
         let c = with_404_rewrite_to_200();
-        let p = plan(&d, &c).unwrap();
+        let p = plan(&d, &Wiring::default(), &c).unwrap();
         assert_eq!(p.traps, [Trap::CodeWithoutPage { code: 404 }]);
     }
 }

@@ -62,7 +62,7 @@ pub fn merged(current: Option<&str>, desired: &Desired, distribution_arn: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
+    use crate::fixtures::desired;
 
     const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123";
 

@@ -89,9 +89,10 @@ pub fn choose<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
     use crate::rollback::{OwnedState, RECORD_FORMAT, RolledBack};
+    use crate::wiring::Wiring;
 
     fn listed(published_at: &str, etag: &str) -> Listed {
         let d = desired();
@@ -102,7 +103,7 @@ mod tests {
                 distribution_id: d.distribution_id.clone(),
                 published_at: Some(published_at.to_owned()),
                 published_etag: etag.to_owned(),
-                before: OwnedState::capture(&existing(), &d),
+                before: OwnedState::capture(&existing(), &d, &Wiring::default()),
                 rolled_back: None,
             },
         )

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::association::{self, BehaviorKey};
 use crate::describe::OwnedKeys;
 use crate::desired::Desired;
-use crate::distribution::{behaviors, error_response, origins};
 use crate::error::PlanError;
+use crate::lists::{behaviors, error_response, origins};
 use crate::variant::plan as variant;
+use crate::wiring::Wiring;
 
 /// Written next to the pages after each publish that changed the distribution, one per publish
 /// ([`crate::records`]).
@@ -124,8 +125,8 @@ pub struct TimeoutFields {
 }
 
 impl OwnedState {
-    /// Captures the parts of `config` that `desired` would change.
-    pub fn capture(config: &DistributionConfig, desired: &Desired) -> OwnedState {
+    /// Captures the parts of `config` that `desired`, wired as `wiring` says, would change.
+    pub fn capture(config: &DistributionConfig, desired: &Desired, wiring: &Wiring) -> OwnedState {
         let origin_id = desired.origin_id();
         let path_pattern = desired.path_pattern();
         let origin = origins(config).iter().find(|o| o.id == origin_id).map(|o| OriginFields {
@@ -168,7 +169,7 @@ impl OwnedState {
                 read_timeout: o.custom_origin_config.as_ref().and_then(|c| c.origin_read_timeout),
             })
         });
-        let origin_response = desired.edge_function.as_ref().map(|_| {
+        let origin_response = wiring.edge_function.as_ref().map(|_| {
             association::targets(config)
                 .into_iter()
                 .map(|key| {
@@ -181,8 +182,8 @@ impl OwnedState {
                 })
                 .collect()
         });
-        let origin_header = desired.origin_header.as_ref().map(|_| crate::origin_verify::secret(config).is_some());
-        let variant = desired.variant.as_ref().map(|_| {
+        let origin_header = wiring.origin_header.as_ref().map(|_| crate::origin_verify::secret(config).is_some());
+        let variant = wiring.variant.as_ref().map(|_| {
             association::targets(config)
                 .into_iter()
                 .map(|key| VariantFields {
@@ -369,9 +370,9 @@ mod tests {
 
     use super::*;
     use crate::describe::describe;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
     use crate::distribution::with_desired;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
 
     fn with_timeouts() -> Desired {
         let mut d = desired();
@@ -388,8 +389,8 @@ mod tests {
     fn restore_after_publish_gives_back_the_original_exactly() {
         let d = with_timeouts();
         let original = existing();
-        let state = OwnedState::capture(&original, &d);
-        let published = with_desired(&original, &d, "OAC1").unwrap();
+        let state = OwnedState::capture(&original, &d, &Wiring::default());
+        let published = with_desired(&original, &d, &Wiring::default(), "OAC1").unwrap();
         assert_ne!(published, original);
         assert_eq!(state.restore(&published).unwrap(), original);
     }
@@ -397,11 +398,11 @@ mod tests {
     #[test]
     fn a_publish_that_put_the_guards_header_on_rolls_back_without_it_and_one_that_found_it_keeps_it() {
         use crate::origin_verify::{OriginHeader, secret};
-        let mut d = desired();
-        d.origin_header = Some(OriginHeader::Set("s3cret".into()));
+        let d = desired();
+        let w = Wiring { origin_header: Some(OriginHeader::Set("s3cret".into())), ..Wiring::default() };
         let original = existing();
-        let state = OwnedState::capture(&original, &d);
-        let published = with_desired(&original, &d, "OAC1").unwrap();
+        let state = OwnedState::capture(&original, &d, &w);
+        let published = with_desired(&original, &d, &w, "OAC1").unwrap();
         assert_eq!(secret(&published), Some("s3cret"));
         let restored = state.restore(&published).unwrap();
         assert_eq!(secret(&restored), None);
@@ -409,15 +410,16 @@ mod tests {
         assert!(describe(&published, &restored, &state.keys()).iter().any(|c| c.target == "origin header"));
 
         // Published again over a distribution that already had it: the rollback leaves it.
-        let again = OwnedState::capture(&published, &d);
+        let again = OwnedState::capture(&published, &d, &w);
         assert_eq!(secret(&again.restore(&published).unwrap()), Some("s3cret"));
     }
 
     #[test]
     fn restore_puts_each_behaviors_viewer_request_function_and_cache_policy_back_and_keeps_theirs() {
         use crate::association::BehaviorKey;
+        use crate::variant::plan::VariantEdit;
         use crate::variant::plan::{Mode, Names, VariantPlan, cache_policy_id, put, viewer_request_function};
-        use crate::variant::{FunctionSpec, VariantEdit, VariantSpec};
+        use crate::variant::{FunctionSpec, VariantSpec};
         let function =
             |kind: &str| FunctionSpec { name: format!("edgepages-{kind}-E2EXAMPLE123"), code: String::new() };
         let spec = VariantSpec {
@@ -436,14 +438,17 @@ mod tests {
         let plan = |mode: Mode| VariantPlan { behaviors: vec![(default.clone(), mode)], steps: Vec::new() };
         let mut original = existing();
         original.default_cache_behavior.as_mut().unwrap().cache_policy_id = Some("own".into());
-        let mut d = desired();
-        d.variant = Some(VariantEdit {
-            spec: spec.clone(),
-            plan: plan(Mode::Keyed { policy: "own".into() }),
-            names: names.clone(),
-        });
-        let state = OwnedState::capture(&original, &d);
-        let published = with_desired(&original, &d, "OAC1").unwrap();
+        let d = desired();
+        let mut w = Wiring {
+            variant: Some(VariantEdit {
+                spec: spec.clone(),
+                plan: plan(Mode::Keyed { policy: "own".into() }),
+                names: names.clone(),
+            }),
+            ..Wiring::default()
+        };
+        let state = OwnedState::capture(&original, &d, &w);
+        let published = with_desired(&original, &d, &w, "OAC1").unwrap();
         assert_eq!(cache_policy_id(&published, &default).as_deref(), Some("copy-1"));
         assert_eq!(viewer_request_function(&published, &default).as_deref(), Some(keyed_arn));
         assert!(
@@ -460,9 +465,9 @@ mod tests {
         assert_eq!(cache_policy_id(&restored, &default).as_deref(), Some("own"));
 
         // From keyed to shared and back: the record of the second publish gives back the first.
-        d.variant.as_mut().unwrap().plan = plan(Mode::Shared { policy: "own".into() });
-        let second_state = OwnedState::capture(&published, &d);
-        let second = with_desired(&published, &d, "OAC1").unwrap();
+        w.variant.as_mut().unwrap().plan = plan(Mode::Shared { policy: "own".into() });
+        let second_state = OwnedState::capture(&published, &d, &w);
+        let second = with_desired(&published, &d, &w, "OAC1").unwrap();
         assert_eq!(viewer_request_function(&second, &default).as_deref(), Some(shared_arn));
         assert_eq!(cache_policy_id(&second, &default).as_deref(), Some("own"));
         assert_eq!(second_state.restore(&second).unwrap(), published);
@@ -476,16 +481,19 @@ mod tests {
     fn restore_puts_the_previous_function_associations_back() {
         use crate::association::{BehaviorKey, EdgeFunction, origin_response};
         let arn = |v: u32| format!("arn:aws:lambda:us-east-1:123456789012:function:edgepages-E2EXAMPLE123:{v}");
-        let mut d = desired();
-        d.edge_function = Some(EdgeFunction { name: "edgepages-E2EXAMPLE123".into(), version_arn: Some(arn(1)) });
+        let d = desired();
+        let mut w = Wiring {
+            edge_function: Some(EdgeFunction { name: "edgepages-E2EXAMPLE123".into(), version_arn: Some(arn(1)) }),
+            ..Wiring::default()
+        };
         let original = existing();
-        let first = with_desired(&original, &d, "OAC1").unwrap();
-        let state = OwnedState::capture(&original, &d);
+        let first = with_desired(&original, &d, &w, "OAC1").unwrap();
+        let state = OwnedState::capture(&original, &d, &w);
         assert_eq!(state.restore(&first).unwrap(), original);
 
-        d.edge_function.as_mut().unwrap().version_arn = Some(arn(2));
-        let state = OwnedState::capture(&first, &d);
-        let second = with_desired(&first, &d, "OAC1").unwrap();
+        w.edge_function.as_mut().unwrap().version_arn = Some(arn(2));
+        let state = OwnedState::capture(&first, &d, &w);
+        let second = with_desired(&first, &d, &w, "OAC1").unwrap();
         let restored = state.restore(&second).unwrap();
         assert_eq!(origin_response(&restored, &BehaviorKey(None)).unwrap().lambda_function_arn, arn(1));
         assert_eq!(restored, first);
@@ -503,19 +511,19 @@ mod tests {
         let mut original = existing();
         original.cache_behaviors = Some(CacheBehaviors::builder().quantity(0).build().unwrap());
         original.custom_error_responses = Some(CustomErrorResponses::builder().quantity(0).build().unwrap());
-        let state = OwnedState::capture(&original, &d);
-        let published = with_desired(&original, &d, "OAC1").unwrap();
+        let state = OwnedState::capture(&original, &d, &Wiring::default());
+        let published = with_desired(&original, &d, &Wiring::default(), "OAC1").unwrap();
         assert_eq!(state.restore(&published).unwrap(), original);
     }
 
     #[test]
     fn a_second_publish_rolls_back_to_the_first() {
         let d = desired();
-        let first = with_desired(&existing(), &d, "OAC1").unwrap();
+        let first = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let mut d2 = d.clone();
         d2.error_ttl = 5;
-        let state = OwnedState::capture(&first, &d2);
-        let second = with_desired(&first, &d2, "OAC1").unwrap();
+        let state = OwnedState::capture(&first, &d2, &Wiring::default());
+        let second = with_desired(&first, &d2, &Wiring::default(), "OAC1").unwrap();
         assert_eq!(state.restore(&second).unwrap(), first);
     }
 
@@ -523,8 +531,8 @@ mod tests {
     fn changes_made_by_others_since_survive_a_rollback() {
         let d = desired();
         let original = existing();
-        let state = OwnedState::capture(&original, &d);
-        let mut published = with_desired(&original, &d, "OAC1").unwrap();
+        let state = OwnedState::capture(&original, &d, &Wiring::default());
+        let mut published = with_desired(&original, &d, &Wiring::default(), "OAC1").unwrap();
         published.comment = "changed by the platform team".into();
         let restored = state.restore(&published).unwrap();
         assert_eq!(restored.comment, "changed by the platform team");
@@ -542,8 +550,9 @@ mod tests {
             published_etag: "E1".into(),
             rolled_back: Some(RolledBack { at: "2026-12-02T09:00:00Z".into(), etag: "E2".into() }),
             before: OwnedState::capture(
-                &with_desired(&existing(), &with_timeouts(), "OAC1").unwrap(),
+                &with_desired(&existing(), &with_timeouts(), &Wiring::default(), "OAC1").unwrap(),
                 &with_timeouts(),
+                &Wiring::default(),
             ),
         };
         let text = serde_json::to_string(&record).unwrap();
@@ -557,7 +566,7 @@ mod tests {
             distribution_id: "E2EXAMPLE123".into(),
             published_at: None,
             published_etag: "E1".into(),
-            before: OwnedState::capture(&existing(), &desired()),
+            before: OwnedState::capture(&existing(), &desired(), &Wiring::default()),
             rolled_back: None,
         };
         let mut v = serde_json::to_value(&record).unwrap();

@@ -112,7 +112,7 @@ pub async fn update_body(id: &str, config: DistributionConfig) -> Result<String,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::distribution::tests::existing;
+    use crate::fixtures::existing;
 
     #[tokio::test]
     async fn the_update_body_is_serialised_without_credentials_or_a_connection() {

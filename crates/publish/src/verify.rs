@@ -8,8 +8,8 @@ use aws_sdk_cloudfront::types::DistributionConfig;
 use serde::Serialize;
 
 use crate::desired::Desired;
-use crate::distribution::{behaviors, error_response, origins};
 use crate::glob::path_matches;
+use crate::lists::{behaviors, error_response, origins};
 
 /// What verify read back.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,42 @@ pub struct Check {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub could_not_check: bool,
     pub detail: String,
+}
+
+/// What a set of checks comes to, and so the code `verify` (and a publish's own verification)
+/// exits with: a pipeline rolls back on `Failed` only, and runs `verify` again on
+/// `CouldNotCheck`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed.
+    Passed,
+    /// A check found something wrong with the site.
+    Failed,
+    /// Nothing was found wrong, but not everything could be checked (credentials, the network,
+    /// a config that could not be read).
+    CouldNotCheck,
+}
+
+impl Verdict {
+    /// A failed check outweighs one that could not be made: that much is known to be wrong.
+    pub fn of(checks: &[Check]) -> Verdict {
+        if checks.iter().any(Check::failed) {
+            Verdict::Failed
+        } else if checks.iter().any(|c| c.could_not_check) {
+            Verdict::CouldNotCheck
+        } else {
+            Verdict::Passed
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::CouldNotCheck => "could_not_check",
+        }
+    }
 }
 
 /// The page path verify reads for `code`: the live one if there is one, else the desired one.
@@ -178,13 +214,14 @@ impl Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
-    use crate::distribution::tests::existing;
     use crate::distribution::with_desired;
+    use crate::fixtures::desired;
+    use crate::fixtures::existing;
+    use crate::wiring::Wiring;
 
     fn published() -> Live {
         let d = desired();
-        let distribution = with_desired(&existing(), &d, "OAC1").unwrap();
+        let distribution = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let objects = d.objects.iter().map(|o| (o.key.clone(), Some(o.content_type.to_owned()))).collect();
         Live { distribution, objects }
     }
@@ -206,7 +243,7 @@ mod tests {
         let checks = verify(&desired(), &live);
         assert!(checks.iter().all(|c| !c.ok), "{checks:#?}");
         assert_eq!(checks[0].detail, "the distribution has none");
-        assert!(checks[2].detail.contains("the default cache behavior leads to my-alb-123"), "{}", checks[2].detail);
+        assert!(checks[2].detail.contains("the default cache behavior leads to shop-alb-1234"), "{}", checks[2].detail);
     }
 
     #[test]
@@ -224,14 +261,14 @@ mod tests {
         items[0].path_pattern = "/edge*".into();
         let checks = verify(&desired(), &live);
         assert!(!checks[2].ok);
-        assert!(checks[2].detail.contains("cache behavior /edge* leads to assets.s3"), "{}", checks[2].detail);
+        assert!(checks[2].detail.contains("cache behavior /edge* leads to shop-assets.s3"), "{}", checks[2].detail);
     }
 
     #[test]
     fn a_code_the_function_answers_after_custom_errors_needs_its_ttl_and_no_page() {
         let mut d = desired();
         d.error_pages[0].serves_page = false;
-        let distribution = with_desired(&existing(), &d, "OAC1").unwrap();
+        let distribution = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let objects = d.objects.iter().map(|o| (o.key.clone(), Some(o.content_type.to_owned()))).collect();
         let checks = verify(&d, &Live { distribution, objects });
         assert!(checks.iter().all(|c| c.ok), "{checks:#?}");

@@ -13,9 +13,8 @@ use aws_sdk_cloudfront::operation::update_distribution::{
 };
 use aws_sdk_cloudfront::types::error::PreconditionFailed;
 use aws_sdk_cloudfront::types::{
-    CacheBehavior, CacheBehaviors, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, EventType,
-    FunctionAssociation, FunctionAssociations, Origin, OriginAccessControl, OriginAccessControlList,
-    OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
+    CacheBehavior, DistributionConfig, EventType, FunctionAssociation, FunctionAssociations, OriginAccessControl,
+    OriginAccessControlList, ViewerProtocolPolicy,
 };
 use aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyOutput;
 use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
@@ -24,44 +23,15 @@ use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use edgepages_publish::apply::{Progress, apply};
 use edgepages_publish::aws::{Aws, AwsError};
-use edgepages_publish::{Desired, ErrorPage, PageObject, RollbackRecord, plan};
+use edgepages_publish::fixtures::{Start, desired, distribution, push_behavior};
+use edgepages_publish::progress::Quiet;
+use edgepages_publish::session::{Clients, Part, Session, Targets};
+use edgepages_publish::wiring::Wiring;
+use edgepages_publish::{RollbackRecord, plan};
 
 const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE123";
 const THEIR_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::pages-bucket/*"}]}"#;
-
-fn desired() -> Desired {
-    let page = |code: u16| {
-        PageObject::new(
-            format!("edgepages/{code}.html"),
-            format!("<p>{code}</p>").into_bytes(),
-            "text/html; charset=utf-8",
-        )
-    };
-    Desired {
-        bucket: "pages-bucket".into(),
-        region: "eu-west-1".into(),
-        prefix: "edgepages".into(),
-        distribution_id: "E2EXAMPLE123".into(),
-        objects: vec![page(502), page(503)],
-        error_pages: [502, 503]
-            .into_iter()
-            .map(|code| ErrorPage {
-                code,
-                page_path: format!("/edgepages/{code}.html"),
-                has_own_page: true,
-                serves_page: true,
-            })
-            .collect(),
-        custom_error_order: None,
-        error_ttl: 10,
-        origin_timeouts: None,
-        edge_function: None,
-        origin_header: None,
-        variant: None,
-    }
-}
 
 /// A behavior with a CloudFront Function attached: moto would drop the association.
 fn with_function() -> CacheBehavior {
@@ -79,35 +49,11 @@ fn with_function() -> CacheBehavior {
         .unwrap()
 }
 
+/// The fixture's fresh distribution with a team's behavior that has a function attached.
 fn distribution_config() -> DistributionConfig {
-    let alb = Origin::builder()
-        .id("alb")
-        .domain_name("my-alb.eu-west-1.elb.amazonaws.com")
-        .custom_origin_config(
-            CustomOriginConfig::builder()
-                .http_port(80)
-                .https_port(443)
-                .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    DistributionConfig::builder()
-        .caller_reference("ref")
-        .comment("shop")
-        .enabled(true)
-        .origins(Origins::builder().quantity(1).items(alb).build().unwrap())
-        .default_cache_behavior(
-            DefaultCacheBehavior::builder()
-                .target_origin_id("alb")
-                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                .build()
-                .unwrap(),
-        )
-        .cache_behaviors(CacheBehaviors::builder().quantity(1).items(with_function()).build().unwrap())
-        .build()
-        .unwrap()
+    let mut config = distribution(Start::Fresh);
+    push_behavior(&mut config, with_function());
+    config
 }
 
 /// Every rule the tests use, with what the write calls were sent.
@@ -235,18 +181,18 @@ async fn mocks(update_fails: bool) -> Mocks {
     }
 }
 
-struct Quiet;
-impl Progress for Quiet {
-    fn uploading(&self, _: usize) {}
-    fn uploaded(&self, _: &str) {}
-    fn step(&self, _: &str) {}
+/// A publish session of `desired` alone, read through `m`'s clients.
+async fn read(m: &Mocks, desired: edgepages_publish::Desired) -> (Session, Clients) {
+    let clients = Clients { aws: Some(m.aws.clone()), function: None, alb: None };
+    let targets = Targets { desired, lambda: None, variant: None, guard: None };
+    (Session::read(&targets, &clients, &Quiet).await.unwrap(), clients)
 }
 
 #[tokio::test]
 async fn planning_reads_and_never_writes() {
     let m = mocks(false).await;
     let current = m.aws.read_current(&desired()).await.unwrap();
-    let p = plan(&desired(), &current).unwrap();
+    let p = plan(&desired(), &Wiring::default(), &current).unwrap();
     assert_eq!(p.write_count(), 2 + 1 + 1 + 2);
     assert_eq!(
         [m.list.num_calls(), m.policy.num_calls(), m.get_distribution.num_calls(), m.list_oacs.num_calls()],
@@ -264,9 +210,8 @@ async fn planning_reads_and_never_writes() {
 async fn publish_sends_if_match_and_the_fields_moto_drops() {
     let m = mocks(false).await;
     let d = desired();
-    let current = m.aws.read_current(&d).await.unwrap();
-    let p = plan(&d, &current).unwrap();
-    let applied = apply(&m.aws, &d, &current, &p, "2026-12-02T08:10:50Z", &Quiet).await.unwrap();
+    let (session, clients) = read(&m, d).await;
+    let applied = session.apply(&clients, "2026-12-02T08:10:50Z", &Quiet).await.unwrap().pages;
     assert_eq!(applied.uploaded.len(), 2);
     assert_eq!(applied.created_oac.as_deref(), Some("OACNEW"));
     assert_eq!(applied.distribution_etag.as_deref(), Some("ETAG2"));
@@ -302,11 +247,11 @@ async fn publish_sends_if_match_and_the_fields_moto_drops() {
 async fn precondition_failed_stops_without_retrying_or_saving_a_record() {
     let m = mocks(true).await;
     let d = desired();
-    let current = m.aws.read_current(&d).await.unwrap();
-    let p = plan(&d, &current).unwrap();
-    let err = apply(&m.aws, &d, &current, &p, "2026-12-02T08:10:50Z", &Quiet).await.unwrap_err();
+    let (session, clients) = read(&m, d).await;
+    let err = session.apply(&clients, "2026-12-02T08:10:50Z", &Quiet).await.unwrap_err();
     assert!(matches!(err.source, AwsError::PreconditionFailed { ref id } if id == "E2EXAMPLE123"), "{err:?}");
-    assert!(!err.distribution_changed);
+    assert_eq!(err.part, Part::Distribution);
+    assert!(!err.distribution_changed());
     assert!(err.to_string().contains("changed by someone else"), "{err}");
     assert_eq!(m.update.num_calls(), 1, "a PreconditionFailed is never retried");
     assert_eq!(m.put_object.num_calls(), 2, "the pages, but no rollback record");

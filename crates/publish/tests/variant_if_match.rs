@@ -14,18 +14,12 @@ use aws_sdk_cloudfront::types::CachePolicyConfig;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use edgepages_publish::apply::Progress;
 use edgepages_publish::aws::{Aws, AwsError, Quota};
-use edgepages_publish::variant::aws::VariantApplied;
-use edgepages_publish::variant::plan::{Step, VariantPlan};
-
-struct Quiet;
-
-impl Progress for Quiet {
-    fn uploading(&self, _: usize) {}
-    fn uploaded(&self, _: &str) {}
-    fn step(&self, _: &str) {}
-}
+use edgepages_publish::progress::Quiet;
+use edgepages_publish::session::apply::Context;
+use edgepages_publish::session::{Clients, Part, Step};
+use edgepages_publish::variant::aws::VariantWritten;
+use edgepages_publish::variant::plan::VariantStep;
 
 fn precondition_failed() -> HttpResponse {
     let body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\">\
@@ -34,8 +28,14 @@ fn precondition_failed() -> HttpResponse {
     HttpResponse::new(StatusCode::try_from(412).unwrap(), SdkBody::from(body))
 }
 
-fn plan(steps: Vec<Step>) -> VariantPlan {
-    VariantPlan { behaviors: Vec::new(), steps }
+/// Makes the variant's `steps` through the apply loop with `aws`: the error it stopped at, and
+/// what it wrote of the variant before.
+async fn apply(aws: Aws, steps: Vec<VariantStep>) -> (AwsError, VariantWritten) {
+    let clients = Clients { aws: Some(aws), function: None, alb: None };
+    let steps: Vec<Step> = steps.into_iter().map(|step| Step::Variant(Box::new(step))).collect();
+    let stopped = edgepages_publish::session::apply::apply(&steps, &Context::new(&clients), &Quiet).await.unwrap_err();
+    assert_eq!(stopped.part, Part::Variant);
+    (stopped.source, stopped.written.variant)
 }
 
 #[tokio::test]
@@ -52,11 +52,10 @@ async fn publish_sends_the_etag_its_update_returned_and_a_stale_one_is_refused_n
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
     let aws = Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront);
     let steps = vec![
-        Step::UpdateFunction { name: "edgepages-variant-E1".into(), etag: "E-read".into(), code: "//".into() },
-        Step::PublishFunction { name: "edgepages-variant-E1".into(), etag: None },
+        VariantStep::UpdateFunction { name: "edgepages-variant-E1".into(), etag: "E-read".into(), code: "//".into() },
+        VariantStep::PublishFunction { name: "edgepages-variant-E1".into(), etag: None },
     ];
-    let mut done = VariantApplied::default();
-    let err = aws.apply_variant(&plan(steps), &Quiet, &mut done).await.unwrap_err();
+    let (err, done) = apply(aws, steps).await;
     assert_eq!(
         err.to_string(),
         "publish CloudFront Function edgepages-variant-E1 to live: it was changed by someone else after it was read \
@@ -75,9 +74,8 @@ async fn a_copy_changed_since_it_was_read_is_refused() {
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
     let aws = Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront);
     let config = CachePolicyConfig::builder().name("edgepages-variant-own").min_ttl(0).build().unwrap();
-    let steps = vec![Step::UpdatePolicy { id: "copy-1".into(), etag: "E-copy".into(), config }];
-    let mut done = VariantApplied::default();
-    let err = aws.apply_variant(&plan(steps), &Quiet, &mut done).await.unwrap_err();
+    let steps = vec![VariantStep::UpdatePolicy { id: "copy-1".into(), etag: "E-copy".into(), config }];
+    let (err, done) = apply(aws, steps).await;
     assert!(
         err.to_string().ends_with(
             "it was changed by someone else after it was read (If-Match failed); nothing of theirs was overwritten"
@@ -104,21 +102,17 @@ fn a_copy() -> CachePolicyConfig {
     CachePolicyConfig::builder().name("edgepages-variant-busy").min_ttl(0).build().unwrap()
 }
 
-async fn apply(step: Step, rule: &aws_smithy_mocks::Rule) -> (AwsError, VariantApplied) {
+async fn apply_one(step: VariantStep, rule: &aws_smithy_mocks::Rule) -> (AwsError, VariantWritten) {
     let cloudfront = mock_client!(aws_sdk_cloudfront, RuleMode::MatchAny, [rule], |c| c
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled()));
-    let aws = Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront);
-    let mut done = VariantApplied::default();
-    let plan = VariantPlan { behaviors: Vec::new(), steps: vec![step] };
-    let err = aws.apply_variant(&plan, &Quiet, &mut done).await.unwrap_err();
-    (err, done)
+    apply(Aws::new(mock_client!(aws_sdk_s3, RuleMode::MatchAny, []), cloudfront), vec![step]).await
 }
 
 #[tokio::test]
 async fn a_cache_key_over_the_accounts_header_quota_is_refused_by_cloudfront_and_named_as_that_quota() {
     let create = mock!(aws_sdk_cloudfront::Client::create_cache_policy)
         .then_http_response(refused("TooManyHeadersInCachePolicy"));
-    let (err, done) = apply(Step::CreatePolicy { config: a_copy() }, &create).await;
+    let (err, done) = apply_one(VariantStep::CreatePolicy { config: a_copy() }, &create).await;
     assert!(matches!(err, AwsError::OverQuota { quota: Quota::HeadersPerCachePolicy, .. }), "{err:?}");
     assert!(
         err.to_string().ends_with(
@@ -131,8 +125,8 @@ async fn a_cache_key_over_the_accounts_header_quota_is_refused_by_cloudfront_and
 
     let update = mock!(aws_sdk_cloudfront::Client::update_cache_policy)
         .then_http_response(refused("TooManyHeadersInCachePolicy"));
-    let step = Step::UpdatePolicy { id: "copy-1".into(), etag: "E-copy".into(), config: a_copy() };
-    let (err, _) = apply(step, &update).await;
+    let step = VariantStep::UpdatePolicy { id: "copy-1".into(), etag: "E-copy".into(), config: a_copy() };
+    let (err, _) = apply_one(step, &update).await;
     assert!(matches!(err, AwsError::OverQuota { quota: Quota::HeadersPerCachePolicy, .. }), "{err:?}");
 }
 
@@ -140,7 +134,7 @@ async fn a_cache_key_over_the_accounts_header_quota_is_refused_by_cloudfront_and
 async fn an_account_out_of_cache_policies_is_named_as_that_quota() {
     let create =
         mock!(aws_sdk_cloudfront::Client::create_cache_policy).then_http_response(refused("TooManyCachePolicies"));
-    let (err, _) = apply(Step::CreatePolicy { config: a_copy() }, &create).await;
+    let (err, _) = apply_one(VariantStep::CreatePolicy { config: a_copy() }, &create).await;
     assert!(matches!(err, AwsError::OverQuota { quota: Quota::CachePolicies, .. }), "{err:?}");
     assert!(err.to_string().contains("the account's quota of cache policies (20 unless raised)"), "{err}");
 }

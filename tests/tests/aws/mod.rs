@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use edgepages_e2e::aws_fixture::{Fixture, Start, aws_env, site};
 use edgepages_e2e::aws_proxy::{Faults, RecordingProxy};
 use edgepages_e2e::moto::Moto;
+pub use edgepages_snapshot::Redactions;
 
 static MOTO: OnceLock<Moto> = OnceLock::new();
 
@@ -26,7 +27,7 @@ pub struct Rig {
     pub bucket: String,
     pub distribution: String,
     pub config: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Rig {
@@ -50,7 +51,7 @@ impl Rig {
         let distribution = proxy.runtime().block_on(fixture.distribution(start)).expect("a distribution");
         let dir = tempfile::tempdir().expect("a temp dir");
         let config = site(dir.path(), &bucket, &distribution, extra).expect("a site");
-        Rig { proxy, fixture, bucket, distribution, config, _dir: dir }
+        Rig { proxy, fixture, bucket, distribution, config, dir }
     }
 
     /// Runs `edgepages --config <site> <args>` through the proxy, with stdin not a terminal.
@@ -70,6 +71,17 @@ impl Rig {
         Run::from(output)
     }
 
+    /// The names this rig made, for a snapshot: its folder `[ROOT]`, its `[BUCKET]` and its
+    /// `[DISTRIBUTION]`; moto's `[OAC]` IDs besides.
+    pub fn redactions(&self) -> Redactions {
+        Redactions::new()
+            .value("ROOT", self.dir.path().to_string_lossy())
+            .value("BUCKET", &self.bucket)
+            .value("DISTRIBUTION", &self.distribution)
+            .pattern("OAC", r"origin access control ([A-Z0-9]{10,}) created")
+            .pattern("OAC", r"\bOAC ([A-Z0-9]{10,})\b")
+    }
+
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.proxy.runtime().block_on(f)
     }
@@ -84,6 +96,16 @@ impl Rig {
 }
 
 pub use edgepages_e2e::worker::edgepages_binary as binary;
+
+/// The write calls the proxy saw, in order: a query or JSON protocol call by its action
+/// (`CreateRule`, `PutRolePolicy`), a REST one as `METHOD path`.
+pub fn writes(rig: &Rig) -> Vec<String> {
+    rig.proxy
+        .writes()
+        .into_iter()
+        .map(|w| w.action.unwrap_or_else(|| format!("{} {}", w.method, w.path.split('?').next().unwrap_or_default())))
+        .collect()
+}
 
 #[derive(Debug)]
 pub struct Run {
@@ -103,6 +125,11 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// The whole output, redacted: see [`Redactions::transcript`].
+    pub fn transcript(&self, redactions: &Redactions) -> String {
+        redactions.transcript(self.code, &self.stdout, &self.stderr)
+    }
+
     #[track_caller]
     pub fn ok(self) -> Run {
         assert_eq!(self.code, 0, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);

@@ -15,17 +15,17 @@ pub const DEADLINE_MS: u64 = 1000;
 pub const SLACK_MS: u64 = 3000;
 pub const BYPASS_SECRET: &str = "team-secret-0123456789";
 
-pub struct Rig {
+pub struct OriginRig {
     pub origin: FaultOrigin,
     _runtime: tokio::runtime::Runtime,
 }
 
-pub fn rig() -> &'static Rig {
-    static RIG: OnceLock<Rig> = OnceLock::new();
+pub fn rig() -> &'static OriginRig {
+    static RIG: OnceLock<OriginRig> = OnceLock::new();
     RIG.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let origin = runtime.block_on(FaultOrigin::start("127.0.0.1:0")).unwrap();
-        Rig { origin, _runtime: runtime }
+        OriginRig { origin, _runtime: runtime }
     })
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use edgepages_core::config::Problem;
 use edgepages_core::render::{RenderContext, render};
-use edgepages_core::{Format, Site, static_pages};
+use edgepages_core::{Format, Site, StaticPage, static_pages};
 
 use crate::cli::Global;
 use crate::output::Output;
@@ -45,22 +45,8 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         Vec::new()
     };
 
-    let mut weights: Vec<_> = pages
-        .iter()
-        .map(|p| (p.key.as_str(), gzip_len(p.body.as_bytes())))
-        .chain(with_request.iter().map(|(label, gz)| (label.as_str(), *gz)))
-        .collect();
-    weights.sort_by_key(|(key, gz)| (std::cmp::Reverse(*gz), *key));
-    let over: Vec<_> = weights
-        .iter()
-        .filter(|(_, gz)| *gz > BUDGET_GZIP_BYTES)
-        .map(|(key, gz)| {
-            let body = pages.iter().find(|p| p.key == *key).map_or("", |p| p.body.as_str());
-            (*key, *gz, logo_share(body, logo_svg))
-        })
-        .collect();
-    let (largest_key, largest) = weights.first().copied().unwrap_or(("", 0));
-
+    let weighed = Weighed::of(&pages, &with_request, logo_svg);
+    let (largest_key, largest, over) = (weighed.largest_key, weighed.largest, &weighed.over);
     if out.json {
         out.json(&serde_json::json!({
             "ok": over.is_empty(),
@@ -75,6 +61,58 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             "alb_page_over_limit": alb_over.iter().map(|(tag, chars)| serde_json::json!({ "locale": tag, "chars": chars })).collect::<Vec<_>>(),
         }))?;
     }
+    refuse_what_is_over(&alb_over, over)?;
+    if !out.json {
+        let from = site
+            .config
+            .pages
+            .as_ref()
+            .and_then(|p| p.template.as_deref())
+            .map_or_else(String::new, |t| format!(" from {t}"));
+        out.good(
+            "ok",
+            &format!(
+                "{}: {} HTML pages{from} and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
+                global.config.display(),
+                pages.len(),
+            ),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The HTML pages' weights, static and with a request's values on them.
+struct Weighed<'a> {
+    /// The heaviest page's key and its gzipped bytes.
+    largest_key: &'a str,
+    largest: usize,
+    /// The pages over the budget: key, gzipped bytes, the logo's share of them.
+    over: Vec<(&'a str, usize, usize)>,
+}
+
+impl<'a> Weighed<'a> {
+    fn of(pages: &'a [StaticPage], with_request: &'a [(String, usize)], logo_svg: &str) -> Self {
+        let mut weights: Vec<_> = pages
+            .iter()
+            .map(|p| (p.key.as_str(), gzip_len(p.body.as_bytes())))
+            .chain(with_request.iter().map(|(label, gz)| (label.as_str(), *gz)))
+            .collect();
+        weights.sort_by_key(|(key, gz)| (std::cmp::Reverse(*gz), *key));
+        let over: Vec<_> = weights
+            .iter()
+            .filter(|(_, gz)| *gz > BUDGET_GZIP_BYTES)
+            .map(|(key, gz)| {
+                let body = pages.iter().find(|p| p.key == *key).map_or("", |p| p.body.as_str());
+                (*key, *gz, logo_share(body, logo_svg))
+            })
+            .collect();
+        let (largest_key, largest) = weights.first().copied().unwrap_or(("", 0));
+        Weighed { largest_key, largest, over }
+    }
+}
+
+/// Refuses an ALB maintenance page over the fixed response's limit, then pages over the budget.
+fn refuse_what_is_over(alb_over: &[(String, usize)], over: &[(&str, usize, usize)]) -> Result<()> {
     if !alb_over.is_empty() {
         let list: Vec<_> = alb_over.iter().map(|(tag, chars)| format!("{tag} is {chars} characters")).collect();
         anyhow::bail!(
@@ -98,23 +136,7 @@ pub fn run(_args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             list.join("; ")
         );
     }
-    if !out.json {
-        let from = site
-            .config
-            .pages
-            .as_ref()
-            .and_then(|p| p.template.as_deref())
-            .map_or_else(String::new, |t| format!(" from {t}"));
-        out.good(
-            "ok",
-            &format!(
-                "{}: {} HTML pages{from} and {other_formats} JSON/text answers render; largest {largest_key} is {largest} bytes gzipped (budget {BUDGET_GZIP_BYTES})",
-                global.config.display(),
-                pages.len(),
-            ),
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Renders the problem+json and text answers of every page in every locale, with a sample

@@ -4,10 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::CommandFactory as _;
 use clap_complete::Shell;
-
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,9 +13,10 @@ pub struct Args {
     shell: Shell,
 }
 
-pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+/// The completion script for `command`, edgepages' own.
+pub fn run(args: &Args, mut command: clap::Command) -> anyhow::Result<ExitCode> {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "edgepages", &mut script);
+    clap_complete::generate(args.shell, &mut command, "edgepages", &mut script);
     to_stdout(&script).context("writing the completion script")?;
     Ok(ExitCode::SUCCESS)
 }

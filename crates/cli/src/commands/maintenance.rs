@@ -9,17 +9,22 @@ use anyhow::{Context as _, Result, bail};
 use edgepages_core::Site;
 use edgepages_core::config::{AlbTarget, BYPASS_SECRET_ENV, Maintenance, check_bypass_secret, rfc3339};
 use edgepages_publish::alb::Role;
-use edgepages_publish::alb::aws::{AlbApplied, AlbAws};
+use edgepages_publish::alb::aws::{Listener, RulesWritten};
 use edgepages_publish::alb::desired::{BypassHeader, Wanted};
-use edgepages_publish::alb::plan::{AlbPlan, Found, Step, plan_off, plan_on, status};
+use edgepages_publish::alb::listener::FoundListener;
+use edgepages_publish::alb::plan::{AlbPlan, plan_off, plan_on, status};
+use edgepages_publish::session::apply::{Context, apply as session_apply};
+use edgepages_publish::session::{Clients, Step};
+use serde::Serialize;
 use serde_json::json;
 
 use super::maintenance_kv::{self, KvArgs};
-use crate::aws_setup::{alb_client, runtime};
+use crate::aws_setup::{alb_clients, runtime};
 use crate::cli::Global;
-use crate::output::Output;
+use crate::output::{BarProgress, Output};
 use crate::plan_view::show_change;
 use crate::site_files::load_site;
+use crate::writing::{Run, confirm_and_apply};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -95,13 +100,25 @@ fn until_time(raw: &str) -> Result<Until, String> {
 }
 
 /// The end `--until` names: as given, or the end of the status page's maintenance in progress
-/// (else the next one) for the site's components.
-fn resolve_until(until: Option<Until>, config: &std::path::Path, out: &Output) -> Result<Option<u64>> {
+/// (else the next one) for the site's components. `site` is the config at `config`, when it was
+/// loaded already.
+fn resolve_until(
+    until: Option<Until>,
+    site: Option<&Site>,
+    config: &std::path::Path,
+    out: &Output,
+) -> Result<Option<u64>> {
     match until {
         None => Ok(None),
         Some(Until::At(end)) => Ok(Some(end)),
         Some(Until::Status) => {
-            let site = load_site(config)?;
+            let loaded;
+            let site = if let Some(site) = site {
+                site
+            } else {
+                loaded = load_site(config)?;
+                &loaded
+            };
             let source = super::status::status_source(&site.config, config)?;
             out.progress(&format!("--until status: reading {}", source.json_url()));
             let summary =
@@ -119,7 +136,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     }
     let site = load_site(&global.config)?;
     if let Action::Page { locale, until } = &args.action {
-        let until = resolve_until(*until, &global.config, out)?;
+        let until = resolve_until(*until, Some(&site), &global.config, out)?;
         let locale = page_locale(&site, locale.as_deref())?;
         let page = edgepages_core::compact::render(&site, locale, until).context("rendering the page")?;
         out.result(&page);
@@ -132,7 +149,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         )
     })?;
     let until = match &args.action {
-        Action::On { until, .. } => resolve_until(*until, &global.config, out)?,
+        Action::On { until, .. } => resolve_until(*until, Some(&site), &global.config, out)?,
         _ => None,
     };
     if let Some(end) = until
@@ -141,24 +158,35 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
         bail!("--until {} is in the past", rfc3339(end));
     }
     runtime()?.block_on(async {
-        let aws = alb_client(&alb).await;
+        let clients = alb_clients(&alb).await;
         out.progress(&format!("reading listener {}", alb.listener_arn));
-        let found = aws.read(&alb.listener_arn).await?;
-        match &args.action {
+        let found = clients.alb()?.read(&alb.listener_arn).await?;
+        let (apply, switch, which) = match &args.action {
             Action::On { apply, .. } => {
                 let wanted = wanted(&site, &alb, &found, until)?;
-                let plan = plan_on(&found, &wanted)?;
-                carry_out(out, &aws, &alb, &found, &plan, &wanted, apply, "on").await
+                (apply, Switch { plan: plan_on(&found, &wanted)?, until: wanted.until }, "on")
             }
-            Action::Off { apply } => {
-                let wanted = Wanted { page: String::new(), until: None, bypass_cidrs: Vec::new(), bypass_header: None };
-                let plan = plan_off(&found);
-                carry_out(out, &aws, &alb, &found, &plan, &wanted, apply, "off").await
-            }
-            Action::Status => show_status(out, &alb, &found),
+            Action::Off { apply } => (apply, Switch { plan: plan_off(&found), until: None }, "off"),
+            Action::Status => return show_status(out, &alb, &found),
             Action::Page { .. } => unreachable!("answered above"),
-        }
+        };
+        let listener = Listener::planned_from(&alb.listener_arn, &found, switch.until.as_deref());
+        switch_at(out, &clients, listener, &switch.plan, apply, which).await
     })
+}
+
+/// Maintenance's plan for the listener, and the promised end its rule is tagged with.
+struct Switch {
+    plan: AlbPlan,
+    until: Option<String>,
+}
+
+/// What `maintenance on` or `off` did, as printed: its plan, and what it wrote (null until it
+/// writes).
+#[derive(Debug, Serialize)]
+struct SwitchReport<'a> {
+    plan: &'a AlbPlan,
+    applied: Option<&'a RulesWritten>,
 }
 
 /// The worker's KV switch: no config needed, as the worker carries its own (except for
@@ -166,7 +194,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
 fn at_cloudflare(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     match &args.action {
         Action::On { until, apply } => {
-            let until = resolve_until(*until, &global.config, out)?;
+            let until = resolve_until(*until, None, &global.config, out)?;
             if let Some(end) = until
                 && end <= now_unix()
             {
@@ -191,7 +219,7 @@ fn page_locale(site: &Site, tag: Option<&str>) -> Result<&'static edgepages_core
     edgepages_core::locale::find(tag).with_context(|| format!("no bundled locale {tag}"))
 }
 
-fn wanted(site: &Site, alb: &AlbTarget, found: &Found, until: Option<u64>) -> Result<Wanted> {
+fn wanted(site: &Site, alb: &AlbTarget, found: &FoundListener, until: Option<u64>) -> Result<Wanted> {
     let locale = page_locale(site, None)?;
     let page = edgepages_core::compact::render(site, locale, until).context("rendering the ALB's page")?;
     let limit = edgepages_core::compact::ALB_BODY_LIMIT;
@@ -211,7 +239,7 @@ fn wanted(site: &Site, alb: &AlbTarget, found: &Found, until: Option<u64>) -> Re
 
 /// The header bypass: its secret from the environment, or, when that is unset, from the rule
 /// already on the listener (so that `on` again needs no secret at hand).
-fn bypass_header(alb: &AlbTarget, found: &Found, from_env: Option<String>) -> Result<Option<BypassHeader>> {
+fn bypass_header(alb: &AlbTarget, found: &FoundListener, from_env: Option<String>) -> Result<Option<BypassHeader>> {
     let Some(name) = &alb.bypass_header else { return Ok(None) };
     let secret = match from_env.filter(|s| !s.is_empty()) {
         Some(secret) => {
@@ -234,88 +262,67 @@ fn bypass_header(alb: &AlbTarget, found: &Found, from_env: Option<String>) -> Re
     Ok(Some(BypassHeader { name: name.clone(), secret }))
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site per action; a struct would only rename them")]
-async fn carry_out(
+/// Shows `plan` for `listener`, then (unless `--dry-run`, or nothing to write) asks and writes.
+async fn switch_at(
     out: &Output,
-    aws: &AlbAws,
-    alb: &AlbTarget,
-    found: &Found,
+    clients: &Clients,
+    listener: Listener,
     plan: &AlbPlan,
-    wanted: &Wanted,
     apply: &ApplyArgs,
-    which: &str,
+    which: &'static str,
 ) -> Result<ExitCode> {
     crate::confirm::refuse_json_prompt(out.json, apply.yes, apply.dry_run)?;
     if !out.json {
-        out.result(&format!("listener {}:", alb.listener_arn));
-        for change in &plan.changes {
-            show_change(out, change);
-        }
-        if !plan.ahead.is_empty() {
-            out.warn(&format!(
-                "these rules of the listener come before the maintenance rule, so their requests still reach the \
-                 site: {}",
-                plan.ahead.join("; ")
-            ));
-        }
-        for left_out in &plan.left_out {
-            out.warn(&format!("left out: {left_out}; the page goes up without it"));
-        }
-        if !plan.held.is_empty() {
-            out.warn(&format!(
-                "these rules of the listener authenticate with OIDC, whose client secret the ALB never gives back, so \
-                 the bypass cannot copy them: bypassed requests they match get the maintenance page: {}",
-                plan.held.join("; ")
-            ));
-        }
-        if plan.steps.is_empty() {
-            out.good("up to date:", "nothing to write");
-        } else {
-            out.result(&format!("{} write calls", plan.write_count()));
-        }
+        show_plan(out, &listener.arn, plan);
     }
     if apply.dry_run || plan.steps.is_empty() {
         if out.json {
-            out.json(&json!({ "plan": plan, "applied": null }))?;
+            out.json(&serde_json::to_value(SwitchReport { plan, applied: None })?)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
-    crate::confirm::ask(apply.yes, &format!("Make these {} writes?", plan.write_count()))?;
-    let mut done = AlbApplied::default();
-    if let Err(e) = aws.apply(&alb.listener_arn, found, plan, wanted, &mut done).await {
-        return Err(anyhow::Error::new(e)
-            .context(format!("maintenance {which} stopped; done before the failure: {}", said(&done))));
-    }
+    let steps: Vec<Step> = plan.steps.iter().cloned().map(Step::Rule).collect();
+    let context = Context { listener: Some(listener), ..Context::new(clients) };
+    let question = format!("Make these {} writes?", plan.write_count());
+    let run = Run::Maintenance { which };
+    let progress = BarProgress::new(out);
+    let written =
+        confirm_and_apply(apply.yes, Some(&question), run, || session_apply(&steps, &context, &progress)).await?;
     if out.json {
-        out.json(&json!({ "plan": plan, "applied": done }))?;
+        out.json(&serde_json::to_value(SwitchReport { plan, applied: Some(&written.rules) })?)?;
     } else {
-        out.good(&format!("maintenance {which}:"), &said(&done));
+        out.good(&format!("maintenance {which}:"), &written.rules.said());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn said(done: &AlbApplied) -> String {
-    if done.done.is_empty() {
-        return "nothing".to_owned();
+/// The listener's plan for people: its changes, then what it cannot do and why.
+fn show_plan(out: &Output, listener_arn: &str, plan: &AlbPlan) {
+    out.result(&format!("listener {listener_arn}:"));
+    for change in &plan.changes {
+        show_change(out, change);
     }
-    let mut created = done.created.iter();
-    done.done
-        .iter()
-        .map(|step| match step {
-            Step::Create { role, priority, .. } => format!(
-                "{} rule added at priority {priority} ({})",
-                role.as_str(),
-                created.next().map_or("?", String::as_str)
-            ),
-            Step::Modify { role, arn, .. } => format!("{} rule {arn} changed", role.as_str()),
-            Step::Delete { role, arn } => format!("{} rule {arn} removed", role.as_str()),
-            Step::Move { moves } => format!("{} of edgepages' rules moved after the maintenance rule", moves.len()),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    if !plan.ahead.is_empty() {
+        out.warn(&format!(
+            "these rules of the listener come before the maintenance rule, so their requests still reach the \
+             site: {}",
+            plan.ahead.join("; ")
+        ));
+    }
+    for left_out in &plan.left_out {
+        out.warn(&format!("left out: {left_out}; the page goes up without it"));
+    }
+    if !plan.held.is_empty() {
+        out.warn(&format!(
+            "these rules of the listener authenticate with OIDC, whose client secret the ALB never gives back, so \
+             the bypass cannot copy them: bypassed requests they match get the maintenance page: {}",
+            plan.held.join("; ")
+        ));
+    }
+    crate::plan_view::show_write_count(out, plan.write_count());
 }
 
-fn show_status(out: &Output, alb: &AlbTarget, found: &Found) -> Result<ExitCode> {
+fn show_status(out: &Output, alb: &AlbTarget, found: &FoundListener) -> Result<ExitCode> {
     let now = rfc3339(now_unix());
     let s = status(found, &now);
     if out.json {

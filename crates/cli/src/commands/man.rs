@@ -4,16 +4,14 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::CommandFactory as _;
-
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
+/// The man page of `command`, edgepages' own.
+pub fn run(_args: &Args, command: clap::Command) -> anyhow::Result<ExitCode> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut page).context("rendering the man page")?;
+    clap_mangen::Man::new(command).render(&mut page).context("rendering the man page")?;
     super::completions::to_stdout(&page).context("writing the man page")?;
     Ok(ExitCode::SUCCESS)
 }

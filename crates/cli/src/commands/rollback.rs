@@ -1,24 +1,26 @@
-//! `edgepages rollback`: puts the distribution's edgepages parts back as they were before a
-//! publish, from that publish's record, with `If-Match`, then marks the record as used. The
-//! newest publish by default; an older one only when named. Everything else on the
-//! distribution, including changes made since by others, stays.
+//! `edgepages rollback`: chooses the publish to undo (the newest by default; an older one only
+//! when named), has the session's rollback put the distribution's edgepages parts back from that
+//! publish's record (`edgepages_publish::session::rollback`), then marks the record as used.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use edgepages_publish::PlanError;
-use edgepages_publish::describe::describe;
+use edgepages_publish::change::Change;
 use edgepages_publish::records::{Listed, choose};
 use edgepages_publish::rollback::RolledBack;
+use edgepages_publish::session::rollback::Rollback;
+use edgepages_publish::session::{Clients, Targets};
+use serde::Serialize;
 use serde_json::json;
 
-use crate::aws_setup::{Target, runtime, target};
+use crate::aws_setup::{FunctionCode, runtime, setup};
 use crate::cli::Global;
-use crate::commands::publish::now_rfc3339;
 use crate::deploy_wait::{WaitArgs, seconds, until_deployed};
-use crate::output::Output;
+use crate::output::{BarProgress, Output};
 use crate::plan_view::show_change;
+use crate::site_files::load_site;
+use crate::writing::{Run, confirm_and_apply, now_rfc3339};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,11 +44,38 @@ pub struct Args {
     wait: WaitArgs,
 }
 
+/// A rollback as printed: the publish it undoes, what changes, and, once made, the
+/// distribution's new ETag.
+#[derive(Debug, Serialize)]
+struct RollbackReport<'a> {
+    undoes: Undoes<'a>,
+    if_match: &'a str,
+    changes: &'a [Change],
+    applied: bool,
+    #[serde(flatten)]
+    made: Option<Made<'a>>,
+}
+
+/// Once the rollback is made: the distribution's new ETag, and how long `--wait` waited.
+#[derive(Debug, Serialize)]
+struct Made<'a> {
+    etag: &'a str,
+    deployed_after_s: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Undoes<'a> {
+    id: &'a str,
+    published_at: Option<&'a str>,
+    published_etag: &'a str,
+}
+
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
+    let site = load_site(&global.config)?;
     runtime()?.block_on(async {
-        let t = target(&global.config).await?;
-        let d = &t.desired;
-        let Some(chosen) = chosen_record(args, &t, out).await? else { return Ok(ExitCode::SUCCESS) };
+        let (targets, clients) = setup(&site, &global.config, FunctionCode::None, out).await?;
+        let d = &targets.desired;
+        let Some(chosen) = chosen_record(args, &targets, &clients, out).await? else { return Ok(ExitCode::SUCCESS) };
         if chosen.record.distribution_id != d.distribution_id {
             bail!(
                 "record {} is for distribution {}, not {}",
@@ -56,92 +85,84 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
             );
         }
         let record = &chosen.record;
-        let (current, unmodelled) = t.aws.read_distribution_to_update(&d.distribution_id).await?;
-        PlanError::refuse_unmodelled(&d.distribution_id, &unmodelled)?;
-        if current.etag != record.published_etag {
+        let listener = targets.guard.as_ref().map(|g| g.listener_arn.as_str());
+        let rollback = Rollback::read(&d.distribution_id, record, listener, &clients).await?;
+        if rollback.current.etag != record.published_etag {
             out.warn(&format!(
                 "distribution {} changed after publish {} (ETag {} then, {} now); rollback puts back only edgepages' own parts and keeps the rest",
-                d.distribution_id, chosen.id, record.published_etag, current.etag
+                d.distribution_id, chosen.id, record.published_etag, rollback.current.etag
             ));
         }
-        let restored = record.before.restore(&current.config)?;
-        let mut changes = describe(&current.config, &restored, &record.before.keys());
-        let guard = if record.before.removes_guard() { Some(crate::guard::removal(&t).await?) } else { None };
-        // The guard's rules go before the header does, so they are listed first.
-        if let Some(g) = &guard {
-            changes.splice(0..0, g.plan.changes.iter().cloned());
-        }
-        let guard_writes = guard.as_ref().map_or(0, |g| g.plan.write_count());
-        let undoes = json!({
-            "id": chosen.id,
-            "published_at": record.published_at,
-            "published_etag": record.published_etag,
-        });
-        if out.json && (args.dry_run || changes.is_empty()) {
-            out.json(
-                &json!({ "undoes": undoes, "if_match": current.etag, "changes": changes, "applied": false }),
-            )?;
+        let mut report = RollbackReport {
+            undoes: Undoes { id: &chosen.id, published_at: record.published_at.as_deref(), published_etag: &record.published_etag },
+            if_match: &rollback.current.etag,
+            changes: &rollback.changes,
+            applied: false,
+            made: None,
+        };
+        if out.json && (args.dry_run || rollback.changes.is_empty()) {
+            out.json(&serde_json::to_value(&report)?)?;
             return Ok(ExitCode::SUCCESS);
         }
         if !out.json {
-            out.result(&format!(
-                "rollback of publish {} ({}) on distribution {} (If-Match: {}):",
-                chosen.id,
-                record.published_at.as_deref().unwrap_or("time not recorded"),
-                d.distribution_id,
-                current.etag
-            ));
-            for change in &changes {
-                show_change(out, change);
-            }
+            show_plan(out, &chosen, &rollback);
         }
-        if restored == current.config && guard_writes == 0 {
+        if rollback.is_up_to_date() {
             out.good("up to date:", "the distribution already matches the record; nothing to roll back");
             return Ok(ExitCode::SUCCESS);
         }
         if args.dry_run {
             return Ok(ExitCode::SUCCESS);
         }
-        crate::confirm::ask(args.yes, "Roll back these changes?")?;
-        if let Some(g) = guard.as_ref().filter(|_| guard_writes > 0) {
-            let mut done = edgepages_publish::alb::aws::AlbApplied::default();
-            g.aws.apply_guard(&g.listener_arn, &g.found, &g.plan, &mut done).await.map_err(|e| {
-                anyhow::Error::new(e).context(format!(
-                    "rollback stopped at the ALB guard's rules after {} of {guard_writes} rule writes; the \
-                     distribution was not touched",
-                    done.done.len()
-                ))
-            })?;
-        }
-        let etag = t.aws.update_distribution(&d.distribution_id, restored, &current.etag).await?;
-
-        mark_used(&t, &chosen, args.from_file.is_some(), &etag).await?;
+        let guard_writes = rollback.guard.as_ref().map_or(0, |g| g.plan.write_count());
+        let progress = BarProgress::new(out);
+        let apply = || rollback.apply(&clients, &progress);
+        let written =
+            confirm_and_apply(args.yes, Some("Roll back these changes?"), Run::Rollback { guard_writes }, apply).await?;
+        let etag = written.pages.distribution_etag.clone().unwrap_or_default();
+        mark_used(&targets, &clients, &chosen, args.from_file.is_some(), &etag).await?;
         if !out.json {
             out.good("rolled back", &format!("publish {} on distribution {} (ETag {etag})", chosen.id, d.distribution_id));
         }
-        let deployed_after = if args.wait.wait {
-            let waited = until_deployed(&t.aws, &d.distribution_id, args.wait.wait_timeout, out)
-                .await
-                .context("the rollback is complete")?;
-            if !out.json {
-                out.good("deployed", &format!("distribution {} (waited {})", d.distribution_id, seconds(waited)));
-            }
-            Some(waited.as_secs())
-        } else {
-            None
-        };
+        let deployed_after = wait(args, &clients, &d.distribution_id, out).await?;
         if out.json {
-            out.json(&json!({
-                "undoes": undoes, "if_match": current.etag, "changes": changes, "applied": true, "etag": etag,
-                "deployed_after_s": deployed_after,
-            }))?;
+            report.applied = true;
+            report.made = Some(Made { etag: &etag, deployed_after_s: deployed_after });
+            out.json(&serde_json::to_value(&report)?)?;
         }
         Ok(ExitCode::SUCCESS)
     })
 }
 
+/// What the rollback changes, for people.
+fn show_plan(out: &Output, chosen: &Listed, rollback: &Rollback) {
+    out.result(&format!(
+        "rollback of publish {} ({}) on distribution {} (If-Match: {}):",
+        chosen.id,
+        chosen.record.published_at.as_deref().unwrap_or("time not recorded"),
+        rollback.distribution_id,
+        rollback.current.etag
+    ));
+    for change in &rollback.changes {
+        show_change(out, change);
+    }
+}
+
+/// `--wait`: until CloudFront reports the distribution deployed; the seconds waited.
+async fn wait(args: &Args, clients: &Clients, id: &str, out: &Output) -> Result<Option<u64>> {
+    if !args.wait.wait {
+        return Ok(None);
+    }
+    let waited =
+        until_deployed(clients.aws()?, id, args.wait.wait_timeout, out).await.context("the rollback is complete")?;
+    if !out.json {
+        out.good("deployed", &format!("distribution {id} (waited {})", seconds(waited)));
+    }
+    Ok(Some(waited.as_secs()))
+}
+
 /// The record to undo: from `--from-file`, `--record`, or the newest. `None` after `--list`.
-async fn chosen_record(args: &Args, t: &Target, out: &Output) -> Result<Option<Listed>> {
+async fn chosen_record(args: &Args, t: &Targets, clients: &Clients, out: &Output) -> Result<Option<Listed>> {
     if let Some(path) = &args.from_file {
         let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let record = serde_json::from_slice(&text)
@@ -149,7 +170,7 @@ async fn chosen_record(args: &Args, t: &Target, out: &Output) -> Result<Option<L
         let kept = [Listed::new(path.display().to_string(), record)];
         return Ok(Some(choose(&kept, None, &t.desired.distribution_id)?.clone()));
     }
-    let records = t.aws.records(&t.desired).await?;
+    let records = clients.aws()?.records(&t.desired).await?;
     if args.list {
         list(out, &records)?;
         return Ok(None);
@@ -166,7 +187,7 @@ async fn chosen_record(args: &Args, t: &Target, out: &Output) -> Result<Option<L
 
 /// Marks `chosen` as undone, where it was read from; says loudly when that fails, since a
 /// second rollback would then undo the same publish again.
-async fn mark_used(t: &Target, chosen: &Listed, from_file: bool, etag: &str) -> Result<()> {
+async fn mark_used(t: &Targets, clients: &Clients, chosen: &Listed, from_file: bool, etag: &str) -> Result<()> {
     let mut used = chosen.record.clone();
     used.rolled_back = Some(RolledBack { at: now_rfc3339(), etag: etag.to_owned() });
     let marked = if from_file {
@@ -174,7 +195,10 @@ async fn mark_used(t: &Target, chosen: &Listed, from_file: bool, etag: &str) -> 
             .map_err(anyhow::Error::from)
             .and_then(|text| std::fs::write(&chosen.key, text).map_err(anyhow::Error::from))
     } else {
-        t.aws.put_record(&t.desired.bucket, &chosen.key, &used).await.map_err(anyhow::Error::from)
+        match clients.aws() {
+            Ok(aws) => aws.put_record(&t.desired.bucket, &chosen.key, &used).await.map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        }
     };
     marked.with_context(|| {
         format!(

@@ -9,10 +9,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use edgepages_publish::function;
-use edgepages_publish::verify::{Check, Live, object_key, page_path, verify};
+use edgepages_publish::session::guard::GuardAlone;
+use edgepages_publish::verify::{Check, Verdict};
+use serde::Serialize;
 
-use crate::aws_setup::{Target, runtime, target};
+use crate::aws_setup::{FunctionCode, alb_clients, alb_only, runtime, setup};
+use crate::checks_view::{self, exit_code};
 use crate::cli::Global;
 use crate::output::Output;
 
@@ -102,75 +104,51 @@ fn http_url(raw: &str) -> Result<String, String> {
     Ok(raw.to_owned())
 }
 
-/// What `verify` found, and the code it exits with: a pipeline rolls back on `Failed` only, and
-/// runs `verify` again on `CouldNotCheck`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every check passed: exit 0.
-    Passed,
-    /// A check found something wrong with the site: exit 1.
-    Failed,
-    /// Nothing was found wrong, but not everything could be checked (credentials, the network, a
-    /// config that could not be read): exit 3.
-    CouldNotCheck,
-}
-
-impl Verdict {
-    /// A failed check outweighs one that could not be made: that much is known to be wrong.
-    pub fn of(checks: &[Check]) -> Verdict {
-        if checks.iter().any(Check::failed) {
-            Verdict::Failed
-        } else if checks.iter().any(|c| c.could_not_check) {
-            Verdict::CouldNotCheck
-        } else {
-            Verdict::Passed
-        }
-    }
-
-    pub fn exit_code(self) -> ExitCode {
-        ExitCode::from(match self {
-            Verdict::Passed => 0,
-            Verdict::Failed => 1,
-            Verdict::CouldNotCheck => 3,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Passed => "passed",
-            Verdict::Failed => "failed",
-            Verdict::CouldNotCheck => "could_not_check",
-        }
-    }
-}
-
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
-    let checks = match runtime()?.block_on(gather(args, global)) {
-        Ok(checks) => checks,
+    let report = match runtime()?.block_on(gather(args, global, out)) {
+        Ok(checks) => VerifyReport::judged(checks),
         Err(err) => {
             // Whatever stopped the reading, nothing was judged: never the exit code of a mismatch.
+            let report = VerifyReport::unchecked(&err);
             if out.json {
-                let error = format!("{err:#}");
-                out.json(
-                    &serde_json::json!({ "ok": false, "verdict": Verdict::CouldNotCheck.as_str(), "error": error }),
-                )?;
+                out.json(&serde_json::to_value(&report)?)?;
             }
             out.error(&err, crate::advice::advice(&err, &global.config).as_deref());
-            return Ok(Verdict::CouldNotCheck.exit_code());
+            return Ok(exit_code(report.verdict));
         }
     };
-    let verdict = Verdict::of(&checks);
     if out.json {
-        let ok = verdict == Verdict::Passed;
-        out.json(&serde_json::json!({ "ok": ok, "verdict": verdict.as_str(), "checks": checks }))?;
+        out.json(&serde_json::to_value(&report)?)?;
     } else {
-        show(out, &checks);
+        checks_view::show(out, report.checks.as_deref().unwrap_or_default());
     }
-    Ok(verdict.exit_code())
+    Ok(exit_code(report.verdict))
+}
+
+/// What `verify` found, as printed.
+#[derive(Debug, Serialize)]
+struct VerifyReport {
+    ok: bool,
+    verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Vec<Check>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl VerifyReport {
+    fn judged(checks: Vec<Check>) -> VerifyReport {
+        let verdict = Verdict::of(&checks);
+        VerifyReport { ok: verdict == Verdict::Passed, verdict, checks: Some(checks), error: None }
+    }
+
+    fn unchecked(err: &anyhow::Error) -> VerifyReport {
+        VerifyReport { ok: false, verdict: Verdict::CouldNotCheck, checks: None, error: Some(format!("{err:#}")) }
+    }
 }
 
 /// The checks `args` asks for, made.
-async fn gather(args: &Args, global: &Global) -> Result<Vec<Check>> {
+async fn gather(args: &Args, global: &Global, out: &Output) -> Result<Vec<Check>> {
     if !args.healthy.is_empty() {
         let client = client()?;
         let mut checks = Vec::new();
@@ -180,65 +158,21 @@ async fn gather(args: &Args, global: &Global) -> Result<Vec<Check>> {
         }
         return Ok(checks);
     }
+    let site = crate::site_files::load_site(&global.config)?;
     if let Some(base) = &args.live {
-        let site = crate::site_files::load_site(&global.config)?;
         return crate::live_probe::checks(&client()?, base, &site.config).await;
     }
-    match crate::guard_alone::alb_only(&global.config)?.filter(|_| args.url.is_none()) {
-        Some(alb) => crate::guard_alone::checks(&alb).await,
-        None => checks(&target(&global.config).await?, args.url.as_deref()).await,
+    if let Some(alb) = alb_only(&site).filter(|_| args.url.is_none()) {
+        let clients = alb_clients(alb).await;
+        let host = alb.canonical_host.as_deref().unwrap_or_default();
+        return Ok(GuardAlone::read(&alb.listener_arn, host, &clients).await?.checks());
     }
-}
-
-/// Reads back and checks, the Lambda@Edge function too when the config enables it; read calls
-/// only.
-pub async fn checks(t: &Target, url: Option<&str>) -> Result<Vec<Check>> {
-    let d = &t.desired;
-    let dist = t.aws.read_distribution(&d.distribution_id).await?;
-    let keys: Vec<String> = d.error_pages.iter().map(|p| object_key(&page_path(&dist.config, d, p.code))).collect();
-    let objects = t
-        .aws
-        .head_objects(&d.bucket, &keys)
-        .await?
-        .into_iter()
-        .map(|(key, stored)| (key, stored.map(|s| s.content_type.unwrap_or_default())))
-        .collect();
-    let live = Live { distribution: dist.config, objects };
-    let mut checks = verify(d, &live);
-    checks.push(kms_check(t, &dist.arn).await);
-    if let Some(name) = t.cloudfront.function_name() {
-        let (latest, versions) = crate::aws_setup::function_clients().await.read_function(&name).await?;
-        checks.push(function::verify::check(&name, latest.as_ref(), &versions));
-        let version = function::verify::holding_latest(latest.as_ref(), &versions);
-        checks.push(function::verify::associated(&live.distribution, &name, version));
-        let named = match &t.variant {
-            Some(spec) => {
-                let found = t.aws.read_variant(spec, &live.distribution).await?;
-                let (check, named) = edgepages_publish::variant::verify::check(spec, &live.distribution, &found);
-                checks.push(check);
-                named
-            }
-            None => Vec::new(),
-        };
-        let policies = t.aws.read_policies(&live.distribution).await;
-        checks.push(edgepages_publish::forwarding::check(&live.distribution, &policies, &named));
-    }
-    if let Some(alb) = &t.alb
-        && let Some(host) = &alb.canonical_host
-    {
-        checks.extend(crate::guard::checks(alb, host, &live.distribution, t).await?);
-    }
-    if let Some(url) = url {
+    let (targets, clients) = setup(&site, &global.config, FunctionCode::None, out).await?;
+    let mut checks = edgepages_publish::session::verify::checks(&targets, &clients).await?;
+    if let Some(url) = &args.url {
         checks.push(check_url(&client()?, url).await);
     }
     Ok(checks)
-}
-
-/// Whether CloudFront can decrypt the pages when the bucket encrypts them with a KMS key: the
-/// key's policy must let the distribution (`distribution_arn`) decrypt (see `kms`).
-async fn kms_check(t: &Target, distribution_arn: &str) -> Check {
-    let encryption = t.aws.read_encryption(&t.desired.bucket).await;
-    edgepages_publish::kms::check(&t.desired.bucket, &edgepages_publish::kms::verdict(&encryption, distribution_arn))
 }
 
 fn client() -> Result<reqwest::Client> {
@@ -337,36 +271,6 @@ async fn check_url(client: &reqwest::Client, url: &str) -> Check {
         (true, format!("answered {status} with the branded page"))
     };
     if ok { Check::pass(subject, detail) } else { Check::fail(subject, detail) }
-}
-
-pub fn show(out: &Output, checks: &[Check]) {
-    for check in checks {
-        if check.warning {
-            out.warned("warn", &format!("{}: {}", check.subject, check.detail));
-        } else if check.ok {
-            out.good("ok  ", &format!("{}: {}", check.subject, check.detail));
-        } else if check.could_not_check {
-            out.warned("????", &format!("{}: {}", check.subject, check.detail));
-        } else {
-            out.bad("FAIL", &format!("{}: {}", check.subject, check.detail));
-        }
-    }
-    // The summary follows the verdict, so that it never disagrees with the exit code.
-    let count = |which: fn(&Check) -> bool| checks.iter().filter(|c| which(c)).count();
-    let total = checks.len();
-    match Verdict::of(checks) {
-        Verdict::Failed => {
-            out.bad("not verified:", &format!("{} of {total} checks failed", count(Check::failed)));
-        }
-        Verdict::CouldNotCheck => {
-            let unchecked = count(|c| c.could_not_check);
-            out.warned("not verified:", &format!("{unchecked} of {total} checks could not be made"));
-        }
-        Verdict::Passed => match count(|c| c.warning) {
-            0 => out.good("verified:", &format!("{total} checks passed")),
-            warned => out.good("verified:", &format!("{total} checks passed, {warned} with a warning")),
-        },
-    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,22 @@ use serde::{Deserialize, Serialize};
 use super::KeyPath;
 use super::check::Problems;
 
-/// At most this many values in one ALB rule condition (the ALB quota "condition values per
-/// rule"), so at most this many bypass CIDRs.
-pub const MAX_BYPASS_CIDRS: usize = 5;
+/// Condition values an ALB rule may hold in all: "You can specify up to five match evaluations
+/// per rule" (rule-condition-types.html, and the quota "condition values per rule"): the one
+/// figure both the config's check and the ALB's plans (`edgepages-publish`) hold rules to.
+pub const MAX_CONDITION_VALUES: usize = 5;
+
+/// Values one ALB rule condition may hold: "You can specify up to three match evaluations per
+/// condition"
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html>).
+pub const MAX_VALUES_PER_CONDITION: usize = 3;
+
+/// At most this many bypass CIDRs: they are the values of the bypass's one source-ip condition.
+pub const MAX_BYPASS_CIDRS: usize = MAX_VALUES_PER_CONDITION;
+
+/// The custom origin header CloudFront adds to its requests to the ALB, which the guard's rules
+/// look for (`edgepages-publish` sets both); its value is a secret. The bypass cannot take it.
+pub const ORIGIN_VERIFY_HEADER: &str = "x-edgepages-origin-verify";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,7 +50,7 @@ pub const BYPASS_SECRET_ENV: &str = "EDGEPAGES_ALB_BYPASS_SECRET";
 
 /// Header names the bypass cannot use: `host` (the ALB takes it only in a host condition) and
 /// the guard's own origin header.
-const RESERVED_HEADERS: [&str; 2] = ["host", "x-edgepages-origin-verify"];
+const RESERVED_HEADERS: [&str; 2] = ["host", ORIGIN_VERIFY_HEADER];
 
 impl AlbTarget {
     /// The region in the listener's ARN.
@@ -255,6 +268,7 @@ mod tests {
                 "alb.canonical_host: \"https://www.example.com/\" is not a host name such as www.example.com (no \
                  scheme, port or path)"
                     .into(),
+                "alb.bypass_cidrs: has 4 addresses; an ALB rule condition takes at most 3".into(),
                 "alb.bypass_cidrs[0]: \"10.0.0.1/24\" has host bits set; the network is 10.0.0.0/24".into(),
                 "alb.bypass_cidrs[1]: \"10.0.0.1\" needs a prefix length, such as 10.0.0.1/32".into(),
                 "alb.bypass_cidrs[2]: \"nonsense/8\" is not an IPv4 or IPv6 network (like 203.0.113.0/24)".into(),
@@ -266,12 +280,18 @@ mod tests {
         );
     }
 
+    /// The bypass's networks are one `source-ip` condition: "You can specify up to three match
+    /// evaluations per condition" (rule-condition-types.html,
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html>),
+    /// so a fourth is refused, though a rule holds five values in all.
     #[test]
     fn a_region_other_than_the_listeners_an_upper_case_host_and_too_many_cidrs_are_refused() {
+        let three = AlbTarget { bypass_cidrs: (1..=3).map(|i| format!("10.0.{i}.0/24")).collect(), ..alb() };
+        assert_eq!(problems(&three), Vec::<String>::new());
         let bad = AlbTarget {
             region: Some("us-east-1".into()),
             canonical_host: Some("WWW.Example.com".into()),
-            bypass_cidrs: (1..=6).map(|i| format!("10.0.{i}.0/24")).collect(),
+            bypass_cidrs: (1..=4).map(|i| format!("10.0.{i}.0/24")).collect(),
             ..alb()
         };
         assert_eq!(
@@ -279,7 +299,7 @@ mod tests {
             [
                 "alb.region: \"us-east-1\" is not the listener's region, \"eu-west-1\" (from listener_arn)",
                 "alb.canonical_host: \"WWW.Example.com\" must be written in lower case: \"www.example.com\"",
-                "alb.bypass_cidrs: has 6 addresses; an ALB rule condition takes at most 5",
+                "alb.bypass_cidrs: has 4 addresses; an ALB rule condition takes at most 3",
             ]
         );
     }

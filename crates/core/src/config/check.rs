@@ -76,6 +76,9 @@ impl Config {
     /// What is valid but cannot do what it seems to: `check` says each, and nothing refuses it.
     pub fn warnings(&self) -> Vec<Problem> {
         let mut out = Problems(Vec::new());
+        if let Some(alb) = &self.alb {
+            copies_the_networks_cannot_make(&alb.bypass_cidrs, &mut out);
+        }
         // The ALB matches a source-ip condition against the address that connects to it:
         // "If a client is behind a proxy, this is the IP address of the proxy" and "This condition
         // is not satisfied by the addresses in the X-Forwarded-For header" (SourceIpConditionConfig,
@@ -417,6 +420,29 @@ fn check_bucket_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// The bypass by networks copies each of the listener's rules with the networks as one more
+/// condition, and "You can specify up to five match evaluations per rule"
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html>):
+/// which of the team's rules cannot be copied follows from the networks alone, so `check` says
+/// where the line is; `maintenance on` names each rule over it.
+fn copies_the_networks_cannot_make(cidrs: &[String], out: &mut Problems) {
+    let networks = match cidrs.len() {
+        0 => return,
+        1 => "this network".to_owned(),
+        n => format!("these {n} networks"),
+    };
+    let max = alb::MAX_CONDITION_VALUES;
+    out.add(
+        KeyPath::new(&["alb", "bypass_cidrs"]),
+        format!(
+            "the bypass copies each of the listener's rules with {networks} as one more condition, and an ALB rule \
+             holds at most {max} condition values: a rule of the team's with more than {} values cannot be copied, \
+             and `maintenance on` leaves the networks' bypass out, naming the rule",
+            max.saturating_sub(cidrs.len())
+        ),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,15 +462,52 @@ mod tests {
             "[brand]\nname = \"Shop\"\n[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/1/2\"\nbypass_cidrs = [\"203.0.113.0/24\"]\n",
         )
         .unwrap();
-        assert_eq!(config.warnings(), [], "no CloudFront, so the ALB sees the team's own addresses");
+        let copies =
+            |config: &Config| config.warnings().into_iter().filter(|w| w.message.contains("cannot be copied")).count();
+        assert_eq!(config.warnings().len(), copies(&config), "no CloudFront, so the ALB sees the team's own addresses");
         config.cloudfront = Some(toml::from_str("distribution_id = \"E2EXAMPLE123\"").unwrap());
-        let warned = config.warnings();
+        let warned: Vec<Problem> =
+            config.warnings().into_iter().filter(|w| !w.message.contains("cannot be copied")).collect();
         assert_eq!(warned.len(), 1, "{warned:?}");
         assert_eq!(warned[0].key.to_string(), "alb.bypass_cidrs");
         assert!(warned[0].message.contains("bypass_header"), "{}", warned[0].message);
         assert_eq!(config.problems(), [], "a warning, not a refusal");
         config.alb.as_mut().unwrap().bypass_cidrs.clear();
         assert_eq!(config.warnings(), []);
+    }
+
+    /// The bypass by networks copies each of the team's rules with one more condition holding
+    /// the networks, and "You can specify up to five match evaluations per rule"
+    /// (rule-condition-types.html,
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html>):
+    /// with N networks, a rule of theirs with more than 5 - N values cannot be copied. `check`
+    /// cannot read the listener, so it says where that line is, from the config alone.
+    #[cfg(feature = "toml")]
+    #[test]
+    fn bypass_networks_say_which_of_the_teams_rules_they_cannot_copy() {
+        let with = |cidrs: &str| -> Config {
+            toml::from_str(&format!(
+                "[brand]\nname = \"Shop\"\n[alb]\nlistener_arn = \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop/1/2\"\nbypass_cidrs = [{cidrs}]\n"
+            ))
+            .unwrap()
+        };
+        let said = |config: &Config| -> Vec<String> {
+            config.warnings().into_iter().map(|w| format!("{}: {}", w.key, w.message)).collect()
+        };
+        assert_eq!(
+            said(&with("\"203.0.113.0/24\", \"2001:db8::/32\", \"198.51.100.0/24\"")),
+            ["alb.bypass_cidrs: the bypass copies each of the listener's rules with these 3 networks as one more \
+              condition, and an ALB rule holds at most 5 condition values: a rule of the team's with more than 2 \
+              values cannot be copied, and `maintenance on` leaves the networks' bypass out, naming the rule"]
+        );
+        assert_eq!(
+            said(&with("\"203.0.113.0/24\"")),
+            ["alb.bypass_cidrs: the bypass copies each of the listener's rules with this network as one more \
+              condition, and an ALB rule holds at most 5 condition values: a rule of the team's with more than 4 \
+              values cannot be copied, and `maintenance on` leaves the networks' bypass out, naming the rule"]
+        );
+        assert_eq!(with("").warnings(), []);
+        assert_eq!(with("\"203.0.113.0/24\"").problems(), [], "a warning, not a refusal");
     }
 
     #[test]

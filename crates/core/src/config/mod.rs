@@ -17,7 +17,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use alb::{AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, check_bypass_secret};
+pub use alb::{
+    AlbTarget, BYPASS_SECRET_ENV, MAX_BYPASS_CIDRS, MAX_CONDITION_VALUES, MAX_VALUES_PER_CONDITION,
+    ORIGIN_VERIFY_HEADER, check_bypass_secret,
+};
 pub use check::{CLOUDFRONT_ERROR_CODES, KeyPath, KeySegment, Problem, UPLOAD_TIMEOUT_RANGE_MS};
 pub use color::HexColor;
 pub use maintenance::{

@@ -1,14 +1,12 @@
 //! The thin adapter over an already-built Elastic Load Balancing client: reads the listener
-//! (its default actions, its rules and their tags) and carries out a plan. An ALB has no ETags,
+//! (its default actions, its rules and their tags) and makes each step of a plan. An ALB has no ETags,
 //! so before every write the listener is read again and the write refused if anyone else's
 //! rule or the default action changed since the plan.
 
 use aws_sdk_elasticloadbalancingv2::Client;
 use aws_sdk_elasticloadbalancingv2::types::{Rule, RulePriorityPair, Tag};
 
-use super::desired::{RuleSpec, Wanted};
-use super::guard::GuardPlan;
-use super::plan::{AlbPlan, Found, FoundRule, Moved, Step, drift, others_state};
+use super::listener::{FoundListener, FoundRule, Moved, RuleSpec, RuleStep, drift, others_state};
 use super::{ROLE_TAG, Role, UNTIL_TAG};
 use crate::aws::{AwsError, Quota, call, call_within};
 
@@ -20,12 +18,56 @@ pub struct AlbAws {
     client: Client,
 }
 
-/// What an apply did, step by step, for the caller to report (also after a failure).
+/// What the apply loop wrote of the listener, step by step, for the caller to report (also
+/// after a failure).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct AlbApplied {
-    pub done: Vec<Step>,
+pub struct RulesWritten {
+    pub done: Vec<RuleStep>,
     /// The ARNs of the rules created, in order.
     pub created: Vec<String>,
+}
+
+impl RulesWritten {
+    /// What was written, in words: `nothing`, or each rule added, changed, removed or moved.
+    pub fn said(&self) -> String {
+        if self.done.is_empty() {
+            return "nothing".to_owned();
+        }
+        let mut created = self.created.iter();
+        self.done
+            .iter()
+            .map(|step| match step {
+                RuleStep::Create { role, priority, .. } => format!(
+                    "{} rule added at priority {priority} ({})",
+                    role.as_str(),
+                    created.next().map_or("?", String::as_str)
+                ),
+                RuleStep::Modify { role, arn, .. } => format!("{} rule {arn} changed", role.as_str()),
+                RuleStep::Delete { role, arn } => format!("{} rule {arn} removed", role.as_str()),
+                RuleStep::Move { moves } => {
+                    format!("{} of edgepages' rules moved after the maintenance rule", moves.len())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The listener a run writes to, as its plan was made from it: anyone else's rules and the
+/// default action then (each write is refused if they changed since), and the maintenance
+/// rule's promised end, for its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub arn: String,
+    pub planned: Vec<String>,
+    pub until: Option<String>,
+}
+
+impl Listener {
+    /// Listener `arn`, planned from `found`.
+    pub fn planned_from(arn: &str, found: &FoundListener, until: Option<&str>) -> Listener {
+        Listener { arn: arn.to_owned(), planned: others_state(found), until: until.map(str::to_owned) }
+    }
 }
 
 impl AlbAws {
@@ -34,7 +76,7 @@ impl AlbAws {
     }
 
     /// The listener as it is now.
-    pub async fn read(&self, listener_arn: &str) -> Result<Found, AwsError> {
+    pub async fn read(&self, listener_arn: &str) -> Result<FoundListener, AwsError> {
         let listeners = self.client.describe_listeners().listener_arns(listener_arn).send().await.map_err(|e| {
             if e.as_service_error().is_some_and(aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersError::is_listener_not_found_exception) {
                 AwsError::NoSuchListener { arn: listener_arn.to_owned() }
@@ -105,24 +147,12 @@ impl AlbAws {
                 }
             })
             .collect();
-        Ok(Found { default_actions, rules, load_balancer_arn })
-    }
-
-    /// Carries out maintenance's `plan`, made from `found`. Each step re-reads the listener first.
-    pub async fn apply(
-        &self,
-        listener_arn: &str,
-        found: &Found,
-        plan: &AlbPlan,
-        wanted: &Wanted,
-        done: &mut AlbApplied,
-    ) -> Result<(), AwsError> {
-        self.carry_out(listener_arn, found, &plan.steps, wanted.until.as_deref(), done).await
+        Ok(FoundListener { default_actions, rules, load_balancer_arn })
     }
 
     /// The DNS name of the load balancer `found` (the listener `listener_arn` as read) belongs
     /// to: one DescribeLoadBalancers call, since the read already named the load balancer.
-    pub async fn dns_name(&self, listener_arn: &str, found: &Found) -> Result<String, AwsError> {
+    pub async fn dns_name(&self, listener_arn: &str, found: &FoundListener) -> Result<String, AwsError> {
         let lb = found
             .load_balancer_arn
             .as_deref()
@@ -139,46 +169,31 @@ impl AlbAws {
         })
     }
 
-    /// Carries out the guard's `plan`, made from `found`. Each step re-reads the listener first.
-    pub async fn apply_guard(
+    /// Makes `step` on `listener` once it is re-read and nobody else's rule has changed since
+    /// the plan; records it in `done`.
+    pub async fn write_rule(
         &self,
-        listener_arn: &str,
-        found: &Found,
-        plan: &GuardPlan,
-        done: &mut AlbApplied,
+        listener: &Listener,
+        step: &RuleStep,
+        done: &mut RulesWritten,
     ) -> Result<(), AwsError> {
-        self.carry_out(listener_arn, found, &plan.steps, None, done).await
-    }
-
-    /// Makes `steps`, planned from `found`, each once the listener is re-read and nobody else's
-    /// rule has changed since. `until` is the maintenance rule's promised end, for its tag.
-    async fn carry_out(
-        &self,
-        listener_arn: &str,
-        found: &Found,
-        steps: &[Step],
-        until: Option<&str>,
-        done: &mut AlbApplied,
-    ) -> Result<(), AwsError> {
-        let planned = others_state(found);
-        for step in steps {
-            self.unchanged_since(listener_arn, &planned).await?;
-            match step {
-                Step::Create { role, priority, spec } => {
-                    let arn = self.create_rule(listener_arn, *role, *priority, spec, tags(*role, until)).await?;
-                    done.created.push(arn);
-                }
-                Step::Modify { role, arn, spec } => {
-                    self.modify_rule(*role, arn, spec).await?;
-                    if *role == Role::Maintenance {
-                        self.retag_until(arn, until).await?;
-                    }
-                }
-                Step::Delete { role, arn } => self.delete_rule(*role, arn).await?,
-                Step::Move { moves } => self.move_rules(moves).await?,
+        self.unchanged_since(&listener.arn, &listener.planned).await?;
+        let until = listener.until.as_deref();
+        match step {
+            RuleStep::Create { role, priority, spec } => {
+                let arn = self.create_rule(&listener.arn, *role, *priority, spec, tags(*role, until)).await?;
+                done.created.push(arn);
             }
-            done.done.push(step.clone());
+            RuleStep::Modify { role, arn, spec } => {
+                self.modify_rule(*role, arn, spec).await?;
+                if *role == Role::Maintenance {
+                    self.retag_until(arn, until).await?;
+                }
+            }
+            RuleStep::Delete { role, arn } => self.delete_rule(*role, arn).await?,
+            RuleStep::Move { moves } => self.move_rules(moves).await?,
         }
+        done.done.push(step.clone());
         Ok(())
     }
 
@@ -217,7 +232,7 @@ impl AlbAws {
         Ok(created.rules.unwrap_or_default().into_iter().next().and_then(|r| r.rule_arn).unwrap_or_default())
     }
 
-    /// Renumbers rules of edgepages' in one call, as the plan's [`Step::Move`] says.
+    /// Renumbers rules of edgepages' in one call, as the plan's [`RuleStep::Move`] says.
     async fn move_rules(&self, moves: &[Moved]) -> Result<(), AwsError> {
         let pairs = moves
             .iter()

@@ -10,13 +10,16 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, FixedResponseActionConfig, HttpHeaderConditionConfig, PathPatternConditionConfig,
-    RuleCondition, RuleTransform, SourceIpConditionConfig,
+    RuleCondition, SourceIpConditionConfig,
 };
 
-use super::plan::{AlbPlanError, Found, FoundRule};
+use super::error::AlbPlanError;
+use super::listener::{FoundListener, FoundRule, describe_conditions};
+use super::listener::{RuleSpec, condition_key, normalised};
 
-/// Condition values an ALB rule may hold in all (the quota "condition values per rule").
-pub const MAX_CONDITION_VALUES: usize = 5;
+/// Condition values an ALB rule may hold in all: the quota "condition values per rule" (the
+/// config's check says, from it, which rules bypass networks leave uncopied).
+pub use edgepages_core::config::MAX_CONDITION_VALUES;
 
 /// What the config and the command line ask of the listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,38 +44,6 @@ pub struct BypassHeader {
 impl std::fmt::Debug for BypassHeader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "BypassHeader({}: (secret))", self.name)
-    }
-}
-
-/// A rule's content, as written: what it matches, what it does, and its transforms.
-#[derive(Clone, PartialEq)]
-pub struct RuleSpec {
-    pub conditions: Vec<RuleCondition>,
-    pub actions: Vec<Action>,
-    pub transforms: Vec<RuleTransform>,
-}
-
-/// Header conditions hold secrets (the bypass header's, the guard's origin header's), so a
-/// spec shows what each condition matches with those values hidden.
-impl std::fmt::Debug for RuleSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let conditions: Vec<String> = self
-            .conditions
-            .iter()
-            .map(|c| {
-                let (field, values) = condition_key(c);
-                if field.starts_with("http-header") {
-                    format!("{field}: (secret)")
-                } else {
-                    format!("{field} {values:?}")
-                }
-            })
-            .collect();
-        f.debug_struct("RuleSpec")
-            .field("conditions", &conditions)
-            .field("actions", &self.actions)
-            .field("transforms", &self.transforms)
-            .finish()
     }
 }
 
@@ -136,7 +107,7 @@ impl RuleSpec {
 /// rule"). The copy of such a rule answers with `page` instead, so that the bypass never gets
 /// past a login; those rules come back in [`Block::held`].
 pub fn bypass_block(
-    found: &Found,
+    found: &FoundListener,
     conditions: &[RuleCondition],
     with: &str,
     page: &str,
@@ -150,7 +121,7 @@ pub fn bypass_block(
         if rule.actions.iter().any(|a| a.r#type == Some(ActionTypeEnum::AuthenticateOidc)) {
             copy.actions = maintenance_actions(page);
             copy.transforms = Vec::new();
-            block.held.push(format!("{}: {}", rule.priority, super::plan::describe_conditions(&rule.conditions)));
+            block.held.push(format!("{}: {}", rule.priority, describe_conditions(&rule.conditions)));
         }
         block.specs.push(copy);
     }
@@ -243,40 +214,11 @@ pub fn bypass_conditions(cidrs: &[String]) -> Vec<RuleCondition> {
     ]
 }
 
-/// What a condition matches, whichever way it was written: its field (with the header's name,
-/// lower-cased, for `http-header`) and its sorted values.
-pub fn condition_key(c: &RuleCondition) -> (String, Vec<String>) {
-    let query = c.query_string_config.as_ref().and_then(|q| q.values.as_ref()).map(|pairs| {
-        pairs
-            .iter()
-            .map(|p| format!("{}={}", p.key.as_deref().unwrap_or(""), p.value.as_deref().unwrap_or("")))
-            .collect::<Vec<_>>()
-    });
-    let regex = |r: Option<&Vec<String>>| r.map(|r| r.iter().map(|v| format!("regex:{v}")).collect::<Vec<_>>());
-    let mut values: Vec<String> = [
-        c.path_pattern_config.as_ref().and_then(|p| p.values.clone()),
-        c.path_pattern_config.as_ref().and_then(|p| regex(p.regex_values.as_ref())),
-        c.source_ip_config.as_ref().and_then(|p| p.values.clone()),
-        c.host_header_config.as_ref().and_then(|p| p.values.clone()),
-        c.host_header_config.as_ref().and_then(|p| regex(p.regex_values.as_ref())),
-        c.http_header_config.as_ref().and_then(|p| p.values.clone()),
-        c.http_header_config.as_ref().and_then(|p| regex(p.regex_values.as_ref())),
-        c.http_request_method_config.as_ref().and_then(|p| p.values.clone()),
-        query,
-        regex(c.regex_values.as_ref()),
-        c.values.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .collect();
-    values.sort();
-    values.dedup();
-    let mut field = c.field.clone().unwrap_or_default();
-    if let Some(name) = c.http_header_config.as_ref().and_then(|h| h.http_header_name.as_deref()) {
-        field = format!("{field} {}", name.to_ascii_lowercase());
-    }
-    (field, values)
+/// Whether `rule` is written as `spec`: the same conditions, actions and transforms.
+pub fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
+    same_conditions(&rule.conditions, &spec.conditions)
+        && normalised(&rule.actions) == normalised(&spec.actions)
+        && rule.transforms == spec.transforms
 }
 
 /// Whether two lists of conditions match the same requests.
@@ -287,20 +229,6 @@ pub fn same_conditions(a: &[RuleCondition], b: &[RuleCondition]) -> bool {
         keys
     };
     keys(a) == keys(b)
-}
-
-/// Actions as compared: in their order, with the order numbers themselves left out (the ALB
-/// fills them in).
-pub fn normalised(actions: &[Action]) -> Vec<Action> {
-    let mut sorted = actions.to_vec();
-    sorted.sort_by_key(|a| a.order.unwrap_or(0));
-    sorted
-        .into_iter()
-        .map(|mut a| {
-            a.order = None;
-            a
-        })
-        .collect()
 }
 
 /// The fixed response's body, if the actions are one fixed response.

@@ -16,8 +16,8 @@ use std::net::IpAddr;
 
 use aws_sdk_elasticloadbalancingv2::types::{Action, RuleCondition};
 
-use super::desired::normalised;
-use super::plan::Found;
+use super::listener::FoundListener;
+use super::listener::normalised;
 use crate::glob::wildcard_matches;
 
 /// A request as it reaches the load balancer.
@@ -43,7 +43,7 @@ pub struct Answer {
 
 /// The first rule of `found`, lowest priority first, whose conditions `request` all meets, or
 /// the listener's default action.
-pub fn answer(found: &Found, request: &Request) -> Answer {
+pub fn answer(found: &FoundListener, request: &Request) -> Answer {
     let mut rules: Vec<_> = found.rules.iter().collect();
     rules.sort_by_key(|r| r.priority);
     match rules.into_iter().find(|r| r.conditions.iter().all(|c| meets(c, request))) {

@@ -16,13 +16,16 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use serde::Serialize;
 
 use super::Role;
-use super::desired::{RuleSpec, normalised, numbered, same_conditions};
-use super::plan::{AlbPlanError, Found, FoundRule, Step, describe_actions, describe_conditions};
-use crate::describe::{Change, ChangeKind};
+use super::desired::{numbered, same_spec};
+use super::error::AlbPlanError;
+use super::listener::{
+    FoundListener, FoundRule, RuleSpec, RuleStep, describe_actions, describe_conditions, describe_rule,
+};
+use crate::change::{Change, ChangeKind};
 
 /// The custom origin header CloudFront adds to its requests to the ALB, and the ALB's rules
 /// look for. Its value is the secret.
-pub const ORIGIN_HEADER: &str = "x-edgepages-origin-verify";
+pub use edgepages_core::config::ORIGIN_VERIFY_HEADER as ORIGIN_HEADER;
 
 /// Free priorities left at the top for maintenance's bypass and page rules, which must be
 /// evaluated before the guard's: the pass rule forwards, and would let CloudFront's requests
@@ -64,7 +67,7 @@ pub fn redirect_allowed(header_sent: bool, deployed: bool, redirect_exists: bool
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuardPlan {
-    pub steps: Vec<Step>,
+    pub steps: Vec<RuleStep>,
     pub changes: Vec<Change>,
     /// The redirect is wanted but waits for the distribution to deploy the origin header.
     pub redirect_waits: bool,
@@ -121,7 +124,7 @@ pub fn redirect_spec(wanted: &GuardWanted) -> RuleSpec {
 }
 
 /// The copies of the team's rules, in their order, then the pass rule; none without CloudFront.
-fn core_specs(found: &Found, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec)>, AlbPlanError> {
+fn core_specs(found: &FoundListener, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec)>, AlbPlanError> {
     let Some(secret) = &wanted.secret else { return Ok(Vec::new()) };
     let mut theirs: Vec<&FoundRule> = found.rules.iter().filter(|r| r.role.is_none()).collect();
     theirs.sort_by_key(|r| r.priority);
@@ -140,13 +143,7 @@ fn core_specs(found: &Found, wanted: &GuardWanted) -> Result<Vec<(Role, RuleSpec
     Ok(specs)
 }
 
-fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
-    same_conditions(&rule.conditions, &spec.conditions)
-        && normalised(&rule.actions) == normalised(&spec.actions)
-        && rule.transforms == spec.transforms
-}
-
-fn ours(found: &Found, wanted_roles: &[Role]) -> Vec<FoundRule> {
+fn ours(found: &FoundListener, wanted_roles: &[Role]) -> Vec<FoundRule> {
     let mut picked: Vec<FoundRule> =
         found.rules.iter().filter(|r| r.role.is_some_and(|role| wanted_roles.contains(&role))).cloned().collect();
     picked.sort_by_key(|r| r.priority);
@@ -155,7 +152,7 @@ fn ours(found: &Found, wanted_roles: &[Role]) -> Vec<FoundRule> {
 
 /// `publish` with `canonical_host` set: the guard's rules as `wanted`, changing only edgepages'
 /// own. `None` for `wanted` takes the guard away (the redirect first).
-pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPlan, AlbPlanError> {
+pub fn plan_guard(found: &FoundListener, wanted: Option<&GuardWanted>) -> Result<GuardPlan, AlbPlanError> {
     let core = ours(found, &[Role::GuardCopy, Role::GuardPass]);
     let redirect = ours(found, &[Role::GuardRedirect]);
     if redirect.len() > 1 {
@@ -173,29 +170,11 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
         }
         return Ok(plan);
     };
-
-    let want_core = core_specs(found, wanted)?;
-    let want_redirect = wanted.redirect.then(|| redirect_spec(wanted));
     plan.redirect_waits = !wanted.redirect;
-    let maintenance_last =
-        found.rules.iter().filter(|r| r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).max();
-    let mut taken: Vec<u32> = found.rules.iter().filter(|r| !is_guard(r)).map(|r| r.priority).collect();
-    // Where edgepages' guard begins: after maintenance's rules, or leaving them room.
-    let start = match maintenance_last {
-        Some(m) => m + 1,
-        None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::NoFreePriority)?,
-    };
-    // `maintenance on` moves the guard after its own rules when they need the room; once
-    // maintenance is off, the guard goes back to the top, before the team's rules.
-    let home =
-        maintenance_last.is_some() || core.first().or(redirect.as_ref()).is_none_or(|first| first.priority <= start);
-    let core_in_place = home
-        && core.len() == want_core.len()
-        && core.iter().zip(&want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
-        && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
-
-    let core_last = if core_in_place {
-        taken.extend(core.iter().map(|r| r.priority));
+    let want_core = core_specs(found, wanted)?;
+    let mut layout = Layout::of(found, &core, redirect.as_ref(), &want_core)?;
+    let core_last = if layout.core_in_place {
+        layout.taken.extend(core.iter().map(|r| r.priority));
         core.last().map(|r| r.priority)
     } else {
         // Rebuilt: the redirect goes first and comes back last, so CloudFront's requests are
@@ -203,38 +182,11 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
         for rule in redirect.iter().chain(core.iter().rev()) {
             delete(&mut plan, rule);
         }
-        let mut last = None;
-        for (role, spec) in want_core {
-            let from = last.map_or(start, |l: u32| l + 1);
-            let priority = free_after(&taken, from).ok_or(AlbPlanError::NoFreePriority)?;
-            taken.push(priority);
-            last = Some(priority);
-            create(&mut plan, role, priority, spec);
-        }
-        last
+        create_core(&mut plan, want_core, &mut layout)?
     };
-    let after_core = core_last.map_or(start, |c| c + 1);
-    let redirect_kept = core_in_place.then_some(redirect.as_ref()).flatten();
-
-    let redirect_priority = match (redirect_kept, want_redirect) {
-        (Some(rule), Some(spec)) => {
-            if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
-                modify_or_move(&mut plan, rule, spec, &mut taken, (core_last, after_core))?
-            } else {
-                Some(rule.priority)
-            }
-        }
-        (None, Some(spec)) => {
-            let priority = free_after(&taken, after_core).ok_or(AlbPlanError::NoFreePriority)?;
-            create(&mut plan, Role::GuardRedirect, priority, spec);
-            Some(priority)
-        }
-        (Some(rule), None) => {
-            delete(&mut plan, rule);
-            None
-        }
-        (None, None) => None,
-    };
+    let redirect_kept = layout.core_in_place.then_some(redirect.as_ref()).flatten();
+    let want_redirect = wanted.redirect.then(|| redirect_spec(wanted));
+    let redirect_priority = plan_redirect(&mut plan, redirect_kept, want_redirect, &mut layout, core_last)?;
     if let Some(at) = redirect_priority {
         plan.ahead = found
             .rules
@@ -244,6 +196,89 @@ pub fn plan_guard(found: &Found, wanted: Option<&GuardWanted>) -> Result<GuardPl
             .collect();
     }
     Ok(plan)
+}
+
+/// Where the guard's rules go on the listener as read.
+struct Layout {
+    /// The priorities held by rules that stay where they are.
+    taken: Vec<u32>,
+    /// Where edgepages' guard begins: after maintenance's rules, or leaving them room.
+    start: u32,
+    /// Whether the copies and the pass rule on the listener stay as they are.
+    core_in_place: bool,
+}
+
+impl Layout {
+    fn of(
+        found: &FoundListener,
+        core: &[FoundRule],
+        redirect: Option<&FoundRule>,
+        want_core: &[(Role, RuleSpec)],
+    ) -> Result<Layout, AlbPlanError> {
+        let maintenance_last =
+            found.rules.iter().filter(|r| r.role.is_some_and(Role::is_maintenance)).map(|r| r.priority).max();
+        let taken: Vec<u32> = found.rules.iter().filter(|r| !is_guard(r)).map(|r| r.priority).collect();
+        let start = match maintenance_last {
+            Some(m) => m + 1,
+            None => nth_free(&taken, 1, ROOM_FOR_MAINTENANCE).ok_or(AlbPlanError::NoFreePriority)?,
+        };
+        // `maintenance on` moves the guard after its own rules when they need the room; once
+        // maintenance is off, the guard goes back to the top, before the team's rules.
+        let home = maintenance_last.is_some() || core.first().or(redirect).is_none_or(|first| first.priority <= start);
+        let core_in_place = home
+            && core.len() == want_core.len()
+            && core.iter().zip(want_core).all(|(rule, (role, spec))| rule.role == Some(*role) && same_spec(rule, spec))
+            && core.first().is_none_or(|first| maintenance_last.is_none_or(|m| m < first.priority));
+        Ok(Layout { taken, start, core_in_place })
+    }
+}
+
+/// The copies and the pass rule, created in order from the start; returns the last's priority.
+fn create_core(
+    plan: &mut GuardPlan,
+    want_core: Vec<(Role, RuleSpec)>,
+    layout: &mut Layout,
+) -> Result<Option<u32>, AlbPlanError> {
+    let mut last = None;
+    for (role, spec) in want_core {
+        let from = last.map_or(layout.start, |l: u32| l + 1);
+        let priority = free_after(&layout.taken, from).ok_or(AlbPlanError::NoFreePriority)?;
+        layout.taken.push(priority);
+        last = Some(priority);
+        create(plan, role, priority, spec);
+    }
+    Ok(last)
+}
+
+/// The redirect after the pass rule (ending at `core_last`): kept, changed, moved, created or
+/// deleted; returns its priority when there is one.
+fn plan_redirect(
+    plan: &mut GuardPlan,
+    kept: Option<&FoundRule>,
+    wanted: Option<RuleSpec>,
+    layout: &mut Layout,
+    core_last: Option<u32>,
+) -> Result<Option<u32>, AlbPlanError> {
+    let after_core = core_last.map_or(layout.start, |c| c + 1);
+    Ok(match (kept, wanted) {
+        (Some(rule), Some(spec)) => {
+            if !same_spec(rule, &spec) || core_last.is_some_and(|c| c > rule.priority) {
+                modify_or_move(plan, rule, spec, &mut layout.taken, (core_last, after_core))?
+            } else {
+                Some(rule.priority)
+            }
+        }
+        (None, Some(spec)) => {
+            let priority = free_after(&layout.taken, after_core).ok_or(AlbPlanError::NoFreePriority)?;
+            create(plan, Role::GuardRedirect, priority, spec);
+            Some(priority)
+        }
+        (Some(rule), None) => {
+            delete(plan, rule);
+            None
+        }
+        (None, None) => None,
+    })
 }
 
 /// A redirect that must change: in place when it still comes after the pass rule, otherwise
@@ -259,10 +294,10 @@ fn modify_or_move(
         plan.changes.push(Change {
             kind: ChangeKind::Modify,
             target: format!("guard redirect rule, priority {}", rule.priority),
-            before: Some(describe_found(rule)),
+            before: Some(describe_rule(rule)),
             after: Some(describe_spec(&spec)),
         });
-        plan.steps.push(Step::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
+        plan.steps.push(RuleStep::Modify { role: Role::GuardRedirect, arn: rule.arn.clone(), spec });
         return Ok(Some(rule.priority));
     }
     delete(plan, rule);
@@ -277,7 +312,7 @@ fn modify_or_move(
 /// order kept. None when they are there already, or when one would land where another of the
 /// guard's rules is now (SetRulePriorities in moto refuses a priority in use, even by a rule the
 /// same call moves): the next publish then puts the guard back.
-pub(crate) fn home_moves(found: &Found, leaving: &[u32]) -> Vec<super::plan::Moved> {
+pub(crate) fn home_moves(found: &FoundListener, leaving: &[u32]) -> Vec<super::listener::Moved> {
     let mut guard: Vec<&FoundRule> = found.rules.iter().filter(|r| is_guard(r)).collect();
     guard.sort_by_key(|r| r.priority);
     let mut taken: Vec<u32> =
@@ -293,7 +328,7 @@ pub(crate) fn home_moves(found: &Found, leaving: &[u32]) -> Vec<super::plan::Mov
                 return Vec::new();
             }
             let role = rule.role.unwrap_or(Role::GuardCopy);
-            moves.push(super::plan::Moved { role, arn: rule.arn.clone(), from: rule.priority, to: home });
+            moves.push(super::listener::Moved { role, arn: rule.arn.clone(), from: rule.priority, to: home });
         }
     }
     moves
@@ -319,7 +354,7 @@ fn create(plan: &mut GuardPlan, role: Role, priority: u32, spec: RuleSpec) {
         before: None,
         after: Some(describe_spec(&spec)),
     });
-    plan.steps.push(Step::Create { role, priority, spec });
+    plan.steps.push(RuleStep::Create { role, priority, spec });
 }
 
 fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
@@ -327,10 +362,10 @@ fn delete(plan: &mut GuardPlan, rule: &FoundRule) {
     plan.changes.push(Change {
         kind: ChangeKind::Remove,
         target: format!("{} rule, priority {}", role_words(role_of), rule.priority),
-        before: Some(describe_found(rule)),
+        before: Some(describe_rule(rule)),
         after: None,
     });
-    plan.steps.push(Step::Delete { role: role_of, arn: rule.arn.clone() });
+    plan.steps.push(RuleStep::Delete { role: role_of, arn: rule.arn.clone() });
 }
 
 fn role_words(role: Role) -> &'static str {
@@ -344,11 +379,6 @@ fn role_words(role: Role) -> &'static str {
     }
 }
 
-/// A rule in words (header values by fingerprint only).
-pub fn describe_found(rule: &FoundRule) -> String {
-    format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
-}
-
 fn describe_spec(spec: &RuleSpec) -> String {
     format!("{} → {}", describe_conditions(&spec.conditions), describe_actions(&spec.actions))
 }
@@ -358,42 +388,20 @@ mod tests {
     use aws_sdk_elasticloadbalancingv2::types::PathPatternConditionConfig;
 
     use super::*;
+    use crate::alb::desired::same_conditions;
     use crate::alb::desired::{Wanted, maintenance_conditions};
     use crate::alb::plan::{plan_off, plan_on};
 
-    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
-    const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
+    use crate::fixtures::{API, WEB as TG, listener, path};
+
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
     fn forward(tg: &str) -> Vec<Action> {
-        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
+        numbered(&[crate::fixtures::forward(tg)])
     }
-
-    use crate::alb::plan::tests_support::path;
 
     fn theirs(priority: u32, condition: RuleCondition, tg: &str) -> FoundRule {
-        FoundRule {
-            arn: format!("arn:rule/theirs-{priority}"),
-            priority,
-            conditions: vec![condition],
-            actions: forward(tg),
-            transforms: Vec::new(),
-            role: None,
-            until: None,
-        }
-    }
-
-    /// The team's `/api/*` rule at 10 and a host rule at 20.
-    fn listener() -> Found {
-        let host = RuleCondition::builder()
-            .field("host-header")
-            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
-            .build();
-        Found {
-            default_actions: forward(TG),
-            rules: vec![theirs(10, path("/api/*"), API), theirs(20, host, TG)],
-            ..Found::default()
-        }
+        crate::fixtures::theirs(priority, vec![condition], &[crate::fixtures::forward(tg)])
     }
 
     fn wanted(redirect: bool) -> GuardWanted {
@@ -406,15 +414,15 @@ mod tests {
     }
 
     /// `found` once `plan` was carried out.
-    fn applied(found: &Found, plan: &GuardPlan) -> Found {
+    fn applied(found: &FoundListener, plan: &GuardPlan) -> FoundListener {
         crate::alb::plan::tests_support::applied_steps(found, &plan.steps, None)
     }
 
-    fn created(steps: &[Step]) -> Vec<(Role, u32)> {
+    fn created(steps: &[RuleStep]) -> Vec<(Role, u32)> {
         steps
             .iter()
             .filter_map(|s| match s {
-                Step::Create { role, priority, .. } => Some((*role, *priority)),
+                RuleStep::Create { role, priority, .. } => Some((*role, *priority)),
                 _ => None,
             })
             .collect()
@@ -426,7 +434,7 @@ mod tests {
         let plan = plan_guard(&found, Some(&wanted(false))).unwrap();
         assert_eq!(created(&plan.steps), [(Role::GuardCopy, 3), (Role::GuardCopy, 4), (Role::GuardPass, 5)]);
         assert!(plan.redirect_waits);
-        let Step::Create { spec, .. } = &plan.steps[0] else { panic!() };
+        let RuleStep::Create { spec, .. } = &plan.steps[0] else { panic!() };
         assert_eq!(spec.actions, forward(API), "the copy does what their /api/* rule does");
         assert!(same_conditions(&spec.conditions, &[path("/api/*"), secret_condition(SECRET)]));
         assert!(spec.conditions[0].values.is_none(), "the legacy values are not sent back with the config");
@@ -499,10 +507,10 @@ mod tests {
             .steps
             .iter()
             .map(|s| match s {
-                Step::Create { role, .. } => ("create", *role),
-                Step::Modify { role, .. } => ("modify", *role),
-                Step::Delete { role, .. } => ("delete", *role),
-                Step::Move { .. } => ("move", Role::GuardCopy),
+                RuleStep::Create { role, .. } => ("create", *role),
+                RuleStep::Modify { role, .. } => ("modify", *role),
+                RuleStep::Delete { role, .. } => ("delete", *role),
+                RuleStep::Move { .. } => ("move", Role::GuardCopy),
             })
             .collect();
         assert_eq!(
@@ -530,10 +538,10 @@ mod tests {
         let mut elsewhere = wanted(true);
         elsewhere.canonical_host = "shop.example.com".into();
         let plan = plan_guard(&on, Some(&elsewhere)).unwrap();
-        assert!(matches!(plan.steps.as_slice(), [Step::Modify { role: Role::GuardRedirect, .. }]));
+        assert!(matches!(plan.steps.as_slice(), [RuleStep::Modify { role: Role::GuardRedirect, .. }]));
 
         let off = plan_guard(&on, None).unwrap();
-        assert!(matches!(off.steps.first(), Some(Step::Delete { role: Role::GuardRedirect, .. })));
+        assert!(matches!(off.steps.first(), Some(RuleStep::Delete { role: Role::GuardRedirect, .. })));
         assert_eq!(applied(&on, &off), found, "the listener exactly as it was");
     }
 
@@ -604,9 +612,11 @@ mod tests {
     /// redirect included); otherwise the page; and as before again once maintenance is off.
     #[test]
     fn behind_the_guard_a_bypassed_request_is_answered_as_before_and_every_other_one_gets_the_page() {
-        use crate::alb::desired::{BypassHeader, maintenance_actions, normalised};
+        use crate::alb::desired::{BypassHeader, maintenance_actions};
         use crate::alb::evaluate::answer;
-        use crate::alb::plan::tests_support::{ALB_DNS, OFFICE, applied_steps, requests, team_listener};
+        use crate::alb::listener::normalised;
+        use crate::alb::plan::tests_support::{ALB_DNS, OFFICE, applied_steps, requests};
+        use crate::fixtures::team_listener;
         const TEAM: &str = "team-only-0123456789abcdef";
         let team = team_listener();
         let guard = GuardWanted { alb_dns: ALB_DNS.into(), ..wanted(true) };

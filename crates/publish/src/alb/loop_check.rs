@@ -6,9 +6,7 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{ActionTypeEnum, RuleCondition};
 
-use super::desired::condition_key;
-use super::guard::describe_found;
-use super::plan::{Found, FoundRule};
+use super::listener::{FoundListener, FoundRule, condition_key, describe_rule};
 use crate::glob::wildcard_matches;
 
 /// A request as CloudFront sends it to the ALB.
@@ -45,7 +43,7 @@ enum Match {
 }
 
 /// How `found`'s listener answers `request`, as far as loops go.
-pub fn check(found: &Found, request: &CloudFrontRequest, canonical_host: &str) -> Verdict {
+pub fn check(found: &FoundListener, request: &CloudFrontRequest, canonical_host: &str) -> Verdict {
     // Maintenance's rules are left out: the page answers everything but the bypass, and the
     // bypass answers exactly as the rules without maintenance do (`desired::bypass_block`), so a
     // loop can only be one of those rules' own. Judged three-valued, the bypass's copies would
@@ -58,7 +56,7 @@ pub fn check(found: &Found, request: &CloudFrontRequest, canonical_host: &str) -
         if matched == Match::No {
             continue;
         }
-        let words = format!("priority {}: {}", rule.priority, describe_found(rule));
+        let words = format!("priority {}: {}", rule.priority, describe_rule(rule));
         if redirects_to(rule, request, canonical_host) {
             return Verdict::Loop { rule: words, certain: matched == Match::Yes };
         }
@@ -130,21 +128,19 @@ fn condition_matches(c: &RuleCondition, request: &CloudFrontRequest) -> Match {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, HostHeaderConditionConfig, PathPatternConditionConfig, RedirectActionConfig,
-    };
+    use aws_sdk_elasticloadbalancingv2::types::{Action, HostHeaderConditionConfig, RedirectActionConfig};
 
     use super::*;
     use crate::alb::Role;
     use crate::alb::guard::{GuardWanted, ORIGIN_HEADER, plan_guard};
-    use crate::alb::plan::Step;
+    use crate::alb::listener::RuleStep;
 
-    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
-    pub(crate) const ALB: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
+    pub(crate) use crate::fixtures::{ALB_DNS as ALB, listener, path};
     pub(crate) const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
+    /// A forward to the web, numbered.
     pub(crate) fn forward() -> Vec<Action> {
-        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(TG).order(1).build()]
+        crate::alb::desired::numbered(&[crate::fixtures::forward(crate::fixtures::WEB)])
     }
 
     pub(crate) fn rule(priority: u32, condition: RuleCondition, actions: Vec<Action>, role: Option<Role>) -> FoundRule {
@@ -159,19 +155,8 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn path(p: &str) -> RuleCondition {
-        RuleCondition::builder()
-            .field("path-pattern")
-            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
-            .build()
-    }
-
-    pub(crate) fn listener() -> Found {
-        Found { default_actions: forward(), rules: vec![rule(10, path("/api/*"), forward(), None)], ..Found::default() }
-    }
-
     /// The listener with the whole guard in place.
-    pub(crate) fn guarded() -> Found {
+    pub(crate) fn guarded() -> FoundListener {
         guarded_as(&GuardWanted {
             alb_dns: ALB.into(),
             canonical_host: "www.example.com".into(),
@@ -181,10 +166,10 @@ pub(crate) mod tests {
     }
 
     /// The listener with the guard `wanted` in place.
-    pub(crate) fn guarded_as(wanted: &GuardWanted) -> Found {
+    pub(crate) fn guarded_as(wanted: &GuardWanted) -> FoundListener {
         let mut found = listener();
         for step in plan_guard(&found, Some(wanted)).unwrap().steps {
-            let Step::Create { role, priority, spec } = step else { panic!("{step:?}") };
+            let RuleStep::Create { role, priority, spec } = step else { panic!("{step:?}") };
             found.rules.push(FoundRule {
                 arn: format!("arn:rule/{priority}"),
                 priority,
@@ -262,8 +247,11 @@ pub(crate) mod tests {
                 .redirect_config(RedirectActionConfig::builder().host("www.example.com").build())
                 .build(),
         ];
-        let found =
-            Found { default_actions: forward(), rules: vec![rule(1, host, redirect, None)], ..Found::default() };
+        let found = FoundListener {
+            default_actions: forward(),
+            rules: vec![rule(1, host, redirect, None)],
+            ..FoundListener::default()
+        };
         assert!(matches!(
             check(&found, &cloudfront(ALB, None), "www.example.com"),
             Verdict::Loop { certain: true, .. }

@@ -3,16 +3,18 @@
 //! its own and removes, never touching anyone else's. What the rules should be ([`desired`]),
 //! maintenance's plan from the listener as read ([`plan`]) and the guard's ([`guard`]), both as
 //! the same steps with the rule each writes; the loop proof ([`loop_check`]) and `verify`'s
-//! checks of the guard ([`guard_verify`]); and the thin adapter over an already-built Elastic
+//! checks of the guard ([`verify`]); and the thin adapter over an already-built Elastic
 //! Load Balancing client that carries out either plan ([`aws`]).
 
 pub mod aws;
 pub mod desired;
+pub mod error;
 pub mod evaluate;
 pub mod guard;
-pub mod guard_verify;
+pub mod listener;
 pub mod loop_check;
 pub mod plan;
+pub mod verify;
 
 /// The tag every rule edgepages creates carries; its value says which rule it is.
 pub const ROLE_TAG: &str = "edgepages";

@@ -1,93 +1,25 @@
-//! The listener's plan: a pure function of the listener as read ([`Found`]) and what is
+//! The listener's plan: a pure function of the listener as read ([`FoundListener`]) and what is
 //! [`Wanted`], listing the rule writes in the order they are made. Only rules tagged as
 //! edgepages' are ever changed or removed; nobody else's rule, priority or default action is.
-//! Also `status`, and the description of anything others changed between a read and a write.
+//! Also `status`.
 
-use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, RuleCondition, RuleTransform};
+use aws_sdk_elasticloadbalancingv2::types::RuleCondition;
 use serde::Serialize;
 
 use super::Role;
 use super::desired::{
-    RuleSpec, Wanted, bypass_block, bypass_conditions, bypass_header_conditions, condition_key, fixed_body,
-    maintenance_actions, maintenance_conditions, normalised, same_conditions,
+    Wanted, bypass_block, bypass_conditions, bypass_header_conditions, fixed_body, maintenance_actions,
+    maintenance_conditions, same_conditions, same_spec,
 };
-use crate::describe::{Change, ChangeKind};
-
-/// One rule of the listener, as read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FoundRule {
-    pub arn: String,
-    pub priority: u32,
-    pub conditions: Vec<RuleCondition>,
-    pub actions: Vec<Action>,
-    /// Rewrites the rule makes (host header, URL), kept on the guard's copies.
-    pub transforms: Vec<RuleTransform>,
-    /// Which of edgepages' rules it is, by its tag; `None` for everyone else's.
-    pub role: Option<Role>,
-    /// The maintenance rule's promised end, from its tag.
-    pub until: Option<String>,
-}
-
-/// The listener as read: its default actions and every rule but the default one.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Found {
-    pub default_actions: Vec<Action>,
-    pub rules: Vec<FoundRule>,
-    /// The load balancer the listener belongs to, as DescribeListeners said.
-    pub load_balancer_arn: Option<String>,
-}
-
-impl Found {
-    fn ours(&self, role: Role) -> Vec<&FoundRule> {
-        self.rules.iter().filter(|r| r.role == Some(role)).collect()
-    }
-
-    fn others(&self) -> impl Iterator<Item = &FoundRule> {
-        self.rules.iter().filter(|r| r.role.is_none())
-    }
-}
-
-/// One write, in the order they are made, maintenance's or the guard's, with the rule it
-/// writes. A spec can hold a secret (the bypass header's, the origin header's), so it is never
-/// serialised.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum Step {
-    Create {
-        role: Role,
-        priority: u32,
-        #[serde(skip)]
-        spec: RuleSpec,
-    },
-    Modify {
-        role: Role,
-        arn: String,
-        #[serde(skip)]
-        spec: RuleSpec,
-    },
-    Delete {
-        role: Role,
-        arn: String,
-    },
-    /// Rules of edgepages' own given new priorities in one SetRulePriorities call, their order
-    /// kept: the guard's, moved after the maintenance rule to make room before it.
-    Move {
-        moves: Vec<Moved>,
-    },
-}
-
-/// One rule a [`Step::Move`] renumbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Moved {
-    pub role: Role,
-    pub arn: String,
-    pub from: u32,
-    pub to: u32,
-}
+use super::error::AlbPlanError;
+use super::listener::{
+    FoundListener, FoundRule, Moved, RuleSpec, RuleStep, describe_actions, describe_rule, normalised,
+};
+use crate::change::{Change, ChangeKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlbPlan {
-    pub steps: Vec<Step>,
+    pub steps: Vec<RuleStep>,
     pub changes: Vec<Change>,
     /// Others' rules evaluated before the maintenance rule, which still reach their targets:
     /// `priority: what they match`.
@@ -105,35 +37,12 @@ impl AlbPlan {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AlbPlanError {
-    #[error(
-        "the listener has {count} {role} rules tagged {tag}={role}; edgepages makes one. Delete the extra ones \
-         ({arns}), then run this again",
-        tag = super::ROLE_TAG, role = role.as_str(), arns = arns.join(", ")
-    )]
-    Duplicate { role: Role, count: usize, arns: Vec<String> },
-    #[error(
-        "rule {arn} (priority {priority}) cannot be copied with {with}: the copy would have {values} condition values, \
-         over the ALB's limit of {max} per rule; split the rule or drop a value",
-        max = super::desired::MAX_CONDITION_VALUES
-    )]
-    CopyOverLimit { priority: u32, arn: String, values: usize, with: String },
-    #[error(
-        "rule {arn} (priority {priority}) cannot be copied with {with}: it has a {field} condition of its own, and an \
-         ALB rule takes one; the bypass by networks cannot hold it, so use [alb] bypass_header instead"
-    )]
-    CopyTwice { priority: u32, arn: String, field: String, with: String },
-    #[error("the listener has no free priority left (the ALB numbers rules from 1 to 50000)")]
-    NoFreePriority,
-}
-
 /// The lowest priorities are evaluated first.
 const TOP: u32 = 1;
 /// The ALB's highest rule priority.
 pub(crate) const LOWEST: u32 = 50_000;
 
-fn single(found: &Found, role: Role) -> Result<Option<&FoundRule>, AlbPlanError> {
+fn single(found: &FoundListener, role: Role) -> Result<Option<&FoundRule>, AlbPlanError> {
     match found.ours(role).as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one)),
@@ -160,7 +69,7 @@ enum Slot<'a> {
 /// first rule cannot hold both blocks and the page, a block is left out (the header's is kept
 /// first: it also works behind CloudFront) and the plan says which and why; the page always goes
 /// up, as early as it can.
-pub fn plan_on(found: &Found, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
+pub fn plan_on(found: &FoundListener, wanted: &Wanted) -> Result<AlbPlan, AlbPlanError> {
     // A bypass that cannot copy a rule of the listener (too many condition values, or a
     // condition the bypass's own would repeat) is left out, said, and the page still goes up.
     let mut cannot = Vec::new();
@@ -240,7 +149,7 @@ struct Draft<'a> {
 
 /// The bypass blocks `wanted` asks for, each rule by rule against the one on the listener:
 /// changed in place, the rest created or deleted.
-fn draft_bypass<'a>(found: &'a Found, wanted: &Wanted, draft: &mut Draft<'a>) -> Result<(), AlbPlanError> {
+fn draft_bypass<'a>(found: &'a FoundListener, wanted: &Wanted, draft: &mut Draft<'a>) -> Result<(), AlbPlanError> {
     let by_address = (!wanted.bypass_cidrs.is_empty()).then(|| {
         (bypass_conditions(&wanted.bypass_cidrs), wanted.bypass_cidrs.join(", "), "the bypass's networks".to_owned())
     });
@@ -287,59 +196,21 @@ fn draft_bypass<'a>(found: &'a Found, wanted: &Wanted, draft: &mut Draft<'a>) ->
 }
 
 /// [`plan_on`] with the bypass blocks `wanted` asks for, and the page's priority.
-fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanError> {
+fn plan_with(found: &FoundListener, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanError> {
     let maintenance = single(found, Role::Maintenance)?;
     // The bypasses first, so that the team is never locked out while the page goes up.
     let mut draft = Draft::default();
     draft_bypass(found, wanted, &mut draft)?;
-    let Draft { mut layout, deletes, mut changes, held } = draft;
-
-    let page = RuleSpec::maintenance(&wanted.page);
-    let page_summary = || {
-        format!(
-            "every path → 503, {} characters{}",
-            wanted.page.chars().count(),
-            wanted.until.as_deref().map_or_else(String::new, |u| format!(", until {u}"))
-        )
-    };
-    layout.push(match maintenance {
-        None => Slot::New { role: Role::Maintenance, spec: page },
-        Some(rule) => {
-            let page_matches = fixed_body(&rule.actions) == Some(wanted.page.as_str())
-                && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
-                && same_conditions(&rule.conditions, &maintenance_conditions());
-            let change = (!page_matches || rule.until != wanted.until).then_some(page);
-            if change.is_some() {
-                changes.push(change_of(
-                    ChangeKind::Modify,
-                    format!("maintenance rule, priority {}", rule.priority),
-                    Some(describe_rule(rule)),
-                    Some(page_summary()),
-                ));
-            }
-            Slot::Keep { rule, change }
-        }
-    });
+    draft_page(maintenance, wanted, &mut draft);
     let mut guard: Vec<&FoundRule> =
         found.rules.iter().filter(|r| r.role.is_some_and(|role| !role.is_maintenance())).collect();
     guard.sort_by_key(|r| r.priority);
-    layout.extend(guard.iter().map(|rule| Slot::Keep { rule, change: None }));
+    draft.layout.extend(guard.iter().map(|rule| Slot::Keep { rule, change: None }));
 
-    let placed = place(found, &layout)?;
+    let placed = place(found, &draft.layout)?;
+    let Draft { layout, deletes, mut changes, held } = draft;
     let mut steps = Vec::new();
-    let moves: Vec<Moved> = layout
-        .iter()
-        .zip(&placed)
-        .filter_map(|(slot, &to)| match slot {
-            Slot::Keep { rule, .. } if rule.priority != to => Some(Moved {
-                role: rule.role.unwrap_or(Role::GuardCopy),
-                arn: rule.arn.clone(),
-                from: rule.priority,
-                to,
-            }),
-            _ => None,
-        })
-        .collect();
+    let moves = moves(&layout, &placed);
     if !moves.is_empty() {
         changes.push(change_of(
             ChangeKind::Modify,
@@ -347,38 +218,10 @@ fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanEr
             Some(format!("priorities {}", span(moves.iter().map(|m| m.from)))),
             Some(format!("priorities {}, in the same order", span(moves.iter().map(|m| m.to)))),
         ));
-        steps.push(Step::Move { moves });
+        steps.push(RuleStep::Move { moves });
     }
-    let mut maintenance_priority = LOWEST;
-    for (slot, &priority) in layout.into_iter().zip(&placed) {
-        match slot {
-            Slot::New { role, spec } => {
-                if role == Role::Maintenance {
-                    changes.push(change_of(
-                        ChangeKind::Add,
-                        format!("maintenance rule, priority {priority}"),
-                        None,
-                        Some(page_summary()),
-                    ));
-                    maintenance_priority = priority;
-                }
-                steps.push(Step::Create { role, priority, spec });
-            }
-            Slot::Keep { rule, change } => {
-                if rule.role == Some(Role::Maintenance) {
-                    maintenance_priority = priority;
-                }
-                if let Some(spec) = change {
-                    steps.push(Step::Modify {
-                        role: rule.role.unwrap_or(Role::Maintenance),
-                        arn: rule.arn.clone(),
-                        spec,
-                    });
-                }
-            }
-        }
-    }
-    steps.extend(deletes.iter().map(|r| Step::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
+    let maintenance_priority = write_slots(layout, &placed, wanted, &mut steps, &mut changes);
+    steps.extend(deletes.iter().map(|r| RuleStep::Delete { role: r.role.unwrap_or(Role::Bypass), arn: r.arn.clone() }));
 
     let ahead = found
         .others()
@@ -388,10 +231,95 @@ fn plan_with(found: &Found, wanted: &Wanted) -> Result<(AlbPlan, u32), AlbPlanEr
     Ok((AlbPlan { steps, changes, ahead, held, left_out: Vec::new() }, maintenance_priority))
 }
 
-fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
-    same_conditions(&rule.conditions, &spec.conditions)
-        && normalised(&rule.actions) == normalised(&spec.actions)
-        && rule.transforms == spec.transforms
+/// The page's summary in a plan: every path, its size, and the promised end.
+fn page_summary(wanted: &Wanted) -> String {
+    format!(
+        "every path → 503, {} characters{}",
+        wanted.page.chars().count(),
+        wanted.until.as_deref().map_or_else(String::new, |u| format!(", until {u}"))
+    )
+}
+
+/// The maintenance rule's slot, after the bypass blocks: a new rule, or the one on the listener
+/// (`maintenance`), changed when its page or its promised end differs.
+fn draft_page<'a>(maintenance: Option<&'a FoundRule>, wanted: &Wanted, draft: &mut Draft<'a>) {
+    let page = RuleSpec::maintenance(&wanted.page);
+    draft.layout.push(match maintenance {
+        None => Slot::New { role: Role::Maintenance, spec: page },
+        Some(rule) => {
+            let page_matches = fixed_body(&rule.actions) == Some(wanted.page.as_str())
+                && normalised(&rule.actions) == normalised(&maintenance_actions(&wanted.page))
+                && same_conditions(&rule.conditions, &maintenance_conditions());
+            let change = (!page_matches || rule.until != wanted.until).then_some(page);
+            if change.is_some() {
+                draft.changes.push(change_of(
+                    ChangeKind::Modify,
+                    format!("maintenance rule, priority {}", rule.priority),
+                    Some(describe_rule(rule)),
+                    Some(page_summary(wanted)),
+                ));
+            }
+            Slot::Keep { rule, change }
+        }
+    });
+}
+
+/// The rules of edgepages' that stay but must move to where they were `placed`.
+fn moves(layout: &[Slot], placed: &[u32]) -> Vec<Moved> {
+    layout
+        .iter()
+        .zip(placed)
+        .filter_map(|(slot, &to)| match slot {
+            Slot::Keep { rule, .. } if rule.priority != to => Some(Moved {
+                role: rule.role.unwrap_or(Role::GuardCopy),
+                arn: rule.arn.clone(),
+                from: rule.priority,
+                to,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The creates and changes of `layout`, each at the priority it was `placed` at; returns the
+/// maintenance rule's priority.
+fn write_slots(
+    layout: Vec<Slot>,
+    placed: &[u32],
+    wanted: &Wanted,
+    steps: &mut Vec<RuleStep>,
+    changes: &mut Vec<Change>,
+) -> u32 {
+    let mut maintenance_priority = LOWEST;
+    for (slot, &priority) in layout.into_iter().zip(placed) {
+        match slot {
+            Slot::New { role, spec } => {
+                if role == Role::Maintenance {
+                    changes.push(change_of(
+                        ChangeKind::Add,
+                        format!("maintenance rule, priority {priority}"),
+                        None,
+                        Some(page_summary(wanted)),
+                    ));
+                    maintenance_priority = priority;
+                }
+                steps.push(RuleStep::Create { role, priority, spec });
+            }
+            Slot::Keep { rule, change } => {
+                if rule.role == Some(Role::Maintenance) {
+                    maintenance_priority = priority;
+                }
+                if let Some(spec) = change {
+                    steps.push(RuleStep::Modify {
+                        role: rule.role.unwrap_or(Role::Maintenance),
+                        arn: rule.arn.clone(),
+                        spec,
+                    });
+                }
+            }
+        }
+    }
+    maintenance_priority
 }
 
 /// The priority of each slot of `layout`, in evaluation order: each after the one before; a
@@ -399,8 +327,12 @@ fn same_spec(rule: &FoundRule, spec: &RuleSpec) -> bool {
 /// The team's rules keep theirs, so a new rule takes a priority none of theirs holds; before
 /// the maintenance rule, one the page or the guard holds is taken too (they come after, so they
 /// move), but not a bypass rule's (kept, or deleted only last). A rule that moves goes where no
-/// rule is now (SetRulePriorities refuses a priority in use).
-fn place(found: &Found, layout: &[Slot]) -> Result<Vec<u32>, AlbPlanError> {
+/// rule is now: moto's SetRulePriorities refuses a priority in use, even one a rule the same call
+/// moves away holds. AWS documents less ("You can reorder the rules as long as there are no
+/// priority conflicts in the new order",
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetRulePriorities.html>);
+/// the stricter reading is safe under both.
+fn place(found: &FoundListener, layout: &[Slot]) -> Result<Vec<u32>, AlbPlanError> {
     use std::collections::BTreeSet;
     let now: BTreeSet<u32> = found.rules.iter().map(|r| r.priority).collect();
     let theirs: BTreeSet<u32> = found.others().map(|r| r.priority).collect();
@@ -450,7 +382,13 @@ fn span(priorities: impl Iterator<Item = u32>) -> String {
 }
 
 /// The plan's words for a bypass block that changes: added, changed or removed.
-fn block_change(found: &Found, role: Role, existing: &[&FoundRule], words: Option<&str>, rules: usize) -> Change {
+fn block_change(
+    found: &FoundListener,
+    role: Role,
+    existing: &[&FoundRule],
+    words: Option<&str>,
+    rules: usize,
+) -> Change {
     let name = if role == Role::Bypass { "bypass rules" } else { "header bypass rules" };
     let before = (!existing.is_empty())
         .then(|| format!("{} rules at priorities {}", existing.len(), span(existing.iter().map(|r| r.priority))));
@@ -471,11 +409,12 @@ fn block_change(found: &Found, role: Role, existing: &[&FoundRule], words: Optio
 
 /// `maintenance off`: maintenance's rules removed, the page first; then the guard's rules, if
 /// `on` moved them, back where they were.
-pub fn plan_off(found: &Found) -> AlbPlan {
+pub fn plan_off(found: &FoundListener) -> AlbPlan {
     let mut ours: Vec<(Role, &FoundRule)> =
         found.rules.iter().filter_map(|r| Some((r.role.filter(|role| role.is_maintenance())?, r))).collect();
     ours.sort_by_key(|(role, r)| (std::cmp::Reverse(*role), r.priority));
-    let mut steps: Vec<Step> = ours.iter().map(|(role, r)| Step::Delete { role: *role, arn: r.arn.clone() }).collect();
+    let mut steps: Vec<RuleStep> =
+        ours.iter().map(|(role, r)| RuleStep::Delete { role: *role, arn: r.arn.clone() }).collect();
     let mut changes: Vec<Change> = ours
         .iter()
         .map(|(role, r)| {
@@ -497,7 +436,7 @@ pub fn plan_off(found: &Found) -> AlbPlan {
             Some(format!("priorities {}", span(moves.iter().map(|m| m.from)))),
             Some(format!("priorities {}, in the same order", span(moves.iter().map(|m| m.to)))),
         ));
-        steps.push(Step::Move { moves });
+        steps.push(RuleStep::Move { moves });
     }
     AlbPlan { steps, changes, ahead: Vec::new(), held: Vec::new(), left_out: Vec::new() }
 }
@@ -515,7 +454,7 @@ pub struct Status {
 }
 
 /// `now` is RFC 3339 in UTC, compared as text (both are `YYYY-MM-DDTHH:MM:SSZ`).
-pub fn status(found: &Found, now: &str) -> Status {
+pub fn status(found: &FoundListener, now: &str) -> Status {
     let maintenance = found.ours(Role::Maintenance).first().copied();
     let until = maintenance.and_then(|m| m.until.clone());
     let mut rules: Vec<_> = found
@@ -527,181 +466,21 @@ pub fn status(found: &Found, now: &str) -> Status {
     Status { on: maintenance.is_some(), overdue: until.as_deref().is_some_and(|u| u <= now), until, rules }
 }
 
-/// A line per rule of others and the default actions: what a re-read compares to refuse a
-/// write when anyone changed the listener since it was planned.
-pub fn others_state(found: &Found) -> Vec<String> {
-    let mut lines = vec![format!("default action: {}", describe_actions(&found.default_actions))];
-    let mut others: Vec<&FoundRule> = found.others().collect();
-    others.sort_by_key(|r| r.priority);
-    lines.extend(others.iter().map(|r| format!("rule {} at priority {}: {}", r.arn, r.priority, describe_rule(r))));
-    lines
-}
-
-/// What changed between two [`others_state`]s, in words; empty when nothing did.
-pub fn drift(before: &[String], now: &[String]) -> Vec<String> {
-    let mut said: Vec<String> = before.iter().filter(|l| !now.contains(l)).map(|l| format!("was: {l}")).collect();
-    said.extend(now.iter().filter(|l| !before.contains(l)).map(|l| format!("now: {l}")));
-    said
-}
-
-fn describe_rule(rule: &FoundRule) -> String {
-    format!("{} → {}", describe_conditions(&rule.conditions), describe_actions(&rule.actions))
-}
-
-/// Conditions in words: `field values and field values`. A header condition's values are
-/// often secrets (the guard's, the bypass's, or a team's own), so they are shown only by
-/// fingerprint: enough to see that one changed.
-pub(crate) fn describe_conditions(conditions: &[RuleCondition]) -> String {
-    let conditions: Vec<String> = conditions
-        .iter()
-        .map(|c| {
-            let (field, mut values) = condition_key(c);
-            if c.http_header_config.is_some() || c.field.as_deref() == Some("http-header") {
-                values = values
-                    .iter()
-                    .map(|v| format!("(secret, fingerprint {})", crate::origin_verify::fingerprint(v)))
-                    .collect();
-            }
-            format!("{field} {}", values.join(" | "))
-        })
-        .collect();
-    conditions.join(" and ")
-}
-
-pub(crate) fn describe_actions(actions: &[Action]) -> String {
-    normalised(actions)
-        .iter()
-        .map(|a| {
-            let kind = a.r#type.as_ref().map_or("?", ActionTypeEnum::as_str);
-            if let Some(f) = &a.fixed_response_config {
-                format!(
-                    "{kind} {} {} ({} characters)",
-                    f.status_code.as_deref().unwrap_or(""),
-                    f.content_type.as_deref().unwrap_or(""),
-                    f.message_body.as_deref().map_or(0, |b| b.chars().count())
-                )
-            } else if let Some(tg) = &a.target_group_arn {
-                format!("{kind} {tg}")
-            } else if let Some(forward) = &a.forward_config {
-                let groups: Vec<&str> =
-                    forward.target_groups.iter().flatten().filter_map(|t| t.target_group_arn.as_deref()).collect();
-                format!("{kind} {}", groups.join(", "))
-            } else {
-                kind.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", then ")
-}
-
 fn change_of(kind: ChangeKind, target: String, before: Option<String>, after: Option<String>) -> Change {
     Change { kind, target, before, after }
 }
 
-/// Test support: a listener as a team has it, requests of every kind, and a listener once
-/// steps were carried out, as the adapter leaves it.
+/// Test support: requests of every kind, and a listener once steps were carried out, as the
+/// adapter leaves it. The listeners themselves are in [`crate::fixtures`].
 #[cfg(test)]
 pub(crate) mod tests_support {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, AuthenticateCognitoActionConfig, AuthenticateOidcActionConfig,
-        FixedResponseActionConfig, HostHeaderConditionConfig, HttpRequestMethodConditionConfig,
-        PathPatternConditionConfig, RuleCondition,
-    };
-
-    use super::{Found, FoundRule, Role, Step};
+    use super::{FoundListener, FoundRule, Role, RuleStep};
     use crate::alb::evaluate::Request;
+    pub use crate::fixtures::ALB_DNS;
 
-    pub const WEB: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067";
-    pub const API: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef";
-    pub const ALB_DNS: &str = "shop-1234567890.eu-west-1.elb.amazonaws.com";
     /// An address inside the team's network, 203.0.113.0/24, and one outside it.
     pub const OFFICE: &str = "203.0.113.9";
     pub const ELSEWHERE: &str = "198.51.100.7";
-
-    pub fn forward(tg: &str) -> Action {
-        Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).build()
-    }
-
-    /// A path condition as DescribeRules gives it: legacy values too.
-    pub fn path(p: &str) -> RuleCondition {
-        RuleCondition::builder()
-            .field("path-pattern")
-            .values(p)
-            .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
-            .build()
-    }
-
-    fn theirs(priority: u32, conditions: Vec<RuleCondition>, actions: &[Action]) -> FoundRule {
-        FoundRule {
-            arn: format!("arn:rule/theirs-{priority}"),
-            priority,
-            conditions,
-            actions: crate::alb::desired::numbered(actions),
-            transforms: Vec::new(),
-            role: None,
-            until: None,
-        }
-    }
-
-    /// A team's listener, rules as DescribeRules gives them (legacy values too): `/api/*` to
-    /// another target group (100); `admin.example.com` answered 403 (200); `/account/*` behind a
-    /// Cognito login (300) and `/admin/*` behind an OIDC one (400), both then to the web; a POST
-    /// to `/upload` to the API (500, two conditions); everything else to the web (the default).
-    pub fn team_listener() -> Found {
-        let host = RuleCondition::builder()
-            .field("host-header")
-            .values("admin.example.com")
-            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
-            .build();
-        let fixed_403 = Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code("403")
-                    .content_type("text/plain")
-                    .message_body("no")
-                    .build(),
-            )
-            .build();
-        let cognito = Action::builder()
-            .r#type(ActionTypeEnum::AuthenticateCognito)
-            .authenticate_cognito_config(
-                AuthenticateCognitoActionConfig::builder()
-                    .user_pool_arn("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_EXAMPLE")
-                    .user_pool_client_id("client")
-                    .user_pool_domain("shop-login")
-                    .build(),
-            )
-            .build();
-        // As DescribeRules gives it: no client secret.
-        let oidc = Action::builder()
-            .r#type(ActionTypeEnum::AuthenticateOidc)
-            .authenticate_oidc_config(
-                AuthenticateOidcActionConfig::builder()
-                    .issuer("https://login.example.com")
-                    .authorization_endpoint("https://login.example.com/authorize")
-                    .token_endpoint("https://login.example.com/token")
-                    .user_info_endpoint("https://login.example.com/userinfo")
-                    .client_id("shop")
-                    .build(),
-            )
-            .build();
-        let post = RuleCondition::builder()
-            .field("http-request-method")
-            .http_request_method_config(HttpRequestMethodConditionConfig::builder().values("POST").build())
-            .build();
-        Found {
-            default_actions: crate::alb::desired::numbered(&[forward(WEB)]),
-            rules: vec![
-                theirs(100, vec![path("/api/*")], &[forward(API)]),
-                theirs(200, vec![host], &[fixed_403]),
-                theirs(300, vec![path("/account/*")], &[cognito, forward(WEB)]),
-                theirs(400, vec![path("/admin/*")], &[oidc, forward(WEB)]),
-                theirs(500, vec![path("/upload"), post], &[forward(API)]),
-            ],
-            load_balancer_arn: None,
-        }
-    }
 
     /// Requests of every kind: each path, host, method, address, bypass header (right, wrong,
     /// none) and CloudFront origin header (`origin`, when given) the listeners tell apart.
@@ -743,11 +522,11 @@ pub(crate) mod tests_support {
     /// `found` once `steps` were carried out: each rule as its step's spec writes it, a created
     /// rule named `arn:rule/ours-<priority>` (with `'` added while that is taken), the
     /// maintenance rule tagged with `until`.
-    pub fn applied_steps(found: &Found, steps: &[Step], until: Option<&str>) -> Found {
+    pub fn applied_steps(found: &FoundListener, steps: &[RuleStep], until: Option<&str>) -> FoundListener {
         let mut after = found.clone();
         for step in steps {
             match step {
-                Step::Create { role, priority, spec } => after.rules.push(FoundRule {
+                RuleStep::Create { role, priority, spec } => after.rules.push(FoundRule {
                     // Unique, even where a rule made earlier at this priority has moved on.
                     arn: (0..100)
                         .map(|n| format!("arn:rule/ours-{priority}{}", "'".repeat(n)))
@@ -760,7 +539,7 @@ pub(crate) mod tests_support {
                     role: Some(*role),
                     until: (*role == Role::Maintenance).then(|| until.map(str::to_owned)).flatten(),
                 }),
-                Step::Modify { role, arn, spec } => {
+                RuleStep::Modify { role, arn, spec } => {
                     let rule = after.rules.iter_mut().find(|r| &r.arn == arn).expect("a modified rule exists");
                     rule.conditions.clone_from(&spec.conditions);
                     rule.actions.clone_from(&spec.actions);
@@ -769,12 +548,12 @@ pub(crate) mod tests_support {
                         rule.until = until.map(str::to_owned);
                     }
                 }
-                Step::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
-                Step::Move { moves } => {
+                RuleStep::Delete { arn, .. } => after.rules.retain(|r| &r.arn != arn),
+                RuleStep::Move { moves } => {
                     for m in moves {
                         assert!(
                             !after.rules.iter().any(|r| r.priority == m.to),
-                            "SetRulePriorities refuses {}, in use",
+                            "moto's SetRulePriorities refuses {}, in use (the plans keep to its stricter rule)",
                             m.to
                         );
                     }
@@ -795,14 +574,14 @@ pub(crate) mod tests_support {
 
     /// The steps without their specs: `create ROLE PRIORITY`, `modify ROLE ARN`, `delete ROLE
     /// ARN`, `move FROM>TO ...`.
-    pub fn shape(steps: &[Step]) -> Vec<String> {
+    pub fn shape(steps: &[RuleStep]) -> Vec<String> {
         steps
             .iter()
             .map(|step| match step {
-                Step::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
-                Step::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
-                Step::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
-                Step::Move { moves } => {
+                RuleStep::Create { role, priority, .. } => format!("create {} {priority}", role.as_str()),
+                RuleStep::Modify { role, arn, .. } => format!("modify {} {arn}", role.as_str()),
+                RuleStep::Delete { role, arn } => format!("delete {} {arn}", role.as_str()),
+                RuleStep::Move { moves } => {
                     let each: Vec<String> = moves.iter().map(|m| format!("{}>{}", m.from, m.to)).collect();
                     format!("move {}", each.join(" "))
                 }
@@ -813,42 +592,20 @@ pub(crate) mod tests_support {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        ActionTypeEnum, HostHeaderConditionConfig, PathPatternConditionConfig,
-    };
-
     use super::tests_support::{applied_steps, shape as shape_of};
     use super::*;
-
-    const TG: &str = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shop/73e2d6bc24d8a067";
+    use crate::alb::desired::numbered;
+    use crate::alb::listener::{drift, others_state};
+    use crate::fixtures::{API, WEB, listener};
+    use aws_sdk_elasticloadbalancingv2::types::Action;
 
     fn forward(tg: &str) -> Vec<Action> {
-        vec![Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg).order(1).build()]
+        numbered(&[crate::fixtures::forward(tg)])
     }
 
+    /// A rule of the team's with one condition, forwarding to the web.
     fn theirs(priority: u32, condition: RuleCondition) -> FoundRule {
-        FoundRule {
-            arn: format!("arn:rule/theirs-{priority}"),
-            priority,
-            conditions: vec![condition],
-            actions: forward(TG),
-            transforms: Vec::new(),
-            role: None,
-            until: None,
-        }
-    }
-
-    /// A listener with the team's `/api/*` rule at 10 and a host rule at 20.
-    fn listener() -> Found {
-        let path = RuleCondition::builder()
-            .field("path-pattern")
-            .path_pattern_config(PathPatternConditionConfig::builder().values("/api/*").build())
-            .build();
-        let host = RuleCondition::builder()
-            .field("host-header")
-            .host_header_config(HostHeaderConditionConfig::builder().values("admin.example.com").build())
-            .build();
-        Found { default_actions: forward(TG), rules: vec![theirs(10, path), theirs(20, host)], ..Found::default() }
+        crate::fixtures::theirs(priority, vec![condition], &[crate::fixtures::forward(WEB)])
     }
 
     fn wanted(cidrs: &[&str], until: Option<&str>) -> Wanted {
@@ -860,7 +617,7 @@ mod tests {
         }
     }
 
-    fn applied(found: &Found, plan: &AlbPlan, wanted: &Wanted) -> Found {
+    fn applied(found: &FoundListener, plan: &AlbPlan, wanted: &Wanted) -> FoundListener {
         applied_steps(found, &plan.steps, wanted.until.as_deref())
     }
 
@@ -869,7 +626,7 @@ mod tests {
     }
 
     /// `found` with its rules in priority order, for comparing listeners.
-    fn sorted(found: &Found) -> Found {
+    fn sorted(found: &FoundListener) -> FoundListener {
         let mut found = found.clone();
         found.rules.sort_by_key(|r| r.priority);
         found
@@ -887,7 +644,7 @@ mod tests {
             .steps
             .iter()
             .filter_map(|s| match s {
-                Step::Create { spec, .. } => Some(spec),
+                RuleStep::Create { spec, .. } => Some(spec),
                 _ => None,
             })
             .collect();
@@ -908,7 +665,7 @@ mod tests {
         found.rules[0].priority = 1;
         let plan = plan_on(&found, &wanted(&[], None)).unwrap();
         assert_eq!(shape(&plan), ["create maintenance 2"]);
-        assert_eq!(plan.ahead, [format!("1: path-pattern /api/* → forward {TG}")]);
+        assert_eq!(plan.ahead, [format!("1: path-pattern /api/* → forward {API}")]);
     }
 
     #[test]
@@ -1004,7 +761,7 @@ mod tests {
             ]
         );
         let words = format!("{:?} {:?} {}", plan.changes, plan.steps, serde_json::to_string(&plan).unwrap());
-        assert!(!words.contains("0123456789abcdef"), "{words}");
+        assert!(!words.contains("0123456789abcdef-"), "{words}");
         assert!(words.contains("header x-maintenance-bypass: (secret)"), "{words}");
 
         let none = Wanted { bypass_header: None, ..want.clone() };
@@ -1078,9 +835,10 @@ mod tests {
     fn a_bypassed_request_is_answered_exactly_as_before_maintenance_and_every_other_one_gets_the_page() {
         use std::collections::BTreeSet;
 
-        use super::tests_support::{OFFICE, requests, team_listener};
+        use super::tests_support::{OFFICE, requests};
         use crate::alb::desired::BypassHeader;
         use crate::alb::evaluate::answer;
+        use crate::fixtures::team_listener;
         const SECRET: &str = "team-only-0123456789abcdef";
         let found = team_listener();
         let header = BypassHeader { name: "X-Maintenance-Bypass".into(), secret: SECRET.into() };
@@ -1120,8 +878,8 @@ mod tests {
     /// page still goes up, without it, and the plan says so.
     #[test]
     fn a_bypass_with_no_room_before_their_first_rule_is_left_out_and_the_page_still_goes_first() {
-        use super::tests_support::team_listener;
         use crate::alb::desired::BypassHeader;
+        use crate::fixtures::team_listener;
         let mut found = team_listener();
         for (rule, priority) in found.rules.iter_mut().zip([7, 8, 9, 10, 11]) {
             rule.priority = priority;

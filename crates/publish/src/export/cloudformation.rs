@@ -16,26 +16,13 @@ pub const DISTRIBUTION_PARAMETER: &str = "EdgepagesDistributionId";
 
 /// The template.
 pub fn template(parts: &Parts) -> Value {
-    let site = parts.timeouts.as_ref().map_or(SITE_ORIGIN, |t| t.id.as_str());
-    let site_origin = site_origin(parts, site);
-    let mut default_behavior = json!({
-        "TargetOriginId": site,
-        "ViewerProtocolPolicy": "redirect-to-https",
-        "CachePolicyId": CACHING_DISABLED,
-    });
     let mut parameters = parameters(parts);
     if let Some(name) = &parts.lambda_function {
         parameters["EdgepagesFunctionVersionArn"] = json!({
             "Type": "String",
             "Description": format!("A numbered version of the Lambda@Edge function {name} (us-east-1), as `edgepages publish` publishes it."),
         });
-        default_behavior["LambdaFunctionAssociations"] = json!([{
-            "EventType": "origin-response",
-            "LambdaFunctionARN": { "Ref": "EdgepagesFunctionVersionArn" },
-            "IncludeBody": false,
-        }]);
     }
-    let owned = owned_paths(parts);
     let mut resources = json!({
         "EdgepagesOriginAccessControl": {
             "Type": "AWS::CloudFront::OriginAccessControl",
@@ -48,40 +35,7 @@ pub fn template(parts: &Parts) -> Value {
             }},
         },
         "EdgepagesPagesReadPolicy": bucket_policy(parts),
-        "Distribution": {
-            "Type": "AWS::CloudFront::Distribution",
-            "Metadata": { "edgepages": {
-                "owns": owned,
-                "note": format!(
-                    "Copy the parts listed in owns into your own distribution ({DISTRIBUTION_PARAMETER}, the one the \
-                     bucket policy names); the rest is the least a distribution needs. This example distribution is \
-                     not granted the pages."
-                ),
-            }},
-            "Properties": { "DistributionConfig": {
-                "Enabled": true,
-                "Origins": [
-                    {
-                        "Id": parts.origin_id,
-                        "DomainName": parts.origin_domain,
-                        "S3OriginConfig": { "OriginAccessIdentity": "" },
-                        "OriginAccessControlId": { "Ref": "EdgepagesOriginAccessControl" },
-                    },
-                    site_origin,
-                ],
-                "DefaultCacheBehavior": default_behavior,
-                "CacheBehaviors": [{
-                    "PathPattern": parts.path_pattern,
-                    "TargetOriginId": parts.origin_id,
-                    "ViewerProtocolPolicy": "redirect-to-https",
-                    "AllowedMethods": METHODS,
-                    "CachedMethods": METHODS,
-                    "Compress": true,
-                    "CachePolicyId": parts.cache_policy_id,
-                }],
-                "CustomErrorResponses": parts.error_responses.iter().map(custom_error_response).collect::<Vec<_>>(),
-            }},
-        },
+        "Distribution": distribution(parts),
     });
     if let Some(variant) = &parts.variant {
         for (logical, function) in [
@@ -107,6 +61,57 @@ pub fn template(parts: &Parts) -> Value {
         ),
         "Parameters": parameters,
         "Resources": resources,
+    })
+}
+
+/// The example distribution: `publish`'s parts, and the least a distribution needs besides.
+fn distribution(parts: &Parts) -> Value {
+    let site = parts.timeouts.as_ref().map_or(SITE_ORIGIN, |t| t.id.as_str());
+    let mut default_behavior = json!({
+        "TargetOriginId": site,
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "CachePolicyId": CACHING_DISABLED,
+    });
+    if parts.lambda_function.is_some() {
+        default_behavior["LambdaFunctionAssociations"] = json!([{
+            "EventType": "origin-response",
+            "LambdaFunctionARN": { "Ref": "EdgepagesFunctionVersionArn" },
+            "IncludeBody": false,
+        }]);
+    }
+    json!({
+        "Type": "AWS::CloudFront::Distribution",
+        "Metadata": { "edgepages": {
+            "owns": owned_paths(parts),
+            "note": format!(
+                "Copy the parts listed in owns into your own distribution ({DISTRIBUTION_PARAMETER}, the one the \
+                 bucket policy names); the rest is the least a distribution needs. This example distribution is \
+                 not granted the pages."
+            ),
+        }},
+        "Properties": { "DistributionConfig": {
+            "Enabled": true,
+            "Origins": [
+                {
+                    "Id": parts.origin_id,
+                    "DomainName": parts.origin_domain,
+                    "S3OriginConfig": { "OriginAccessIdentity": "" },
+                    "OriginAccessControlId": { "Ref": "EdgepagesOriginAccessControl" },
+                },
+                site_origin(parts, site),
+            ],
+            "DefaultCacheBehavior": default_behavior,
+            "CacheBehaviors": [{
+                "PathPattern": parts.path_pattern,
+                "TargetOriginId": parts.origin_id,
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "AllowedMethods": METHODS,
+                "CachedMethods": METHODS,
+                "Compress": true,
+                "CachePolicyId": parts.cache_policy_id,
+            }],
+            "CustomErrorResponses": parts.error_responses.iter().map(custom_error_response).collect::<Vec<_>>(),
+        }},
     })
 }
 

@@ -72,7 +72,8 @@ impl Parts {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::desired::tests_support::desired;
+    use crate::fixtures::desired;
+    use crate::wiring::Wiring;
 
     /// `desired()` with the site origin's timeouts and the Lambda@Edge function.
     pub fn parts() -> Parts {
@@ -88,12 +89,13 @@ pub(crate) mod tests {
 
     #[test]
     fn the_parts_are_what_publish_sets() {
-        use crate::distribution::tests::existing;
-        use crate::distribution::{behaviors, error_response, origins, with_desired};
+        use crate::distribution::with_desired;
+        use crate::fixtures::existing;
+        use crate::lists::{behaviors, error_response, origins};
         let mut d = desired();
         d.origin_timeouts = parts().timeouts;
         let p = Parts::new(&d, None, None);
-        let config = with_desired(&existing(), &d, "OAC1").unwrap();
+        let config = with_desired(&existing(), &d, &Wiring::default(), "OAC1").unwrap();
         let origin = origins(&config).iter().find(|o| o.id == p.origin_id).unwrap();
         assert_eq!(origin.domain_name, p.origin_domain);
         let behavior = behaviors(&config).iter().find(|b| b.path_pattern == p.path_pattern).unwrap();

@@ -1,5 +1,5 @@
 //! Thin adapter over already-built Lambda (us-east-1) and IAM clients: reads what exists of the
-//! function and its role, and carries out a [`FunctionPlan`]. Every write to the function sends
+//! function and its role, and makes each step of a [`FunctionPlan`](super::plan::FunctionPlan). Every write to the function sends
 //! the revision it was planned from, so a change made by anyone since is refused, not
 //! overwritten; roles and their policies are created under names `publish` owns.
 
@@ -8,11 +8,11 @@ use std::time::Duration;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State};
 
-use super::plan::{Found, FoundRole, FoundVersion, FunctionPlan, Step, role_arn};
+use super::plan::{FoundLambda, FoundRole, FoundVersion, LambdaStep, role_arn};
 use super::policies::{logging_policy, logging_policy_name, same_policy, trust_policy};
 use super::{FunctionSpec, Role, Setup};
-use crate::apply::Progress;
 use crate::aws::{AwsError, call, call_unless_changed};
+use crate::progress::Progress;
 
 /// Pauses while waiting for a new role to become usable, or an update to finish: IAM is
 /// eventually consistent, and Lambda refuses a write while the last one is in progress.
@@ -25,15 +25,51 @@ pub struct FunctionAws {
     pub iam: aws_sdk_iam::Client,
 }
 
-/// What an apply wrote.
+/// What the apply loop wrote of the function, and what the next step writes with.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
-pub struct FunctionApplied {
+pub struct FunctionWritten {
     /// The steps completed, in order.
-    pub done: Vec<Step>,
+    pub done: Vec<LambdaStep>,
     /// The role created, its ARN.
     pub created_role: Option<String>,
     /// The version published, its qualified ARN.
     pub published_version: Option<String>,
+    /// The role the function runs with: planned, or created by an earlier step.
+    #[serde(skip)]
+    pub role: String,
+    /// The revision the next write sends: read, or answered by the write before it.
+    #[serde(skip)]
+    pub revision: Option<String>,
+}
+
+impl FunctionWritten {
+    /// Before the first step of the plan for `spec`, from what was `found`.
+    pub fn start(spec: &FunctionSpec, found: &FoundLambda) -> FunctionWritten {
+        FunctionWritten {
+            role: role_arn(spec, found),
+            revision: found.latest.as_ref().map(|l| l.revision_id.clone()),
+            ..FunctionWritten::default()
+        }
+    }
+
+    /// What was written, in words: `nothing`, or each step.
+    pub fn said(&self) -> String {
+        let said: Vec<String> = self
+            .done
+            .iter()
+            .map(|step| match step {
+                LambdaStep::CreateRole => format!("role {} created", self.created_role.as_deref().unwrap_or("?")),
+                LambdaStep::PutLoggingPolicy => "the role's logging policy put".to_owned(),
+                LambdaStep::CreateFunction => "function created".to_owned(),
+                LambdaStep::UpdateCode => "code updated".to_owned(),
+                LambdaStep::UpdateSetup => "settings updated".to_owned(),
+                LambdaStep::PublishVersion => {
+                    format!("version {} published", self.published_version.as_deref().unwrap_or("?"))
+                }
+            })
+            .collect();
+        if said.is_empty() { "nothing".to_owned() } else { said.join(", ") }
+    }
 }
 
 impl FunctionAws {
@@ -42,13 +78,13 @@ impl FunctionAws {
     }
 
     /// Reads the managed role (if the config does not give one), the function and its versions.
-    pub async fn read(&self, spec: &FunctionSpec) -> Result<Found, AwsError> {
+    pub async fn read(&self, spec: &FunctionSpec) -> Result<FoundLambda, AwsError> {
         let role = match &spec.role {
             Role::Managed(name) => self.read_role(name, &spec.name).await?,
             Role::Given(_) => None,
         };
         let (latest, versions) = self.read_function(&spec.name).await?;
-        Ok(Found { role, latest, versions })
+        Ok(FoundLambda { role, latest, versions })
     }
 
     /// The function's `$LATEST` and its published versions; `None` and none if it does not exist.
@@ -135,105 +171,135 @@ impl FunctionAws {
         Ok(versions)
     }
 
-    /// Carries out `plan`, in its order. Stops at the first failure; `done` says what was
-    /// written before it.
-    pub async fn apply(
+    /// Makes `step`, one of the plan for `spec`, and records it in `done`, which holds what the
+    /// steps before it left: the role to run with and the revision to send.
+    pub async fn write(
         &self,
         spec: &FunctionSpec,
-        found: &Found,
-        plan: &FunctionPlan,
+        step: LambdaStep,
         progress: &dyn Progress,
-        done: &mut FunctionApplied,
+        done: &mut FunctionWritten,
     ) -> Result<(), AwsError> {
         let name = &spec.name;
-        let mut role = role_arn(spec, found);
-        let mut revision = found.latest.as_ref().map(|l| l.revision_id.clone());
-        for step in &plan.steps {
-            match step {
-                Step::CreateRole => {
-                    let Role::Managed(role_name) = &spec.role else { continue };
-                    progress.step(&format!("creating IAM role {role_name}"));
-                    role = self.create_role(role_name).await?;
-                    done.created_role = Some(role.clone());
-                    done.done.push(*step);
-                }
-                Step::PutLoggingPolicy => {
-                    let Role::Managed(role_name) = &spec.role else { continue };
-                    let policy = logging_policy_name(name);
-                    progress.step(&format!("putting policy {policy} on IAM role {role_name}"));
-                    self.iam
-                        .put_role_policy()
-                        .role_name(role_name)
-                        .policy_name(&policy)
-                        .policy_document(logging_policy(name).to_string())
-                        .send()
-                        .await
-                        .map_err(call(format!("putting policy {policy} on IAM role {role_name}")))?;
-                    done.done.push(*step);
-                }
-                Step::CreateFunction => {
-                    progress.step(&format!("creating function {name} in us-east-1 and publishing version 1"));
-                    let created = self.create_function(spec, &role, done.created_role.is_some(), progress).await?;
-                    done.done.push(*step);
-                    let version = created.version().unwrap_or("1").to_owned();
-                    self.wait_until_ready(name, Some(&version), progress).await?;
-                    done.published_version = Some(qualified(created.function_arn().unwrap_or_default(), &version));
-                }
-                Step::UpdateCode => {
-                    progress.step(&format!("updating the code of function {name} ({})", spec.code_sha256));
-                    let out = self
-                        .lambda
-                        .update_function_code()
-                        .function_name(name)
-                        .zip_file(Blob::new(spec.zip.clone()))
-                        .set_revision_id(revision.clone())
-                        .send()
-                        .await
-                        .map_err(|e| refused_if_changed(e, name, "updating the code of function"))?;
-                    done.done.push(*step);
-                    revision = self.settled(name, out.revision_id(), progress).await?;
-                }
-                Step::UpdateSetup => {
-                    progress.step(&format!("setting the runtime, memory, timeout and role of function {name}"));
-                    let wanted = Setup::wanted(&role);
-                    let out = self
-                        .lambda
-                        .update_function_configuration()
-                        .function_name(name)
-                        .runtime(Runtime::from(wanted.runtime.as_str()))
-                        .handler(&wanted.handler)
-                        .role(&wanted.role_arn)
-                        .memory_size(wanted.memory_mb)
-                        .timeout(wanted.timeout_s)
-                        .set_revision_id(revision.clone())
-                        .send()
-                        .await
-                        .map_err(|e| refused_if_changed(e, name, "updating the settings of function"))?;
-                    done.done.push(*step);
-                    revision = self.settled(name, out.revision_id(), progress).await?;
-                }
-                Step::PublishVersion => {
-                    progress.step(&format!("publishing a version of function {name}"));
-                    // CodeSha256 and the revision make Lambda refuse if $LATEST is not what was
-                    // just written.
-                    let out = self
-                        .lambda
-                        .publish_version()
-                        .function_name(name)
-                        .code_sha256(&spec.code_sha256)
-                        .set_revision_id(revision.clone())
-                        .description(version_description())
-                        .send()
-                        .await
-                        .map_err(|e| refused_if_changed(e, name, "publishing a version of function"))?;
-                    let version = out.version().unwrap_or_default().to_owned();
-                    self.wait_until_ready(name, Some(&version), progress).await?;
-                    done.published_version = Some(qualified(out.function_arn().unwrap_or_default(), &version));
-                    done.done.push(*step);
-                }
+        match step {
+            LambdaStep::CreateRole | LambdaStep::PutLoggingPolicy => {
+                // A role the config names is used as it is.
+                let Role::Managed(role_name) = &spec.role else { return Ok(()) };
+                self.write_role(name, role_name, step, progress, done).await?;
+            }
+            LambdaStep::CreateFunction => {
+                progress.step(&format!("creating function {name} in us-east-1 and publishing version 1"));
+                let created = self.create_function(spec, &done.role, done.created_role.is_some(), progress).await?;
+                done.done.push(step);
+                let version = created.version().unwrap_or("1").to_owned();
+                self.wait_until_ready(name, Some(&version), progress).await?;
+                done.published_version = Some(qualified(created.function_arn().unwrap_or_default(), &version));
+                return Ok(());
+            }
+            LambdaStep::UpdateCode | LambdaStep::UpdateSetup => {
+                let revision = self.write_latest(spec, step, progress, done).await?;
+                done.done.push(step);
+                done.revision = self.settled(name, revision.as_deref(), progress).await?;
+                return Ok(());
+            }
+            LambdaStep::PublishVersion => {
+                progress.step(&format!("publishing a version of function {name}"));
+                // CodeSha256 and the revision make Lambda refuse if $LATEST is not what was just
+                // written.
+                let out = self
+                    .lambda
+                    .publish_version()
+                    .function_name(name)
+                    .code_sha256(&spec.code_sha256)
+                    .set_revision_id(done.revision.clone())
+                    .description(version_description())
+                    .send()
+                    .await
+                    .map_err(|e| refused_if_changed(e, name, "publishing a version of function"))?;
+                let version = out.version().unwrap_or_default().to_owned();
+                self.wait_until_ready(name, Some(&version), progress).await?;
+                done.published_version = Some(qualified(out.function_arn().unwrap_or_default(), &version));
             }
         }
+        done.done.push(step);
         Ok(())
+    }
+
+    /// The managed role `role_name`: created, or given the logging policy for function `name`.
+    async fn write_role(
+        &self,
+        name: &str,
+        role_name: &str,
+        step: LambdaStep,
+        progress: &dyn Progress,
+        done: &mut FunctionWritten,
+    ) -> Result<(), AwsError> {
+        if step == LambdaStep::CreateRole {
+            progress.step(&format!("creating IAM role {role_name}"));
+            done.role = self.create_role(role_name).await?;
+            done.created_role = Some(done.role.clone());
+            return Ok(());
+        }
+        let policy = logging_policy_name(name);
+        progress.step(&format!("putting policy {policy} on IAM role {role_name}"));
+        self.iam
+            .put_role_policy()
+            .role_name(role_name)
+            .policy_name(&policy)
+            .policy_document(logging_policy(name).to_string())
+            .send()
+            .await
+            .map_err(call(format!("putting policy {policy} on IAM role {role_name}")))?;
+        Ok(())
+    }
+
+    /// `$LATEST`'s code or settings, sent with the revision `done` holds; the revision Lambda
+    /// answered.
+    async fn write_latest(
+        &self,
+        spec: &FunctionSpec,
+        step: LambdaStep,
+        progress: &dyn Progress,
+        done: &FunctionWritten,
+    ) -> Result<Option<String>, AwsError> {
+        let name = &spec.name;
+        if step == LambdaStep::UpdateCode {
+            progress.step(&format!("updating the code of function {name} ({})", spec.code_sha256));
+            let out = self
+                .lambda
+                .update_function_code()
+                .function_name(name)
+                .zip_file(Blob::new(spec.zip.clone()))
+                .set_revision_id(done.revision.clone())
+                .send()
+                .await
+                .map_err(|e| refused_if_changed(e, name, "updating the code of function"))?;
+            return Ok(out.revision_id);
+        }
+        progress.step(&format!("setting the runtime, memory, timeout and role of function {name}"));
+        let out = self.update_setup(name, &Setup::wanted(&done.role), done.revision.clone()).await?;
+        Ok(out.revision_id)
+    }
+
+    async fn update_setup(
+        &self,
+        name: &str,
+        wanted: &Setup,
+        revision: Option<String>,
+    ) -> Result<aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationOutput, AwsError>
+    {
+        self.lambda
+            .update_function_configuration()
+            .function_name(name)
+            .runtime(Runtime::from(wanted.runtime.as_str()))
+            .handler(&wanted.handler)
+            .role(&wanted.role_arn)
+            .memory_size(wanted.memory_mb)
+            .timeout(wanted.timeout_s)
+            .set_revision_id(revision)
+            .send()
+            .await
+            .map_err(|e| refused_if_changed(e, name, "updating the settings of function"))
     }
 
     async fn create_role(&self, name: &str) -> Result<String, AwsError> {

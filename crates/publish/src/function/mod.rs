@@ -13,20 +13,6 @@ use edgepages_core::config::{CloudFrontTarget, LambdaEdgeTarget};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-/// The numbered version a plan associates: the one that already holds this code with these
-/// settings, else the one publish is about to publish, shown as
-/// [`NEW_VERSION`](crate::association::NEW_VERSION) until Lambda numbers it.
-pub fn planned_version_arn(spec: &FunctionSpec, found: &plan::Found, planned: &plan::FunctionPlan) -> String {
-    if let Some(version) = &planned.current_version {
-        return version.arn.clone();
-    }
-    let function = found.latest.as_ref().map_or_else(
-        || format!("arn:aws:lambda:{REGION}:(account):function:{}", spec.name),
-        |latest| latest.arn.split(':').take(7).collect::<Vec<_>>().join(":"),
-    );
-    format!("{function}:{}", crate::association::NEW_VERSION)
-}
-
 /// Lambda@Edge functions must live here, whatever region the site is in.
 pub const REGION: &str = "us-east-1";
 /// The Node.js runtime the packaged `index.mjs` is written for.

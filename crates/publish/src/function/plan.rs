@@ -1,4 +1,4 @@
-//! The function's plan: a pure function of its [`FunctionSpec`] and what exists ([`Found`]),
+//! The function's plan: a pure function of its [`FunctionSpec`] and what exists ([`FoundLambda`]),
 //! listing the writes in the order they are made. A version is published only when no
 //! published version already holds this code with these settings, so a second publish with
 //! nothing changed makes no write.
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::policies::trusts_both_services;
 use super::{FunctionSpec, Role, Setup};
-use crate::describe::{Change, ChangeKind};
+use crate::change::{Change, ChangeKind};
 
 /// The managed role as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct FoundVersion {
 
 /// What exists of the function, in us-east-1.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Found {
+pub struct FoundLambda {
     /// The managed role; `None` when it does not exist, or when the config gives a role ARN.
     pub role: Option<FoundRole>,
     /// `$LATEST`, when the function exists.
@@ -46,7 +46,7 @@ pub struct Found {
 /// One write, in the order they are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Step {
+pub enum LambdaStep {
     /// Create the managed role with its trust policy.
     CreateRole,
     /// Put the role's inline logging policy for this function.
@@ -71,7 +71,7 @@ pub enum FunctionPlanError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionPlan {
-    pub steps: Vec<Step>,
+    pub steps: Vec<LambdaStep>,
     /// The published version that already holds the wanted code and settings, if one does: the
     /// one the distribution is to use when nothing is written.
     pub current_version: Option<FoundVersion>,
@@ -88,27 +88,27 @@ impl FunctionPlan {
 pub const NEW_ROLE: &str = "(new role)";
 
 /// The role ARN the function is to run with: given, found, or [`NEW_ROLE`].
-pub fn role_arn(spec: &FunctionSpec, found: &Found) -> String {
+pub fn role_arn(spec: &FunctionSpec, found: &FoundLambda) -> String {
     match &spec.role {
         Role::Given(arn) => arn.clone(),
         Role::Managed(_) => found.role.as_ref().map_or_else(|| NEW_ROLE.to_owned(), |r| r.arn.clone()),
     }
 }
 
-pub fn plan(spec: &FunctionSpec, found: &Found) -> Result<FunctionPlan, FunctionPlanError> {
+pub fn plan(spec: &FunctionSpec, found: &FoundLambda) -> Result<FunctionPlan, FunctionPlanError> {
     let mut steps = Vec::new();
     let mut changes = Vec::new();
     if let Role::Managed(name) = &spec.role {
         match &found.role {
             None => {
-                steps.extend([Step::CreateRole, Step::PutLoggingPolicy]);
+                steps.extend([LambdaStep::CreateRole, LambdaStep::PutLoggingPolicy]);
                 changes.push(change(ChangeKind::Add, format!("role {name}"), None, Some("trusted by Lambda@Edge")));
             }
             Some(role) if !trusts_both_services(&role.trust_policy) => {
                 return Err(FunctionPlanError::RoleNotTrusted { name: name.clone() });
             }
             Some(role) if !role.logging_policy_current => {
-                steps.push(Step::PutLoggingPolicy);
+                steps.push(LambdaStep::PutLoggingPolicy);
                 changes.push(change(
                     ChangeKind::Modify,
                     format!("role {name}"),
@@ -125,18 +125,18 @@ pub fn plan(spec: &FunctionSpec, found: &Found) -> Result<FunctionPlan, Function
         found.versions.iter().rev().find(|v| v.code_sha256 == spec.code_sha256 && v.setup == wanted).cloned();
     match &found.latest {
         None => {
-            steps.push(Step::CreateFunction);
+            steps.push(LambdaStep::CreateFunction);
             changes.push(change(ChangeKind::Add, target, None, Some(&describe(&spec.code_sha256, &wanted))));
         }
         Some(latest) => {
             if latest.code_sha256 != spec.code_sha256 {
-                steps.push(Step::UpdateCode);
+                steps.push(LambdaStep::UpdateCode);
             }
             if latest.setup != wanted {
-                steps.push(Step::UpdateSetup);
+                steps.push(LambdaStep::UpdateSetup);
             }
             if current_version.is_none() {
-                steps.push(Step::PublishVersion);
+                steps.push(LambdaStep::PublishVersion);
             }
             let newest = found.versions.last();
             let before = changes.len();
@@ -152,7 +152,9 @@ pub fn plan(spec: &FunctionSpec, found: &Found) -> Result<FunctionPlan, Function
                 )),
             ));
             // The versions are as wanted, but `$LATEST` was changed by hand: say what is set back.
-            if changes.len() == before && steps.iter().any(|s| matches!(s, Step::UpdateCode | Step::UpdateSetup)) {
+            if changes.len() == before
+                && steps.iter().any(|s| matches!(s, LambdaStep::UpdateCode | LambdaStep::UpdateSetup))
+            {
                 changes.extend(Change::between(
                     format!("{target} $LATEST"),
                     Some(describe(&latest.code_sha256, &latest.setup)),
@@ -162,6 +164,20 @@ pub fn plan(spec: &FunctionSpec, found: &Found) -> Result<FunctionPlan, Function
         }
     }
     Ok(FunctionPlan { steps, current_version, changes })
+}
+
+/// The numbered version a plan associates: the one that already holds this code with these
+/// settings, else the one publish is about to publish, shown as
+/// [`NEW_VERSION`](crate::association::NEW_VERSION) until Lambda numbers it.
+pub fn planned_version_arn(spec: &FunctionSpec, found: &FoundLambda, planned: &FunctionPlan) -> String {
+    if let Some(version) = &planned.current_version {
+        return version.arn.clone();
+    }
+    let function = found.latest.as_ref().map_or_else(
+        || format!("arn:aws:lambda:{}:(account):function:{}", super::REGION, spec.name),
+        |latest| latest.arn.split(':').take(7).collect::<Vec<_>>().join(":"),
+    );
+    format!("{function}:{}", crate::association::NEW_VERSION)
 }
 
 fn describe(code_sha256: &str, setup: &Setup) -> String {
@@ -195,14 +211,14 @@ mod tests {
         }
     }
 
-    fn deployed(code: &str) -> Found {
-        Found { role: Some(role()), latest: Some(version("$LATEST", code)), versions: vec![version("1", code)] }
+    fn deployed(code: &str) -> FoundLambda {
+        FoundLambda { role: Some(role()), latest: Some(version("$LATEST", code)), versions: vec![version("1", code)] }
     }
 
     #[test]
     fn nothing_exists_so_everything_is_created() {
-        let plan = plan(&spec("v1"), &Found::default()).unwrap();
-        assert_eq!(plan.steps, [Step::CreateRole, Step::PutLoggingPolicy, Step::CreateFunction]);
+        let plan = plan(&spec("v1"), &FoundLambda::default()).unwrap();
+        assert_eq!(plan.steps, [LambdaStep::CreateRole, LambdaStep::PutLoggingPolicy, LambdaStep::CreateFunction]);
         assert_eq!(plan.current_version, None);
         let targets: Vec<_> = plan.changes.iter().map(|c| (c.kind, c.target.as_str())).collect();
         assert_eq!(
@@ -226,7 +242,7 @@ mod tests {
     #[test]
     fn new_code_updates_the_function_and_publishes_a_version() {
         let plan = plan(&spec("v2"), &deployed("v1")).unwrap();
-        assert_eq!(plan.steps, [Step::UpdateCode, Step::PublishVersion]);
+        assert_eq!(plan.steps, [LambdaStep::UpdateCode, LambdaStep::PublishVersion]);
         let change = &plan.changes[0];
         assert_eq!(change.kind, ChangeKind::Modify);
         assert!(change.before.as_deref().unwrap().starts_with("version 1: code "), "{change:?}");
@@ -238,7 +254,7 @@ mod tests {
         // A publish that stopped between updating the code and publishing a version.
         let mut found = deployed("v1");
         found.latest = Some(version("$LATEST", "v2"));
-        assert_eq!(plan(&spec("v2"), &found).unwrap().steps, [Step::PublishVersion]);
+        assert_eq!(plan(&spec("v2"), &found).unwrap().steps, [LambdaStep::PublishVersion]);
     }
 
     #[test]
@@ -248,7 +264,7 @@ mod tests {
         found.versions.push(version("2", "v2"));
         found.latest = Some(version("$LATEST", "v2"));
         let plan = plan(&spec("v1"), &found).unwrap();
-        assert_eq!(plan.steps, [Step::UpdateCode]);
+        assert_eq!(plan.steps, [LambdaStep::UpdateCode]);
         assert_eq!(plan.current_version.unwrap().version, "1");
     }
 
@@ -258,7 +274,7 @@ mod tests {
         let latest = found.latest.as_mut().unwrap();
         latest.setup.timeout_s = 30;
         found.versions[0].setup.timeout_s = 30;
-        assert_eq!(plan(&spec("v1"), &found).unwrap().steps, [Step::UpdateSetup, Step::PublishVersion]);
+        assert_eq!(plan(&spec("v1"), &found).unwrap().steps, [LambdaStep::UpdateSetup, LambdaStep::PublishVersion]);
     }
 
     #[test]
@@ -266,7 +282,7 @@ mod tests {
         let mut found = deployed("v1");
         found.latest.as_mut().unwrap().setup.timeout_s = 30;
         let plan = plan(&spec("v1"), &found).unwrap();
-        assert_eq!(plan.steps, [Step::UpdateSetup]);
+        assert_eq!(plan.steps, [LambdaStep::UpdateSetup]);
         assert_eq!(plan.current_version.as_ref().unwrap().version, "1");
         let change = &plan.changes[0];
         assert_eq!(change.target, "function edgepages-E2EXAMPLE123 (us-east-1) $LATEST");
@@ -278,8 +294,8 @@ mod tests {
     fn a_given_role_is_used_as_it_is() {
         let mut given = spec("v1");
         given.role = Role::Given("arn:aws:iam::123456789012:role/theirs".into());
-        let plan = plan(&given, &Found::default()).unwrap();
-        assert_eq!(plan.steps, [Step::CreateFunction]);
+        let plan = plan(&given, &FoundLambda::default()).unwrap();
+        assert_eq!(plan.steps, [LambdaStep::CreateFunction]);
         assert!(plan.changes[0].after.as_deref().unwrap().ends_with("role arn:aws:iam::123456789012:role/theirs"));
     }
 
@@ -287,7 +303,7 @@ mod tests {
     fn the_managed_role_gets_this_functions_logging_policy_when_it_lacks_it() {
         let mut found = deployed("v1");
         found.role.as_mut().unwrap().logging_policy_current = false;
-        assert_eq!(plan(&spec("v1"), &found).unwrap().steps, [Step::PutLoggingPolicy]);
+        assert_eq!(plan(&spec("v1"), &found).unwrap().steps, [LambdaStep::PutLoggingPolicy]);
     }
 
     #[test]

@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn the_association_must_be_the_version_that_holds_the_code_on_every_behavior() {
         use crate::association::{EdgeFunction, set};
-        use crate::distribution::tests::existing;
+        use crate::fixtures::existing;
         let v2 = version("2", "B");
         let mut config = existing();
         let c = associated(&config, "f", Some(&v2));

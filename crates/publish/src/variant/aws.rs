@@ -1,5 +1,5 @@
 //! Thin adapter over an already-built CloudFront client: reads the variant functions and the
-//! cache policies the target behaviors name, and carries out a [`VariantPlan`]. Every update
+//! cache policies the target behaviors name, and makes each step of a [`VariantPlan`](super::plan::VariantPlan). Every update
 //! and publish sends the ETag it was planned from (or the one the write before it returned), so
 //! a change made by anyone since is refused, not overwritten.
 
@@ -10,17 +10,19 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::VariantSpec;
-use super::plan::{Found, FoundFunction, FoundPolicy, Names, Step, VariantPlan, cache_policy_id, original_of};
-use crate::apply::Progress;
+use super::plan::{
+    FoundCloudFrontFunction, FoundPolicy, FoundVariant, Names, VariantStep, cache_policy_id, original_of,
+};
 use crate::association::targets;
 use crate::aws::{Aws, AwsError, Quota, answered, call, call_unless_changed, call_within, over_quota};
+use crate::progress::Progress;
 
 /// The comment on edgepages' CloudFront Functions.
 const COMMENT: &str = "edgepages: names the answer's variant in x-edgepages-variant";
 
-/// What an apply wrote, and the names CloudFront gave.
+/// What the apply loop wrote of the variant, and the names CloudFront gave.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct VariantApplied {
+pub struct VariantWritten {
     /// The steps completed, in the plan's words.
     pub done: Vec<String>,
     /// ARNs of functions created, by name.
@@ -29,9 +31,17 @@ pub struct VariantApplied {
     /// IDs of the copies created, by their original's ID.
     #[serde(skip)]
     pub copy_ids: Vec<(String, String)>,
+    /// The ETag the last create or update answered, for a publish that follows it.
+    #[serde(skip)]
+    pub etag: Option<String>,
 }
 
-impl VariantApplied {
+impl VariantWritten {
+    /// What was written, in words: `nothing`, or each step.
+    pub fn said(&self) -> String {
+        if self.done.is_empty() { "nothing".to_owned() } else { self.done.join(", ") }
+    }
+
     /// `names` with what this apply created in place of [`super::plan::NEW`].
     pub fn fill(&self, names: &mut Names) {
         names.functions.extend(self.function_arns.iter().cloned());
@@ -42,8 +52,12 @@ impl VariantApplied {
 impl Aws {
     /// Reads both functions of `spec`, every cache policy the target behaviors of `config`
     /// name (with the originals of edgepages' copies), and edgepages' copies by name.
-    pub async fn read_variant(&self, spec: &VariantSpec, config: &DistributionConfig) -> Result<Found, AwsError> {
-        let mut found = Found::default();
+    pub async fn read_variant(
+        &self,
+        spec: &VariantSpec,
+        config: &DistributionConfig,
+    ) -> Result<FoundVariant, AwsError> {
+        let mut found = FoundVariant::default();
         for function in [&spec.per_viewer_function, &spec.shared_function] {
             if let Some(f) = self.read_cf_function(&function.name).await? {
                 found.functions.insert(function.name.clone(), f);
@@ -104,7 +118,7 @@ impl Aws {
     }
 
     /// A CloudFront Function's development stage and, if published, its live code.
-    async fn read_cf_function(&self, name: &str) -> Result<Option<FoundFunction>, AwsError> {
+    async fn read_cf_function(&self, name: &str) -> Result<Option<FoundCloudFrontFunction>, AwsError> {
         let action = || format!("reading CloudFront Function {name}");
         let development =
             match self.cloudfront.describe_function().name(name).stage(FunctionStage::Development).send().await {
@@ -131,99 +145,130 @@ impl Aws {
             Err(e) if e.as_service_error().is_some_and(|s| s.code() == Some("NoSuchFunctionExists")) => None,
             Err(e) => return Err(call(action())(e)),
         };
-        Ok(Some(FoundFunction { arn, etag: development.e_tag.unwrap_or_default(), development: dev_code, live }))
+        Ok(Some(FoundCloudFrontFunction {
+            arn,
+            etag: development.e_tag.unwrap_or_default(),
+            development: dev_code,
+            live,
+        }))
     }
 
-    /// Makes `plan`'s writes in order, recording each in `done`.
-    pub async fn apply_variant(
+    /// Makes `step`, one of a [`VariantPlan`](super::plan::VariantPlan)'s, and records it in
+    /// `done`, which holds the ETag the write before it answered.
+    pub async fn write_variant(
         &self,
-        plan: &VariantPlan,
+        step: &VariantStep,
         progress: &dyn Progress,
-        done: &mut VariantApplied,
+        done: &mut VariantWritten,
     ) -> Result<(), AwsError> {
-        let mut etag: Option<String> = None;
-        let config = |code: &str| {
-            (
-                FunctionConfig::builder().comment(COMMENT).runtime(FunctionRuntime::CloudfrontJs20).build(),
-                Blob::new(code.as_bytes()),
-            )
-        };
-        for step in &plan.steps {
-            let what = step.describe();
-            progress.step(&what);
-            match step {
-                Step::CreateFunction { name, code } => {
-                    let (settings, code) = config(code);
-                    let out = self
-                        .cloudfront
-                        .create_function()
-                        .name(name)
-                        .function_config(settings.map_err(|e| build(&what, &e))?)
-                        .function_code(code)
-                        .send()
-                        .await
-                        .map_err(call(&what))?;
-                    etag = out.e_tag;
-                    let arn = out.function_summary.and_then(|s| s.function_metadata).map(|m| m.function_arn);
-                    done.function_arns.push((name.clone(), arn.unwrap_or_default()));
-                }
-                Step::UpdateFunction { name, etag: planned, code } => {
-                    let (settings, code) = config(code);
-                    let out = self
-                        .cloudfront
-                        .update_function()
-                        .name(name)
-                        .if_match(planned)
-                        .function_config(settings.map_err(|e| build(&what, &e))?)
-                        .function_code(code)
-                        .send()
-                        .await
-                        .map_err(changed(&what))?;
-                    etag = out.e_tag;
-                }
-                Step::PublishFunction { name, etag: planned } => {
-                    let if_match = planned.clone().or_else(|| etag.take()).unwrap_or_default();
-                    self.cloudfront
-                        .publish_function()
-                        .name(name)
-                        .if_match(if_match)
-                        .send()
-                        .await
-                        .map_err(changed(&what))?;
-                }
-                Step::CreatePolicy { config } => {
-                    let out = self
-                        .cloudfront
-                        .create_cache_policy()
-                        .cache_policy_config(config.clone())
-                        .send()
-                        .await
-                        .map_err(call_within(&what, &[Quota::HeadersPerCachePolicy, Quota::CachePolicies]))?;
-                    let id = out.cache_policy.map(|p| p.id).unwrap_or_default();
-                    if let Some(original) = original_of(config) {
-                        done.copy_ids.push((original.to_owned(), id));
-                    }
-                }
-                Step::UpdatePolicy { id, etag: planned, config } => {
-                    self.cloudfront
-                        .update_cache_policy()
-                        .id(id)
-                        .if_match(planned)
-                        .cache_policy_config(config.clone())
-                        .send()
-                        .await
-                        .map_err(|e| match over_quota(&e, &[Quota::HeadersPerCachePolicy]) {
-                            Some(quota) => {
-                                AwsError::OverQuota { action: what.clone(), quota, code: quota.code().to_owned() }
-                            }
-                            None => changed(&what)(e),
-                        })?;
-                }
+        let what = step.describe();
+        progress.step(&what);
+        match step {
+            VariantStep::CreateFunction { .. }
+            | VariantStep::UpdateFunction { .. }
+            | VariantStep::PublishFunction { .. } => self.write_cf_function(step, &what, done).await?,
+            VariantStep::CreatePolicy { .. } | VariantStep::UpdatePolicy { .. } => {
+                self.write_policy_copy(step, &what, done).await?;
             }
-            done.done.push(what);
+        }
+        done.done.push(what);
+        Ok(())
+    }
+
+    /// A CloudFront Function created, updated with `If-Match`, or published to live.
+    async fn write_cf_function(
+        &self,
+        step: &VariantStep,
+        what: &str,
+        done: &mut VariantWritten,
+    ) -> Result<(), AwsError> {
+        match step {
+            VariantStep::CreateFunction { name, code } => {
+                let (settings, code) = function_config(code);
+                let out = self
+                    .cloudfront
+                    .create_function()
+                    .name(name)
+                    .function_config(settings.map_err(|e| build(what, &e))?)
+                    .function_code(code)
+                    .send()
+                    .await
+                    .map_err(call(what))?;
+                done.etag = out.e_tag;
+                let arn = out.function_summary.and_then(|s| s.function_metadata).map(|m| m.function_arn);
+                done.function_arns.push((name.clone(), arn.unwrap_or_default()));
+            }
+            VariantStep::UpdateFunction { name, etag: planned, code } => {
+                let (settings, code) = function_config(code);
+                let out = self
+                    .cloudfront
+                    .update_function()
+                    .name(name)
+                    .if_match(planned)
+                    .function_config(settings.map_err(|e| build(what, &e))?)
+                    .function_code(code)
+                    .send()
+                    .await
+                    .map_err(changed(what))?;
+                done.etag = out.e_tag;
+            }
+            VariantStep::PublishFunction { name, etag: planned } => {
+                let if_match = planned.clone().or_else(|| done.etag.take()).unwrap_or_default();
+                self.cloudfront.publish_function().name(name).if_match(if_match).send().await.map_err(changed(what))?;
+            }
+            VariantStep::CreatePolicy { .. } | VariantStep::UpdatePolicy { .. } => {}
         }
         Ok(())
     }
+
+    /// A cache policy copy created, or updated with `If-Match`.
+    async fn write_policy_copy(
+        &self,
+        step: &VariantStep,
+        what: &str,
+        done: &mut VariantWritten,
+    ) -> Result<(), AwsError> {
+        match step {
+            VariantStep::CreatePolicy { config } => {
+                let out = self
+                    .cloudfront
+                    .create_cache_policy()
+                    .cache_policy_config(config.clone())
+                    .send()
+                    .await
+                    .map_err(call_within(what, &[Quota::HeadersPerCachePolicy, Quota::CachePolicies]))?;
+                let id = out.cache_policy.map(|p| p.id).unwrap_or_default();
+                if let Some(original) = original_of(config) {
+                    done.copy_ids.push((original.to_owned(), id));
+                }
+            }
+            VariantStep::UpdatePolicy { id, etag: planned, config } => {
+                self.cloudfront
+                    .update_cache_policy()
+                    .id(id)
+                    .if_match(planned)
+                    .cache_policy_config(config.clone())
+                    .send()
+                    .await
+                    .map_err(|e| match over_quota(&e, &[Quota::HeadersPerCachePolicy]) {
+                        Some(quota) => {
+                            AwsError::OverQuota { action: what.to_owned(), quota, code: quota.code().to_owned() }
+                        }
+                        None => changed(what)(e),
+                    })?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// A CloudFront Function's settings and `code`, as sent.
+fn function_config(code: &str) -> (Result<FunctionConfig, aws_sdk_cloudfront::error::BuildError>, Blob) {
+    (
+        FunctionConfig::builder().comment(COMMENT).runtime(FunctionRuntime::CloudfrontJs20).build(),
+        Blob::new(code.as_bytes()),
+    )
 }
 
 fn build(what: &str, e: &dyn std::error::Error) -> AwsError {

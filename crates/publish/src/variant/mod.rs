@@ -10,17 +10,7 @@ pub mod verify;
 
 use edgepages_core::Config;
 
-use self::plan::{Names, VariantPlan};
 use self::source::{Naming, source};
-
-/// What the distribution update does with the variant: the spec, the plan and the names of
-/// the functions and copies to point behaviors at (placeholders until they are made).
-#[derive(Debug, Clone, PartialEq)]
-pub struct VariantEdit {
-    pub spec: VariantSpec,
-    pub plan: VariantPlan,
-    pub names: Names,
-}
 
 /// What the config wants: the two functions' names and code, and the behaviors that answer per
 /// viewer though they cache nothing.

@@ -41,7 +41,7 @@ pub enum Mode {
 /// A CloudFront Function as read: its ARN, the development stage's ETag and code, and the live
 /// stage's code (`None` when never published).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FoundFunction {
+pub struct FoundCloudFrontFunction {
     pub arn: String,
     pub etag: String,
     pub development: Vec<u8>,
@@ -58,15 +58,15 @@ pub struct FoundPolicy {
 /// What exists: the functions by name, every policy the target behaviors name (and the
 /// originals of copies) by ID, and the copies by name.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Found {
-    pub functions: BTreeMap<String, FoundFunction>,
+pub struct FoundVariant {
+    pub functions: BTreeMap<String, FoundCloudFrontFunction>,
     pub policies: BTreeMap<String, Result<FoundPolicy, String>>,
     pub copies: BTreeMap<String, String>,
 }
 
 /// One write, in the order they are made.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Step {
+pub enum VariantStep {
     CreateFunction {
         name: String,
         code: String,
@@ -92,15 +92,15 @@ pub enum Step {
     },
 }
 
-impl Step {
+impl VariantStep {
     /// The step in a plan's words.
     pub fn describe(&self) -> String {
         match self {
-            Step::CreateFunction { name, .. } => format!("create CloudFront Function {name}"),
-            Step::UpdateFunction { name, .. } => format!("update CloudFront Function {name}'s code"),
-            Step::PublishFunction { name, .. } => format!("publish CloudFront Function {name} to live"),
-            Step::CreatePolicy { config } => format!("create cache policy {}", config.name),
-            Step::UpdatePolicy { config, .. } => {
+            VariantStep::CreateFunction { name, .. } => format!("create CloudFront Function {name}"),
+            VariantStep::UpdateFunction { name, .. } => format!("update CloudFront Function {name}'s code"),
+            VariantStep::PublishFunction { name, .. } => format!("publish CloudFront Function {name} to live"),
+            VariantStep::CreatePolicy { config } => format!("create cache policy {}", config.name),
+            VariantStep::UpdatePolicy { config, .. } => {
                 format!("update cache policy {} to its original's settings", config.name)
             }
         }
@@ -111,7 +111,16 @@ impl Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantPlan {
     pub behaviors: Vec<(BehaviorKey, Mode)>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<VariantStep>,
+}
+
+/// What the distribution update does with the variant: the spec, the plan and the names of
+/// the functions and copies to point behaviors at (placeholders until they are made).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantEdit {
+    pub spec: VariantSpec,
+    pub plan: VariantPlan,
+    pub names: Names,
 }
 
 /// The IDs and ARNs the distribution will name: the functions' ARNs by name and the copies'
@@ -202,7 +211,7 @@ fn pattern_of(key: &BehaviorKey) -> &str {
     key.0.as_deref().unwrap_or("*")
 }
 
-fn read<'a>(found: &'a Found, id: &str, key: &BehaviorKey) -> Result<&'a FoundPolicy, PlanError> {
+fn read<'a>(found: &'a FoundVariant, id: &str, key: &BehaviorKey) -> Result<&'a FoundPolicy, PlanError> {
     match found.policies.get(id) {
         Some(Ok(policy)) => Ok(policy),
         Some(Err(why)) => {
@@ -213,7 +222,11 @@ fn read<'a>(found: &'a Found, id: &str, key: &BehaviorKey) -> Result<&'a FoundPo
 }
 
 /// The original cache policy behind behavior `key`: its own, or the one its copy copies.
-fn original<'a>(found: &'a Found, id: &'a str, key: &BehaviorKey) -> Result<(&'a str, &'a FoundPolicy), PlanError> {
+fn original<'a>(
+    found: &'a FoundVariant,
+    id: &'a str,
+    key: &BehaviorKey,
+) -> Result<(&'a str, &'a FoundPolicy), PlanError> {
     let policy = read(found, id, key)?;
     match original_of(&policy.config) {
         Some(original) => Ok((original, read(found, original, key)?)),
@@ -222,7 +235,12 @@ fn original<'a>(found: &'a Found, id: &'a str, key: &BehaviorKey) -> Result<(&'a
 }
 
 /// What behavior `key` gets.
-fn mode(config: &DistributionConfig, key: &BehaviorKey, spec: &VariantSpec, found: &Found) -> Result<Mode, PlanError> {
+fn mode(
+    config: &DistributionConfig,
+    key: &BehaviorKey,
+    spec: &VariantSpec,
+    found: &FoundVariant,
+) -> Result<Mode, PlanError> {
     if let Some(arn) = theirs(config, key, spec) {
         return Ok(Mode::Theirs { arn });
     }
@@ -241,7 +259,7 @@ fn mode(config: &DistributionConfig, key: &BehaviorKey, spec: &VariantSpec, foun
 }
 
 /// Plans the functions and copies `spec` needs on `config`, from what was `found`.
-pub fn plan(spec: &VariantSpec, config: &DistributionConfig, found: &Found) -> Result<VariantPlan, PlanError> {
+pub fn plan(spec: &VariantSpec, config: &DistributionConfig, found: &FoundVariant) -> Result<VariantPlan, PlanError> {
     let keys = targets(config);
     let mut behaviors = Vec::new();
     for key in &keys {
@@ -273,19 +291,19 @@ pub fn plan(spec: &VariantSpec, config: &DistributionConfig, found: &Found) -> R
         let code = function.code.as_bytes();
         match found.functions.get(&function.name) {
             None => {
-                steps.push(Step::CreateFunction { name: function.name.clone(), code: function.code.clone() });
-                steps.push(Step::PublishFunction { name: function.name.clone(), etag: None });
+                steps.push(VariantStep::CreateFunction { name: function.name.clone(), code: function.code.clone() });
+                steps.push(VariantStep::PublishFunction { name: function.name.clone(), etag: None });
             }
             Some(f) if f.development != code => {
-                steps.push(Step::UpdateFunction {
+                steps.push(VariantStep::UpdateFunction {
                     name: function.name.clone(),
                     etag: f.etag.clone(),
                     code: function.code.clone(),
                 });
-                steps.push(Step::PublishFunction { name: function.name.clone(), etag: None });
+                steps.push(VariantStep::PublishFunction { name: function.name.clone(), etag: None });
             }
             Some(f) if f.live.as_deref() != Some(code) => {
-                steps.push(Step::PublishFunction { name: function.name.clone(), etag: Some(f.etag.clone()) });
+                steps.push(VariantStep::PublishFunction { name: function.name.clone(), etag: Some(f.etag.clone()) });
             }
             Some(_) => {}
         }
@@ -299,11 +317,11 @@ pub fn plan(spec: &VariantSpec, config: &DistributionConfig, found: &Found) -> R
         planned.push(policy);
         let wanted = copy_of(policy, &read(found, policy, key)?.config)?;
         match found.copies.get(&wanted.name) {
-            None => steps.push(Step::CreatePolicy { config: wanted }),
+            None => steps.push(VariantStep::CreatePolicy { config: wanted }),
             Some(id) => {
                 let copy = read(found, id, key)?;
                 if copy.config != wanted {
-                    steps.push(Step::UpdatePolicy { id: id.clone(), etag: copy.etag.clone(), config: wanted });
+                    steps.push(VariantStep::UpdatePolicy { id: id.clone(), etag: copy.etag.clone(), config: wanted });
                 }
             }
         }
@@ -318,7 +336,7 @@ impl VariantPlan {
 
     /// The names the distribution will use, from what was found: [`NEW`] for what the steps
     /// create. The caller replaces them with CloudFront's answers once the steps are made.
-    pub fn names(&self, spec: &VariantSpec, found: &Found) -> Names {
+    pub fn names(&self, spec: &VariantSpec, found: &FoundVariant) -> Names {
         let mut names = Names::default();
         for function in [&spec.per_viewer_function, &spec.shared_function] {
             let arn = found.functions.get(&function.name).map_or_else(|| NEW.to_owned(), |f| f.arn.clone());
@@ -411,7 +429,7 @@ mod tests {
     };
 
     use super::*;
-    use crate::distribution::tests::{existing, push_behavior};
+    use crate::fixtures::{existing, push_behavior};
     use crate::variant::FunctionSpec;
 
     const CACHING: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -468,8 +486,8 @@ mod tests {
             .unwrap()
     }
 
-    fn found() -> Found {
-        let mut found = Found::default();
+    fn found() -> FoundVariant {
+        let mut found = FoundVariant::default();
         for (id, config) in [
             (CACHING, policy("Managed-CachingOptimized", 31_536_000, &[])),
             (DISABLED, policy("Managed-CachingDisabled", 0, &[])),
@@ -513,7 +531,7 @@ mod tests {
                 (key(Some("/api/*")), Mode::PerViewer { policy: DISABLED.into() }),
             ]
         );
-        let described: Vec<String> = plan.steps.iter().map(Step::describe).collect();
+        let described: Vec<String> = plan.steps.iter().map(VariantStep::describe).collect();
         assert_eq!(
             described,
             [
@@ -643,7 +661,12 @@ mod tests {
             let code = f.code.as_bytes().to_vec();
             found.functions.insert(
                 f.name.clone(),
-                FoundFunction { arn: ARN.into(), etag: "EF".into(), development: code.clone(), live: Some(code) },
+                FoundCloudFrontFunction {
+                    arn: ARN.into(),
+                    etag: "EF".into(),
+                    development: code.clone(),
+                    live: Some(code),
+                },
             );
         }
         let copy = copy_of("own", &policy("shop-pages", 600, &["Origin"])).unwrap();
@@ -662,14 +685,14 @@ mod tests {
         assert_eq!(
             steps,
             [
-                Step::UpdateFunction {
+                VariantStep::UpdateFunction {
                     name: spec.per_viewer_function.name.clone(),
                     etag: "EF".into(),
                     code: spec.per_viewer_function.code.clone()
                 },
-                Step::PublishFunction { name: spec.per_viewer_function.name.clone(), etag: None },
-                Step::PublishFunction { name: spec.shared_function.name.clone(), etag: Some("EF".into()) },
-                Step::UpdatePolicy {
+                VariantStep::PublishFunction { name: spec.per_viewer_function.name.clone(), etag: None },
+                VariantStep::PublishFunction { name: spec.shared_function.name.clone(), etag: Some("EF".into()) },
+                VariantStep::UpdatePolicy {
                     id: "copy-1".into(),
                     etag: "EC".into(),
                     config: copy_of("own", &changed).unwrap()
@@ -693,7 +716,12 @@ mod tests {
         found.copies.insert("edgepages-variant-own".into(), "copy-1".into());
         let plan = plan(&spec(&[]), &config, &found).unwrap();
         assert_eq!(plan.behaviors[1].1, Mode::Keyed { policy: "own".into() });
-        assert!(!plan.steps.iter().any(|s| matches!(s, Step::CreatePolicy { .. } | Step::UpdatePolicy { .. })));
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| matches!(s, VariantStep::CreatePolicy { .. } | VariantStep::UpdatePolicy { .. }))
+        );
         // An unreadable policy is named, never guessed at.
         found.policies.insert(DISABLED.into(), Err("AccessDenied: no".into()));
         let e = super::plan(&spec(&[]), &config, &found).unwrap_err();

@@ -5,20 +5,20 @@
 use aws_sdk_cloudfront::types::DistributionConfig;
 
 use super::VariantSpec;
-use super::plan::{Found, Mode, cache_policy_id, plan, set, viewer_request_function};
+use super::plan::{FoundVariant, Mode, cache_policy_id, plan, set, viewer_request_function};
 use crate::association::BehaviorKey;
 use crate::verify::Check;
 
 /// The check, and the behaviors where the function answers by the named variant (for the
 /// headers check).
-pub fn check(spec: &VariantSpec, config: &DistributionConfig, found: &Found) -> (Check, Vec<BehaviorKey>) {
+pub fn check(spec: &VariantSpec, config: &DistributionConfig, found: &FoundVariant) -> (Check, Vec<BehaviorKey>) {
     let subject = "the variant in the cache key".to_owned();
     let planned = match plan(spec, config, found) {
         Ok(planned) => planned,
         Err(e) => return (Check::fail(subject, e.to_string()), Vec::new()),
     };
     if !planned.steps.is_empty() {
-        let steps: Vec<String> = planned.steps.iter().map(super::plan::Step::describe).collect();
+        let steps: Vec<String> = planned.steps.iter().map(super::plan::VariantStep::describe).collect();
         return (Check::fail(subject, format!("not as publish leaves it; it would {}", steps.join(", "))), Vec::new());
     }
     let mut wanted = config.clone();

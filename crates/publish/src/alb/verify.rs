@@ -4,8 +4,8 @@
 
 use super::Role;
 use super::guard::{GuardPlan, GuardWanted, plan_guard};
+use super::listener::FoundListener;
 use super::loop_check::{self, CloudFrontRequest, Verdict};
-use super::plan::Found;
 use crate::association::BehaviorKey;
 use crate::verify::Check;
 
@@ -22,7 +22,7 @@ fn looped(who: &str, whom: &str, rule: &str, certain: bool) -> String {
 /// site's origin, or why it could not be worked out), the redirect in place once the origin
 /// header is, and the guard's copies current with the team's rules.
 pub fn behind_cloudfront(
-    found: &Found,
+    found: &FoundListener,
     requests: &[(BehaviorKey, Result<CloudFrontRequest, String>)],
     host: &str,
     alb_dns: &str,
@@ -86,7 +86,7 @@ pub fn behind_cloudfront(
 
 /// The guard of a site with no CloudFront in front: a visitor of the canonical host is never
 /// sent back to it, and the redirect is in place as `wanted` (`plan` is the guard's plan for it).
-pub fn alone(found: &Found, plan: &GuardPlan, wanted: &GuardWanted) -> Vec<Check> {
+pub fn alone(found: &FoundListener, plan: &GuardPlan, wanted: &GuardWanted) -> Vec<Check> {
     let host = &wanted.canonical_host;
     let visitor = CloudFrontRequest { host: host.clone(), headers: Vec::new() };
     let loops = match loop_check::check(found, &visitor, host) {
