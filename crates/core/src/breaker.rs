@@ -251,6 +251,13 @@ mod tests {
         }
     }
 
+    /// [`answer`], from the client at `ip`.
+    fn answer_from_ip(breaker: &mut Breaker, health: Health, ip: &str, now_ms: u64) {
+        assert_eq!(breaker.admit(&POLICY, now_ms), Admission::Allow, "shed while recording {health:?} from {ip}");
+        let client = crate::client::ClientIp::parse(Some(ip)).map(crate::client::ClientIp::key);
+        breaker.record(&POLICY, health, "/", client, now_ms, None);
+    }
+
     fn open_one() -> Breaker {
         let mut b = Breaker::default();
         answer(&mut b, 10, Health::Distress, "/", 0);
@@ -323,6 +330,24 @@ mod tests {
             answer_from(&mut b, 100, Health::Distress, "/", attacker, 2_000);
         }
         assert!(!b.is_protecting(), "4 addresses of 24 opened it");
+    }
+
+    #[test]
+    fn the_addresses_of_one_home_or_one_routed_block_are_one_client() {
+        // One subscriber's /56 (256 /64s), or one rented IPv4 /24, each address over the
+        // origin's rate limit, among five visitors.
+        for attacker in [|n: u32| format!("2001:db8:0:{n:x}::1"), |n: u32| format!("203.0.113.{n}")] {
+            let mut b = Breaker::default();
+            for visitor in 1..=5 {
+                answer_from_ip(&mut b, Health::Healthy, &format!("198.51.{visitor}.1"), 0);
+            }
+            for round in 0..3 {
+                for n in 1..=250 {
+                    answer_from_ip(&mut b, Health::Distress, &attacker(n), 1_000 + round * 1_000);
+                }
+                assert!(!b.is_protecting(), "250 addresses of one block ({}) opened it", attacker(1));
+            }
+        }
     }
 
     #[test]
