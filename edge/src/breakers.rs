@@ -6,9 +6,13 @@ use std::cell::RefCell;
 use edgepages_core::breaker::table::{Breakers, Slot};
 use edgepages_core::breaker::{Admission, BreakerPolicy, Health};
 use edgepages_core::client::ClientKey;
+use edgepages_core::hash::Seed;
 
 thread_local! {
-    static BREAKERS: RefCell<Breakers> = RefCell::new(Breakers::default());
+    /// Made on an isolate's first request (random values may not be drawn at global scope), with
+    /// the seed its breakers sample clients under: secret, so no attacker can pick the addresses
+    /// that would be sampled.
+    static BREAKERS: RefCell<Breakers> = RefCell::new(Breakers::seeded(Seed::from_draws(js_sys::Math::random)));
 }
 
 /// The slot of `origin`'s breaker, made on first use.

@@ -17,6 +17,8 @@
 
 use std::net::IpAddr;
 
+use crate::hash::Seed;
+
 /// The request header Cloudflare sets to the client's address.
 pub const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
 
@@ -67,6 +69,12 @@ impl ClientKey {
     /// From [`ClientKey::number`]: 0 is no client.
     pub fn from_number(n: u32) -> Option<ClientKey> {
         (n != 0).then_some(ClientKey(n))
+    }
+
+    /// This client's place in the breaker's sample under `seed`: random, but the same for the
+    /// client every time, and unknowable without the seed.
+    pub(crate) fn rank(self, seed: Seed) -> u64 {
+        crate::hash::keyed(seed, &self.0.to_le_bytes())
     }
 }
 

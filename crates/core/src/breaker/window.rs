@@ -1,9 +1,19 @@
 //! The breaker's sliding window: the origin's answers counted per second, the recent pages that
-//! answered 500, and the recent clients and whether each saw the origin fail, in fixed memory
-//! however busy the origin is.
+//! answered 500, and a sample of the recent clients and whether each saw the origin fail, in
+//! fixed memory however busy the origin is.
+//!
+//! The clients are a bottom-k sample (Cohen and Kaplan, "Summarizing data using bottom-k
+//! sketches", PODC 2007): each client has a rank, a keyed hash of its key under the isolate's
+//! secret seed, and once the table is full of clients seen within the window, a newcomer takes
+//! the place of the one of highest rank only if its own is lower. So the sample is a uniform draw
+//! from the distinct clients seen, whatever their number and however often each one asks: an
+//! attacker's share of it is its share of the clients, which sending more requests, or from more
+//! addresses in turn, does not raise. (Before, the newest client pushed out the one seen longest
+//! ago, so a flood of new addresses emptied the table of the site's visitors.)
 
 use super::{BreakerPolicy, Health, MAX_WINDOW_S, MIN_FAILING_CLIENTS, PAGE_ERROR_PATHS};
 use crate::client::ClientKey;
+use crate::hash::Seed;
 
 /// One second of answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,6 +74,8 @@ impl Sum {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Client {
     key: Option<ClientKey>,
+    /// The key's rank under the window's seed: the lowest ranks stay in the sample.
+    rank: u64,
     seen_s: u64,
     healthy_s: Option<u64>,
     distress_s: Option<u64>,
@@ -72,8 +84,8 @@ struct Client {
 
 /// Paths remembered for their 500s: enough to tell one broken page from many.
 const REMEMBERED_PATHS: usize = 2 * PAGE_ERROR_PATHS;
-/// Clients remembered: the most recent ones, enough that a handful of addresses cannot be the
-/// majority of a site's visitors.
+/// Clients remembered: a sample of those seen within the window, enough that a handful of
+/// networks cannot be the majority of a site's visitors.
 pub const REMEMBERED_CLIENTS: usize = 128;
 
 #[allow(clippy::cast_possible_truncation)]
@@ -85,19 +97,32 @@ pub(super) struct Window {
     /// (page key of a path that answered 500, the last second it did).
     error_paths: [(u64, u64); REMEMBERED_PATHS],
     clients: [Client; REMEMBERED_CLIENTS],
+    /// The secret the clients' ranks are keyed with.
+    seed: Seed,
 }
 
 impl Default for Window {
     fn default() -> Self {
-        Window {
-            seconds: [Second::default(); SECONDS],
-            error_paths: [(0, 0); REMEMBERED_PATHS],
-            clients: [Client::default(); REMEMBERED_CLIENTS],
-        }
+        Window::seeded(Seed::default())
     }
 }
 
 impl Window {
+    /// An empty window whose clients are ranked under `seed`.
+    pub(super) fn seeded(seed: Seed) -> Window {
+        Window {
+            seconds: [Second::default(); SECONDS],
+            error_paths: [(0, 0); REMEMBERED_PATHS],
+            clients: [Client::default(); REMEMBERED_CLIENTS],
+            seed,
+        }
+    }
+
+    /// This window, emptied.
+    pub(super) fn emptied(&self) -> Window {
+        Window::seeded(self.seed)
+    }
+
     /// Counts one answer of `health` for `path`, to `client`, in second `now_s`.
     pub(super) fn add(&mut self, health: Health, path: &str, client: Option<ClientKey>, now_s: u64, window_s: u32) {
         if health == Health::Neutral {
@@ -149,22 +174,11 @@ impl Window {
             && share(failing_clients, clients)
     }
 
-    /// Notes an answer of `health` to the client `key` at `now_s`; a client not yet remembered
-    /// takes the place of one gone out of the window, else of the one seen longest ago.
+    /// Notes an answer of `health` to the client `key` at `now_s`, if the client is in the sample.
     fn remember_client(&mut self, key: ClientKey, health: Health, now_s: u64, window_s: u32) {
         let known = self.clients.iter().position(|c| c.key == Some(key));
-        let slot = known.unwrap_or_else(|| {
-            let oldest = self
-                .clients
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, c)| (c.key.is_some() && in_window(c.seen_s, now_s, window_s), c.seen_s));
-            oldest.map_or(0, |(i, _)| i)
-        });
+        let Some(slot) = known.or_else(|| self.sample(key, now_s, window_s)) else { return };
         let client = &mut self.clients[slot];
-        if known.is_none() {
-            *client = Client { key: Some(key), ..Client::default() };
-        }
         client.seen_s = now_s;
         match health {
             Health::Healthy => client.healthy_s = Some(now_s),
@@ -172,6 +186,20 @@ impl Window {
             Health::PageError => client.page_error_s = Some(now_s),
             Health::Neutral => {}
         }
+    }
+
+    /// The place of a client not yet remembered, if it enters the sample: a free place (never
+    /// used, or its client gone out of the window); when there is none, the place of the client
+    /// of highest rank, if the newcomer's is lower.
+    fn sample(&mut self, key: ClientKey, now_s: u64, window_s: u32) -> Option<usize> {
+        let rank = key.rank(self.seed);
+        let live = |c: &Client| c.key.is_some() && in_window(c.seen_s, now_s, window_s);
+        let slot = self.clients.iter().position(|c| !live(c)).or_else(|| {
+            let (highest, held) = self.clients.iter().enumerate().max_by_key(|(_, c)| c.rank)?;
+            (rank < held.rank).then_some(highest)
+        })?;
+        self.clients[slot] = Client { key: Some(key), rank, ..Client::default() };
+        Some(slot)
     }
 
     /// Notes that `path` answered 500 at `now_s`, forgetting the page that failed longest ago.
