@@ -478,6 +478,33 @@ fn seed_002_respellings_of_one_broken_page_cannot_shed_the_site() {
     the_origin_failing_for_many_clients_still_opens_it();
 }
 
+/// One route answering 500 to a parameter it cannot parse (`/users/<not-a-number>`), called by
+/// several visitors with a different parameter each time: the application's own answer, so the
+/// site stays up. (Before, 500s counted once three paths answered them, and these were many.)
+#[test]
+fn seed_002_one_route_answering_500_to_every_parameter_cannot_shed_the_site() {
+    let _one_at_a_time = breaker_lock();
+    until_breaker_closed();
+    let route = unique("users");
+    let pages: Vec<String> = (0..12).map(|n| format!("{route}/not-a-number-{n}")).collect();
+    for page in &pages {
+        rig().origin.set_behaviour(page, Some("fault=status&code=500"));
+    }
+    let (answers, visitors) = visitors_during(|| {
+        pages
+            .chunks(3)
+            .zip(11..15u8)
+            .flat_map(|(chunk, visitor)| breaker_answers_from(visitor, chunk))
+            .collect::<Vec<_>>()
+    });
+    for page in &pages {
+        rig().origin.set_behaviour(page, None);
+    }
+    assert!(answers.iter().all(|a| *a == (500, false)), "one route's 500s opened the breaker: {answers:?}");
+    assert!(visitors.iter().all(|v| *v == (200, false)), "one route's 500s shed the site: {visitors:?}");
+    the_origin_failing_for_many_clients_still_opens_it();
+}
+
 /// Seed 003: slow dashboard queries made healthy instances look dead and get killed. With
 /// edgepages, a path whose deadline override is longer than its response time is not cut, while
 /// the default deadline still cuts a hang elsewhere, and the 504's Retry-After never goes below

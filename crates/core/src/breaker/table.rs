@@ -137,7 +137,7 @@ mod tests {
         }
         for _ in 0..100 {
             if let Some(b) = t.get_mut(old) {
-                b.record(&policy, Health::Distress, "/", None, 2_000, None);
+                b.record(&policy, Health::Distress, None, 2_000, None);
             }
         }
         for i in 0..MAX_ORIGINS {
