@@ -6,9 +6,13 @@ use std::cell::RefCell;
 use edgepages_core::breaker::table::{Breakers, Slot};
 use edgepages_core::breaker::{Admission, BreakerPolicy, Health};
 use edgepages_core::client::ClientKey;
+use edgepages_core::hash::Seed;
 
 thread_local! {
-    static BREAKERS: RefCell<Breakers> = RefCell::new(Breakers::default());
+    /// Made on an isolate's first request (random values may not be drawn at global scope), with
+    /// the seed its breakers sample clients under: secret, so no attacker can pick the addresses
+    /// that would be sampled.
+    static BREAKERS: RefCell<Breakers> = RefCell::new(Breakers::seeded(Seed::from_draws(js_sys::Math::random)));
 }
 
 /// The slot of `origin`'s breaker, made on first use.
@@ -32,14 +36,15 @@ pub fn closed_slot(origin: &str, now_ms: u64) -> Option<Slot> {
     })
 }
 
-/// Records what the origin of the breaker in `slot` did for a request on `path` from `client`
-/// that was let through (`probe`: the ticket, if it was the probe). A slot evicted since names
-/// nothing, and then nothing happens.
+/// Records what the origin of the breaker in `slot` did for a request from `client` that was let
+/// through (`probe`: the ticket, if it was the probe). A slot evicted since names nothing, and
+/// then nothing happens. `_path` is no longer counted (500s stopped counting, and with them the
+/// pages that answered them); it stays until the caller in `lib.rs` next changes.
 pub fn record(
     slot: Slot,
     policy: &BreakerPolicy,
     health: Health,
-    path: &str,
+    _path: &str,
     client: Option<ClientKey>,
     now_ms: u64,
     probe: Option<u32>,
@@ -47,7 +52,7 @@ pub fn record(
     if policy.is_on() {
         BREAKERS.with(|breakers| {
             if let Some(breaker) = breakers.borrow_mut().get_mut(slot) {
-                breaker.record(policy, health, path, client, now_ms, probe);
+                breaker.record(policy, health, client, now_ms, probe);
             }
         });
     }

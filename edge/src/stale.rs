@@ -6,8 +6,10 @@
 use std::cell::RefCell;
 
 use edgepages_core::config::EdgePolicy;
+use edgepages_core::hash::Seed;
 use edgepages_core::stale::{
-    self, COPY_BOUND_MS, CopiesInFlight, Exchange, MAX_STALE_HEADER, MAX_STORED_BYTES, STORED_AT_HEADER, WriteBudget,
+    self, COPY_BOUND_MS, CopiesInFlight, CopyOf, Exchange, MAX_STALE_HEADER, MAX_STORED_BYTES, STORED_AT_HEADER,
+    WriteBudget,
 };
 use edgepages_core::{RequestFacts, Site, negotiate};
 use wasm_bindgen::JsValue;
@@ -27,7 +29,9 @@ const SLOTS: usize = 1024;
 
 thread_local! {
     static KEPT_AT_MS: RefCell<[(u64, u64); SLOTS]> = const { RefCell::new([(0, 0); SLOTS]) };
-    static WRITES: RefCell<WriteBudget> = RefCell::new(WriteBudget::default());
+    /// Made on an isolate's first request (random values may not be drawn at global scope), with
+    /// the secret seed that decides which pages share a write slot.
+    static WRITES: RefCell<WriteBudget> = RefCell::new(WriteBudget::seeded(Seed::from_draws(js_sys::Math::random)));
     static COPIES: RefCell<CopiesInFlight> = RefCell::new(CopiesInFlight::default());
 }
 
@@ -90,7 +94,7 @@ pub fn keep_if_allowed(
         content_length: header("content-length").and_then(|v| v.trim().parse().ok()),
     };
     let Ok(keep) = stale::keepable(&exchange, policy) else { return resp };
-    if !WRITES.with(|budget| budget.borrow_mut().take(path, now_ms)) {
+    if !WRITES.with(|budget| budget.borrow_mut().take(copy_of(&key, path), now_ms)) {
         return resp;
     }
     let headers = match copy_headers(&resp, keep.max_stale_s, now_ms / 1000) {
@@ -152,7 +156,13 @@ pub fn is_due(key: &str, path: &str, now_ms: u64) -> bool {
     // Cheapest first: most requests are for a page kept within the last few seconds.
     with_slot(key, |entry, hash| !is_fresh(entry, hash, now_ms))
         && COPIES.with(|copies| copies.borrow().has_room())
-        && WRITES.with(|budget| budget.borrow().has_room(path, now_ms))
+        && WRITES.with(|budget| budget.borrow().has_room(copy_of(key, path), now_ms))
+}
+
+/// The URL `key` (on `path`) as the write budget counts it. A key is a serialised URL, whose only
+/// `?` starts its query (a `?` in a path is percent-encoded, and a request's URL has no fragment).
+fn copy_of<'a>(key: &str, path: &'a str) -> CopyOf<'a> {
+    CopyOf { path, has_query: key.contains('?') }
 }
 
 fn is_fresh(entry: &(u64, u64), hash: u64, now_ms: u64) -> bool {

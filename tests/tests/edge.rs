@@ -880,6 +880,43 @@ fn random_query_strings_on_one_page_leave_other_pages_copies_written() {
 }
 
 #[test]
+fn random_query_strings_on_many_pages_leave_other_pages_copies_written() {
+    let _alone = WholeWriteBudget::take();
+    // Distinct query strings spread over 100 pages, whose writes together outrun the isolate's,
+    // while a real page is first asked for without one.
+    let flooded: Vec<String> = (0..100).map(|_| unique("flooded-many")).collect();
+    let real = unique("real-page-among-many");
+    let flooding = std::sync::atomic::AtomicBool::new(true);
+    let sent = std::thread::scope(|s| {
+        let flood: Vec<_> = (0..8)
+            .map(|t| {
+                let (flooded, flooding) = (&flooded, &flooding);
+                s.spawn(move || {
+                    let mut n = 0;
+                    while flooding.load(std::sync::atomic::Ordering::Relaxed) {
+                        let page = &flooded[(n * 8 + t) % flooded.len()];
+                        let resp = browser(&format!("{page}?utm={t}-{n}")).send().unwrap();
+                        assert_eq!(resp.status().as_u16(), 200);
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(2500));
+        assert_eq!(browser(&real).send().unwrap().status().as_u16(), 200);
+        std::thread::sleep(Duration::from_millis(300));
+        flooding.store(false, std::sync::atomic::Ordering::Relaxed);
+        flood.into_iter().map(|t| t.join().unwrap()).sum::<usize>()
+    });
+    eprintln!("{sent} distinct URLs on 100 pages sent around the real page's first request");
+    rig().origin.set_behaviour(&real, Some("fault=status&code=502"));
+    let resp = until_stale(&real);
+    rig().origin.set_behaviour(&real, None);
+    assert!(header(&resp, "x-edgepages").starts_with("stale"), "the flood used up the real page's write");
+}
+
+#[test]
 fn only_so_many_copies_are_made_at_once() {
     // Ten pages asked for at once, each streaming for seconds: a copy is made as its page streams,
     // so they would all be in the isolate's memory together. At most a few are made; the rest of

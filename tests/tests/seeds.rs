@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use aws::Rig;
 use common::{
     BRAND, DEADLINE_MS, SLACK_MS, UPLOAD_BOUND_MS, assert_branded_error, breaker_lock, breaker_worker, browser,
-    browser_from, browser_on, client, client_from, header, rig, trickle_post, unique, until_breaker_closed, visitor_ip,
-    worker,
+    browser_from, browser_on, client, client_at, client_from, header, rig, trickle_post, unique, until_breaker_closed,
+    visitor_ip, worker,
 };
 use edgepages_e2e::aws_fixture::Start;
 use edgepages_e2e::aws_proxy::{Faults, RIVAL_COMMENT};
@@ -422,6 +422,36 @@ fn seed_002_one_clients_rate_limit_cannot_shed_the_site() {
     the_origin_failing_for_many_clients_still_opens_it();
 }
 
+/// One subscriber with many addresses in one routed block (a home's IPv6 /56, a tunnel broker's
+/// /48; here 60 addresses of one IPv4 /24, since loopback has no IPv6 block), each over the
+/// origin's per-address rate limit: one client, so everyone else still gets the site. (Before,
+/// each address was a client of its own, and the 60 shed the site.)
+#[test]
+fn seed_002_many_addresses_of_one_block_cannot_shed_the_site() {
+    let _one_at_a_time = breaker_lock();
+    until_breaker_closed();
+    let addresses: Vec<String> = (1..=60).map(|n| format!("127.0.250.{n}")).collect();
+    for address in &addresses {
+        rig().origin.limit_client(address, true);
+    }
+    let (answers, visitors) = visitors_during(|| {
+        [&addresses, &addresses]
+            .into_iter()
+            .flatten()
+            .map(|address| {
+                let url = format!("{}{}", breaker_worker().url, unique("one-block"));
+                client_at(address).get(url).header("accept", "text/html").send().unwrap().status().as_u16()
+            })
+            .collect::<Vec<_>>()
+    });
+    for address in &addresses {
+        rig().origin.limit_client(address, false);
+    }
+    assert!(answers.iter().all(|s| *s == 503), "the limited addresses were not limited: {answers:?}");
+    assert!(visitors.iter().all(|v| *v == (200, false)), "one block's addresses shed the site: {visitors:?}");
+    the_origin_failing_for_many_clients_still_opens_it();
+}
+
 /// One broken handler reached under many spellings of its URL (`/p/x`, `/p/x/`, `/P/x`, `/p/%78`)
 /// by several visitors is one broken page, not several: the site is not shed.
 #[test]
@@ -445,6 +475,33 @@ fn seed_002_respellings_of_one_broken_page_cannot_shed_the_site() {
     }
     assert!(answers.iter().all(|a| *a == (500, false)), "the respelled page opened the breaker: {answers:?}");
     assert!(visitors.iter().all(|v| *v == (200, false)), "one page's spellings shed the site: {visitors:?}");
+    the_origin_failing_for_many_clients_still_opens_it();
+}
+
+/// One route answering 500 to a parameter it cannot parse (`/users/<not-a-number>`), called by
+/// several visitors with a different parameter each time: the application's own answer, so the
+/// site stays up. (Before, 500s counted once three paths answered them, and these were many.)
+#[test]
+fn seed_002_one_route_answering_500_to_every_parameter_cannot_shed_the_site() {
+    let _one_at_a_time = breaker_lock();
+    until_breaker_closed();
+    let route = unique("users");
+    let pages: Vec<String> = (0..12).map(|n| format!("{route}/not-a-number-{n}")).collect();
+    for page in &pages {
+        rig().origin.set_behaviour(page, Some("fault=status&code=500"));
+    }
+    let (answers, visitors) = visitors_during(|| {
+        pages
+            .chunks(3)
+            .zip(11..15u8)
+            .flat_map(|(chunk, visitor)| breaker_answers_from(visitor, chunk))
+            .collect::<Vec<_>>()
+    });
+    for page in &pages {
+        rig().origin.set_behaviour(page, None);
+    }
+    assert!(answers.iter().all(|a| *a == (500, false)), "one route's 500s opened the breaker: {answers:?}");
+    assert!(visitors.iter().all(|v| *v == (200, false)), "one route's 500s shed the site: {visitors:?}");
     the_origin_failing_for_many_clients_still_opens_it();
 }
 

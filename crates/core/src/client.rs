@@ -3,12 +3,21 @@
 //! The breaker counts clients with it, so that one client's trouble is not taken for the origin's,
 //! and the edge names the client to the origin in `X-Forwarded-For` and `Forwarded`.
 //!
-//! An IPv6 client is counted by its /64, the network a single subscriber is usually given
-//! (RFC 6177 §2), so that the 2^64 addresses of one home cannot count as many clients.
+//! A client is counted by its network, not its address, so that the addresses one subscriber
+//! holds cannot count as many clients: an IPv6 client by its /48, an IPv4 client by its /24. An
+//! IPv6 end site is given a /48 or a /56, never less than a /64 per subnet (RFC 6177 §2; RIPE-690
+//! §4.2: /48 for businesses, /56 at least for homes; a free tunnel broker hands out /48s), so one
+//! home's /56 holds 256 /64s. And /24 and /48 are the smallest blocks the internet routes on
+//! their own (prefixes more specific than these are filtered from the global table: the DENOG
+//! routing guide, <https://routing.denog.de/guides/route_filtering/inbound/prefix_length>): the
+//! addresses in one are one network's. Visitors who share a block (an office, a carrier's NAT)
+//! then count once, which errs towards not shedding.
 //!
 //! [Cloudflare HTTP headers]: https://developers.cloudflare.com/fundamentals/reference/http-headers/
 
 use std::net::IpAddr;
+
+use crate::hash::Seed;
 
 /// The request header Cloudflare sets to the client's address.
 pub const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
@@ -28,20 +37,20 @@ impl ClientIp {
         self.0
     }
 
-    /// The key the breaker counts this client by: the address, or an IPv6 address's /64.
+    /// The key the breaker counts this client by: its IPv4 /24 or IPv6 /48.
     pub fn key(self) -> ClientKey {
         let bytes: Vec<u8> = match self.0 {
-            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V4(v4) => v4.octets()[..3].to_vec(),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.octets().to_vec(),
-                None => v6.octets()[..8].to_vec(),
+                Some(v4) => v4.octets()[..3].to_vec(),
+                None => v6.octets()[..6].to_vec(),
             },
         };
         ClientKey::from_hash(crate::hash::fnv1a(&bytes))
     }
 }
 
-/// A client as the breaker counts it: a 32-bit hash of its address (or /64), never 0, so that JS
+/// A client as the breaker counts it: a 32-bit hash of its network, never 0, so that JS
 /// can carry it as a number. Two clients that share a key only count as one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientKey(u32);
@@ -60,6 +69,12 @@ impl ClientKey {
     /// From [`ClientKey::number`]: 0 is no client.
     pub fn from_number(n: u32) -> Option<ClientKey> {
         (n != 0).then_some(ClientKey(n))
+    }
+
+    /// This client's place in the breaker's sample under `seed`: random, but the same for the
+    /// client every time, and unknowable without the seed.
+    pub(crate) fn rank(self, seed: Seed) -> u64 {
+        crate::hash::keyed(seed, &self.0.to_le_bytes())
     }
 }
 
@@ -82,11 +97,17 @@ mod tests {
     }
 
     #[test]
-    fn an_ipv6_network_is_one_client_and_ipv4_addresses_are_each_their_own() {
-        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
-        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
-        assert_ne!(key("203.0.113.7"), key("203.0.113.8"));
-        assert_eq!(key("::ffff:203.0.113.7"), key("203.0.113.7"), "a mapped IPv4 address is the IPv4 client");
+    fn an_end_site_or_a_routed_block_is_one_client() {
+        // One home's /56 and one tunnel broker's /48 (RIPE-690 §4.2): every /64 in it is the
+        // same client.
+        for neighbour in ["2001:db8:1:2::1", "2001:db8:1:ff::1", "2001:db8:1:ffff:ffff::1"] {
+            assert_eq!(key("2001:db8:1::1"), key(neighbour), "{neighbour}");
+        }
+        assert_ne!(key("2001:db8:1::1"), key("2001:db8:2::1"), "another /48 is another client");
+        // One IPv4 /24, the smallest block routed on its own, is one client.
+        assert_eq!(key("203.0.113.7"), key("203.0.113.200"));
+        assert_ne!(key("203.0.113.7"), key("203.0.114.7"));
+        assert_eq!(key("::ffff:203.0.113.7"), key("203.0.113.9"), "a mapped IPv4 address is the IPv4 client");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Which page a path names, for the edge's per-page bookkeeping (the breaker's count of pages
-//! answering 500, the stale copies' write allowance): one key for every spelling a client can
+//! Which page a path names, for the edge's per-page bookkeeping (the stale copies' write
+//! allowance): one key for every spelling a client can
 //! give the same handler, so that respelling a URL cannot make one page count as many.
 //!
 //! The spellings folded together are the ones servers commonly treat alike: percent-encoding

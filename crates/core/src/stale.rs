@@ -26,6 +26,7 @@
 //! the site's other pages.
 
 use crate::config::EdgePolicy;
+use crate::hash::Seed;
 
 /// The header on a kept copy that says when it was kept (Unix seconds).
 pub const STORED_AT_HEADER: &str = "x-edgepages-stored-at";
@@ -194,22 +195,34 @@ pub fn max_stale(stored_cap: Option<&str>, max_stale_s: u32) -> u32 {
 }
 
 /// A ration of cache writes per isolate, kept per page as well as in all: the isolate writes at
-/// most [`WRITES_PER_S`] copies a second (bursts of [`WRITE_BURST`]), and the URLs of any one page
-/// (every query string and spelling of its path, [`crate::page_key`]) at most one every
+/// most [`WRITES_PER_S`] copies a second (bursts of [`WRITE_BURST`]), of which URLs with a query
+/// string at most half ([`QUERIED_WRITES_PER_S`]), and the URLs of any one page (every query
+/// string and spelling of its path, [`crate::page_key`]) at most one every
 /// [`PAGE_WRITE_EVERY_MS`] (bursts of [`PAGE_WRITE_BURST`]). So random query strings on one page
-/// spend that page's share, and every other page's copy is still written. Pure: the caller passes
-/// the time in. Fixed memory: pages share [`PAGE_SLOTS`] slots by their key, and a page that
-/// finds its slot taken by another starts afresh (two pages sharing a slot share its ration).
+/// spend that page's share, and on any number of pages at most half the isolate's: the other half
+/// is kept for pages asked for without a query, which is how a site's pages are linked and
+/// mostly asked for. Pure: the caller passes the time in.
+///
+/// Fixed memory: pages share [`PAGE_SLOTS`] slots, and two pages in one slot share its ration (a
+/// newcomer inherits what the other spent; before, it started afresh, so two colliding pages
+/// asked for in turn had no ration at all). Which pages share a slot is a keyed hash under the
+/// isolate's secret seed ([`Seed`]), so an attacker cannot pick a page that starves another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteBudget {
     isolate: Bucket,
-    pages: Vec<(u64, Bucket)>,
+    /// The share of `isolate` URLs with a query string may use.
+    queried: Bucket,
+    pages: Vec<Bucket>,
+    seed: Seed,
 }
 
 /// Cache writes an isolate may make a second, and in a burst: a site's pages are kept well
 /// within it, while a flood of distinct URLs is not written through.
 pub const WRITES_PER_S: u32 = 10;
 pub const WRITE_BURST: u32 = 20;
+/// Of those, what URLs with a query string may use.
+pub const QUERIED_WRITES_PER_S: u32 = WRITES_PER_S / 2;
+pub const QUERIED_WRITE_BURST: u32 = WRITE_BURST / 2;
 /// One page's writes (all its URLs): a burst, then one every this many milliseconds.
 pub const PAGE_WRITE_BURST: u32 = 3;
 pub const PAGE_WRITE_EVERY_MS: u64 = 2_000;
@@ -218,42 +231,52 @@ pub const PAGE_SLOTS: usize = 256;
 
 impl Default for WriteBudget {
     fn default() -> Self {
-        WriteBudget {
-            isolate: Bucket::new(1000 / u64::from(WRITES_PER_S), WRITE_BURST),
-            pages: vec![(0, Bucket::page()); PAGE_SLOTS],
-        }
+        WriteBudget::seeded(Seed::default())
     }
 }
 
+/// A URL a copy would be written for: its path, and whether it has a query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyOf<'a> {
+    pub path: &'a str,
+    pub has_query: bool,
+}
+
 impl WriteBudget {
-    /// Whether a copy of a URL on `path` could be written at `now_ms`, changing nothing.
-    pub fn has_room(&self, path: &str, now_ms: u64) -> bool {
-        let key = crate::page_key::of(path);
-        self.isolate.has_room(now_ms) && self.page(key).is_none_or(|bucket| bucket.has_room(now_ms))
+    /// A full budget whose pages share slots by a keyed hash under `seed`.
+    pub fn seeded(seed: Seed) -> WriteBudget {
+        WriteBudget {
+            isolate: Bucket::new(1000 / u64::from(WRITES_PER_S), WRITE_BURST),
+            queried: Bucket::new(1000 / u64::from(QUERIED_WRITES_PER_S), QUERIED_WRITE_BURST),
+            pages: vec![Bucket::page(); PAGE_SLOTS],
+            seed,
+        }
     }
 
-    /// Takes one write for a URL on `path` at `now_ms`, if there is room.
-    pub fn take(&mut self, path: &str, now_ms: u64) -> bool {
-        if !self.has_room(path, now_ms) {
+    /// Whether a copy of `url` could be written at `now_ms`, changing nothing.
+    pub fn has_room(&self, url: CopyOf<'_>, now_ms: u64) -> bool {
+        self.isolate.has_room(now_ms)
+            && (!url.has_query || self.queried.has_room(now_ms))
+            && self.pages[self.slot(url.path)].has_room(now_ms)
+    }
+
+    /// Takes one write for a copy of `url` at `now_ms`, if there is room.
+    pub fn take(&mut self, url: CopyOf<'_>, now_ms: u64) -> bool {
+        if !self.has_room(url, now_ms) {
             return false;
         }
-        let key = crate::page_key::of(path);
-        let slot = Self::slot(key);
-        if self.pages[slot].0 != key {
-            self.pages[slot] = (key, Bucket::page());
+        let slot = self.slot(url.path);
+        if url.has_query {
+            self.queried.take(now_ms);
         }
-        self.pages[slot].1.take(now_ms) && self.isolate.take(now_ms)
+        self.pages[slot].take(now_ms) && self.isolate.take(now_ms)
     }
 
-    /// The bucket of page `key`; `None` when its slot holds another page (it would start full).
-    fn page(&self, key: u64) -> Option<&Bucket> {
-        let (held, bucket) = &self.pages[Self::slot(key)];
-        (*held == key).then_some(bucket)
-    }
-
+    /// The slot of the page `path` names.
     #[allow(clippy::cast_possible_truncation)]
-    fn slot(key: u64) -> usize {
-        (key % PAGE_SLOTS as u64) as usize
+    fn slot(&self, path: &str) -> usize {
+        let key = crate::page_key::of(path);
+        (crate::hash::keyed(self.seed, &key.to_le_bytes()) % PAGE_SLOTS as u64) as usize
     }
 }
 
@@ -423,17 +446,28 @@ mod tests {
         assert_eq!(max_stale(None, 600), 600);
     }
 
+    fn bare(path: &str) -> CopyOf<'_> {
+        CopyOf { path, has_query: false }
+    }
+
+    fn queried(path: &str) -> CopyOf<'_> {
+        CopyOf { path, has_query: true }
+    }
+
     #[test]
     fn writes_are_rationed_per_second_with_a_burst() {
         let mut budget = WriteBudget::default();
-        let taken = (0..1000).filter(|i| budget.take(&format!("/page-{i}"), 1_000)).count();
+        let taken = (0..1000).filter(|i| budget.take(bare(&format!("/page-{i}")), 1_000)).count();
         assert_eq!(taken, 20, "a burst of distinct pages writes at most the burst");
-        assert!(!budget.has_room("/another", 1_000));
-        assert!(!budget.has_room("/another", 1_099));
-        assert!(budget.has_room("/another", 1_100), "one write a tenth of a second later");
-        let over_a_second = (0..1000u64).filter(|i| budget.take(&format!("/more-{i}"), 1_100 + i)).count();
+        assert!(!budget.has_room(bare("/another"), 1_000));
+        assert!(!budget.has_room(bare("/another"), 1_099));
+        assert!(budget.has_room(bare("/another"), 1_100), "one write a tenth of a second later");
+        let over_a_second = (0..1000u64).filter(|i| budget.take(bare(&format!("/more-{i}")), 1_100 + i)).count();
         assert_eq!(over_a_second, 10, "then ten a second");
-        assert!(budget.take("/late", 60_000) && budget.has_room("/later", 60_000), "an idle budget refills");
+        assert!(
+            budget.take(bare("/late"), 60_000) && budget.has_room(bare("/later"), 60_000),
+            "an idle budget refills"
+        );
     }
 
     #[test]
@@ -450,13 +484,44 @@ mod tests {
     fn random_query_strings_on_one_page_spend_only_that_pages_share() {
         // The caller asks by path: `/search?q=1`, `/search?q=2`, … are all `/search`.
         let mut budget = WriteBudget::default();
-        let flood = (0..1000).filter(|_| budget.take("/search", 1_000)).count();
+        let flood = (0..1000).filter(|_| budget.take(queried("/search"), 1_000)).count();
         assert_eq!(flood, 3, "one page's URLs write at most its burst");
-        assert!(!budget.take("/Search/", 1_500), "however the path is spelled");
-        assert!(budget.take("/search", 3_000), "then one every two seconds");
+        assert!(!budget.take(queried("/Search/"), 1_500), "however the path is spelled");
+        assert!(budget.take(queried("/search"), 3_000), "then one every two seconds");
         for page in ["/", "/about", "/products/42"] {
-            assert!(budget.take(page, 1_000), "{page}: another page's copy is still written");
+            assert!(budget.take(bare(page), 1_000), "{page}: another page's copy is still written");
         }
+    }
+
+    #[test]
+    fn pages_that_share_a_slot_share_its_ration() {
+        for seed in 0..4 {
+            let mut budget = WriteBudget::seeded(Seed::fixed(seed));
+            let other = (0..10_000).map(|i| format!("/p{i}")).find(|p| budget.slot(p) == budget.slot("/a")).unwrap();
+            let taken = (0..20).filter(|i| budget.take(bare(if i % 2 == 0 { "/a" } else { &other }), 1_000)).count();
+            assert_eq!(taken, PAGE_WRITE_BURST as usize, "/a and {other} each started afresh on the other's slot");
+        }
+        // Which pages share a slot changes with the seed.
+        let slots = |seed| {
+            let budget = WriteBudget::seeded(Seed::fixed(seed));
+            (0..32).map(|i| budget.slot(&format!("/p{i}"))).collect::<Vec<_>>()
+        };
+        assert_ne!(slots(1), slots(2));
+    }
+
+    #[test]
+    fn random_query_strings_on_many_pages_leave_pages_without_one_their_writes() {
+        // Random query strings on 40 pages, 100 a second, for ten seconds; in the last second, ten
+        // of the site's pages asked for without a query string.
+        let mut budget = WriteBudget::default();
+        let mut written = 0;
+        for ms in (0..10_000u64).step_by(10) {
+            budget.take(queried(&format!("/page-{}", ms % 40)), ms);
+            if ms >= 9_000 && ms % 100 == 0 {
+                written += usize::from(budget.take(bare(&format!("/real-{ms}")), ms));
+            }
+        }
+        assert!(written >= 5, "the flood left {written} of 10 writes in a second to pages without a query");
     }
 
     #[test]

@@ -165,19 +165,25 @@ pub fn client() -> Client {
     Client::builder().timeout(Duration::from_secs(30)).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// The address of visitor `n` (1 to 254): a loopback address of its own, `127.0.0.n`. The worker
-/// knows its clients by the address the platform names (`CF-Connecting-IP`, which `wrangler dev`
-/// sets from the connection, as Cloudflare does), so each visitor here connects from its own.
+/// The address of visitor `n` (1 to 254): a loopback address in a /24 of its own, `127.0.n.1`
+/// (all of 127.0.0.0/8 is loopback). The worker knows its clients by the address the platform
+/// names (`CF-Connecting-IP`, which `wrangler dev` sets from the connection, as Cloudflare does),
+/// and counts an IPv4 client by its /24, so each visitor here connects from a block of its own.
 pub fn visitor_ip(n: u8) -> String {
-    format!("127.0.0.{n}")
+    format!("127.0.{n}.1")
 }
 
 /// A client connecting from visitor `n`'s address ([`visitor_ip`]).
 pub fn client_from(n: u8) -> Client {
+    client_at(&visitor_ip(n))
+}
+
+/// A client connecting from the loopback address `ip`.
+pub fn client_at(ip: &str) -> Client {
     Client::builder()
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())
-        .local_address(visitor_ip(n).parse::<std::net::IpAddr>().unwrap())
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
         .build()
         .unwrap()
 }

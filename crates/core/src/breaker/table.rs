@@ -7,6 +7,7 @@
 //! breaker was since evicted names nothing, so a late answer never lands on another origin's.
 
 use super::Breaker;
+use crate::hash::Seed;
 
 /// The most origins whose breakers an isolate keeps.
 pub const MAX_ORIGINS: usize = 64;
@@ -48,9 +49,15 @@ struct Entry {
 pub struct Breakers {
     entries: Vec<Entry>,
     tenants: u32,
+    seed: Seed,
 }
 
 impl Breakers {
+    /// An empty table whose breakers sample clients under `seed` ([`Breaker::seeded`]).
+    pub fn seeded(seed: Seed) -> Breakers {
+        Breakers { seed, ..Breakers::default() }
+    }
+
     /// The slot of `origin`'s breaker, made on first use at `now_ms`.
     pub fn slot(&mut self, origin: &str, now_ms: u64) -> Slot {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.origin == origin) {
@@ -65,7 +72,7 @@ impl Breakers {
         };
         let entry = Entry {
             origin: origin.to_owned(),
-            breaker: Breaker::default(),
+            breaker: Breaker::seeded(self.seed),
             slot: Slot::new(index, self.tenants),
             used_ms: now_ms,
         };
@@ -130,7 +137,7 @@ mod tests {
         }
         for _ in 0..100 {
             if let Some(b) = t.get_mut(old) {
-                b.record(&policy, Health::Distress, "/", None, 2_000, None);
+                b.record(&policy, Health::Distress, None, 2_000, None);
             }
         }
         for i in 0..MAX_ORIGINS {

@@ -1,9 +1,19 @@
-//! The breaker's sliding window: the origin's answers counted per second, the recent pages that
-//! answered 500, and the recent clients and whether each saw the origin fail, in fixed memory
-//! however busy the origin is.
+//! The breaker's sliding window: the origin's answers counted per second, and a sample of the
+//! recent clients and whether each saw the origin fail, in
+//! fixed memory however busy the origin is.
+//!
+//! The clients are a bottom-k sample (Cohen and Kaplan, "Summarizing data using bottom-k
+//! sketches", PODC 2007): each client has a rank, a keyed hash of its key under the isolate's
+//! secret seed, and once the table is full of clients seen within the window, a newcomer takes
+//! the place of the one of highest rank only if its own is lower. So the sample is a uniform draw
+//! from the distinct clients seen, whatever their number and however often each one asks: an
+//! attacker's share of it is its share of the clients, which sending more requests, or from more
+//! addresses in turn, does not raise. (Before, the newest client pushed out the one seen longest
+//! ago, so a flood of new addresses emptied the table of the site's visitors.)
 
-use super::{BreakerPolicy, Health, MAX_WINDOW_S, MIN_FAILING_CLIENTS, PAGE_ERROR_PATHS};
+use super::{BreakerPolicy, Health, MAX_WINDOW_S, MIN_FAILING_CLIENTS};
 use crate::client::ClientKey;
+use crate::hash::Seed;
 
 /// One second of answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,7 +29,6 @@ struct Second {
 struct Tally {
     healthy: u32,
     distress: u32,
-    page_errors: u32,
 }
 
 impl Tally {
@@ -27,53 +36,44 @@ impl Tally {
         let count = match health {
             Health::Healthy => &mut self.healthy,
             Health::Distress => &mut self.distress,
-            Health::PageError => &mut self.page_errors,
             Health::Neutral => return,
         };
         *count = count.saturating_add(1);
     }
 }
 
-/// Tallies summed over the window, with the answers that count: 500s only once they come from
-/// enough pages to be the origin's; until then they are no evidence either way.
+/// Tallies summed over the window.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sum {
     healthy: u64,
     distress: u64,
-    page_errors: u64,
 }
 
 impl Sum {
     fn add(&mut self, tally: Tally) {
         self.healthy += u64::from(tally.healthy);
         self.distress += u64::from(tally.distress);
-        self.page_errors += u64::from(tally.page_errors);
     }
 
-    fn failures(self, page_errors_count: bool) -> u64 {
-        self.distress + if page_errors_count { self.page_errors } else { 0 }
-    }
-
-    fn answers(self, page_errors_count: bool) -> u64 {
-        self.healthy + self.failures(page_errors_count)
+    fn answers(self) -> u64 {
+        self.healthy + self.distress
     }
 }
 
-/// A client seen recently: the last second it had a healthy answer, saw the origin in distress,
-/// or had a 500.
+/// A client seen recently: the last second it had a healthy answer, and the last it saw the
+/// origin in distress.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Client {
     key: Option<ClientKey>,
+    /// The key's rank under the window's seed: the lowest ranks stay in the sample.
+    rank: u64,
     seen_s: u64,
     healthy_s: Option<u64>,
     distress_s: Option<u64>,
-    page_error_s: Option<u64>,
 }
 
-/// Paths remembered for their 500s: enough to tell one broken page from many.
-const REMEMBERED_PATHS: usize = 2 * PAGE_ERROR_PATHS;
-/// Clients remembered: the most recent ones, enough that a handful of addresses cannot be the
-/// majority of a site's visitors.
+/// Clients remembered: a sample of those seen within the window, enough that a handful of
+/// networks cannot be the majority of a site's visitors.
 pub const REMEMBERED_CLIENTS: usize = 128;
 
 #[allow(clippy::cast_possible_truncation)]
@@ -82,24 +82,30 @@ const SECONDS: usize = MAX_WINDOW_S as usize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Window {
     seconds: [Second; SECONDS],
-    /// (page key of a path that answered 500, the last second it did).
-    error_paths: [(u64, u64); REMEMBERED_PATHS],
     clients: [Client; REMEMBERED_CLIENTS],
+    /// The secret the clients' ranks are keyed with.
+    seed: Seed,
 }
 
 impl Default for Window {
     fn default() -> Self {
-        Window {
-            seconds: [Second::default(); SECONDS],
-            error_paths: [(0, 0); REMEMBERED_PATHS],
-            clients: [Client::default(); REMEMBERED_CLIENTS],
-        }
+        Window::seeded(Seed::default())
     }
 }
 
 impl Window {
-    /// Counts one answer of `health` for `path`, to `client`, in second `now_s`.
-    pub(super) fn add(&mut self, health: Health, path: &str, client: Option<ClientKey>, now_s: u64, window_s: u32) {
+    /// An empty window whose clients are ranked under `seed`.
+    pub(super) fn seeded(seed: Seed) -> Window {
+        Window { seconds: [Second::default(); SECONDS], clients: [Client::default(); REMEMBERED_CLIENTS], seed }
+    }
+
+    /// This window, emptied.
+    pub(super) fn emptied(&self) -> Window {
+        Window::seeded(self.seed)
+    }
+
+    /// Counts one answer of `health` to `client` in second `now_s`.
+    pub(super) fn add(&mut self, health: Health, client: Option<ClientKey>, now_s: u64, window_s: u32) {
         if health == Health::Neutral {
             return;
         }
@@ -113,16 +119,12 @@ impl Window {
             Some(key) => self.remember_client(key, health, now_s, window_s),
             None => second.anonymous.add(health),
         }
-        if health == Health::PageError {
-            self.remember_error_path(path, now_s, window_s);
-        }
     }
 
     /// Whether the window at `now_s` says the origin itself is failing: enough answers, enough of
     /// them failures, and those failures seen by enough of the recent clients. One client's own
     /// trouble (a rate limit on its address, its slow uploads) fails only that client, however
-    /// many requests it sends. A 500 counts, as an answer and a failure, only once enough pages
-    /// answer 500; until then one page's own bug says nothing of the origin either way.
+    /// many requests it sends.
     pub(super) fn trips(&self, policy: &BreakerPolicy, now_s: u64) -> bool {
         let live = |at: u64| in_window(at, now_s, policy.window_s);
         let (mut all, mut anonymous) = (Sum::default(), Sum::default());
@@ -130,62 +132,45 @@ impl Window {
             all.add(second.all);
             anonymous.add(second.anonymous);
         }
-        let pages_failing = self.error_paths.iter().filter(|(key, at)| *key != 0 && live(*at)).count();
-        let page_errors_count = pages_failing >= PAGE_ERROR_PATHS;
-
         let live_known = |c: &&Client| c.key.is_some() && live(c.seen_s);
-        let failed =
-            |c: &Client| c.distress_s.is_some_and(live) || (page_errors_count && c.page_error_s.is_some_and(live));
+        let failed = |c: &Client| c.distress_s.is_some_and(live);
         let counted = |c: &&Client| failed(c) || c.healthy_s.is_some_and(live);
-        let clients = self.clients.iter().filter(live_known).filter(counted).count() as u64
-            + anonymous.answers(page_errors_count);
-        let failing_clients = self.clients.iter().filter(live_known).filter(|c| failed(c)).count() as u64
-            + anonymous.failures(page_errors_count);
+        let clients = self.clients.iter().filter(live_known).filter(counted).count() as u64 + anonymous.answers();
+        let failing_clients =
+            self.clients.iter().filter(live_known).filter(|c| failed(c)).count() as u64 + anonymous.distress;
 
         let share = |part: u64, whole: u64| part * 100 >= u64::from(policy.failure_percent) * whole;
-        all.answers(page_errors_count) >= u64::from(policy.min_requests.max(1))
-            && share(all.failures(page_errors_count), all.answers(page_errors_count))
+        all.answers() >= u64::from(policy.min_requests.max(1))
+            && share(all.distress, all.answers())
             && failing_clients >= MIN_FAILING_CLIENTS
             && share(failing_clients, clients)
     }
 
-    /// Notes an answer of `health` to the client `key` at `now_s`; a client not yet remembered
-    /// takes the place of one gone out of the window, else of the one seen longest ago.
+    /// Notes an answer of `health` to the client `key` at `now_s`, if the client is in the sample.
     fn remember_client(&mut self, key: ClientKey, health: Health, now_s: u64, window_s: u32) {
         let known = self.clients.iter().position(|c| c.key == Some(key));
-        let slot = known.unwrap_or_else(|| {
-            let oldest = self
-                .clients
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, c)| (c.key.is_some() && in_window(c.seen_s, now_s, window_s), c.seen_s));
-            oldest.map_or(0, |(i, _)| i)
-        });
+        let Some(slot) = known.or_else(|| self.sample(key, now_s, window_s)) else { return };
         let client = &mut self.clients[slot];
-        if known.is_none() {
-            *client = Client { key: Some(key), ..Client::default() };
-        }
         client.seen_s = now_s;
         match health {
             Health::Healthy => client.healthy_s = Some(now_s),
             Health::Distress => client.distress_s = Some(now_s),
-            Health::PageError => client.page_error_s = Some(now_s),
             Health::Neutral => {}
         }
     }
 
-    /// Notes that `path` answered 500 at `now_s`, forgetting the page that failed longest ago.
-    fn remember_error_path(&mut self, path: &str, now_s: u64, window_s: u32) {
-        let key = crate::page_key::of(path);
-        let known = self.error_paths.iter().position(|(k, _)| *k == key);
-        let slot = known.unwrap_or_else(|| {
-            let oldest = self.error_paths.iter().enumerate().min_by_key(|(_, (k, at))| {
-                // Empty slots and slots gone out of the window go first.
-                (*k != 0 && in_window(*at, now_s, window_s), *at)
-            });
-            oldest.map_or(0, |(i, _)| i)
-        });
-        self.error_paths[slot] = (key, now_s);
+    /// The place of a client not yet remembered, if it enters the sample: a free place (never
+    /// used, or its client gone out of the window); when there is none, the place of the client
+    /// of highest rank, if the newcomer's is lower.
+    fn sample(&mut self, key: ClientKey, now_s: u64, window_s: u32) -> Option<usize> {
+        let rank = key.rank(self.seed);
+        let live = |c: &Client| c.key.is_some() && in_window(c.seen_s, now_s, window_s);
+        let slot = self.clients.iter().position(|c| !live(c)).or_else(|| {
+            let (highest, held) = self.clients.iter().enumerate().max_by_key(|(_, c)| c.rank)?;
+            (rank < held.rank).then_some(highest)
+        })?;
+        self.clients[slot] = Client { key: Some(key), rank, ..Client::default() };
+        Some(slot)
     }
 }
 
