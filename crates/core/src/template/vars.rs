@@ -10,9 +10,8 @@ use crate::config::{Palette, rfc3339};
 use crate::render::{PageView, shown_time};
 use crate::site::{RETRY_SCRIPT, Site};
 
-/// Every top-level name, in the order the README lists them. `live_status` is reserved for the
-/// live status text of `[status]` (issue 26): no config sets it yet, so it is always absent, and
-/// a template that guards it with `{% if live_status %}` is ready for it.
+/// Every top-level name, in the order the README lists them. `live_status` is the status page's
+/// open incident (`[status]`), present only while there is one.
 pub const NAMES: &[&str] = &[
     "status",
     "kind",
@@ -71,6 +70,8 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
                 ("page", Value::from(common.page)),
                 ("support", Value::from(common.support)),
                 ("status_page", Value::from(common.status_page)),
+                ("incident", Value::from(common.incident)),
+                ("updated", Value::from(common.updated)),
             ]),
         ),
         ("brand", brand_value(site)),
@@ -91,6 +92,26 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
                 ("sentence", Value::from(sentence)),
             ]),
         ));
+    }
+    if let (Some(incident), Some(shown)) = (view.incident, view.shown_incident()) {
+        let mut fields = vec![("title", Value::from(shown.title)), ("impact", Value::from(incident.impact.as_str()))];
+        if let Some(update) = shown.update {
+            fields.push(("update", Value::from(update)));
+        }
+        if let Some((before, iso, shown, after)) = shown.updated {
+            let sentence = format!("{before}{shown}{after}");
+            fields.push((
+                "updated",
+                Map::value(vec![
+                    ("iso", Value::from(iso)),
+                    ("shown", Value::from(shown)),
+                    ("before", Value::from(before)),
+                    ("after", Value::from(after)),
+                    ("sentence", Value::from(sentence)),
+                ]),
+            ));
+        }
+        vars.push(("live_status", Map::value(fields)));
     }
     if let Some(id) = view.request_id {
         vars.push(("request_id", Value::from(id)));
