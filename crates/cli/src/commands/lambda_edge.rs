@@ -21,6 +21,8 @@ use crate::site_files::load_site;
 
 /// The loader, versioned with this binary.
 const INDEX_MJS: &str = include_str!("../../../../lambda-edge/index.mjs");
+/// The status page's capped fetch, the worker's own (`edge/status.mjs`), which `index.mjs` imports.
+const STATUS_MJS: &str = include_str!("../../../../edge/status.mjs");
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -161,7 +163,8 @@ fn optimise(wasm: &[u8], out: &Output) -> Result<Vec<u8>> {
     }
 }
 
-/// The zip Lambda expects: `index.mjs` and `edgepages.wasm` at its root. Fixed timestamps and
+/// The zip Lambda expects: `index.mjs` (with the `status.mjs` it imports) and `edgepages.wasm` at
+/// its root. Fixed timestamps and
 /// order, so the same inputs give the same bytes, and the same `CodeSha256`.
 fn package(wasm: &[u8]) -> Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -170,7 +173,9 @@ fn package(wasm: &[u8]) -> Result<Vec<u8>> {
         .compression_level(Some(9))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
-    for (name, bytes) in [("index.mjs", INDEX_MJS.as_bytes()), ("edgepages.wasm", wasm)] {
+    for (name, bytes) in
+        [("index.mjs", INDEX_MJS.as_bytes()), ("status.mjs", STATUS_MJS.as_bytes()), ("edgepages.wasm", wasm)]
+    {
         zip.start_file(name, options).with_context(|| format!("adding {name} to the zip"))?;
         zip.write_all(bytes).with_context(|| format!("adding {name} to the zip"))?;
     }
