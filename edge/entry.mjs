@@ -24,8 +24,8 @@ import { send } from "./transport.mjs";
 // markup itself lives in pages/ and is rendered when the worker is built).
 let fallbackPage;
 // One Rust worker for the calls that pass the request's env and ctx themselves (all but `fetch`):
-// making one per request is work the fast path need not do (the README's benchmarks section has
-// the measurement). The shim still re-creates its wasm instance after a trap.
+// making one per request is work the fast path need not do (the guide's benchmarks,
+// docs/src/benchmarks.md, have the measurement). The shim still re-creates its wasm instance after a trap.
 let shared;
 // One callback per request awaiting wasm, called when the wasm module traps.
 const inFlight = new Set();

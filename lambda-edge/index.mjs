@@ -3,8 +3,9 @@
 // chose. Lambda@Edge runs only AWS's Node.js runtimes and has no environment, so the site is
 // baked into the wasm when it is built; this file holds no rule of its own.
 //
-// The function never throws: a thrown error would give the viewer CloudFront's unbranded 500 (a
-// Lambda execution error), a timeout its 503. If the module traps (a panic), an origin error gets
+// The function never throws: a thrown error would give the viewer CloudFront's unbranded 503 (a
+// function execution error: http-503-service-unavailable.html; older docs: 500), a timeout its
+// 503 too (Lambda limit exceeded). If the module traps (a panic), an origin error gets
 // the fallback page copied out of the module at load time (a healthy response goes back
 // untouched), and the next event gets a fresh instance. Every answer made here carries the
 // origin's read-only headers, as the module's do.

@@ -14,7 +14,9 @@ use crate::event::{Event, Generated, Header, Headers, Request, first};
 use crate::headers::{allowed, canonical, read_only};
 
 /// CloudFront's limit on a response an origin-response function generates, headers and body
-/// together ("Quotas on Lambda@Edge"): 1 MB. Kept with a margin for the JSON around it.
+/// together ("Quotas on Lambda@Edge", cloudfront-limits.html#limits-lambda-at-edge): 1 MB, read
+/// as 10^6 bytes, the smaller of the two readings (AWS does not say which). No margin beyond that:
+/// how CloudFront counts is not documented, and [`size`] counts as the emulator does.
 pub const MAX_GENERATED_BYTES: usize = 1_000_000;
 
 /// What the function does with the origin's response.
@@ -93,7 +95,12 @@ pub fn respond_with_status(
             Decision::PassThrough => return Answer::PassThrough,
             Decision::Page(page) => page,
             // No copy is kept here: CloudFront's own cache is the stale store (`stale-if-error`
-            // from the origin), and this function runs only when it had none to serve.
+            // from the origin). The function runs on every origin response, errors included, and
+            // not only when CloudFront holds no copy: it "executes even if an error is returned
+            // from the origin" and is skipped only for a cached object that "has not expired"
+            // (lambda-cloudfront-trigger-events.html). Whether CloudFront then serves its expired
+            // copy ("Origin unavailable", HTTPStatusCodes.html) or this answer is not documented:
+            // inferred that its copy wins, as for an origin 5xx without a function.
             Decision::ServeStale { fallback, .. } => fallback,
         }
     };
@@ -204,9 +211,15 @@ pub fn generated(rendered: &Rendered, head: bool, origin: &Headers) -> Generated
     }
 }
 
-/// The bytes CloudFront counts: every header's name and value, and the body.
+/// The bytes CloudFront counts (inferred, as the emulator counts them): every header's name, with
+/// ": " and CRLF, its value, and the body. A header without `key` counts its lower-case name,
+/// which Lambda@Edge writes for it.
 pub fn size(answer: &Generated) -> usize {
-    let headers: usize =
-        answer.headers.values().flatten().map(|h| h.key.as_ref().map_or(0, String::len) + h.value.len() + 4).sum();
+    let headers: usize = answer
+        .headers
+        .iter()
+        .flat_map(|(name, values)| values.iter().map(move |h| (name, h)))
+        .map(|(name, h)| h.key.as_ref().map_or(name.len(), String::len) + h.value.len() + 4)
+        .sum();
     headers + answer.body.len()
 }

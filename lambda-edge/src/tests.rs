@@ -319,3 +319,21 @@ fn a_probe_in_maintenance_is_still_answered_as_its_status() {
     assert_eq!(page.status, "502");
     assert_eq!(page.headers["x-edgepages"][0].value, edgepages_core::probe::MARK);
 }
+
+/// A header without `key` still goes out with its name (Lambda@Edge writes it), so it counts
+/// against the 1 MB as the emulator counts it (`tests/cloudfront/rules.mjs` `generatedSize`).
+#[test]
+fn a_header_without_a_key_counts_its_name_against_the_limit() {
+    use crate::event::{Generated, Header, Headers};
+    let mut headers = Headers::new();
+    headers.insert("via".to_owned(), vec![Header { key: None, value: "1.1 x".to_owned() }]);
+    let answer = Generated {
+        status: "502".to_owned(),
+        status_description: String::new(),
+        headers,
+        body: String::new(),
+        body_encoding: "text",
+    };
+    // "via" + ": " + "1.1 x" + CRLF.
+    assert_eq!(size(&answer), 3 + 2 + 5 + 2);
+}

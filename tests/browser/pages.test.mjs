@@ -188,7 +188,7 @@ test("prefers-reduced-motion stops the status dot's pulse", async () => {
   await page.close();
 });
 
-test("the README's screenshots: the 503 page light and dark, and in Arabic on a phone", async () => {
+test("the screenshots of the README and the guide: the 503 page light and dark, and in Arabic on a phone", async () => {
   const backgrounds = {};
   for (const [name, locale, scheme, width, height] of [
     ["light", "en", "light", 1000, 720],
@@ -201,7 +201,7 @@ test("the README's screenshots: the 503 page light and dark, and in Arabic on a 
     await page.goto(`${server.url}/${locale}/503`);
     const shot = artifact(`readme-503-${name}.png`);
     const png = await page.screenshot({ path: shot });
-    // The picture is the viewport, as the README shows it: a PNG's IHDR holds width and height.
+    // The picture is the viewport, as the README and the guide show it: a PNG's IHDR holds width and height.
     assert.equal(png.toString("ascii", 1, 4), "PNG", name);
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [width, height], `${name}: picture size`);
     const seen = await page.evaluate(() => ({
@@ -216,8 +216,8 @@ test("the README's screenshots: the 503 page light and dark, and in Arabic on a 
     backgrounds[name] = seen.background;
     await page.close();
     if (process.env.UPDATE_SCREENSHOTS === "1") {
-      mkdirSync(join(ROOT, "docs"), { recursive: true });
-      copyFileSync(shot, join(ROOT, "docs", `503-${name}.png`));
+      mkdirSync(join(ROOT, "docs", "src", "images"), { recursive: true });
+      copyFileSync(shot, join(ROOT, "docs", "src", "images", `503-${name}.png`));
     }
   }
   assert.notEqual(backgrounds.dark, backgrounds.light, "the dark picture is not dark");

@@ -5,7 +5,7 @@
 // (tests/lambda-edge/) and the emulator (emulator.mjs) both call it.
 import { cloudfrontErrorPage, validate } from "./rules.mjs";
 
-/** The timeout `publish` gives the function (README: "128 MB and a 5 s timeout"). */
+/** The timeout `publish` gives the function (docs/src/lambda-edge-publish.md: "128 MB and a 5 s timeout"). */
 export const FUNCTION_TIMEOUT_MS = 5000;
 
 /**

@@ -70,15 +70,27 @@ export function functionQueryString(search, behavior) {
   return all(behavior.cachePolicy) || all(behavior.originRequestPolicy) ? search : "";
 }
 
-/** The headers CloudFront itself adds to an origin request (CUSTOM_ORIGIN, "HTTP request headers
- * and CloudFront behavior"): X-Forwarded-For with the viewer's address, Via, and User-Agent
- * "Amazon CloudFront" when the viewer's is not forwarded. (`X-Amz-Cf-Id` is added too, but is
- * disallowed, so no function sees it.) */
-export function cloudfrontAdded(forwarded, clientIp, pop) {
+/**
+ * The origin request's headers as the origin-response function sees them: the `forwarded` viewer
+ * headers, less those CloudFront sets itself, then its own (CUSTOM_ORIGIN, "HTTP request headers
+ * and CloudFront behavior" and "Client IP Addresses"):
+ * - Host: "CloudFront sets the value to the domain name of the origin" (`originDomain`), unless a
+ *   policy forwards the viewer's;
+ * - X-Forwarded-For: the viewer's address, appended to the end of the viewer's own header when it
+ *   sent one ("192.0.2.4,192.0.2.3,192.0.2.2"), so one header, never two;
+ * - Via, and User-Agent "Amazon CloudFront" when the viewer's is not forwarded.
+ * (`X-Amz-Cf-Id` is added too, but is disallowed, so no function sees it.) `viewer` is every
+ * header the viewer sent, since CloudFront appends to its X-Forwarded-For whatever the policies.
+ */
+export function originRequestHeaders(forwarded, viewer, { clientIp, pop, originDomain }) {
   const names = new Set(forwarded.map(([k]) => k.toLowerCase()));
-  const added = [["X-Forwarded-For", clientIp], ["Via", `2.0 ${pop}.cloudfront.net (CloudFront)`]];
-  if (!names.has("user-agent")) added.push(["User-Agent", "Amazon CloudFront"]);
-  return added;
+  const theirs = viewer.filter(([k]) => k.toLowerCase() === "x-forwarded-for").map(([, v]) => v.trim());
+  const out = forwarded.filter(([k]) => k.toLowerCase() !== "x-forwarded-for");
+  if (!names.has("host")) out.push(["Host", originDomain]);
+  out.push(["X-Forwarded-For", [...theirs, clientIp].join(",")]);
+  out.push(["Via", `2.0 ${pop}.cloudfront.net (CloudFront)`]);
+  if (!names.has("user-agent")) out.push(["User-Agent", "Amazon CloudFront"]);
+  return out;
 }
 
 /**
@@ -90,9 +102,11 @@ export function cacheKey(method, path, search, viewer, behavior) {
   const cp = behavior.cachePolicy;
   const keyed = cp ? cp.headers : behavior.forwardedValues.headers;
   const query = cp ? (cp.queryStrings === "all" ? search : "") : behavior.forwardedValues.queryString ? search : "";
-  // GET and HEAD share one cached answer (CACHED_ERRORS: "CloudFront always caches responses to
-  // GET and HEAD requests").
-  return JSON.stringify([method === "HEAD" ? "GET" : method, path, query, keyed.map((h) => [h, headers[h] ?? null])]);
+  // CACHED_ERRORS: "CloudFront always caches responses to GET and HEAD requests". Whether a HEAD's
+  // answer, which has no body, can answer a later GET is not documented: the emulator keys the
+  // two apart (inferred), since a shared entry would hand a GET the HEAD's empty body and make
+  // the function look broken for something CloudFront may well not do.
+  return JSON.stringify([method, path, query, keyed.map((h) => [h, headers[h] ?? null])]);
 }
 
 /** CACHED_ERRORS: "CloudFront always caches the following HTTP 4xx and 5xx status codes returned
@@ -109,32 +123,55 @@ function directives(cacheControl) {
 }
 
 /**
- * Seconds CloudFront keeps `status` with `cacheControl`, or 0. `errorTtl` is the code's Error
- * Caching Minimum TTL (ERROR_TTL: 10 s when none is set). Only GET and HEAD are cached.
+ * The lifetime the origin's headers ask for, in seconds, or undefined: s-maxage, then max-age,
+ * then `Expires` against `now`. "If you specify values for both, then CloudFront uses only the
+ * value that you set for Cache-Control max-age" (knowledge-center/cloudfront-cache-files-time).
+ * An `Expires` that is no date counts as already expired (RFC 9111 §5.3).
  */
-export function ttlSeconds(method, status, cacheControl, behavior, errorTtl) {
+function askedSeconds(d, expires, now) {
+  if (Number.isFinite(d["s-maxage"])) return d["s-maxage"];
+  if (Number.isFinite(d["max-age"])) return d["max-age"];
+  if (expires === undefined || expires === null) return undefined;
+  const at = Date.parse(expires);
+  return Number.isFinite(at) ? Math.max(0, Math.floor((at - now) / 1000)) : 0;
+}
+
+/**
+ * Seconds CloudFront keeps `status` with `cacheControl` (and `expires`, the origin's `Expires`,
+ * read against `now` in ms), or 0. `errorTtl` is the code's Error Caching Minimum TTL (ERROR_TTL:
+ * 10 s when none is set). Only GET and HEAD are cached.
+ */
+export function ttlSeconds(method, status, cacheControl, behavior, errorTtl, { expires, now = Date.now() } = {}) {
   if (method !== "GET" && method !== "HEAD") return 0;
   const d = directives(cacheControl);
+  const asked = askedSeconds(d, expires, now);
   const maxTtl = behavior.cachePolicy ? behavior.cachePolicy.maxTtl : 31536000;
   if (ALWAYS_CACHED_ERRORS.includes(status)) {
     // ERROR_TTL: "If the origin adds a Cache-Control: no-store, Cache-Control: no-cache, or
     // Cache-Control: private directive to the error codes 404, 410, 414, or 501, CloudFront
     // doesn't cache the error response. For all other error codes, CloudFront ignores the
     // no-store, no-cache, and private directives, and caches the error response for the Error
-    // Caching Minimum TTL"; max-age and s-maxage count when greater, capped at the Maximum TTL.
+    // Caching Minimum TTL". "If the origin adds a Cache-Control max-age or Cache-Control s-maxage
+    // directive, or an Expires header: CloudFront caches error responses for the greater of the
+    // value in the header or the value of Error Caching Minimum TTL", max-age and s-maxage capped
+    // at the Maximum TTL (the page names no cap for Expires; the emulator caps it too, as
+    // Expiration.html does for healthy answers).
     // Whether CloudFront keeps an error at all on a behavior that caches nothing (CachingDisabled)
     // is not documented either way: the emulator keeps it, the worse case for one viewer's answer
     // reaching another.
     if ([404, 414, 501].includes(status) && (d["no-store"] || d["no-cache"] || d.private)) return 0;
-    const fromHeader = Math.min(Number.isFinite(d["s-maxage"]) ? d["s-maxage"] : Number.isFinite(d["max-age"]) ? d["max-age"] : 0, maxTtl);
+    const fromHeader = Math.min(asked ?? 0, maxTtl);
     return Math.max(errorTtl, fromHeader);
   }
   if (status >= 400) return 0;
   const cp = behavior.cachePolicy;
   if (!cp || cp.maxTtl === 0) return 0;
-  if (cp.minTtl === 0 && (d["no-store"] || d["no-cache"] || d.private)) return 0;
-  const asked = Number.isFinite(d["s-maxage"]) ? d["s-maxage"] : Number.isFinite(d["max-age"]) ? d["max-age"] : cp.defaultTtl;
-  return Math.min(Math.max(asked, cp.minTtl), cp.maxTtl);
+  // API_CachePolicyConfig.html: "If your minimum TTL is greater than 0, CloudFront will cache
+  // content for at least the duration specified in the cache policy's minimum TTL, even if the
+  // Cache-Control: no-cache, no-store, or private directives are present"; Expiration.html's
+  // table: with those directives it "caches for the minimum TTL" (0: not at all).
+  if (d["no-store"] || d["no-cache"] || d.private) return cp.minTtl;
+  return Math.min(Math.max(asked ?? cp.defaultTtl, cp.minTtl), cp.maxTtl);
 }
 
 /**

@@ -57,7 +57,10 @@ export function isDisallowed(name) {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** The size CloudFront counts (QUOTAS: "including headers and body"): every name, value and body
- * byte, with ": " and CRLF around each header. */
+ * byte, with ": " and CRLF around each header. A header without `key` counts its name, since
+ * Lambda@Edge writes the name itself. Inferred: AWS does not say how it counts, nor whether a
+ * base64 body counts encoded or decoded; the emulator counts the body as the result holds it
+ * (encoded), the stricter reading, which costs our function nothing since it answers text. */
 export function generatedSize(result) {
   let size = Buffer.byteLength(typeof result.body === "string" ? result.body : "");
   for (const [name, values] of Object.entries(result.headers || {})) {
@@ -80,7 +83,9 @@ export function validate(result, original) {
   // JSON, missing required fields, and an invalid object in the response".
   if (result === null || typeof result !== "object" || Array.isArray(result)) return fail("the result is not a response object.");
   // GENERATING, "Required fields": "The status field is required"; "Provide the status code as a
-  // string". UPDATING: "The function must return a status value between 200 and 599 (inclusive),
+  // string". That a number is refused is inferred (the page asks for a string, and does not say
+  // what a number gets): the emulator refuses one so that our function keeps to the documented
+  // shape. UPDATING: "The function must return a status value between 200 and 599 (inclusive),
   // otherwise CloudFront returns an error to the viewer."
   if (typeof result.status !== "string" || !/^\d{3}$/.test(result.status)) return fail("the status is not a status code as a string.");
   const status = Number(result.status);
@@ -90,8 +95,10 @@ export function validate(result, original) {
   for (const [name, values] of Object.entries(headers)) {
     // EVENT, "Fields in the response object": "The keys in the headers object are lowercase
     // versions of standard HTTP header names"; each is "an array of key-value pairs"; `key` is
-    // "the case-sensitive name of the header", so it names the same header (inferred: AWS states
-    // the shape, not that a mismatch is refused).
+    // "the case-sensitive name of the header", so it names the same header. Inferred: AWS states
+    // the shape, not that an upper-case or non-token name, or a mismatched key, is refused; the
+    // emulator refuses them so that our function keeps to the documented shape, and because a
+    // name that is no token (RFC 9110 §5.1) cannot be sent at all.
     if (name !== name.toLowerCase() || !TOKEN.test(name)) return fail(`the header name ${JSON.stringify(name)} is not a lower-case header name.`);
     if (!Array.isArray(values)) return fail(`the header ${name} is not an array of key-value pairs.`);
     for (const h of values) {
@@ -134,14 +141,19 @@ export function resultBody(result) {
 export const CLOUDFRONT_ERRORS = {
   // RESTRICTIONS / UPDATING: a result that fails validation is CloudFront's 502.
   validation: { status: 502, cache: "LambdaValidationError" },
-  // troubleshooting-response-errors.html, "HTTP 500 status code (Lambda execution error)": "your
-  // Lambda function returned an execution error" (an unhandled exception).
-  execution: { status: 500, cache: "LambdaExecutionError", text: "The Lambda function returned an error (the emulator's wording)." },
+  // troubleshooting-response-errors.html, "HTTP 503 status code (function execution error)";
+  // http-503-service-unavailable.html#http-503-lambda-execution-error: a function that fails with
+  // an unhandled exception is CloudFront's 503. (The page archived before 2024,
+  // http-500-lambda-execution-error.html, said 500.)
+  execution: { status: 503, cache: "LambdaExecutionError", text: "The Lambda function returned an error (the emulator's wording)." },
   // "HTTP 503 status code (Lambda limit exceeded)": throttled by the regional quotas, "or the
   // function exceeded the Lambda function timeout quota". A timed-out function showed
   // "LambdaExecutionError" with this wording on a 503 (serverless-next.js issue #181).
   timeout: { status: 503, cache: "LambdaExecutionError", text: "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions." },
   throttled: { status: 503, cache: "LambdaLimitExceeded", text: "The Lambda function was throttled (the emulator's wording)." },
+  // RequestAndResponseBehaviorCustomOrigin.html, "Maximum length of a request and maximum length
+  // of a URL": beyond either, "CloudFront returns HTTP status code 413".
+  tooLong: { status: 413, cache: "Error", text: "The request is longer than CloudFront allows (the emulator's wording)." },
   // The origin could not be reached: x-edge-detailed-result-type OriginConnectError (AccessLogs.html).
   connect: { status: 502, cache: "Error", text: "CloudFront wasn't able to connect to the origin." },
   // The origin response timeout elapsed (RequestAndResponseBehaviorCustomOrigin.html).

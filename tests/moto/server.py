@@ -132,26 +132,54 @@ models.Origin.__init__ = _origin_init_keeping_s3_fields
 models.DefaultCacheBehaviour.__init__ = _behaviour_init_keeping_associations
 models.CloudFrontBackend.update_distribution = _update_distribution_honouring_if_match
 
+# The managed policies publish reads, each with its own settings as AWS documents them:
+# using-managed-cache-policies.html (CachingOptimized caches compressed objects, so Gzip and
+# Brotli; CachingDisabled neither) and using-managed-origin-request-policies.html (AllViewer and
+# AllViewerExceptHostHeader: all cookies and query strings; CORS-S3Origin: three headers, no
+# cookies, no query strings).
 _MANAGED_CACHE_POLICIES = {
-    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": ("Managed-CachingDisabled", 0, {"HeaderBehavior": "none"}),
-    "658327ea-f89d-4fab-a63d-7e88639e58f6": ("Managed-CachingOptimized", 1, {"HeaderBehavior": "none"}),
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": {
+        "Name": "Managed-CachingDisabled",
+        "MinTTL": 0,
+        "DefaultTTL": 0,
+        "MaxTTL": 0,
+        "Compress": False,
+        "Headers": {"HeaderBehavior": "none"},
+    },
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": {
+        "Name": "Managed-CachingOptimized",
+        "MinTTL": 1,
+        "DefaultTTL": 86400,
+        "MaxTTL": 31536000,
+        "Compress": True,
+        "Headers": {"HeaderBehavior": "none"},
+    },
 }
 _MANAGED_ORIGIN_REQUEST_POLICIES = {
-    "216adef6-5c7f-47e4-b989-5492eafa07d3": ("Managed-AllViewer", {"HeaderBehavior": "allViewer"}),
-    "b689b0a8-53d0-40ab-baf2-68738e2966ac": (
-        "Managed-AllViewerExceptHostHeader",
-        {"HeaderBehavior": "allExcept", "Headers": {"Quantity": 1, "Items": ["host"]}},
-    ),
-    "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": (
-        "Managed-CORS-S3Origin",
-        {
+    "216adef6-5c7f-47e4-b989-5492eafa07d3": {
+        "Name": "Managed-AllViewer",
+        "HeadersConfig": {"HeaderBehavior": "allViewer"},
+        "CookiesConfig": {"CookieBehavior": "all"},
+        "QueryStringsConfig": {"QueryStringBehavior": "all"},
+    },
+    "b689b0a8-53d0-40ab-baf2-68738e2966ac": {
+        "Name": "Managed-AllViewerExceptHostHeader",
+        "HeadersConfig": {"HeaderBehavior": "allExcept", "Headers": {"Quantity": 1, "Items": ["host"]}},
+        "CookiesConfig": {"CookieBehavior": "all"},
+        "QueryStringsConfig": {"QueryStringBehavior": "all"},
+    },
+    "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf": {
+        "Name": "Managed-CORS-S3Origin",
+        "HeadersConfig": {
             "HeaderBehavior": "whitelist",
             "Headers": {
                 "Quantity": 3,
                 "Items": ["origin", "access-control-request-headers", "access-control-request-method"],
             },
         },
-    ),
+        "CookiesConfig": {"CookieBehavior": "none"},
+        "QueryStringsConfig": {"QueryStringBehavior": "none"},
+    },
 }
 _EPOCH = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -207,15 +235,16 @@ def _get_cache_policy(self):
         return ActionResult(_custom_policy_result(policy_id))
     if policy_id not in _MANAGED_CACHE_POLICIES:
         raise NoSuchPolicy("NoSuchCachePolicy")
-    name, ttl, headers = _MANAGED_CACHE_POLICIES[policy_id]
+    managed = _MANAGED_CACHE_POLICIES[policy_id]
     config = {
-        "Name": name,
-        "MinTTL": ttl,
-        "DefaultTTL": ttl * 86400,
-        "MaxTTL": ttl * 31536000,
+        "Name": managed["Name"],
+        "MinTTL": managed["MinTTL"],
+        "DefaultTTL": managed["DefaultTTL"],
+        "MaxTTL": managed["MaxTTL"],
         "ParametersInCacheKeyAndForwardedToOrigin": {
-            "EnableAcceptEncodingGzip": bool(ttl),
-            "HeadersConfig": headers,
+            "EnableAcceptEncodingGzip": managed["Compress"],
+            "EnableAcceptEncodingBrotli": managed["Compress"],
+            "HeadersConfig": managed["Headers"],
             "CookiesConfig": {"CookieBehavior": "none"},
             "QueryStringsConfig": {"QueryStringBehavior": "none"},
         },
@@ -228,13 +257,7 @@ def _get_origin_request_policy(self):
     policy_id = self._get_param("Id")
     if policy_id not in _MANAGED_ORIGIN_REQUEST_POLICIES:
         raise NoSuchPolicy("NoSuchOriginRequestPolicy")
-    name, headers = _MANAGED_ORIGIN_REQUEST_POLICIES[policy_id]
-    config = {
-        "Name": name,
-        "HeadersConfig": headers,
-        "CookiesConfig": {"CookieBehavior": "all"},
-        "QueryStringsConfig": {"QueryStringBehavior": "all"},
-    }
+    config = _MANAGED_ORIGIN_REQUEST_POLICIES[policy_id]
     policy = {"Id": policy_id, "LastModifiedTime": _EPOCH, "OriginRequestPolicyConfig": config}
     return ActionResult({"OriginRequestPolicy": policy, "ETag": "E" + policy_id[:8].upper()})
 

@@ -151,6 +151,8 @@ impl CloudFront {
             "port": port,
             "origin": options.origin,
             "readTimeoutMs": u64::try_from(options.read_timeout.as_millis()).unwrap_or(u64::MAX),
+            // One attempt, as `publish` sets the origin (CloudFront's default is 3).
+            "connectionAttempts": 1,
             "behavior": options.behavior,
             "errorCachingMinTtl": options.error_caching_min_ttl,
             "customErrors": custom_errors,

@@ -254,3 +254,52 @@ fn each_behavior_gets_its_variant_nothing_is_written_twice_and_rollback_and_disa
     let (off, _) = rig.block_on(rig.fixture.config(&rig.distribution)).unwrap();
     assert_eq!(without_pages(&off), was);
 }
+
+/// moto holds no managed policies; `tests/moto/server.py` serves the ones publish reads, and they
+/// must read back as AWS documents them, or a copy publish makes of one differs from the copy it
+/// would make on AWS. using-managed-cache-policies.html: CachingOptimized caches compressed
+/// objects (Gzip and Brotli) with TTLs of 1 s, 1 day and 365 days; CachingDisabled caches nothing
+/// and compresses nothing. using-managed-origin-request-policies.html: AllViewer and
+/// AllViewerExceptHostHeader forward every cookie and query string; CORS-S3Origin three headers
+/// and neither cookies nor query strings.
+#[test]
+fn the_managed_policies_read_back_as_aws_documents_them() {
+    let rig = Rig::new(Start::Fresh);
+    let cf = &rig.fixture.cloudfront;
+    let cache = |id: &str| {
+        let out = rig.block_on(cf.get_cache_policy().id(id).send()).unwrap();
+        let config = out.cache_policy.unwrap().cache_policy_config.unwrap();
+        let p = config.parameters_in_cache_key_and_forwarded_to_origin.clone().unwrap();
+        (
+            config.name.clone(),
+            (config.min_ttl, config.default_ttl.unwrap(), config.max_ttl.unwrap()),
+            (p.enable_accept_encoding_gzip, p.enable_accept_encoding_brotli),
+        )
+    };
+    assert_eq!(
+        cache("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+        ("Managed-CachingOptimized".into(), (1, 86_400, 31_536_000), (true, Some(true)))
+    );
+    assert_eq!(cache(CACHING_DISABLED), ("Managed-CachingDisabled".into(), (0, 0, 0), (false, Some(false))));
+    let origin_request = |id: &str| {
+        let out = rig.block_on(cf.get_origin_request_policy().id(id).send()).unwrap();
+        let config = out.origin_request_policy.unwrap().origin_request_policy_config.unwrap();
+        (
+            config.name.clone(),
+            config.cookies_config.unwrap().cookie_behavior.as_str().to_owned(),
+            config.query_strings_config.unwrap().query_string_behavior.as_str().to_owned(),
+        )
+    };
+    assert_eq!(
+        origin_request("216adef6-5c7f-47e4-b989-5492eafa07d3"),
+        ("Managed-AllViewer".into(), "all".into(), "all".into())
+    );
+    assert_eq!(
+        origin_request(ALL_VIEWER_EXCEPT_HOST),
+        ("Managed-AllViewerExceptHostHeader".into(), "all".into(), "all".into())
+    );
+    assert_eq!(
+        origin_request("88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"),
+        ("Managed-CORS-S3Origin".into(), "none".into(), "none".into())
+    );
+}

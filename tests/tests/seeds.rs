@@ -54,7 +54,7 @@ fn seed_000_an_app_hung_on_its_database_gets_the_branded_504_at_the_deadline() {
 /// Seed 000 behind CloudFront: `publish` tells CloudFront to give up on the hung origin in
 /// seconds, and wires the 504 to the branded page, cached for no longer than the config says. The
 /// wait is the bound CloudFront's documented retry rules give for the origin as read back from
-/// CloudFront, before publish and after (`edgepages_publish::hang`, cited in the README).
+/// CloudFront, before publish and after (`edgepages_publish::hang`, cited in docs/src/outages.md).
 #[test]
 fn seed_000_behind_cloudfront_the_hang_ends_in_seconds_on_the_branded_page() {
     let rig = Rig::with(

@@ -50,8 +50,8 @@ pub fn advice(err: &anyhow::Error, config: &Path) -> Option<String> {
         Fault::ExpiredCredentials => "renew them: `aws sso login` for an SSO profile, or new temporary keys \
                                       (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together)"
             .to_owned(),
-        Fault::AccessDenied(_) => "grant these credentials the permission AWS named; the README's \"Permissions\" \
-                                   section lists every permission each command uses"
+        Fault::AccessDenied(_) => "grant these credentials the permission AWS named; the guide's Permissions \
+                                   chapter (docs/src/permissions.md) lists every permission each command uses"
             .to_owned(),
         Fault::Throttled => "wait a minute and run it again; AWS_MAX_ATTEMPTS=10 gives the SDK more retries".to_owned(),
         Fault::Unreachable(_) => "check the network and any proxy (HTTPS_PROXY); if AWS_ENDPOINT_URL is set, it must \
@@ -89,6 +89,15 @@ mod tests {
         };
         let got = advice(&anyhow::Error::new(applied).context("publish stopped"), config).unwrap();
         assert_eq!(got, "set region = \"eu-west-1\" under [s3] in site/edgepages.toml");
+    }
+
+    #[test]
+    fn access_denied_names_the_guides_permissions_chapter() {
+        let denied = anyhow::Error::new(fault(Fault::AccessDenied("s3:PutObject".into())));
+        let got = advice(&denied, Path::new("edgepages.toml")).unwrap();
+        assert!(got.contains("docs/src/permissions.md"), "{got}");
+        let chapter = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/src/permissions.md");
+        assert!(chapter.is_file(), "{} is not there", chapter.display());
     }
 
     #[test]

@@ -160,7 +160,12 @@ fn a_config_without_status_or_with_a_bad_one_is_an_error() {
 
 /// A status page on 127.0.0.1 that answers every request with `body`, for `count` requests.
 fn serve(body: Vec<u8>, count: usize) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    serve_on("127.0.0.1", body, count)
+}
+
+/// [`serve`] on another address of the loopback interface.
+fn serve_on(host: &str, body: Vec<u8>, count: usize) -> u16 {
+    let listener = TcpListener::bind((host, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming().take(count) {
@@ -209,4 +214,43 @@ fn maintenance_until_status_takes_the_published_end() {
         ),
         "{stderr}"
     );
+}
+
+/// A server on `host` that answers one request with a 302 to `to`.
+fn redirect(host: &str, to: String) -> u16 {
+    let listener = TcpListener::bind((host, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Some(Ok(mut stream)) = listener.incoming().next() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head =
+                format!("HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn a_redirect_is_followed_only_to_an_address_the_config_would_take() {
+    // `[status] url` must be https (http only on a loopback name, for tests); a redirect must not
+    // go around that rule, or anyone on the path could feed `maintenance on --until status` an
+    // end of their choosing. 127.0.0.2 is a loopback address but not a name the rule takes, so
+    // it stands for a plain-http host elsewhere.
+    let summary = fixture("statuspage/summary-documented.json");
+    let elsewhere = serve_on("127.0.0.2", summary.clone(), 1);
+    let target = format!("http://127.0.0.2:{elsewhere}/api/v2/summary.json");
+    let port = redirect("127.0.0.1", target.clone());
+    let dir = site(&format!("provider = \"statuspage\"\nurl = \"http://127.0.0.1:{port}\"\n"), b"");
+    let (code, _, stderr) = run(dir.path(), &["status"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains(&format!("redirected to {target}, which is not https")), "{stderr}");
+
+    // A redirect to an address the config would take is followed.
+    let good = serve(summary, 1);
+    let port = redirect("127.0.0.1", format!("http://127.0.0.1:{good}/api/v2/summary.json"));
+    let dir = site(&format!("provider = \"statuspage\"\nurl = \"http://127.0.0.1:{port}\"\n"), b"");
+    let (code, _, stderr) = run(dir.path(), &["status"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
 }

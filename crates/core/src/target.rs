@@ -62,7 +62,9 @@ pub enum UrlError {
 
 /// Stands in for each character outside ASCII in the copy [`parse_url`] parses first: lower-case
 /// ASCII letters, which url keeps as they are in a host and in a path.
-const NON_ASCII_MARK: &str = "edgepagesnonasciimark";
+/// Begins with a letter that is not a hex digit, so that a `%` before it stays a lone `%` in the
+/// probe as it is in the original, never becoming a %-escape of its own.
+const NON_ASCII_MARK: &str = "zzedgepagesnonasciizz";
 
 /// `Url::parse`, but a host that holds a character outside ASCII is refused before url's IDNA
 /// step sees it, in every build. The workspace pins url's IDNA back end to idna_adapter 1.0
@@ -72,9 +74,14 @@ const NON_ASCII_MARK: &str = "edgepagesnonasciimark";
 /// character (or a %-escape of a byte above 0x7F, which url decodes in a host), a copy with each
 /// one replaced by [`NON_ASCII_MARK`] is parsed first: the structure is the same, as every
 /// delimiter is ASCII, and a host holding the mark is refused.
+///
+/// url first removes every ASCII tab and newline from its input (WHATWG URL's basic URL parser,
+/// <https://url.spec.whatwg.org/#concept-basic-url-parser>), which can join `%` and two hex
+/// digits into a %-escape the text did not show; the probe is made from the same stripped text.
 pub fn parse_url(raw: &str) -> Result<Url, UrlError> {
-    let probe = ascii_probe(raw);
-    if probe != raw {
+    let stripped: String = raw.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let probe = ascii_probe(&stripped);
+    if probe != stripped {
         let parsed = Url::parse(&probe).map_err(UrlError::Invalid)?;
         if parsed.host_str().is_some_and(|host| host.contains(NON_ASCII_MARK)) {
             return Err(UrlError::NonAsciiHost);
@@ -184,6 +191,19 @@ mod tests {
         ] {
             let err = Origin::parse(raw).unwrap_err();
             assert!(err.contains("characters outside ASCII in its host") && err.contains("xn--"), "{raw}: {err}");
+        }
+        // A `%` before the character: the probe must not turn it into a %-escape of its own (the
+        // fuzzer's second crash: the mark began with `ed`, a hex byte).
+        for raw in
+            ["https:/.Um..UUU%\u{feff}UUU]U]UUUUUU>UUUU]UUUUUUUUUUU", "https://UU%\u{feff}UU", "https://UU%\u{e9}X"]
+        {
+            assert!(Origin::parse(raw).is_err(), "{raw}");
+        }
+        // url removes every tab and newline before it parses (WHATWG URL: "remove all ASCII tab
+        // or newline from input"), so `%\t88` is a %-escape of a high byte to url: the probe must
+        // see the string url sees (the fuzzer's third crash).
+        for raw in ["https:-.@@@Um..UUU%\t\t88\t88UU", "https://UU%\n8\r8UU/", "https://U%E\tF%BB%BFUU"] {
+            assert!(Origin::parse(raw).is_err(), "{raw:?}");
         }
         // Outside the host, such characters are url's to escape, as before.
         let path = Origin::parse("https://app.internal/caf\u{e9}/").unwrap();

@@ -164,7 +164,7 @@ fn cleaned_logos_snapshot() {
     }
 }
 
-/// The figure the README gives: `cargo test -p edgepages-core --test real_logos -- --nocapture corpus_figure`.
+/// The figure the guide gives (docs/src/logo.md): `cargo test -p edgepages-core --test real_logos -- --nocapture corpus_figure`.
 #[test]
 fn corpus_figure() {
     let sources = sources();

@@ -1,5 +1,5 @@
 //! How long a hung origin can hold a viewer behind CloudFront, from its origin settings and
-//! CloudFront's documented rules (cited in the README):
+//! CloudFront's documented rules (cited in the guide, docs/src/outages.md):
 //! - each connection attempt waits up to the connection timeout (1–10 s, default 10) to connect,
 //!   and there are up to `ConnectionAttempts` attempts (1–3, default 3);
 //! - once connected, CloudFront waits up to the response timeout (`OriginReadTimeout`, default

@@ -47,9 +47,13 @@ pub enum Finding {
     Rejected,
     /// Lambda@Edge's regional quotas throttled the function: CloudFront's own 503.
     Throttled,
-    /// The function threw or timed out: CloudFront's own 500 or 503.
+    /// The function threw or timed out: CloudFront's own 503 (a thrown error was a 500 in docs
+    /// before 2024: http-503-service-unavailable.html#http-503-lambda-execution-error).
     FunctionFailed,
-    /// CloudFront could not reach the origin, so no origin-response function ran.
+    /// CloudFront could not reach the origin (its own 502 or 504). That no origin-response
+    /// function ran is inferred: it runs "after CloudFront receives a response from the origin"
+    /// (lambda-cloudfront-trigger-events.html), yet a timed-out request "is considered an HTTP
+    /// 5xx error from the origin" (HTTPStatusCodes.html), which AWS does not say skips it.
     OriginUnreachable,
     /// Something else answered: the function did not take the probe.
     NotTheFunction,

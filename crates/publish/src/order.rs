@@ -36,9 +36,13 @@ pub enum Why {
     /// origin response timeout, which runs out before an ALB's idle timeout (60 s by default)
     /// whenever it is shorter (CloudFront's default is 30 s).
     CloudFrontsOwn,
-    /// The function's answer wins it: 500 (CloudFront's own 500 is a function that threw, which
-    /// this one never does), 502 (an ALB's own 502 is the outage; CloudFront's own, an origin it
-    /// cannot reach at all, is rarer), 503 (CloudFront's own 503s never get a custom page).
+    /// The function's answer wins it: 500 (CloudFront's own 500 was, in docs before 2024, a
+    /// function that threw; now that is a 503, http-503-service-unavailable.html; this function
+    /// never throws), 502 (an ALB's own 502 is the outage; CloudFront's own, an origin it
+    /// cannot reach at all, is rarer), 503 (a custom page is skipped only for CloudFront's
+    /// "Capacity Exceeded or Limit Exceeded" 503s, custom-error-pages.html, a throttled or
+    /// timed-out function among them; a thrown function's 503 would get one, inferred from that
+    /// narrow wording, but this function never throws).
     FunctionAnswers,
 }
 

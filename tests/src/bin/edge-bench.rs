@@ -1,4 +1,4 @@
-//! The edge benchmarks: figures for the README, measured side by side in one run on 127.0.0.1.
+//! The edge benchmarks: figures for the guide (docs/src/benchmarks.md), measured side by side in one run on 127.0.0.1.
 //!
 //! 1. Pass-through req/s and latency (wrk): the Rust worker against a hand-written JS
 //!    pass-through in the same workerd, plus two reference points: the JS pass-through with only

@@ -93,7 +93,7 @@ pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
 /// `[status]`, or an error saying it is missing.
 pub fn status_source(config: &edgepages_core::Config, path: &Path) -> Result<StatusSource> {
     config.status.clone().with_context(|| {
-        format!("{} has no [status] section; it needs provider and url (see the README's [status])", path.display())
+        format!("{} has no [status] section; it needs provider and url (see the guide's status page chapter, docs/src/status.md)", path.display())
     })
 }
 
@@ -115,11 +115,15 @@ fn fetch(url: &str) -> Result<Vec<u8>, NotRead> {
     let fail = |why: String| NotRead::Fetch { url: url.to_owned(), why };
     let client = reqwest::blocking::Client::builder()
         .timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(redirect_policy())
         .user_agent(concat!("edgepages/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| fail(e.to_string()))?;
-    let response = client.get(url).header("accept", "application/json").send().map_err(|e| fail(e.to_string()))?;
+    let response = client
+        .get(url)
+        .header("accept", "application/json")
+        .send()
+        .map_err(|e| fail(edgepages_publish::aws::causes(&e)))?;
     if !response.status().is_success() {
         return Err(fail(format!("it answered {}", response.status())));
     }
@@ -127,6 +131,21 @@ fn fetch(url: &str) -> Result<Vec<u8>, NotRead> {
     let mut body = Vec::new();
     response.take(cap).read_to_end(&mut body).map_err(|e| fail(e.to_string()))?;
     Ok(body)
+}
+
+/// Up to three redirects, each to an address `[status] url` could hold itself: a redirect
+/// must not turn an https page into a plain-http one that anyone on the path could write.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > 3 {
+            attempt.error("more than 3 redirects")
+        } else if !edgepages_core::config::status_page_fetchable(attempt.url()) {
+            let why = format!("redirected to {}, which is not https", attempt.url());
+            attempt.error(why)
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// The end of the status page's maintenance for `--until status`: the one in progress at `now`,

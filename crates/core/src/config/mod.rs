@@ -23,7 +23,7 @@ pub use maintenance::{
     Maintenance, SWITCH_FIRST_WAIT_MS, SWITCH_REFRESH_MS, SwitchReads, in_force, in_force_with_status,
     next_switch_read_ms, reconsider_at, rfc3339,
 };
-pub use status::{Provider, StatusSource};
+pub use status::{Provider, StatusSource, fetchable as status_page_fetchable};
 
 pub use crate::breaker::BreakerPolicy;
 use crate::page::PageKind;
@@ -56,7 +56,7 @@ pub struct Config {
 }
 
 /// `[pages]`: the site's own page templates (minijinja), each a path relative to the config file.
-/// The variables they may use are documented in the README ("Your own page template").
+/// The variables they may use are documented in the guide's template chapter (docs/src/templates.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pages {

@@ -95,13 +95,19 @@ pub(super) fn check(status: &StatusSource, out: &mut Problems) {
     }
 }
 
+/// Whether a status page may be read at `url`: https, or http on a loopback name (for local
+/// tests). The config's address and every redirect from it are held to this.
+pub fn fetchable(url: &url::Url) -> bool {
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    url.scheme() == "https" || (url.scheme() == "http" && loopback)
+}
+
 /// The page's address: https (the edge and the CLI fetch it; http only for a loopback host, for
 /// local tests), a host, no query or fragment, and not the JSON itself (edgepages adds the
 /// provider's path).
 fn check_url(raw: &str, provider: Provider) -> Result<(), String> {
     let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+    if !fetchable(&url) {
         return Err(format!("{raw:?} must start with https://"));
     }
     if url.host_str().is_none_or(str::is_empty) || !url.username().is_empty() || url.password().is_some() {

@@ -1,4 +1,4 @@
-//! The variables a user template sees: the documented set (README, "Your own page template"),
+//! The variables a user template sees: the documented set (docs/src/templates.md),
 //! made from the same [`PageView`] the bundled page renders from. A value the page does not have
 //! (no request ID on a static page, no end time outside maintenance) is left out, not `none`:
 //! printing it fails `check`, and `{% if request_id %}` is false.
@@ -10,7 +10,7 @@ use crate::config::{Palette, rfc3339};
 use crate::render::{PageView, shown_time};
 use crate::site::{RETRY_SCRIPT, Site};
 
-/// Every top-level name, in the order the README lists them. `live_status` is the status page's
+/// Every top-level name, in the order the guide lists them. `live_status` is the status page's
 /// open incident (`[status]`), present only while there is one.
 pub const NAMES: &[&str] = &[
     "status",

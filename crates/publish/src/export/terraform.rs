@@ -1,7 +1,7 @@
 //! The parts as Terraform JSON (`.tf.json`, which needs no HCL writer): the Origin Access
 //! Control, the bucket policy and the variant CloudFront Functions as resources, and the
 //! distribution's parts as `local.edgepages`, in the AWS provider's own argument names, for
-//! `dynamic` blocks in the team's `aws_cloudfront_distribution` (the README shows them).
+//! `dynamic` blocks in the team's `aws_cloudfront_distribution` (the guide shows them: docs/src/export.md).
 
 use serde_json::{Map, Value, json};
 
@@ -63,7 +63,7 @@ pub fn document(parts: &Parts) -> Value {
     }
     let mut document = json!({
         "//": format!(
-            "edgepages: what `edgepages publish` owns of distribution {} and bucket {}; local.edgepages holds the distribution's parts for dynamic blocks (see the README)",
+            "edgepages: what `edgepages publish` owns of distribution {} and bucket {}; local.edgepages holds the distribution's parts for dynamic blocks (see docs/src/export.md in the edgepages guide)",
             parts.distribution_id, parts.bucket
         ),
         "data": { "aws_caller_identity": { "current": {} }, "aws_partition": { "current": {} } },
