@@ -80,36 +80,16 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
         ("retry_script", Value::from_safe_string(RETRY_SCRIPT.to_owned())),
         ("csp", Value::from(site.csp.as_str())),
     ];
-    if let Some((before, iso, shown, after)) = view.until_parts() {
-        let sentence = view.locale.common.until.replace("{time}", &shown);
-        vars.push((
-            "maintenance_until",
-            Map::value(vec![
-                ("iso", Value::from(iso)),
-                ("shown", Value::from(shown)),
-                ("before", Value::from(before)),
-                ("after", Value::from(after)),
-                ("sentence", Value::from(sentence)),
-            ]),
-        ));
+    if let Some(parts) = view.until_parts() {
+        vars.push(("maintenance_until", timed_sentence(parts)));
     }
     if let (Some(incident), Some(shown)) = (view.incident, view.shown_incident()) {
         let mut fields = vec![("title", Value::from(shown.title)), ("impact", Value::from(incident.impact.as_str()))];
         if let Some(update) = shown.update {
             fields.push(("update", Value::from(update)));
         }
-        if let Some((before, iso, shown, after)) = shown.updated {
-            let sentence = format!("{before}{shown}{after}");
-            fields.push((
-                "updated",
-                Map::value(vec![
-                    ("iso", Value::from(iso)),
-                    ("shown", Value::from(shown)),
-                    ("before", Value::from(before)),
-                    ("after", Value::from(after)),
-                    ("sentence", Value::from(sentence)),
-                ]),
-            ));
+        if let Some(parts) = shown.updated {
+            fields.push(("updated", timed_sentence(parts)));
         }
         vars.push(("live_status", Map::value(fields)));
     }
@@ -130,6 +110,19 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
         vars.push(("logo", Value::from_safe_string(svg.clone())));
     }
     Map::value(vars)
+}
+
+/// A sentence around a time, split as the page shows it (text before, ISO time, shown time, text
+/// after): `.iso`, `.shown`, `.before`, `.after` and the whole `.sentence`.
+fn timed_sentence((before, iso, shown, after): (&str, String, String, &str)) -> Value {
+    let sentence = format!("{before}{shown}{after}");
+    Map::value(vec![
+        ("iso", Value::from(iso)),
+        ("shown", Value::from(shown)),
+        ("before", Value::from(before)),
+        ("after", Value::from(after)),
+        ("sentence", Value::from(sentence)),
+    ])
 }
 
 fn brand_value(site: &Site) -> Value {
