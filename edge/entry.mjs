@@ -7,7 +7,8 @@
 // missed deadline or a failed connection goes back to Rust (`fail`), and so does every request
 // `route` declines (maintenance, a breaker protecting the origin), through the Rust worker's own
 // `fetch`. See edge/src/healthy_path.rs. The maintenance switch in KV is read here too, beside the
-// requests (edge/src/switch.rs).
+// requests (edge/src/switch.rs), and so is the status page, started here and read by Rust
+// (edge/src/status.rs).
 //
 // If the wasm module itself fails (a panic or a trap the Rust code could not turn into a page),
 // the visitor gets the branded fallback page instead of the platform's unbranded error 1101. A
@@ -45,10 +46,17 @@ let nextSwitchReadMs = 0;
 let switchReads = 0;
 let firstSwitchRead;
 
-// A new wasm instance has not heard the switch: the next request reads it again, and waits.
-function forgetSwitch() {
+// The status page (`[status]`; edge/src/status.rs): when to read it next. Rust starts each read
+// (in waitUntil, beside the requests) and says when the next is due, never when the site has none;
+// until then a request does nothing but this comparison.
+let nextStatusReadMs = 0;
+
+// A new wasm instance has heard neither the switch nor the status page: the next request reads
+// both again (and waits for the switch).
+function forgetReads() {
   nextSwitchReadMs = 0;
   firstSwitchRead = undefined;
+  nextStatusReadMs = 0;
 }
 
 function trapped(error) {
@@ -58,7 +66,7 @@ function trapped(error) {
     return;
   }
   for (const fail of inFlight) fail(error);
-  forgetSwitch();
+  forgetReads();
 }
 addEventListener("error", (event) => trapped(event.error));
 addEventListener("unhandledrejection", (event) => trapped(event.reason));
@@ -121,6 +129,7 @@ export default {
         const [html, headers] = worker.fallback_page();
         fallbackPage = { html, headers: JSON.parse(headers) };
       }
+      if (started >= nextStatusReadMs) nextStatusReadMs = worker.status_refresh(env, ctx, started);
       const firstRead = readSwitchIfDue(worker, env, ctx, started);
       if (firstRead !== undefined) await firstRead;
       const headers = request.headers;
@@ -145,8 +154,8 @@ export default {
       }
       return await guarded(worker.fail(request, env, ctx, sent, deadlineMs, started));
     } catch (err) {
-      // A trap the handler caught itself: the new wasm instance has not heard the switch either.
-      if (err instanceof WebAssembly.RuntimeError) forgetSwitch();
+      // A trap the handler caught itself: the new wasm instance has heard neither read either.
+      if (err instanceof WebAssembly.RuntimeError) forgetReads();
       return fallback(err);
     }
   },

@@ -29,6 +29,16 @@ fn bake_site() {
         println!("cargo:rerun-if-changed={}", path.display());
         fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("reading brand.logo {}: {e}", path.display())))
     });
+    // The worker reads the status page only when built with `status` (its parsers cost wasm size);
+    // the Lambda@Edge function, which includes this file too, has no such feature.
+    let is_worker = env::var("CARGO_PKG_NAME").is_ok_and(|name| name == "edgepages-edge");
+    if is_worker && config.status.is_some() && env::var_os("CARGO_FEATURE_STATUS").is_none() {
+        fail(&format!(
+            "{} has a [status] table: build the worker with the `status` feature (scripts/build-worker turns it \
+             on when it sees [status]; EDGEPAGES_EDGE_FEATURES=status does it by hand)",
+            config_path.display()
+        ));
+    }
     let templates = read_templates(&config, &config_path);
     // Checked whole above, baked with only what the edge reads.
     let site = Site::new(config.for_edge(), logo.as_deref()).unwrap_or_else(|e| fail(&format!("brand.logo: {e}")));

@@ -11,6 +11,8 @@
 // origin's read-only headers, as the module's do.
 import { readFileSync } from "node:fs";
 
+import { fetchCapped } from "./status.mjs";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -41,7 +43,19 @@ let instance = null;
 let replaceable = null;
 let probePrefix = null;
 
+// The status page (`[status]`; src/status.rs): how to read it, as the module said at load time
+// (null: the site has none). Lambda@Edge has no waitUntil and no timer between invocations, so a
+// read starts inside an invocation about to answer with a page, at most once per refresh
+// interval; one still in flight when the invocation returns goes on when the container next runs.
+let statusPlan = null;
+let nextStatusReadMs = 0;
+let statusReads = 0;
+let statusReading = null;
+
 function fresh() {
+  // A new instance holds no copy of the status page: the next page reads it again.
+  nextStatusReadMs = 0;
+  statusReading = null;
   if (module === undefined) {
     module = null;
     module = new WebAssembly.Module(readFileSync(new URL("./edgepages.wasm", import.meta.url)));
@@ -75,6 +89,8 @@ try {
   const triage = output(wasm, wasm.edgepages_triage());
   replaceable = new Set(triage.statuses);
   probePrefix = triage.probe;
+  const plan = output(wasm, wasm.edgepages_status_plan());
+  if (plan.url) statusPlan = plan;
 } catch (error) {
   instance = null;
   log({ event: "load_failed", error: String((error && error.message) || error) });
@@ -87,11 +103,66 @@ function probePath(cf) {
   return typeof uri === "string" && uri.charCodeAt(1) === 46 && uri.startsWith(probePrefix);
 }
 
+/** Hands read `read`'s answer (from fetchCapped) to the module; logs a read that gave nothing. */
+function settleStatus(read, answer) {
+  try {
+    const wasm = instance ? instance.exports : fresh();
+    const answered = !answer.error && answer.status === 200;
+    const bytes = answered ? answer.body : encoder.encode(answer.error || `HTTP ${answer.status}`);
+    const at = wasm.edgepages_input(bytes.length);
+    new Uint8Array(wasm.memory.buffer, at, bytes.length).set(bytes);
+    const settled = output(wasm, wasm.edgepages_status_settle(read, answered ? 1 : 0, Date.now()));
+    if (settled.problem) log({ event: "status_unread", url: statusPlan.url, read, problem: settled.problem });
+  } catch (error) {
+    instance = null;
+    log({ event: "function_threw", error: String((error && error.message) || error) });
+  }
+}
+
+/** Starts a read of the status page when one is due, and returns at once: every event does this
+ * (a comparison, when none is due), so that a maintenance on the status page is heard with only
+ * healthy traffic too. The fetch sends no header of the viewer's. */
+function startStatusRead(now) {
+  if (!statusPlan || now < nextStatusReadMs) return;
+  nextStatusReadMs = now + statusPlan.refresh_ms;
+  const read = ++statusReads;
+  const reading = fetchCapped(statusPlan.url, statusPlan.timeout_ms, statusPlan.cap_bytes).then((answer) => {
+    if (statusReading === reading) statusReading = null;
+    settleStatus(read, answer);
+  });
+  statusReading = reading;
+}
+
+/** Before a page: waits for the read in flight as long as the module says (nothing with a fresh
+ * copy, else a short bound). */
+async function statusBeforePage(wasm) {
+  const waitMs = wasm.edgepages_status_wait(statusReading ? 1 : 0, Date.now());
+  if (waitMs === 0) return;
+  let timer;
+  await Promise.race([statusReading, new Promise((done) => (timer = setTimeout(done, waitMs)))]);
+  clearTimeout(timer);
+}
+
 export const handler = async (event) => {
   const cf = event && event.Records && event.Records[0] && event.Records[0].cf;
   const original = cf && cf.response;
-  if (replaceable && original && !replaceable.has(Number(original.status)) && !probePath(cf)) return original;
+  let statusMaintenance = false;
+  if (statusPlan && instance) {
+    try {
+      const now = Date.now();
+      startStatusRead(now);
+      // While the status page switches maintenance on, every response is the module's to answer.
+      statusMaintenance = instance.exports.edgepages_status_maintenance(now) === 1;
+    } catch (error) {
+      instance = null;
+      log({ event: "function_threw", error: String((error && error.message) || error) });
+    }
+  }
+  if (replaceable && original && !replaceable.has(Number(original.status)) && !probePath(cf) && !statusMaintenance) {
+    return original;
+  }
   try {
+    if (statusPlan) await statusBeforePage(instance ? instance.exports : fresh());
     const wasm = instance ? instance.exports : fresh();
     const input = encoder.encode(JSON.stringify(event));
     const at = wasm.edgepages_input(input.length);

@@ -33,6 +33,8 @@ const COMMON: &[(&str, &[&str])] = &[
     ("page", &[]),
     ("support", &[]),
     ("status_page", &[]),
+    ("incident", &[]),
+    ("updated", &["{time}"]),
     ("stale_notice", &["{minutes}"]),
 ];
 const PAGES: &[&str] = &["internal_error", "bad_gateway", "unavailable", "gateway_timeout", "maintenance", "fallback"];

@@ -77,7 +77,9 @@ impl OwnedFacts {
 
 /// Renders `page`; if that fails, the baked fallback page answers instead.
 pub fn page(page: &PageDecision, site: &Site, facts: &RequestFacts<'_>, now_unix_s: u64) -> worker::Result<Response> {
-    let rendered = match render(page, site, &RenderContext::for_request(facts, now_unix_s)) {
+    let note = crate::status::note_at(crate::now_ms());
+    let context = RenderContext::for_request(facts, now_unix_s).with_status(note.as_ref());
+    let rendered = match render(page, site, &context) {
         Ok(rendered) => rendered,
         Err(err) => {
             log::internal_error(&err.to_string());

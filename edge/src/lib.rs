@@ -14,6 +14,11 @@ mod log;
 mod origin;
 mod settings;
 mod stale;
+#[cfg(feature = "status")]
+mod status;
+#[cfg(not(feature = "status"))]
+#[path = "status_off.rs"]
+mod status;
 mod switch;
 
 use edgepages_core::breaker::{Admission, Health};
@@ -89,6 +94,7 @@ async fn handle(
     }
     let (deadline_ms, path_origin) = match gate(&owned.facts(), &site.config, clock) {
         Gate::Answer(page) => {
+            status::await_read(started_ms, policy.deadline_ms).await;
             log::intercepted(Answer::Page, &owned.facts(), "maintenance", None, &page, started_ms);
             return answer::page(&page, site, &owned.facts(), clock.now_unix_s);
         }
@@ -117,6 +123,7 @@ async fn handle(
                 clock.seed = random_seed();
                 let facts = owned.facts();
                 let decision = shed(&facts, &site.config, clock, cooldown_left_s);
+                let decision = status::decide_again(env, decision, &facts, started_ms, deadline_ms, clock).await;
                 return carry_out(decision, &facts, site, "shed", None, stale_key.as_deref(), started_ms, clock).await;
             }
             admission => probe = admission.ticket(),
@@ -157,6 +164,7 @@ async fn handle(
         }
         record(&outcome, probe);
         attempt.discard_body();
+        let decision = status::decide_again(env, decision, &facts, started_ms, deadline_ms, clock).await;
         return carry_out(
             decision,
             &facts,

@@ -56,7 +56,20 @@ pub fn bad_var(name: &str, why: &str) {
     console_warn!("{}", json!({ "edgepages": "bad_var", "var": name, "problem": why }));
 }
 
-/// The KV switch changed the maintenance in force in this isolate.
+/// The KV switch or the status page changed the maintenance in force in this isolate.
 pub fn maintenance_switched(in_force: edgepages_core::config::Maintenance) {
     console_log!("{}", json!({ "edgepages": "maintenance_switched", "in_force": in_force.to_string() }));
+}
+
+/// A read of the status page gave nothing usable: where, which read, and why (never its body).
+/// The page goes on as it was.
+#[cfg(feature = "status")]
+pub fn status_unread(url: &str, read: u64, why: &str) {
+    console_warn!("{}", json!({ "edgepages": "status_unread", "url": url, "read": read, "problem": why }));
+}
+
+/// `STATUS_URL` is `off`: the isolate does not read the status page.
+#[cfg(feature = "status")]
+pub fn status_off() {
+    console_log!("{}", json!({ "edgepages": "status_off", "var": "STATUS_URL" }));
 }

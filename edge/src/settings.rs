@@ -1,12 +1,17 @@
 //! Per-isolate settings: the baked site, with the worker's vars applied once, and the KV
 //! maintenance switch applied whenever what it says changes.
 //!
+//! The status page's word on maintenance (`[status]`) is applied the same way, whenever a read of
+//! it settles.
+//!
 //! `ORIGIN_URL` (empty: the request's own URL; a path in it goes before each request's),
 //! `ORIGIN_TIMEOUT_MS` (the default deadline; the config's per-path deadlines still win),
 //! `UPLOAD_TIMEOUT_MS` (how long a request's body may take to arrive),
 //! `MAINTENANCE` (`off`, `on` or an RFC 3339 end time; unset, empty or ended: the KV switch, else
 //! the config's), `BREAKER` and `STALE_IF_ERROR` (`off`
-//! turns the origin breaker, or the last good copies, off; `on`, or unset, keeps the config's)
+//! turns the origin breaker, or the last good copies, off; `on`, or unset, keeps the config's),
+//! `STATUS_URL` (the status page's address instead of `[status] url`, checked as it is; `off`
+//! stops reading the status page)
 //! and the secret `MAINTENANCE_BYPASS` (at least 16
 //! characters). A bad value is logged and ignored, never fatal; every origin is parsed here, once.
 
@@ -14,8 +19,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use edgepages_core::Site;
-use edgepages_core::config::{Maintenance, UPLOAD_TIMEOUT_RANGE_MS, in_force, reconsider_at};
+#[cfg(feature = "status")]
+use edgepages_core::config::StatusSource;
+use edgepages_core::config::{Maintenance, UPLOAD_TIMEOUT_RANGE_MS, in_force_with_status, reconsider_at};
 use edgepages_core::forward::MIN_BYPASS_SECRET_LEN;
+use edgepages_core::status::copy::reconsider_at as status_reconsider_at;
 use edgepages_core::target::Origin;
 use worker::Env;
 
@@ -35,8 +43,15 @@ pub struct Settings {
     config_maintenance: Maintenance,
     var_maintenance: Option<Maintenance>,
     switch: Option<Maintenance>,
-    /// When the var's end time passes and the switch or the config takes over (Unix seconds).
+    /// What the status page last said of maintenance (`[status]`): on until its published end
+    /// while a scheduled maintenance is in progress, else nothing.
+    status_word: Option<Maintenance>,
+    /// When the var's end time, or the status page's, passes and what is in force is worked out
+    /// again (Unix seconds).
     reconsider_at_s: Option<u64>,
+    /// The status page to read, if any: `[status]`, at `STATUS_URL` when that is set.
+    #[cfg(feature = "status")]
+    pub status: Option<StatusSource>,
     /// Where requests go; `None` sends each request to its own URL, as on a Cloudflare route.
     pub origin: Option<Origin>,
     /// The `[[edge.paths]]` origins, as written in the config and parsed.
@@ -60,18 +75,37 @@ impl Settings {
         if settings.reconsider_at_s.is_none_or(|at| now_ms / 1000 < at) {
             return settings;
         }
-        Settings::apply_switch(env, settings.switch, now_ms / 1000);
+        Settings::apply(env, settings.switch, settings.status_word, now_ms / 1000);
         Settings::get(env)
     }
 
-    /// Applies what the KV switch holds (`None`: no value) at `now_s`. Logs the maintenance in
-    /// force when that changed; requests already under way keep the settings they started with.
+    /// Applies what the KV switch holds (`None`: no value) at `now_s`.
     pub fn apply_switch(env: &Env, switch: Option<Maintenance>, now_s: u64) {
+        Settings::apply(env, switch, Settings::get(env).status_word, now_s);
+    }
+
+    /// Applies the status page's word on maintenance at `now_s` (`None`: no maintenance in
+    /// progress, or no copy of the page).
+    #[cfg(feature = "status")]
+    pub fn apply_status(env: &Env, word: Option<Maintenance>, now_s: u64) {
+        Settings::apply(env, Settings::get(env).switch, word, now_s);
+    }
+
+    /// Works out the maintenance in force from the var, the KV switch, the status page and the
+    /// config ([`in_force_with_status`]). Logs it when it changed; requests already under way
+    /// keep the settings they started with.
+    fn apply(env: &Env, switch: Option<Maintenance>, status_word: Option<Maintenance>, now_s: u64) {
         let current = Settings::get(env);
-        let wanted = in_force(current.var_maintenance, switch, current.config_maintenance, now_s);
-        let reconsider_at_s = reconsider_at(current.var_maintenance, now_s);
+        let wanted =
+            in_force_with_status(current.var_maintenance, switch, status_word, current.config_maintenance, now_s);
+        let reconsider_at_s = [reconsider_at(current.var_maintenance, now_s), status_reconsider_at(status_word)]
+            .into_iter()
+            .flatten()
+            .filter(|at| *at > now_s)
+            .min();
         if wanted == current.site.config.edge.maintenance
             && switch == current.switch
+            && status_word == current.status_word
             && reconsider_at_s == current.reconsider_at_s
         {
             return;
@@ -79,6 +113,7 @@ impl Settings {
         let mut changed = Settings::clone(&current);
         changed.site.config.edge.maintenance = wanted;
         changed.switch = switch;
+        changed.status_word = status_word;
         changed.reconsider_at_s = reconsider_at_s;
         SETTINGS.with(|cell| *cell.borrow_mut() = Some(Rc::new(changed)));
         if wanted != current.site.config.edge.maintenance {
@@ -144,7 +179,7 @@ impl Settings {
         if let Some(ended) = var_maintenance.filter(|m| m.has_ended(now_s)) {
             log::bad_var("MAINTENANCE", &format!("ended at {ended}; the KV switch, else the config, decides"));
         }
-        site.config.edge.maintenance = in_force(var_maintenance, None, config_maintenance, now_s);
+        site.config.edge.maintenance = in_force_with_status(var_maintenance, None, None, config_maintenance, now_s);
         let reconsider_at_s = reconsider_at(var_maintenance, now_s);
         if let Some(raw) = var("BREAKER") {
             match raw.trim() {
@@ -160,6 +195,8 @@ impl Settings {
                 _ => log::bad_var("STALE_IF_ERROR", "must be \"on\" or \"off\"; using the config's stale_if_error_s"),
             }
         }
+        #[cfg(feature = "status")]
+        let status = status_source(site.config.status.as_ref(), var("STATUS_URL").as_deref());
         let bypass_secret = env.secret("MAINTENANCE_BYPASS").ok().map(|s| s.to_string()).filter(|secret| {
             let long_enough = secret.len() >= MIN_BYPASS_SECRET_LEN;
             if !long_enough {
@@ -177,7 +214,10 @@ impl Settings {
             config_maintenance,
             var_maintenance,
             switch: None,
+            status_word: None,
             reconsider_at_s,
+            #[cfg(feature = "status")]
+            status,
             origin,
             path_origins,
             bypass_secret,
@@ -192,6 +232,28 @@ impl Settings {
             Some(Ok(origin)) => Ok(Some(origin)),
             Some(Err(why)) => Err(worker::Error::RustError(format!("edge.paths origin: {why}"))),
             None => Err(worker::Error::RustError(format!("edge.paths origin {raw:?} was not parsed at start"))),
+        }
+    }
+}
+
+/// The status page to read: `[status]`, at `STATUS_URL` when that names another address, none
+/// when it says `off`. A bad `STATUS_URL` is logged and the config's address kept.
+#[cfg(feature = "status")]
+fn status_source(config: Option<&StatusSource>, var: Option<&str>) -> Option<StatusSource> {
+    let Some(raw) = var.map(str::trim) else { return config.cloned() };
+    let Some(config) = config else {
+        log::bad_var("STATUS_URL", "ignored: the config has no [status] (its provider and components)");
+        return None;
+    };
+    if raw == "off" {
+        log::status_off();
+        return None;
+    }
+    match config.at(raw) {
+        Ok(moved) => Some(moved),
+        Err(why) => {
+            log::bad_var("STATUS_URL", &format!("{why}; using [status] url"));
+            Some(config.clone())
         }
     }
 }

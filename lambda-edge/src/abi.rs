@@ -43,6 +43,37 @@ pub extern "C" fn edgepages_triage() -> u32 {
     store(crate::triage_json())
 }
 
+/// How `index.mjs` reads the status page (`crate::status::plan_json`); returns its length.
+#[unsafe(no_mangle)]
+pub extern "C" fn edgepages_status_plan() -> u32 {
+    store(crate::status::plan_json())
+}
+
+/// Settles status read `read` with the input buffer: the body when `answered` is 1, else the
+/// reason (`crate::status::settle`); returns the length of what to log.
+#[unsafe(no_mangle)]
+pub extern "C" fn edgepages_status_settle(read: u32, answered: u32, now_ms: f64) -> u32 {
+    let log = INPUT.with_borrow(|input| crate::status::settle(u64::from(read), answered == 1, input, ms(now_ms)));
+    store(log)
+}
+
+/// How long an answer waits for the status read in flight (`reading` 1), in ms.
+#[unsafe(no_mangle)]
+pub extern "C" fn edgepages_status_wait(reading: u32, now_ms: f64) -> u32 {
+    u32::try_from(crate::status::wait_ms(reading == 1, ms(now_ms))).unwrap_or(u32::MAX)
+}
+
+/// 1 while the status page switches maintenance on: every response enters the module then.
+#[unsafe(no_mangle)]
+pub extern "C" fn edgepages_status_maintenance(now_ms: f64) -> u32 {
+    u32::from(crate::status::maintenance_on(ms(now_ms)))
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a clock in ms since 1970")]
+fn ms(now_ms: f64) -> u64 {
+    now_ms.max(0.0) as u64
+}
+
 /// Where the last answer's bytes are.
 #[unsafe(no_mangle)]
 pub extern "C" fn edgepages_output() -> *const u8 {

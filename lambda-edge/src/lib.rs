@@ -6,6 +6,7 @@
 //! - [`event`]: the documented event and response shapes;
 //! - [`respond`]: the decision, carried out;
 //! - [`headers`]: what CloudFront forbids a function to set;
+//! - [`status`]: the status page's copy (`[status]`), read by `index.mjs`;
 //! - `abi`: the few exports `index.mjs` calls (wasm only).
 
 #[cfg(target_arch = "wasm32")]
@@ -13,6 +14,7 @@ mod abi;
 pub mod event;
 pub mod headers;
 pub mod respond;
+pub mod status;
 
 use std::sync::OnceLock;
 
@@ -79,7 +81,8 @@ pub fn handle(event_json: &[u8], now_unix_s: u64, seed: u64) -> String {
         !event.records.first().is_some_and(|r| r.cf.request.querystring.contains("chaos=panic")),
         "chaos=panic: the test-only chaos feature panics here on purpose"
     );
-    match respond::respond(&event, site(), Clock { now_unix_s, seed }, fallback()) {
+    let status = status::now(now_unix_s.saturating_mul(1000));
+    match respond::respond_with_status(&event, site(), Clock { now_unix_s, seed }, fallback(), &status) {
         Answer::PassThrough => json!({ "pass": true }).to_string(),
         Answer::Replace(generated) => Reply::json(&generated),
     }

@@ -2,11 +2,12 @@
 //! as the worker's do, and a page decision comes back as the response CloudFront expects. Pure:
 //! the clock and the seed come from the caller.
 
-use edgepages_core::config::Maintenance;
+use edgepages_core::config::{Maintenance, in_force_with_status};
 use edgepages_core::negotiate::{VARIANT_HEADER, headers_for_variant};
 use edgepages_core::outcome::OriginOutcome;
 use edgepages_core::page::reason_phrase;
 use edgepages_core::request::request_id;
+use edgepages_core::status::StatusNote;
 use edgepages_core::{Clock, Decision, Gate, RenderContext, Rendered, RequestFacts, Site, decide, gate, probe, render};
 
 use crate::event::{Event, Generated, Header, Headers, Request, first};
@@ -30,6 +31,27 @@ pub enum Answer {
 /// Decides what the viewer gets for `event`. `fallback` is the static page used when rendering
 /// fails or the answer would be too large.
 pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) -> Answer {
+    respond_with_status(event, site, clock, fallback, &Status::default())
+}
+
+/// What the status page (`[status]`) says as the function last read it: the note a page shows,
+/// and its word on maintenance (on until a published end while a scheduled one is in progress).
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub note: Option<StatusNote>,
+    pub maintenance: Option<Maintenance>,
+}
+
+/// [`respond`], with what the status page says: its maintenance in force over the baked
+/// config's (`in_force_with_status`; the function has no var and no KV switch), and its incident
+/// on the page.
+pub fn respond_with_status(
+    event: &Event,
+    site: &Site,
+    clock: Clock,
+    fallback: &Rendered,
+    page_status: &Status,
+) -> Answer {
     let Some(cf) = event.records.first().map(|r| &r.cf) else { return Answer::PassThrough };
     let Ok(status) = cf.response.status.trim().parse::<u16>() else { return Answer::PassThrough };
     let request = &cf.request;
@@ -60,7 +82,13 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
     };
     // Maintenance (baked into the function: it has no environment) answers every request, as
     // the worker's gate does; there is no bypass, since no secret can be baked into the code.
-    let page = if let Gate::Answer(page) = gate(&facts, &site.config, clock) {
+    let mut config = std::borrow::Cow::Borrowed(&site.config);
+    if page_status.maintenance.is_some() {
+        let baked = site.config.edge.maintenance;
+        config.to_mut().edge.maintenance =
+            in_force_with_status(None, None, page_status.maintenance, baked, clock.now_unix_s);
+    }
+    let page = if let Gate::Answer(page) = gate(&facts, &config, clock) {
         page
     } else {
         match decide(&facts, &outcome, &site.config, clock) {
@@ -76,7 +104,8 @@ pub fn respond(event: &Event, site: &Site, clock: Clock, fallback: &Rendered) ->
             Decision::ServeStale { fallback, .. } => fallback,
         }
     };
-    let answer = match render(&page, site, &RenderContext::for_request(&facts, clock.now_unix_s)) {
+    let context = RenderContext::for_request(&facts, clock.now_unix_s).with_status(page_status.note.as_ref());
+    let answer = match render(&page, site, &context) {
         Ok(rendered) => generated(&rendered, head, origin_headers),
         Err(_) => generated(fallback, head, origin_headers),
     };

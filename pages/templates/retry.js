@@ -13,6 +13,8 @@
   var cap = Math.max(300, base * 4);
   var attempt = 0, due = 0, timer = 0, busy = false;
   var until = document.getElementById('ep-until');
+  // With an end, Retry-After is the time left: jitter within a minute, as the server's.
+  var spread = until ? 60 : cap;
   if (until && window.Intl) {
     try {
       until.textContent = new Date(until.getAttribute('datetime')).toLocaleString(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'short' });
@@ -35,11 +37,12 @@
     else location.replace(location.href.split('#')[0]);
   }
   function jittered() {
-    var next = base + Math.round(Math.random() * Math.min(cap, base * Math.pow(2, attempt)));
+    var next = base + Math.round(Math.random() * Math.min(spread, base * Math.pow(2, attempt)));
     attempt += 1;
     return next;
   }
-  function stillDown() {
+  function stillDown(r) {
+    if (r && r.headers) base = parseInt(r.headers.get('retry-after'), 10) || base;
     var next = jittered();
     busy = false;
     live.textContent = say(d.stillDown, next);
@@ -53,7 +56,7 @@
     live.textContent = d.checking;
     fetch(location.href, { cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'text/html' } })
       .then(function (r) {
-        if (r.status < 500 && !r.headers.get('x-edgepages')) back(); else stillDown();
+        if (r.status < 500 && !r.headers.get('x-edgepages')) back(); else stillDown(r);
       }, stillDown);
   }
   now.addEventListener('click', function (e) { e.preventDefault(); check(); });

@@ -180,9 +180,10 @@ test("a panic inside the module ends in the branded fallback page, and the next 
 });
 
 test("a module that cannot load costs no healthy page, and origin errors still get a page", async () => {
-  // The same index.mjs beside a broken edgepages.wasm, in a folder of its own.
+  // The same index.mjs (and the status.mjs it imports) beside a broken edgepages.wasm, in a folder
+  // of its own.
   const broken = mkdtempSync(join(tmpdir(), "edgepages-lambda-broken-"));
-  copyFileSync(join(dir, "index.mjs"), join(broken, "index.mjs"));
+  for (const file of ["index.mjs", "status.mjs"]) copyFileSync(join(dir, file), join(broken, file));
   writeFileSync(join(broken, "edgepages.wasm"), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff]));
   const failing = (await import(pathToFileURL(join(broken, "index.mjs")).href)).handler;
   const healthy = event(200);

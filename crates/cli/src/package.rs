@@ -1,4 +1,4 @@
-//! Builds the Lambda@Edge function for a site: a zip with `index.mjs` and `edgepages.wasm` at
+//! Builds the Lambda@Edge function for a site: a zip with `index.mjs`, `status.mjs` and `edgepages.wasm` at
 //! its root (the site baked in), ready for the `nodejs20.x` and `nodejs22.x` runtimes. It
 //! compiles `lambda-edge/` from the edgepages source tree, so it needs that tree and Rust's
 //! `wasm32-unknown-unknown` target; `wasm-opt`, when on PATH, makes the module smaller.
@@ -14,6 +14,8 @@ use crate::output::Output;
 
 /// The loader, versioned with this binary.
 const INDEX_MJS: &str = include_str!("../../../lambda-edge/index.mjs");
+/// The status page's capped fetch, the worker's own (`edge/status.mjs`), which `index.mjs` imports.
+const STATUS_MJS: &str = include_str!("../../../edge/status.mjs");
 
 /// The function's zip for `site`, already loaded and checked from `config`, compiled from
 /// `source` (by default the tree this binary was built from).
@@ -98,7 +100,8 @@ fn optimise(wasm: &[u8], out: &Output) -> Result<Vec<u8>> {
     }
 }
 
-/// The zip Lambda expects: `index.mjs` and `edgepages.wasm` at its root. Fixed timestamps and
+/// The zip Lambda expects: `index.mjs` (with the `status.mjs` it imports) and `edgepages.wasm` at
+/// its root. Fixed timestamps and
 /// order, so the same inputs give the same bytes, and the same `CodeSha256`.
 fn package(wasm: &[u8]) -> Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -107,7 +110,9 @@ fn package(wasm: &[u8]) -> Result<Vec<u8>> {
         .compression_level(Some(9))
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
-    for (name, bytes) in [("index.mjs", INDEX_MJS.as_bytes()), ("edgepages.wasm", wasm)] {
+    for (name, bytes) in
+        [("index.mjs", INDEX_MJS.as_bytes()), ("status.mjs", STATUS_MJS.as_bytes()), ("edgepages.wasm", wasm)]
+    {
         zip.start_file(name, options).with_context(|| format!("adding {name} to the zip"))?;
         zip.write_all(bytes).with_context(|| format!("adding {name} to the zip"))?;
     }

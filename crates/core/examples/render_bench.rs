@@ -45,6 +45,7 @@ fn main() {
         request_id: Some("8f1a2b3c4d5e6f70-LHR"),
         path: Some("/basket?step=2".to_owned()),
         now_unix_s: Some(1_795_543_200),
+        status: None,
     };
     let pages: Vec<_> = bundled
         .config

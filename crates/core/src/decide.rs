@@ -7,6 +7,7 @@ use crate::negotiate::{self, Format};
 use crate::outcome::{Cause, FailureKind, OriginOutcome, Reason, Source, is_json};
 use crate::page::PageKind;
 use crate::request::RequestFacts;
+use crate::status::eta::until_end;
 
 /// The caller's clock and randomness, passed in so that core stays pure and testable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,13 +150,14 @@ fn failure_answer(failure: FailureKind, retry: &RetryAfter, clock: Clock) -> (u1
 
 fn maintenance_page(req: &RequestFacts<'_>, config: &Config, clock: Clock) -> PageDecision {
     let retry = &config.edge.retry_after;
-    let mut seconds = jittered(retry.maintenance, retry.jitter_percent, clock.seed);
     let end = config.edge.maintenance.end();
-    if let Some(end) = end {
-        // Never tell clients to come back after the promised end.
-        let left = u32::try_from(end.saturating_sub(clock.now_unix_s)).unwrap_or(u32::MAX);
-        seconds = seconds.min(left.max(1));
-    }
+    // A published end (the config's, the var's, the KV switch's or the status page's) is when to
+    // come back: the time left, spread over at most a minute past it. With none, the configured
+    // wait.
+    let seconds = match end {
+        Some(end) => until_end(end, clock.now_unix_s, retry.jitter_percent, clock.seed),
+        None => jittered(retry.maintenance, retry.jitter_percent, clock.seed),
+    };
     PageDecision {
         status: 503,
         kind: PageKind::Maintenance,
@@ -389,7 +391,17 @@ mod tests {
         c.edge.maintenance = Maintenance::Until(NOW + 100);
         let Gate::Answer(p) = gate(&browser("GET"), &c, clock(1)) else { panic!("expected the maintenance page") };
         assert_eq!((p.status, p.kind, p.maintenance_end), (503, PageKind::Maintenance, Some(NOW + 100)));
-        assert!(p.retry_after_s <= 100 && p.retry_after_s >= 1);
+        // The time left, spread by up to half of it (the config's jitter), never past end + 60 s.
+        for seed in 0..200 {
+            let Gate::Answer(p) = gate(&browser("GET"), &c, clock(seed)) else { panic!() };
+            assert!((100..=150).contains(&p.retry_after_s), "{}", p.retry_after_s);
+        }
+        c.edge.maintenance = Maintenance::Until(NOW + 7200);
+        for seed in 0..200 {
+            let Gate::Answer(p) = gate(&browser("GET"), &c, clock(seed)) else { panic!() };
+            assert!((7200..=7200 + crate::status::eta::PAST_END_MARGIN_S).contains(&p.retry_after_s));
+        }
+        c.edge.maintenance = Maintenance::Until(NOW + 100);
         // The team's bypass goes through; after the end everyone does.
         let team = RequestFacts { maintenance_bypass: true, ..browser("GET") };
         assert!(matches!(gate(&team, &c, clock(1)), Gate::Forward { .. }));

@@ -34,6 +34,10 @@ pub struct Common {
     pub page: &'static str,
     pub support: &'static str,
     pub status_page: &'static str,
+    /// Above the status page's incident: where the words below it come from.
+    pub incident: &'static str,
+    /// When the status page's latest update was posted, around `{time}`.
+    pub updated: &'static str,
     /// Above a stale copy of a page, when the config asks for it.
     pub stale_notice: &'static str,
 }

@@ -11,6 +11,7 @@ use crate::negotiate::Format;
 use crate::page::reason_phrase;
 use crate::request::RequestFacts;
 use crate::site::{RETRY_SCRIPT, Site};
+use crate::status::{IncidentNote, StatusNote};
 
 /// The request-specific facts a page may show. All optional: static pages have none.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,8 @@ pub struct RenderContext<'a> {
     /// Path and query, already cut for display.
     pub path: Option<String>,
     pub now_unix_s: Option<u64>,
+    /// What the site's status page says now (`[status]`), as the edge last read it.
+    pub status: Option<&'a StatusNote>,
 }
 
 impl<'a> RenderContext<'a> {
@@ -30,7 +33,14 @@ impl<'a> RenderContext<'a> {
             request_id: req.request_id,
             path: Some(req.shown_path()),
             now_unix_s: Some(now_unix_s),
+            status: None,
         }
+    }
+
+    /// This context, showing what the status page says (`None`: nothing, as without `[status]`).
+    #[must_use]
+    pub fn with_status(self, status: Option<&'a StatusNote>) -> Self {
+        RenderContext { status, ..self }
     }
 }
 
@@ -70,6 +80,7 @@ struct HtmlPage<'a> {
     copy: Copy<'a>,
     /// (text before the time, ISO time, shown time, text after).
     until: Option<(&'a str, String, String, &'a str)>,
+    incident: Option<ShownIncident<'a>>,
     common: &'a Common,
     retry_after: u32,
     method: &'a str,
@@ -88,6 +99,7 @@ struct TextPage<'a> {
     code_label: String,
     copy: Copy<'a>,
     until: Option<String>,
+    incident: Option<ShownIncident<'a>>,
     common: &'a Common,
     retry_after: u32,
     reference: Option<&'a str>,
@@ -122,6 +134,28 @@ struct Problem<'a> {
     request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     maintenance_until: Option<String>,
+    /// [`crate::status::note::INCIDENT_MEMBER`]: the status page's open incident.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident: Option<&'a IncidentNote>,
+}
+
+/// The status page's incident as a page shows it: third-party text, cleaned and capped when it
+/// was read, escaped here like every other value, and set apart (`dir="auto"`) so that it keeps
+/// its own direction on a page in another.
+#[derive(Debug, Clone)]
+pub(crate) struct ShownIncident<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) update: Option<&'a str>,
+    /// When the update was posted, split like the maintenance sentence: (before, ISO, shown,
+    /// after).
+    pub(crate) updated: Option<(&'a str, String, String, &'a str)>,
+}
+
+impl ShownIncident<'_> {
+    /// The update's time as one sentence, for the text page.
+    fn updated_sentence(&self) -> Option<String> {
+        self.updated.as_ref().map(|(before, _, shown, after)| format!("{before}{shown}{after}"))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +198,9 @@ pub(crate) struct PageView<'a> {
     pub(crate) locale: &'a Locale,
     pub(crate) code_label: String,
     pub(crate) copy: Copy<'a>,
+    /// The maintenance's end: the one in force, else the status page's maintenance in progress.
     pub(crate) maintenance_end: Option<u64>,
+    pub(crate) incident: Option<&'a IncidentNote>,
     pub(crate) retry_after: u32,
     pub(crate) method: &'a str,
     pub(crate) request_id: Option<&'a str>,
@@ -182,7 +218,8 @@ impl<'a> PageView<'a> {
             locale,
             code_label: locale.common.error_code.replace("{status}", &page.status.to_string()),
             copy,
-            maintenance_end: page.maintenance_end,
+            maintenance_end: page.maintenance_end.or_else(|| ctx.status.and_then(|s| s.maintenance_end)),
+            incident: ctx.status.and_then(|s| s.incident.as_ref()),
             retry_after: page.retry_after_s,
             method: ctx.method.unwrap_or("GET"),
             request_id: ctx.request_id,
@@ -197,6 +234,19 @@ impl<'a> PageView<'a> {
         self.maintenance_end.map(|end| {
             let (before, after) = until.split_once("{time}").unwrap_or((until, ""));
             (before, rfc3339(end), shown_time(end), after)
+        })
+    }
+
+    /// The status page's incident, ready to show.
+    pub(crate) fn shown_incident(&self) -> Option<ShownIncident<'a>> {
+        let updated = self.locale.common.updated;
+        self.incident.map(|incident| ShownIncident {
+            title: &incident.title,
+            update: incident.update.as_deref(),
+            updated: incident.updated_unix_s.map(|at| {
+                let (before, after) = updated.split_once("{time}").unwrap_or((updated, ""));
+                (before, rfc3339(at), shown_time(at), after)
+            }),
         })
     }
 }
@@ -214,7 +264,8 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
             brand_name: &brand.name,
             code_label: view.code_label.clone(),
             copy: view.copy,
-            until: page.maintenance_end.map(|end| view.locale.common.until.replace("{time}", &shown_time(end))),
+            until: view.maintenance_end.map(|end| view.locale.common.until.replace("{time}", &shown_time(end))),
+            incident: view.shown_incident(),
             common: &view.locale.common,
             retry_after: view.retry_after,
             reference: view.request_id,
@@ -232,7 +283,8 @@ pub fn render(page: &PageDecision, site: &Site, ctx: &RenderContext<'_>) -> Resu
             kind: page.kind.as_str(),
             retry_after: page.retry_after_s,
             request_id: ctx.request_id,
-            maintenance_until: page.maintenance_end.map(rfc3339),
+            maintenance_until: view.maintenance_end.map(rfc3339),
+            incident: view.incident,
         })
         .map_err(|e| fail(Format::Problem, e.into()))?,
     };
@@ -291,6 +343,7 @@ fn bundled_html(view: &PageView<'_>, site: &Site) -> Result<String, askama::Erro
         code_label: view.code_label.clone(),
         copy: view.copy,
         until: view.until_parts(),
+        incident: view.shown_incident(),
         common: &view.locale.common,
         retry_after: view.retry_after,
         method: view.method,

@@ -130,3 +130,51 @@ fn a_user_template_page() {
         show(&render(&page, &site, &RenderContext::default()).unwrap())
     );
 }
+
+/// The status page's words on a page (`[status]`): Statuspage's documented summary, read as the
+/// edge reads it, on a 502 in every format; and a maintenance the status page switched on, with
+/// the hostile sample's incident, on the Arabic page.
+#[test]
+fn a_status_page_incident_in_every_format() {
+    use edgepages_core::config::{Maintenance, Provider};
+    use edgepages_core::status::{StatusNote, parse};
+    let fixture = |path: &str| std::fs::read(format!("{}/tests/status/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+
+    let site = fixture_site();
+    let summary = parse(Provider::Statuspage, &fixture("statuspage/summary-documented.json"), &[]).unwrap();
+    let note = StatusNote::at(&summary, common::NOW);
+    let req = RequestFacts {
+        method: "GET",
+        path: "/basket",
+        request_id: Some("8f1a2b3c4d5e6f70-LHR"),
+        ..RequestFacts::default()
+    };
+    for format in [Format::Html, Format::Problem, Format::Plain] {
+        let mut page = static_page(PageKind::BadGateway, locale("en"), &site.config);
+        page.format = format;
+        let rendered =
+            render(&page, &site, &RenderContext::for_request(&req, common::NOW).with_status(Some(&note))).unwrap();
+        if format == Format::Problem {
+            // The members are the ones `StatusNote::problem_members` names.
+            let body: serde_json::Value = serde_json::from_str(&rendered.body).unwrap();
+            for (name, value) in note.problem_members() {
+                assert_eq!(body[&name], value, "{name}");
+            }
+        }
+        let shown = if format == Format::Html { show(&rendered) } else { show_plain(&rendered) };
+        insta::assert_snapshot!(format!("status_incident_502_{format:?}").to_lowercase(), shown);
+    }
+
+    let summary = parse(Provider::Statuspage, &fixture("hostile/statuspage-markup.json"), &[]).unwrap();
+    let end = common::NOW + 5400;
+    let mut site = fixture_site();
+    site.config.edge.maintenance = Maintenance::Until(end);
+    let note = StatusNote { maintenance_end: Some(end), ..StatusNote::at(&summary, common::NOW) };
+    let req = RequestFacts { accept_language: Some("ar"), accept: Some("text/html"), ..req };
+    let edgepages_core::Gate::Answer(page) = edgepages_core::gate(&req, &site.config, clock()) else {
+        panic!("maintenance should answer")
+    };
+    let rendered =
+        render(&page, &site, &RenderContext::for_request(&req, common::NOW).with_status(Some(&note))).unwrap();
+    insta::assert_snapshot!("status_maintenance_ar_html", show(&rendered));
+}

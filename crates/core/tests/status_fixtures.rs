@@ -196,7 +196,7 @@ fn hostile_text_is_cleaned_and_capped() {
     assert_eq!(incident.title, "Outage gnp.exe now");
     assert_eq!(
         incident.latest.unwrap().text,
-        "alert(document.cookie) Read this \u{5e9}\u{5dc}\u{5d5}\u{5dd} [31mred [0m https://evil.example/login"
+        "alert(document.cookie) Read this \u{5e9}\u{5dc}\u{5d5}\u{5dd} [31mred [0m https://evil.example/login p95 < 5 s & \"rising\" 'fast'"
     );
 }
 

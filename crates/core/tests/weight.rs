@@ -8,6 +8,7 @@ mod common;
 use std::io::Write as _;
 
 use common::{example_site, fixture_site};
+use edgepages_core::status::StatusNote;
 use edgepages_core::{Format, PageKind, RenderContext, Site, render, static_page, static_pages};
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -20,12 +21,17 @@ fn gzip_len(body: &str) -> usize {
     e.finish().unwrap().len()
 }
 
+/// The longest incident text a status page can put on a page (`[status]`).
+static HEAVIEST_STATUS: std::sync::LazyLock<StatusNote> =
+    std::sync::LazyLock::new(|| StatusNote::heaviest(common::NOW));
+
 fn worst_case_context() -> RenderContext<'static> {
     RenderContext {
         method: Some("POST"),
         request_id: Some(Box::leak("Z".repeat(128).into_boxed_str())),
         path: Some(format!("/{}…", "<&\"'".repeat(40))),
         now_unix_s: Some(common::NOW),
+        status: Some(&HEAVIEST_STATUS),
     }
 }
 

@@ -58,6 +58,8 @@ pub const LEAK_MARKER: &str = "DATABASE_PASSWORD=hunter2";
 type Hits = Arc<Mutex<BTreeMap<String, u64>>>;
 /// A standing query string per path, used when a request names no `fault` itself.
 type Behaviours = Arc<Mutex<BTreeMap<String, String>>>;
+/// The header names of the last request for each path, any behaviour.
+type Heard = Arc<Mutex<BTreeMap<String, Vec<String>>>>;
 /// The client addresses over the rate limit.
 type Limited = Arc<Mutex<Vec<String>>>;
 
@@ -72,6 +74,7 @@ pub struct FaultOrigin {
     hits: Hits,
     behaviours: Behaviours,
     limited: Limited,
+    heard: Heard,
 }
 
 impl FaultOrigin {
@@ -83,11 +86,13 @@ impl FaultOrigin {
             hits: Hits::default(),
             behaviours: Behaviours::default(),
             limited: Limited::default(),
+            heard: Heard::default(),
         };
         let state = State {
             hits: Arc::clone(&origin.hits),
             behaviours: Arc::clone(&origin.behaviours),
             limited: Arc::clone(&origin.limited),
+            heard: Arc::clone(&origin.heard),
         };
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -132,6 +137,12 @@ impl FaultOrigin {
         self.hits.lock().expect("hits lock").clone()
     }
 
+    /// The header names (lowercased) of the last request for `path`, whatever its behaviour;
+    /// `None` if none came.
+    pub fn last_header_names(&self, path: &str) -> Option<Vec<String>> {
+        self.heard.lock().expect("heard lock").get(path).cloned()
+    }
+
     /// Requests seen for this path, any method.
     pub fn hits_any(&self, path: &str) -> u64 {
         let suffix = format!(" {path}");
@@ -145,6 +156,7 @@ struct State {
     hits: Hits,
     behaviours: Behaviours,
     limited: Limited,
+    heard: Heard,
 }
 
 struct Parsed {
@@ -167,9 +179,11 @@ impl Parsed {
 /// Serves requests on one connection: healthy answers keep it alive (as a real origin behind a
 /// load balancer would), every fault closes it.
 async fn serve(mut stream: TcpStream, state: State) {
-    let State { hits, behaviours, limited } = state;
+    let State { hits, behaviours, limited, heard } = state;
     let mut buf = Vec::new();
     while let Some(mut req) = read_request(&mut stream, &mut buf).await {
+        let names = req.headers.iter().map(|(name, _)| name.clone()).collect();
+        heard.lock().expect("heard lock").insert(req.path.clone(), names);
         // nginx keys `limit_req` by the client's address, here the first hop the edge names.
         let client = req.header("x-forwarded-for").and_then(|v| v.split(',').next()).map(str::trim);
         if client.is_some_and(|c| limited.lock().expect("limited lock").iter().any(|l| l == c)) {

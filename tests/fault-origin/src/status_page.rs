@@ -11,6 +11,7 @@
 //! | `betterstack` | Better Stack's documented report shapes: an incident and a maintenance window |
 //! | `betterstack_operational` | Better Stack's recorded index.json (trimmed): all operational |
 //! | `maintenance_now&ends_in=S` | the Statuspage summary with its maintenance in progress from a minute ago until S seconds from now (default 600) |
+//! | `maintenance_completed&ends_in=S` | the same maintenance, marked completed before its planned end |
 //! | `markup` | the Statuspage summary with script, markup, links and RTL overrides in its incident |
 //! | `huge_update` | the Statuspage summary with a 100 KiB update |
 //! | `not_json` | an HTML error page, labelled `application/json` |
@@ -50,9 +51,10 @@ pub fn answer(query: &BTreeMap<String, String>, now: SystemTime) -> Option<(&'st
         "huge_update" => STATUSPAGE
             .replacen("Our master database has ham sandwiches", &"A".repeat(HUGE_UPDATE_BYTES), 1)
             .into_bytes(),
-        "maintenance_now" => {
+        sample @ ("maintenance_now" | "maintenance_completed") => {
             let ends_in = query.get("ends_in").and_then(|v| v.parse().ok()).unwrap_or(600);
-            maintenance_now(now, Duration::from_secs(ends_in))
+            let status = if sample == "maintenance_now" { "in_progress" } else { "completed" };
+            maintenance_now(now, Duration::from_secs(ends_in), status)
         }
         "not_json" => NOT_JSON.as_bytes().to_vec(),
         "garbage" => (0u8..=255).cycle().take(4096).map(|b| b.wrapping_mul(37) | 0x80).collect(),
@@ -61,15 +63,17 @@ pub fn answer(query: &BTreeMap<String, String>, now: SystemTime) -> Option<(&'st
     Some((JSON, body))
 }
 
-/// The documented Statuspage summary, its "Web Tier Recycle" maintenance in progress from a
-/// minute before `now` until `ends_in` after it, and the other one scheduled for tomorrow.
-fn maintenance_now(now: SystemTime, ends_in: Duration) -> Vec<u8> {
+/// The documented Statuspage summary, its "Web Tier Recycle" maintenance planned from a minute
+/// before `now` until `ends_in` after it, with `status` (`in_progress`, or `completed` early),
+/// and the other one scheduled for tomorrow.
+fn maintenance_now(now: SystemTime, ends_in: Duration, status: &str) -> Vec<u8> {
     let mut summary: serde_json::Value = serde_json::from_str(STATUSPAGE).expect("the fixture is JSON");
     let time = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
     let day = Duration::from_hours(24);
     let maintenances = summary["scheduled_maintenances"].as_array_mut().expect("the fixture lists maintenances");
     for m in maintenances.iter_mut() {
         let (start, end) = if m["status"] == "in_progress" {
+            m["status"] = status.into();
             (now - Duration::from_mins(1), now + ends_in)
         } else {
             (now + day, now + day + Duration::from_mins(90))
@@ -117,5 +121,9 @@ mod tests {
         assert_eq!(recycle["scheduled_for"], "2027-01-15T07:59:00Z");
         assert_eq!(recycle["scheduled_until"], "2027-01-15T08:02:00Z");
         assert_eq!(summary["scheduled_maintenances"][0]["scheduled_for"], "2027-01-16T08:00:00Z");
+        let (_, body) = answer(&query(&[("sample", "maintenance_completed")]), now).unwrap();
+        let summary: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(summary["scheduled_maintenances"][1]["status"], "completed");
+        assert_eq!(summary["scheduled_maintenances"][1]["scheduled_until"], "2027-01-15T08:10:00Z");
     }
 }

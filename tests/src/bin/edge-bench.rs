@@ -19,7 +19,11 @@
 //! 9. Ten slow visitors at once, each reading a 2 MiB page (the largest copy kept) at 64 KiB/s,
 //!    with workerd's memory sampled: what the copies made at the visitors' pace hold.
 //!
-//! `--only pass-through` runs the first section alone (with 8); `--only slow-visitors` runs 9. Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
+//! 10. Pass-through on the worker built for a site with `[status]` (`tests/status-page/`, into
+//!     `edge/build-status-bench`), reading a status page (the documented Statuspage summary on the
+//!     origin) against the same worker with `STATUS_URL=off`, the two alone in each run.
+//!
+//! `--only pass-through` runs the first section alone (with 8 and 10); `--only slow-visitors` runs 9. Run it with `scripts/bench-edge`, which builds the release worker first. Every loop here is
 //! bounded in count and time, and all traffic stays on loopback.
 
 use std::fmt::Write as _;
@@ -33,7 +37,7 @@ use edgepages_core::config::load;
 use edgepages_core::{Clock, Decision, FailureKind, OriginOutcome, RenderContext, RequestFacts, Site, decide, render};
 use edgepages_e2e::fault_origin::FaultOrigin;
 use edgepages_e2e::worker::{free_port, repo_root};
-use edgepages_e2e::workerd::worker_modules;
+use edgepages_e2e::workerd::{Build, worker_modules, worker_modules_of};
 
 const DEADLINE_MS: u64 = 1000;
 const HUGE_MIB: u64 = 200;
@@ -109,6 +113,7 @@ fn main() -> Result<()> {
     let pinning = Pinning::choose(opts.pin, cores)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let origin = runtime.block_on(FaultOrigin::start("127.0.0.1:0"))?;
+    origin.set_behaviour(&format!("{STATUS_PAGE}/api/v2/summary.json"), Some("fault=status_json&sample=statuspage"));
 
     let workers = Workers::start(&root, &origin.url(), opts.bare.as_deref(), &pinning)?;
     let mut report = String::new();
@@ -121,6 +126,7 @@ fn main() -> Result<()> {
     }
     pass_through(&mut report, &workers, &opts)?;
     kv_switch(&mut report, &workers, &opts)?;
+    status_page(&mut report, &workers, &opts)?;
     if opts.only_pass_through {
         print!("{report}");
         return Ok(());
@@ -197,6 +203,10 @@ struct Workers {
     rust_no_breaker: String,
     /// The same worker with the KV maintenance switch bound.
     rust_kv: String,
+    /// The worker built for a site with `[status]`, reading the origin's status page, and the
+    /// same with `STATUS_URL=off`.
+    rust_status: String,
+    rust_status_off: String,
     js: String,
     js_deadline: String,
     bare: Option<String>,
@@ -206,7 +216,7 @@ impl Workers {
     fn start(root: &Path, origin: &str, bare: Option<&Path>, pinning: &Pinning) -> Result<Workers> {
         let dir = root.join("target/bench");
         std::fs::create_dir_all(&dir)?;
-        let ports = [free_port()?, free_port()?, free_port()?, free_port()?, free_port()?, free_port()?, free_port()?];
+        let ports = (0..9).map(|_| free_port()).collect::<Result<Vec<u16>, _>>()?;
         let bench = root.join("tests/bench");
         let vars = format!(
             "bindings = [(name = \"ORIGIN_URL\", text = \"{origin}\"), (name = \"ORIGIN_TIMEOUT_MS\", text = \"{DEADLINE_MS}\"), (name = \"MAINTENANCE\", text = \"off\")]"
@@ -214,12 +224,14 @@ impl Workers {
         let no_stale_vars = vars.replace(']', ", (name = \"STALE_IF_ERROR\", text = \"off\")]");
         let no_breaker_vars = vars.replace(']', ", (name = \"BREAKER\", text = \"off\")]");
         let kv_vars = vars.replace(']', ", (name = \"EDGEPAGES\", kvNamespace = \"kvStore\")]");
+        let status_vars = vars.replace(']', &format!(", (name = \"STATUS_URL\", text = \"{origin}{STATUS_PAGE}\")]"));
+        let status_off_vars = vars.replace(']', ", (name = \"STATUS_URL\", text = \"off\")]");
         let mut services = String::from(
-            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"rustNoBreaker\", worker = .rustNoBreaker), (name = \"rustKv\", worker = .rustKv), (name = \"kvStore\", worker = .kvStore), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
+            "(name = \"rust\", worker = .rust), (name = \"rustNoStale\", worker = .rustNoStale), (name = \"rustNoBreaker\", worker = .rustNoBreaker), (name = \"rustKv\", worker = .rustKv), (name = \"rustStatus\", worker = .rustStatus), (name = \"rustStatusOff\", worker = .rustStatusOff), (name = \"kvStore\", worker = .kvStore), (name = \"js\", worker = .js), (name = \"jsDeadline\", worker = .jsDeadline)",
         );
         let mut sockets = format!(
-            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\"), (name = \"rustNoBreaker\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoBreaker\"), (name = \"rustKv\", address = \"127.0.0.1:{}\", http = (), service = \"rustKv\")",
-            ports[0], ports[1], ports[2], ports[4], ports[5], ports[6]
+            "(name = \"rust\", address = \"127.0.0.1:{}\", http = (), service = \"rust\"), (name = \"js\", address = \"127.0.0.1:{}\", http = (), service = \"js\"), (name = \"jsDeadline\", address = \"127.0.0.1:{}\", http = (), service = \"jsDeadline\"), (name = \"rustNoStale\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoStale\"), (name = \"rustNoBreaker\", address = \"127.0.0.1:{}\", http = (), service = \"rustNoBreaker\"), (name = \"rustKv\", address = \"127.0.0.1:{}\", http = (), service = \"rustKv\"), (name = \"rustStatus\", address = \"127.0.0.1:{}\", http = (), service = \"rustStatus\"), (name = \"rustStatusOff\", address = \"127.0.0.1:{}\", http = (), service = \"rustStatusOff\")",
+            ports[0], ports[1], ports[2], ports[4], ports[5], ports[6], ports[7], ports[8]
         );
         let mut bare_worker = String::new();
         if let Some(bare) = bare {
@@ -241,7 +253,7 @@ const config :Workerd.Config = (
   services = [{services}, (name = "loopback", network = (allow = ["public", "private", "local"]))],
   sockets = [{sockets}],
 );
-{rust}{rust_no_stale}{rust_no_breaker}{rust_kv}const kvStore :Workerd.Worker = (
+{rust}{rust_no_stale}{rust_no_breaker}{rust_kv}{rust_status}{rust_status_off}const kvStore :Workerd.Worker = (
   modules = [(name = "kv-store.mjs", esModule = embed "{kv_store}")],
   compatibilityDate = "2026-04-01",
 );
@@ -258,6 +270,8 @@ const jsDeadline :Workerd.Worker = (
             rust_no_stale = rust_worker(root, "rustNoStale", &no_stale_vars),
             rust_no_breaker = rust_worker(root, "rustNoBreaker", &no_breaker_vars),
             rust_kv = rust_worker(root, "rustKv", &kv_vars),
+            rust_status = worker_of(root, "rustStatus", STATUS_BUILD, &status_vars),
+            rust_status_off = worker_of(root, "rustStatusOff", STATUS_BUILD, &status_off_vars),
             kv_store = bench.join("kv-store.mjs").display(),
             js = bench.join("passthrough.mjs").display(),
             js_deadline = bench.join("passthrough-deadline.mjs").display(),
@@ -280,22 +294,17 @@ const jsDeadline :Workerd.Worker = (
             rust_no_stale: url(ports[4]),
             rust_no_breaker: url(ports[5]),
             rust_kv: url(ports[6]),
+            rust_status: url(ports[7]),
+            rust_status_off: url(ports[8]),
             js: url(ports[1]),
             js_deadline: url(ports[2]),
             bare: bare.map(|_| url(ports[3])),
         };
-        for base in [
-            &workers.rust,
-            &workers.rust_no_stale,
-            &workers.rust_no_breaker,
-            &workers.rust_kv,
-            &workers.js,
-            &workers.js_deadline,
-        ]
-        .into_iter()
-        .chain(workers.bare.as_ref())
-        {
-            wait_until_ready(base)?;
+        // Every socket, the bare proxy's (index 3) only when it runs.
+        for (i, port) in ports.iter().enumerate() {
+            if i != 3 || workers.bare.is_some() {
+                wait_until_ready(&url(*port))?;
+            }
         }
         Ok(workers)
     }
@@ -304,13 +313,27 @@ const jsDeadline :Workerd.Worker = (
 /// The edgepages worker as shipped (`edge/entry.mjs`, its transport and `edge/build`), named
 /// `name`, with `vars`.
 fn rust_worker(root: &Path, name: &str, vars: &str) -> String {
+    worker_with(name, &worker_modules(root), vars)
+}
+
+/// The path of the status page on the origin (section 10).
+const STATUS_PAGE: &str = "/bench-status";
+
+/// The release build for a site with `[status]`, which `scripts/bench-edge` makes.
+const STATUS_BUILD: Build = Build { config: "tests/status-page/edgepages.toml", dir: "build-status-bench" };
+
+/// [`rust_worker`] as built for another config.
+fn worker_of(root: &Path, name: &str, build: Build, vars: &str) -> String {
+    worker_with(name, &worker_modules_of(root, build), vars)
+}
+
+fn worker_with(name: &str, modules: &str, vars: &str) -> String {
     format!(
         r#"const {name} :Workerd.Worker = (
   modules = {modules},
   compatibilityDate = "2026-04-01", {vars}, globalOutbound = "loopback",
 );
-"#,
-        modules = worker_modules(root),
+"#
     )
 }
 
@@ -446,6 +469,22 @@ fn kv_switch(report: &mut String, workers: &Workers, opts: &Options) -> Result<(
     writeln!(
         report,
         "8. pass-through with the KV maintenance switch bound, against the same worker without it (goal: >= 0.98x req/s)\n   \
+         {with:.0} vs {without:.0} req/s: {rps_ratio:.2}x req/s, {p50_ratio:.2}x p50 (medians of per-run ratios)\n"
+    )?;
+    Ok(())
+}
+
+/// The status page's cost on the healthy path: the worker of a site with `[status]` reading its
+/// status page against the same worker with `STATUS_URL=off`, alone and back to back in each run.
+fn status_page(report: &mut String, workers: &Workers, opts: &Options) -> Result<()> {
+    let urls = [format!("{}/bench", workers.rust_status_off), format!("{}/bench", workers.rust_status)];
+    let results = interleaved("status page", &urls, opts, &[])?;
+    let (off, on) = (&results[0], &results[1]);
+    let (rps_ratio, p50_ratio) = (median_ratio(&on.0, &off.0), median_ratio(&on.1, &off.1));
+    let (with, without) = (median(&mut on.0.clone()), median(&mut off.0.clone()));
+    writeln!(
+        report,
+        "10. pass-through with [status] read (a status page on the origin), against the same worker with STATUS_URL=off (goal: >= 0.98x req/s)\n    \
          {with:.0} vs {without:.0} req/s: {rps_ratio:.2}x req/s, {p50_ratio:.2}x p50 (medians of per-run ratios)\n"
     )?;
     Ok(())

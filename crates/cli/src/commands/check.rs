@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use edgepages_core::config::Problem;
 use edgepages_core::render::{RenderContext, render};
+use edgepages_core::status::StatusNote;
 use edgepages_core::{Format, Site, StaticPage, static_pages};
 
 use crate::cli::Global;
@@ -149,12 +150,16 @@ fn render_other_formats(site: &Site) -> Result<(usize, Vec<(String, usize)>)> {
         request_id: Some("0123456789abcdef-LHR"),
         path: Some("/checkout?step=2".to_owned()),
         now_unix_s: Some(1_795_543_200),
+        status: None,
     };
+    // With `[status]`, the longest incident text its status page can put on the page.
+    let heaviest_status = StatusNote::heaviest(1_795_543_200);
     let longest = RenderContext {
         method: Some("POST"),
         request_id: Some(LONGEST_REQUEST_ID),
         path: Some(format!("/{}…", "<&\"'".repeat(40))),
         now_unix_s: Some(1_795_543_200),
+        status: config.status.is_some().then_some(&heaviest_status),
     };
     let mut count = 0;
     let mut weights = Vec::new();

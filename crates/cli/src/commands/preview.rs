@@ -14,8 +14,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use askama::Template;
 use bytes::Bytes;
+use edgepages_core::config::Provider;
 use edgepages_core::negotiate::Format;
 use edgepages_core::render::RenderContext;
+use edgepages_core::status::{StatusNote, parse};
 use edgepages_core::{PageKind, locale, render, static_page};
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
@@ -38,8 +40,23 @@ pub struct Args {
 }
 
 /// The request the pages show as the one that failed.
-const SAMPLE: RenderContext =
-    RenderContext { method: Some("GET"), request_id: Some("0123456789abcdef-PREVIEW"), path: None, now_unix_s: None };
+const SAMPLE: RenderContext<'static> = RenderContext {
+    method: Some("GET"),
+    request_id: Some("0123456789abcdef-PREVIEW"),
+    path: None,
+    now_unix_s: None,
+    status: None,
+};
+
+/// What a site with `[status]` is shown with: the incident of Statuspage's documented summary
+/// (`crates/core/tests/status/statuspage/summary-documented.json`), read as the edge reads a
+/// status page, as of its latest update.
+fn sample_status() -> Option<StatusNote> {
+    const DOCUMENTED: &[u8] = include_bytes!("../../../core/tests/status/statuspage/summary-documented.json");
+    let summary = parse(Provider::Statuspage, DOCUMENTED, &[]).ok()?;
+    let at = summary.incident.as_ref()?.latest.as_ref()?.at_unix_s;
+    Some(StatusNote::at(&summary, at))
+}
 
 pub fn run(args: &Args, global: &Global, out: &Output) -> Result<ExitCode> {
     // A config that cannot be read now is said now; one broken later is shown in the page.
@@ -200,7 +217,9 @@ fn page(config: &Path, rest: &str) -> Option<Response<Full<Bytes>>> {
     let locale = locale::find(tag)?;
     let mut decision = static_page(kind, locale, &site.config);
     decision.format = format;
-    Some(match render(&decision, &site, &SAMPLE) {
+    // A site with a status page sees its pages as they look during an incident.
+    let status = site.config.status.is_some().then(sample_status).flatten();
+    Some(match render(&decision, &site, &SAMPLE.with_status(status.as_ref())) {
         Ok(rendered) => {
             let content_type = rendered.header("content-type").unwrap_or("text/plain").to_owned();
             reply(StatusCode::OK, &content_type, rendered.body)
@@ -376,6 +395,20 @@ mod tests {
         assert!(index.contains("<img src=\"/_edgepages/logo.svg?v="), "{index}");
         assert!(index.contains("1 &#60;metadata&#62;"), "{index}");
         assert!(index.contains("1 &#60;sodipodi:namedview&#62;"), "{index}");
+    }
+
+    #[test]
+    fn a_site_with_a_status_page_sees_a_sample_incident_in_every_format() {
+        let with = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/status-page/edgepages.toml");
+        let get_with = |path: &str| body(answer(&with, &Request::get(path).body(()).unwrap()));
+        let html = get_with("/page/502/en.html");
+        assert!(html.contains("<h2 id=\"ep-incident\">Latest from our status page</h2>"), "{html}");
+        assert!(html.contains("<strong>Unplanned Database Outage</strong>"), "{html}");
+        assert!(get_with("/page/502/en.txt").contains("Latest from our status page: Unplanned Database Outage"));
+        let problem: serde_json::Value = serde_json::from_str(&get_with("/page/502/ar.json")).unwrap();
+        assert_eq!(problem["incident"]["title"], "Unplanned Database Outage");
+        // Without [status], the page as it is.
+        assert!(!body(get("/page/502/en.html")).contains("ep-incident"));
     }
 
     fn body(response: Response<Full<Bytes>>) -> String {

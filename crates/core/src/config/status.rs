@@ -60,6 +60,15 @@ impl StatusSource {
     }
 }
 
+impl StatusSource {
+    /// This source with its page at `url` instead (the worker's `STATUS_URL` var), checked as
+    /// `[status] url` is.
+    pub fn at(&self, url: &str) -> Result<StatusSource, String> {
+        check_url(url, self.provider)?;
+        Ok(StatusSource { url: url.to_owned(), ..self.clone() })
+    }
+}
+
 /// The longest component name or ID accepted; the providers' own are far shorter.
 const MAX_COMPONENT_CHARS: usize = 200;
 
@@ -140,6 +149,16 @@ mod tests {
             source(Provider::Betterstack, "https://status.latitude.so", &[]).json_url(),
             "https://status.latitude.so/index.json"
         );
+    }
+
+    #[test]
+    fn another_address_is_checked_as_the_configs_is() {
+        let s = source(Provider::Statuspage, "https://www.githubstatus.com", &["Pages"]);
+        let moved = s.at("http://127.0.0.1:8080/st").unwrap();
+        assert_eq!(moved.json_url(), "http://127.0.0.1:8080/st/api/v2/summary.json");
+        assert_eq!(moved.components, s.components);
+        assert!(s.at("http://status.example.com").unwrap_err().contains("https://"));
+        assert!(s.at("https://s.example/?fault=x").unwrap_err().contains("no ?query"));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! degraded; a maintenance report has no status of its own, so it is in progress from its start
 //! to its end ([`Phase::Window`]).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -38,30 +38,43 @@ struct Page {
     kind: String,
 }
 
-/// One JSON:API resource: its attributes are read by type below.
+/// One JSON:API resource: its attributes are read by type below (kept as raw JSON until then, so
+/// that one parser reads them all: the edge carries no second one for a JSON tree).
 #[derive(Deserialize)]
 struct Item {
     id: Id,
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
-    attributes: serde_json::Value,
+    attributes: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// JSON:API IDs are strings; Better Stack writes some references as numbers.
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
-enum Id {
-    Text(String),
-    Number(u64),
-}
+#[derive(Clone)]
+struct Id(String);
 
 impl Id {
     fn key(&self) -> String {
-        match self {
-            Id::Text(t) => t.clone(),
-            Id::Number(n) => n.to_string(),
+        self.0.clone()
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Id;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an ID, a string or a whole number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
         }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -98,6 +111,13 @@ struct StatusUpdate {
     status_report_id: Id,
 }
 
+/// Item `i`'s attributes, read as `T` (none: an empty object).
+fn attributes<'a, T: Deserialize<'a>>(item: &'a Item, i: usize) -> Result<T, Unreadable> {
+    let raw = item.attributes.as_deref().map_or("{}", serde_json::value::RawValue::get);
+    serde_json::from_slice(raw.as_bytes())
+        .map_err(|e| Unreadable::Shape { provider: PROVIDER, detail: format!("included[{i}].attributes: {e}") })
+}
+
 pub(super) fn parse(body: &[u8], site: Components<'_>) -> Result<Summary, Unreadable> {
     let body: Body = json(body, PROVIDER)?;
     if body.data.kind != "status_page" {
@@ -106,29 +126,23 @@ pub(super) fn parse(body: &[u8], site: Components<'_>) -> Result<Summary, Unread
             detail: format!("data.type is {:?}, not \"status_page\"", quoted(&body.data.kind)),
         });
     }
-    let attributes = |i: usize| {
-        move |e: serde_json::Error| Unreadable::Shape {
-            provider: PROVIDER,
-            detail: format!("included[{i}].attributes: {e}"),
-        }
-    };
-    let mut names: HashMap<String, String> = HashMap::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut reports = Vec::new();
-    let mut updates: HashMap<String, Vec<(usize, StatusUpdate)>> = HashMap::new();
+    let mut updates: BTreeMap<String, Vec<(usize, StatusUpdate)>> = BTreeMap::new();
     for (i, item) in body.included.iter().enumerate() {
         match item.kind.as_str() {
             "status_page_resource" => {
-                let resource: Resource = Deserialize::deserialize(&item.attributes).map_err(attributes(i))?;
+                let resource: Resource = attributes(item, i)?;
                 if let Some(name) = resource.public_name {
                     names.insert(item.id.key(), name);
                 }
             }
             "status_report" => {
-                let report: Report = Deserialize::deserialize(&item.attributes).map_err(attributes(i))?;
+                let report: Report = attributes(item, i)?;
                 reports.push((i, item.id.key(), report));
             }
             "status_update" => {
-                let update: StatusUpdate = Deserialize::deserialize(&item.attributes).map_err(attributes(i))?;
+                let update: StatusUpdate = attributes(item, i)?;
                 updates.entry(update.status_report_id.key()).or_default().push((i, update));
             }
             // Sections and whatever else the page includes say nothing about incidents.

@@ -18,6 +18,21 @@ pub enum Unreadable {
     TextTooLong { field: String, bytes: usize, limit: usize },
 }
 
+impl Unreadable {
+    /// The reason for the edge's log: what was wrong and where, with no text from the answer
+    /// (the edge never logs the status page's body; `edgepages status` shows the details).
+    pub fn for_log(&self) -> String {
+        match self {
+            Unreadable::NotJson { .. } => "the answer is not JSON".to_owned(),
+            Unreadable::Shape { provider, .. } => format!("the JSON is not {provider} (`edgepages status` says why)"),
+            Unreadable::BadTime { field, .. } => format!("{field} is not a time"),
+            Unreadable::TooLarge { .. } | Unreadable::EmptyText { .. } | Unreadable::TextTooLong { .. } => {
+                self.to_string()
+            }
+        }
+    }
+}
+
 /// At most this many characters of a bad value are quoted in a reason.
 const QUOTED_CHARS: usize = 40;
 

@@ -8,12 +8,15 @@
 //! - [`text`] and [`time`]: third-party text made safe to show, and the providers' timestamps;
 //! - [`model`]: the one shape all three parse into, and what is in progress when;
 //! - [`note`]: what an answer carries ([`StatusNote`]) and its problem+json member names;
-//! - [`eta`]: the Retry-After for a published end.
+//! - [`eta`]: the Retry-After for a published end;
+//! - [`copy`]: the edge's copy of the page: when it is read, which read counts, how long it is
+//!   fresh and kept, and how long a branded answer waits for it.
 //!
 //! The precedence of the status page's maintenance among the other switches is written once, in
 //! [`crate::config::in_force_with_status`].
 
 mod betterstack;
+pub mod copy;
 mod error;
 pub mod eta;
 mod instatus;
@@ -24,6 +27,7 @@ mod statuspage;
 pub mod text;
 pub mod time;
 
+pub use copy::{ReadOutcome, Settled, StatusCopy};
 pub use error::Unreadable;
 pub use model::{Impact, Incident, Maintenance, Phase, Summary, Update};
 pub use note::{IncidentNote, StatusNote};

@@ -57,6 +57,39 @@ impl StatusNote {
         StatusNote { incident, maintenance_end }
     }
 
+    /// The heaviest note a page can carry, for weighing pages against their budget: a title and
+    /// an update at their caps ([`super::text::TITLE_CHARS`], [`super::text::UPDATE_CHARS`]), of
+    /// characters that compress worst (four-byte characters drawn at random, with the five that
+    /// HTML escapes between them), an update time and a maintenance end.
+    pub fn heaviest(now_unix_s: u64) -> StatusNote {
+        let mut state = now_unix_s | 1;
+        let mut text = |chars: usize| -> String {
+            (0..chars)
+                .map(|i| {
+                    if i % 5 == 4 {
+                        return ['<', '>', '&', '"', '\''][(i / 5) % 5];
+                    }
+                    // xorshift64: spread over the supplementary ideographs, U+20000 to U+2A6DF.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from_u32(0x2_0000 + u32::try_from(state % 0xA6E0).unwrap_or(0)).unwrap_or('\u{2_0000}')
+                })
+                .collect()
+        };
+        let (title, update) = (text(super::text::TITLE_CHARS), text(super::text::UPDATE_CHARS));
+        StatusNote {
+            incident: Some(IncidentNote {
+                title,
+                impact: Impact::Critical,
+                update: Some(update),
+                updated_at: Some(rfc3339(now_unix_s)),
+                updated_unix_s: Some(now_unix_s),
+            }),
+            maintenance_end: Some(now_unix_s + 3600),
+        }
+    }
+
     /// The problem+json extension members this note adds, by the names above.
     pub fn problem_members(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut members = serde_json::Map::new();

@@ -23,13 +23,17 @@ const PROVIDER: &str = "Statuspage's summary.json";
 
 #[derive(Deserialize)]
 struct Body {
-    /// Present in every Status API answer; its absence means this is some other JSON.
+    /// Present in every Status API answer (an object); its absence means this is some other JSON.
     #[allow(dead_code, reason = "required to recognise the answer; nothing in it is shown")]
-    page: serde_json::Map<String, serde_json::Value>,
+    page: Page,
     incidents: Vec<RawIncident>,
     #[serde(default)]
     scheduled_maintenances: Vec<RawIncident>,
 }
+
+/// The `page` object; none of its fields are read.
+#[derive(Deserialize)]
+struct Page {}
 
 #[derive(Deserialize)]
 struct RawIncident {

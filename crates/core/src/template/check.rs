@@ -10,18 +10,21 @@
 //! Retry-After, or the maintenance end) could not be hashed ahead of time, and is refused.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use minijinja::machinery::{Token, tokenize};
 use minijinja::syntax::SyntaxConfig;
 
 use super::vars::NAMES;
 use super::{FILTERS, Slot, TEMPLATE_TESTS as TESTS, TemplateError, TemplateSource, UserTemplates, column_of};
+use crate::config::rfc3339;
 use crate::decide::static_page;
 use crate::locale::{self, Locale};
 use crate::negotiate::Format;
 use crate::page::PageKind;
 use crate::render::{RenderContext, render};
 use crate::site::{Site, sha256_source};
+use crate::status::{Impact, IncidentNote, StatusNote};
 
 /// Compiles `html` and `text`, checks them, and returns the site that renders with them, its
 /// CSP computed from the rendered pages. Every problem found is returned, each naming its file
@@ -221,6 +224,30 @@ struct Variation {
     maintenance_end: Option<u64>,
 }
 
+/// What a status page (`[status]`) adds to a request's page: an incident with an update, and a
+/// maintenance's end. The hostile one carries every character escaping must deal with.
+fn status_note(hostile: bool) -> &'static StatusNote {
+    static PLAIN: LazyLock<StatusNote> =
+        LazyLock::new(|| note("Checkout errors", "We are rolling back the deploy.", 0));
+    static HOSTILE: LazyLock<StatusNote> = LazyLock::new(|| {
+        note("\"' onmouseover=alert(1) x=\"><x-injected>&amp;", "</style></script><!-- \u{202E}a < b && c", 100_000_000)
+    });
+    fn note(title: &str, update: &str, later: u64) -> StatusNote {
+        let at = 1_795_543_000 + later;
+        StatusNote {
+            incident: Some(IncidentNote {
+                title: title.to_owned(),
+                impact: Impact::Major,
+                update: Some(update.to_owned()),
+                updated_at: Some(rfc3339(at)),
+                updated_unix_s: Some(at),
+            }),
+            maintenance_end: Some(at + 3600),
+        }
+    }
+    if hostile { &HOSTILE } else { &PLAIN }
+}
+
 fn variations() -> [Variation; 3] {
     [
         // As `render` writes it for CloudFront: no request at all.
@@ -232,6 +259,7 @@ fn variations() -> [Variation; 3] {
                 request_id: Some("0123456789abcdef-LHR"),
                 path: Some("/checkout?step=2".to_owned()),
                 now_unix_s: Some(1_795_543_200),
+                status: Some(status_note(false)),
             },
             retry_after_extra: 7,
             maintenance_end: Some(1_795_546_800),
@@ -245,6 +273,7 @@ fn variations() -> [Variation; 3] {
                 request_id: Some("\"'><x-injected>&amp;<!--"),
                 path: Some("/\"' onmouseover=alert(1) x=\"><x-injected a='b'>&amp;</script></style><!--".to_owned()),
                 now_unix_s: Some(1_895_543_259),
+                status: Some(status_note(true)),
             },
             retry_after_extra: 1234,
             maintenance_end: Some(1_895_546_859),

@@ -10,9 +10,8 @@ use crate::config::{Palette, rfc3339};
 use crate::render::{PageView, shown_time};
 use crate::site::{RETRY_SCRIPT, Site};
 
-/// Every top-level name, in the order the guide lists them. `live_status` is reserved for the
-/// live status text of `[status]` (issue 26): no config sets it yet, so it is always absent, and
-/// a template that guards it with `{% if live_status %}` is ready for it.
+/// Every top-level name, in the order the guide lists them. `live_status` is the status page's
+/// open incident (`[status]`), present only while there is one.
 pub const NAMES: &[&str] = &[
     "status",
     "kind",
@@ -71,6 +70,8 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
                 ("page", Value::from(common.page)),
                 ("support", Value::from(common.support)),
                 ("status_page", Value::from(common.status_page)),
+                ("incident", Value::from(common.incident)),
+                ("updated", Value::from(common.updated)),
             ]),
         ),
         ("brand", brand_value(site)),
@@ -79,18 +80,18 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
         ("retry_script", Value::from_safe_string(RETRY_SCRIPT.to_owned())),
         ("csp", Value::from(site.csp.as_str())),
     ];
-    if let Some((before, iso, shown, after)) = view.until_parts() {
-        let sentence = view.locale.common.until.replace("{time}", &shown);
-        vars.push((
-            "maintenance_until",
-            Map::value(vec![
-                ("iso", Value::from(iso)),
-                ("shown", Value::from(shown)),
-                ("before", Value::from(before)),
-                ("after", Value::from(after)),
-                ("sentence", Value::from(sentence)),
-            ]),
-        ));
+    if let Some(parts) = view.until_parts() {
+        vars.push(("maintenance_until", timed_sentence(parts)));
+    }
+    if let (Some(incident), Some(shown)) = (view.incident, view.shown_incident()) {
+        let mut fields = vec![("title", Value::from(shown.title)), ("impact", Value::from(incident.impact.as_str()))];
+        if let Some(update) = shown.update {
+            fields.push(("update", Value::from(update)));
+        }
+        if let Some(parts) = shown.updated {
+            fields.push(("updated", timed_sentence(parts)));
+        }
+        vars.push(("live_status", Map::value(fields)));
     }
     if let Some(id) = view.request_id {
         vars.push(("request_id", Value::from(id)));
@@ -109,6 +110,19 @@ pub(crate) fn of(view: &PageView<'_>, site: &Site) -> Value {
         vars.push(("logo", Value::from_safe_string(svg.clone())));
     }
     Map::value(vars)
+}
+
+/// A sentence around a time, split as the page shows it (text before, ISO time, shown time, text
+/// after): `.iso`, `.shown`, `.before`, `.after` and the whole `.sentence`.
+fn timed_sentence((before, iso, shown, after): (&str, String, String, &str)) -> Value {
+    let sentence = format!("{before}{shown}{after}");
+    Map::value(vec![
+        ("iso", Value::from(iso)),
+        ("shown", Value::from(shown)),
+        ("before", Value::from(before)),
+        ("after", Value::from(after)),
+        ("sentence", Value::from(sentence)),
+    ])
 }
 
 fn brand_value(site: &Site) -> Value {

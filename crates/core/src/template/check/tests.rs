@@ -155,6 +155,17 @@ fn a_request_value_outside_quotes_or_in_a_script_is_refused() {
         "<h1>{{ title }}</h1><script>var wait = {{ retry_after }};</script>",
     ));
     assert!(p.iter().any(|p| p.contains("changes with the request, the Retry-After or the maintenance end")), "{p:?}");
+    // The status page's text is a request's value too: it changes with what the team writes.
+    let p = problems(&example_with(
+        "<h1>{{ title }}</h1>",
+        "<h1>{{ title }}</h1>{% if live_status %}<p title={{ live_status.title }}>!</p>{% endif %}",
+    ));
+    assert!(p.iter().any(|p| p.contains("a request value changes the 500 page in en's markup")), "{p:?}");
+    let p = problems(&example_with(
+        "<h1>{{ title }}</h1>",
+        "<h1>{{ title }}</h1>{% if live_status %}<style>p::after{content:'{{ live_status.update }}'}</style>{% endif %}",
+    ));
+    assert!(p.iter().any(|p| p.contains("changes with the request, the Retry-After or the maintenance end")), "{p:?}");
     // The same values in quoted attributes are fine.
     let ok = example_with("<h1>{{ title }}</h1>", "<h1 data-path=\"{{ path|default('-') }}\">{{ title }}</h1>");
     assert_eq!(problems(&ok), Vec::<String>::new());
