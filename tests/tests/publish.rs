@@ -21,9 +21,13 @@ fn has_extension(key: &str, extension: &str) -> bool {
 }
 
 /// [`Rig::redactions`], with what depends on the timing of concurrent uploads: how many had
-/// finished when one failed (`[N] of`), and which (`uploaded: [KEYS]`).
+/// finished when one failed (`[N] of`), which (`uploaded: [KEYS]`), and which one failed
+/// (`[FAILED_PAGE]`).
 fn uploads_in_flight(redactions: aws::Redactions) -> aws::Redactions {
-    redactions.pattern("N", r"\b(\d+) of \d+ page uploads").pattern("KEYS", r"uploaded: ([^;\n]+)")
+    redactions
+        .pattern("N", r"\b(\d+) of \d+ page uploads")
+        .pattern("KEYS", r"uploaded: ([^;\n]+)")
+        .pattern("FAILED_PAGE", r"uploading \S+/([\w.-]+\.(?:html|txt|json)): access denied")
 }
 
 /// `config` without the parts edgepages owns: its origin, its behavior, its error codes.
