@@ -1,7 +1,7 @@
 // Shared helpers for the browser suite: Debian's Chromium driven by playwright-core, the pages
 // rendered by the real CLI, and small local HTTP servers. Nothing here reaches beyond 127.0.0.1.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -52,8 +52,10 @@ export function configWith(replace) {
   const text = replace(readFileSync(join(ROOT, "edgepages.toml"), "utf8"));
   const dir = mkdtempSync(join(ROOT, "target", "browser-config-"));
   const path = join(dir, "edgepages.toml");
-  // The logo path is relative to the config file.
-  writeFileSync(path, text.replace('logo = "pages/brand/logo.svg"', `logo = "${join(ROOT, "pages", "brand", "logo.svg")}"`));
+  // The files a config names stay in its folder: the logo goes beside it, where the text names it.
+  mkdirSync(join(dir, "pages", "brand"), { recursive: true });
+  copyFileSync(join(ROOT, "pages", "brand", "logo.svg"), join(dir, "pages", "brand", "logo.svg"));
+  writeFileSync(path, text);
   return path;
 }
 

@@ -5,7 +5,8 @@
 // rendered pages blocks nothing, the retry script runs (its countdown shows), nothing overflows.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { copyFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { KINDS, LOCALES, ROOT, artifact, configWith, launch, pageHandler, render, serve, visit } from "./helpers.mjs";
 
 let site;
@@ -13,8 +14,9 @@ let browser;
 let server;
 
 before(async () => {
-  const template = join(ROOT, "pages", "examples", "custom-page.html");
-  site = render(configWith((text) => `${text}\n[pages]\ntemplate = "${template}"\n`));
+  const config = configWith((text) => `${text}\n[pages]\ntemplate = "custom-page.html"\n`);
+  copyFileSync(join(ROOT, "pages", "examples", "custom-page.html"), join(dirname(config), "custom-page.html"));
+  site = render(config);
   server = await serve((req, res) => {
     const [, locale, kind] = req.url.split("?")[0].split("/");
     if (!LOCALES.includes(locale) || !KINDS.includes(kind)) {

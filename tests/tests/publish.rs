@@ -27,7 +27,7 @@ fn uploads_in_flight(redactions: aws::Redactions) -> aws::Redactions {
     redactions
         .pattern("N", r"\b(\d+) of \d+ page uploads")
         .pattern("KEYS", r"uploaded: ([^;\n]+)")
-        .pattern("FAILED_PAGE", r"uploading \S+/([\w.-]+\.(?:html|txt|json)): access denied")
+        .pattern("FAILED_PAGE", r"uploading \S+?/edgepages/(\S+): access denied")
 }
 
 /// `config` without the parts edgepages owns: its origin, its behavior, its error codes.
